@@ -1,0 +1,143 @@
+//! The command line: `wstab` (the console), `connect`, `gateway`, `demo`, `token`.
+//!
+//! Flags and exit codes here are a contract with users' scripts: add, never rename.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// A terminal console for testing WebSocket APIs through an API gateway.
+///
+/// With no command, opens the console: on the embedded demo when nothing is configured.
+#[derive(Debug, Parser)]
+#[command(name = "wstab", version, about, long_about = None)]
+pub struct Cli {
+    /// Open this workspace TOML file in the console instead of the demo.
+    #[arg(long, value_name = "FILE")]
+    pub workspace: Option<PathBuf>,
+
+    /// What to run.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Connect to a WebSocket URL headlessly, like wscat -c or websocat.
+    Connect(ConnectArgs),
+    /// Run the local APIM-style gateway emulator.
+    Gateway(GatewayArgs),
+    /// Run the embedded demo (gateway, hub, echo and ticker backends) in one process.
+    Demo(DemoArgs),
+    /// Print a Web PubSub client access URL with a fresh access token.
+    Token(TokenArgs),
+}
+
+/// How `connect` prints binary messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum BinaryFormat {
+    /// Lowercase hex.
+    #[default]
+    Hex,
+    /// Standard base64.
+    Base64,
+}
+
+/// `wstab connect`.
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// ws:// or wss:// URL (http:// and https:// are accepted and mapped).
+    pub url: String,
+    /// Extra handshake header, `Name: value` (repeatable).
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+    /// Query parameter merged into the URL, `name=value` (repeatable).
+    #[arg(short = 'q', long = "query", value_name = "NAME=VALUE")]
+    pub query: Vec<String>,
+    /// Subprotocol to request (repeatable, in order of preference).
+    #[arg(short = 's', long = "subprotocol", value_name = "PROTOCOL")]
+    pub subprotocols: Vec<String>,
+    /// Message to send after connecting (repeatable, sent in order before stdin).
+    #[arg(short = 'x', long = "execute", value_name = "MESSAGE")]
+    pub execute: Vec<String>,
+    /// Exit 0 after receiving this many messages.
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
+    /// Exit 0 after this many seconds without a received message.
+    #[arg(long, value_name = "SECS")]
+    pub wait: Option<f64>,
+    /// Print one JSON object per event on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// How to print binary messages.
+    #[arg(long, value_enum, default_value_t = BinaryFormat::Hex, value_name = "hex|base64")]
+    pub binary_as: BinaryFormat,
+    /// Largest message accepted, in bytes.
+    #[arg(long, value_name = "BYTES")]
+    pub max_message_size: Option<usize>,
+    /// Skip TLS certificate and host name verification.
+    #[arg(long)]
+    pub insecure: bool,
+    /// Trust this extra CA certificate (PEM).
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+    /// Seconds allowed for DNS, TCP, TLS and the handshake.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub connect_timeout: f64,
+    /// Also treat this query parameter or header name as secret (repeatable).
+    #[arg(long = "secret", value_name = "NAME")]
+    pub secret_names: Vec<String>,
+}
+
+/// `wstab gateway`.
+#[derive(Debug, Args)]
+pub struct GatewayArgs {
+    /// Gateway config (TOML); see assets/gateway.example.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// Address for WebSocket clients (overrides the config).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Address for /metrics (overrides the config).
+    #[arg(long, value_name = "ADDR")]
+    pub admin: Option<SocketAddr>,
+    /// Write the JSON-lines gateway log here instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+}
+
+/// `wstab demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Serve the demo until Ctrl-C (without it, `demo` prints how to use it).
+    #[arg(long)]
+    pub serve: bool,
+    /// Gateway port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+}
+
+/// `wstab token`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// `Endpoint=https://<name>.webpubsub.azure.com;AccessKey=<key>;Version=1.0;`
+    #[arg(long, value_name = "STRING", env = "WEBPUBSUB_CONNECTION_STRING", hide_env_values = true)]
+    pub connection_string: String,
+    /// The hub name.
+    #[arg(long)]
+    pub hub: String,
+    /// The user id (`sub` claim).
+    #[arg(long, value_name = "ID")]
+    pub user: Option<String>,
+    /// A role, e.g. webpubsub.joinLeaveGroup (repeatable).
+    #[arg(long = "role", value_name = "ROLE")]
+    pub roles: Vec<String>,
+    /// A group to join on connect (repeatable).
+    #[arg(long = "group", value_name = "GROUP")]
+    pub groups: Vec<String>,
+    /// Token lifetime, e.g. 30m, 1h, 3600s.
+    #[arg(long, default_value = "1h", value_name = "DURATION")]
+    pub ttl: String,
+}

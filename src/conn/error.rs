@@ -1,0 +1,171 @@
+//! Failures, classified so the user gets a hint they can act on, and an exit code for scripts.
+
+use std::fmt;
+
+/// The class of a failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The URL or a header cannot be used.
+    InvalidRequest,
+    /// The host name did not resolve.
+    Dns,
+    /// Nothing listens on the port.
+    Refused,
+    /// Connecting or the handshake took too long.
+    Timeout,
+    /// Other network error before the handshake (unreachable, reset…).
+    Network,
+    /// TLS failed: certificate, hostname, or protocol.
+    Tls,
+    /// The server answered the upgrade with a non-101 status.
+    HandshakeRefused {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The server's 101 was not a valid WebSocket upgrade (bad accept key, unoffered subprotocol).
+    BadHandshake,
+    /// The connection ended without a close frame (1006).
+    Abnormal,
+    /// The peer broke the WebSocket protocol (e.g. invalid UTF-8 in a text frame).
+    Protocol,
+    /// A message exceeded the max message size.
+    TooLarge,
+}
+
+/// A classified failure with a user-facing message (secrets masked) and a hint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnError {
+    /// The class.
+    pub kind: FailureKind,
+    /// What happened, secrets masked.
+    pub message: String,
+    /// What the user can do about it.
+    pub hint: String,
+}
+
+impl fmt::Display for ConnError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.message)?;
+        if !self.hint.is_empty() {
+            write!(f, "\nhint: {}", self.hint)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConnError {}
+
+/// Exit code: handshake refused.
+pub const EXIT_REFUSED: i32 = 3;
+/// Exit code: could not connect (DNS/TCP/TLS/timeout).
+pub const EXIT_CONNECT: i32 = 4;
+/// Exit code: connection lost or protocol error.
+pub const EXIT_LOST: i32 = 5;
+/// Exit code: bad usage.
+pub const EXIT_USAGE: i32 = 2;
+
+impl ConnError {
+    /// A failure of `kind` with the standard hint for it.
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> Self {
+        let hint = hint_for(&kind).to_string();
+        Self { kind, message: message.into(), hint }
+    }
+
+    /// The `wstab connect` exit code for this failure.
+    pub fn exit_code(&self) -> i32 {
+        match self.kind {
+            FailureKind::InvalidRequest => EXIT_USAGE,
+            FailureKind::HandshakeRefused { .. } | FailureKind::BadHandshake => EXIT_REFUSED,
+            FailureKind::Dns
+            | FailureKind::Refused
+            | FailureKind::Timeout
+            | FailureKind::Network
+            | FailureKind::Tls => EXIT_CONNECT,
+            FailureKind::Abnormal | FailureKind::Protocol | FailureKind::TooLarge => EXIT_LOST,
+        }
+    }
+
+    /// A one-line label for the class, for the status bar.
+    pub fn label(&self) -> String {
+        match &self.kind {
+            FailureKind::InvalidRequest => "invalid request".into(),
+            FailureKind::Dns => "DNS lookup failed".into(),
+            FailureKind::Refused => "connection refused".into(),
+            FailureKind::Timeout => "timed out".into(),
+            FailureKind::Network => "network error".into(),
+            FailureKind::Tls => "TLS error".into(),
+            FailureKind::HandshakeRefused { status } => format!("handshake refused ({status})"),
+            FailureKind::BadHandshake => "invalid handshake response".into(),
+            FailureKind::Abnormal => "connection lost (1006)".into(),
+            FailureKind::Protocol => "protocol error".into(),
+            FailureKind::TooLarge => "message too large".into(),
+        }
+    }
+}
+
+/// The hint shown with each failure class.
+pub fn hint_for(kind: &FailureKind) -> &'static str {
+    match kind {
+        FailureKind::InvalidRequest => "check the URL (ws:// or wss://, host, port) and header names and values",
+        FailureKind::Dns => "check the gateway host name; `nslookup <host>` should resolve it",
+        FailureKind::Refused => "nothing listens on that host and port: check the port, or that the gateway is running",
+        FailureKind::Timeout => {
+            "the server did not complete the connection in time: check firewalls and proxies, or raise --connect-timeout"
+        }
+        FailureKind::Network => "the network dropped the connection before the handshake finished",
+        FailureKind::Tls => {
+            "the TLS handshake failed: for a self-signed server pass its CA with --ca FILE (or --insecure to skip verification); check the host name matches the certificate"
+        }
+        FailureKind::HandshakeRefused { status } => match status {
+            400 => {
+                "APIM answers 400 \"Invalid websocket upgrade request\" when the request lacks `Connection: Upgrade`, `Upgrade: websocket` or `Sec-WebSocket-Version: 13`, or when it is not a GET: use a WebSocket client (wstab sends all three)"
+            }
+            401 => {
+                "the gateway or backend refused the credentials: check the subscription key (`Ocp-Apim-Subscription-Key` header or `subscription-key` query parameter) and that the access token is valid and not expired"
+            }
+            403 => {
+                "the credentials are valid but not allowed here: check the API's policies (IP filter, roles, product access)"
+            }
+            404 => {
+                "the request URL must be exactly the gateway URL plus the API's URL suffix (e.g. wss://<gateway>/<api-url-suffix>): check the suffix and that the API is a WebSocket API"
+            }
+            429 => "rate limited: wait and retry, or check the API's rate-limit policy",
+            431 => "the request headers are too large: drop unneeded headers or shorten tokens",
+            502 | 504 => {
+                "the gateway could not reach the backend: check the API's backend (web service) URL and that the backend is up"
+            }
+            503 => "the service is unavailable or at its connection limit: retry later",
+            s if *s >= 500 => "the gateway or backend failed: see the response body and the gateway's logs",
+            _ => "see the response status and body in the handshake trace",
+        },
+        FailureKind::BadHandshake => {
+            "the server answered 101 but not as a valid WebSocket upgrade: is something other than a WebSocket server (or a proxy) answering?"
+        }
+        FailureKind::Abnormal => "the connection closed without a close frame (1006): the server or a proxy dropped it",
+        FailureKind::Protocol => "the server sent something the WebSocket protocol forbids; see the message for what",
+        FailureKind::TooLarge => "a message exceeded the max message size: raise it with --max-message-size BYTES",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_exit_codes_by_class() {
+        assert_eq!(ConnError::new(FailureKind::HandshakeRefused { status: 401 }, "x").exit_code(), 3);
+        assert_eq!(ConnError::new(FailureKind::Refused, "x").exit_code(), 4);
+        assert_eq!(ConnError::new(FailureKind::Tls, "x").exit_code(), 4);
+        assert_eq!(ConnError::new(FailureKind::Abnormal, "x").exit_code(), 5);
+        assert_eq!(ConnError::new(FailureKind::TooLarge, "x").exit_code(), 5);
+    }
+
+    #[test]
+    fn test_hints_name_what_to_fix() {
+        assert!(
+            hint_for(&FailureKind::HandshakeRefused { status: 404 }).contains("gateway URL plus the API's URL suffix")
+        );
+        let h400 = hint_for(&FailureKind::HandshakeRefused { status: 400 });
+        assert!(h400.contains("Upgrade: websocket") && h400.contains("Sec-WebSocket-Version: 13"));
+    }
+}

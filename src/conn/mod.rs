@@ -1,0 +1,21 @@
+//! The connection manager: one tokio task per WebSocket session, [`Command`]s in, [`Event`]s out.
+//!
+//! It knows nothing of the UI: the console, the headless `connect` command and the benchmarks all
+//! drive sessions through [`spawn`] and read the same [`Event`] stream.
+
+mod error;
+mod event;
+mod session;
+mod state;
+mod target;
+mod tls;
+mod trace;
+
+pub use error::{ConnError, FailureKind};
+pub use event::{Closer, Direction, Event, EventKind, Frame, SessionId};
+pub use session::{Command, SessionHandle, spawn};
+pub use state::{SessionState, Transition};
+pub use target::{HANDSHAKE_HEADERS, Param, Target, TargetError, TlsOptions};
+pub use tls::client_config;
+pub use tokio_tungstenite::tungstenite::Utf8Bytes;
+pub use trace::{HandshakeTrace, ResponseTrace};

@@ -1,0 +1,21 @@
+//! wstab: a terminal console for testing WebSocket APIs through an API gateway.
+//!
+//! The library holds everything the `wstab` binary, the integration tests and the benchmarks share:
+//! the connection manager ([`conn`]), the local gateway emulator ([`gateway`]), the Web PubSub-style
+//! hub ([`hub`]), the embedded demo ([`demo`]) and the console.
+
+pub mod cli;
+pub mod clock;
+pub mod conn;
+pub mod connect;
+pub mod demo;
+pub mod gateway;
+pub mod hub;
+pub mod logging;
+pub mod paths;
+pub mod secret;
+pub mod terminal_text;
+pub mod token;
+pub mod tui;
+pub mod workspace;
+pub mod wsserver;

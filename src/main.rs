@@ -1,0 +1,32 @@
+//! The `wstab` binary: parse the command line, start logging to a file, run one command.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use wstab::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The local UTC offset can only be read safely while the process has one thread.
+    wstab::clock::init_local_offset();
+    wstab::logging::init(None);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("wstab: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = runtime.block_on(async move {
+        match cli.command {
+            Some(Command::Connect(args)) => wstab::connect::run(args).await,
+            Some(Command::Gateway(args)) => wstab::gateway::cli::run(args).await,
+            Some(Command::Demo(args)) => wstab::demo::cli::run(args).await,
+            Some(Command::Token(args)) => wstab::token::cli::run(args),
+            None => wstab::tui::run(cli.workspace).await,
+        }
+    });
+    // Sessions and servers may still hold tasks; do not wait for them to wind down.
+    runtime.shutdown_background();
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
