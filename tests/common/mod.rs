@@ -1,6 +1,8 @@
 //! Test servers on loopback shared by the integration tests: a recording echo server, a raw TCP
 //! server for broken peers, a TLS echo server with a self-signed CA, and event helpers.
 #![allow(dead_code)]
+// tungstenite's handshake callback returns its whole error response by value.
+#![allow(clippy::result_large_err)]
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -161,21 +163,14 @@ pub async fn refusing_server(status: &'static str, body: &'static str) -> Socket
 }
 
 /// Waits for the first event matching `pred`, failing the test after [`WAIT`].
-#[track_caller]
-pub fn wait_for<'a>(
-    rx: &'a mut mpsc::Receiver<Event>,
-    what: &'a str,
-    pred: impl Fn(&EventKind) -> bool + 'a,
-) -> impl std::future::Future<Output = Event> + 'a {
-    async move {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
-            match tokio::time::timeout_at(deadline, rx.recv()).await {
-                Ok(Some(e)) if pred(&e.kind) => return e,
-                Ok(Some(_)) => continue,
-                Ok(None) => panic!("session ended before {what}"),
-                Err(_) => panic!("timed out waiting for {what}"),
-            }
+pub async fn wait_for(rx: &mut mpsc::Receiver<Event>, what: &str, pred: impl Fn(&EventKind) -> bool) -> Event {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(e)) if pred(&e.kind) => return e,
+            Ok(Some(_)) => continue,
+            Ok(None) => panic!("session ended before {what}"),
+            Err(_) => panic!("timed out waiting for {what}"),
         }
     }
 }
