@@ -17,6 +17,10 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub workspace: Option<PathBuf>,
 
+    /// Open the console on this saved profile.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
     /// What to run.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -33,6 +37,38 @@ pub enum Command {
     Demo(DemoArgs),
     /// Print a Web PubSub client access URL with a fresh access token.
     Token(TokenArgs),
+    /// Create profiles from Azure API Management's API list.
+    Import(ImportArgs),
+    /// List the saved profiles (and any file that fails to parse).
+    Profiles,
+}
+
+/// `wstab import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// What to import from.
+    #[command(subcommand)]
+    pub source: ImportSource,
+}
+
+/// Where `wstab import` reads from.
+#[derive(Debug, Subcommand)]
+pub enum ImportSource {
+    /// The JSON printed by `az apim api list` (or the ARM/REST shape): one profile per WebSocket API.
+    Apim(ImportApimArgs),
+}
+
+/// `wstab import apim`.
+#[derive(Debug, Args)]
+pub struct ImportApimArgs {
+    /// The JSON file (`-` for stdin).
+    pub file: PathBuf,
+    /// The gateway URL (`gatewayUrl` from `az apim show`); default `https://<service>.azure-api.net`.
+    #[arg(long, value_name = "URL")]
+    pub gateway: Option<String>,
+    /// Replace profiles that already exist (otherwise they are skipped).
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 /// How `connect` prints binary messages.
@@ -48,8 +84,12 @@ pub enum BinaryFormat {
 /// `wstab connect`.
 #[derive(Debug, Args)]
 pub struct ConnectArgs {
-    /// ws:// or wss:// URL (http:// and https:// are accepted and mapped).
-    pub url: String,
+    /// ws:// or wss:// URL (http:// and https:// are accepted and mapped). Optional with --profile.
+    #[arg(required_unless_present = "profile")]
+    pub url: Option<String>,
+    /// Start from this saved profile; the other flags add to or override it.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
     /// Extra handshake header, `Name: value` (repeatable).
     #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
     pub headers: Vec<String>,
@@ -83,9 +123,9 @@ pub struct ConnectArgs {
     /// Trust this extra CA certificate (PEM).
     #[arg(long, value_name = "FILE")]
     pub ca: Option<PathBuf>,
-    /// Seconds allowed for DNS, TCP, TLS and the handshake.
-    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
-    pub connect_timeout: f64,
+    /// Seconds allowed for DNS, TCP, TLS and the handshake [default: 10].
+    #[arg(long, value_name = "SECS")]
+    pub connect_timeout: Option<f64>,
     /// Also treat this query parameter or header name as secret (repeatable).
     #[arg(long = "secret", value_name = "NAME")]
     pub secret_names: Vec<String>,

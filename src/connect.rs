@@ -14,8 +14,9 @@ use tokio::sync::mpsc;
 
 use crate::cli::{BinaryFormat, ConnectArgs};
 use crate::clock;
-use crate::conn::{self, Closer, Command, Direction, Event, EventKind, Frame, Param, SessionId, Target, TlsOptions};
+use crate::conn::{self, Closer, Command, Direction, Event, EventKind, Frame, Param, SessionId, Target};
 use crate::conn::{ConnError, FailureKind, HandshakeTrace};
+use crate::profile::ProfileStore;
 use crate::terminal_text::escape_for_terminal;
 
 /// Exit code: success.
@@ -26,14 +27,26 @@ pub const EXIT_USAGE: i32 = 2;
 /// How many events are taken from the channel per batch (and written per flush).
 const BATCH: usize = 1024;
 
-/// Builds the session target from the command line, or a usage error.
+/// Builds the session target from the command line (over the profile when one is named), or a
+/// usage error.
 pub fn target_from_args(args: &ConnectArgs) -> Result<Target, String> {
-    let mut target = Target::new(args.url.clone());
+    let mut target = match &args.profile {
+        Some(name) => {
+            let profile = ProfileStore::open_default().load(name).map_err(|e| e.to_string())?;
+            profile.target().map_err(|e| e.to_string())?
+        }
+        None => Target::default(),
+    };
+    if let Some(url) = &args.url {
+        target.url = url.clone();
+    }
     for h in &args.headers {
         let (name, value) = h.split_once(':').ok_or_else(|| format!("invalid header {h:?}: expected 'Name: value'"))?;
         if name.trim().is_empty() {
             return Err(format!("invalid header {h:?}: the name is empty"));
         }
+        // A flag overrides the profile's header of the same name.
+        target.headers.retain(|p| !p.name.eq_ignore_ascii_case(name.trim()));
         target.headers.push(Param::new(name.trim(), value.trim()));
     }
     for q in &args.query {
@@ -41,28 +54,43 @@ pub fn target_from_args(args: &ConnectArgs) -> Result<Target, String> {
         if name.is_empty() {
             return Err(format!("invalid query parameter {q:?}: expected 'name=value'"));
         }
+        target.query.retain(|p| p.name != name);
         target.query.push(Param::new(name, value));
     }
-    target.subprotocols = args.subprotocols.clone();
-    if !(args.connect_timeout.is_finite() && args.connect_timeout > 0.0) {
-        return Err(format!(
-            "invalid --connect-timeout {}: expected a positive number of seconds",
-            args.connect_timeout
-        ));
+    for s in &args.subprotocols {
+        if !target.subprotocols.contains(s) {
+            target.subprotocols.push(s.clone());
+        }
     }
-    target.connect_timeout = Duration::from_secs_f64(args.connect_timeout);
+    if let Some(secs) = args.connect_timeout {
+        if !(secs.is_finite() && secs > 0.0) {
+            return Err(format!("invalid --connect-timeout {secs}: expected a positive number of seconds"));
+        }
+        target.connect_timeout = Duration::from_secs_f64(secs);
+    }
     if let Some(max) = args.max_message_size {
         if max == 0 {
             return Err("invalid --max-message-size 0: expected a positive number of bytes".into());
         }
         target.max_message_size = Some(max);
     }
-    target.tls = TlsOptions { insecure: args.insecure, ca_file: args.ca.clone() };
-    target.secret_names = args.secret_names.clone();
+    if args.insecure {
+        target.tls.insecure = true;
+    }
+    if let Some(ca) = &args.ca {
+        target.tls.ca_file = Some(ca.clone());
+    }
+    target.secret_names.extend(args.secret_names.iter().cloned());
     if let Some(w) = args.wait
         && !(w.is_finite() && w >= 0.0)
     {
         return Err(format!("invalid --wait {w}: expected a number of seconds"));
+    }
+    if let Some(missing) = target.missing_required().first() {
+        return Err(format!(
+            "required parameter {:?} is empty: give it with -q or -H, or fill it in the profile",
+            missing.name
+        ));
     }
     target.request().map_err(|e| e.to_string())?;
     Ok(target)

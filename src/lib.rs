@@ -5,14 +5,18 @@
 //! hub ([`hub`]), the embedded demo ([`demo`]) and the console.
 
 pub mod cli;
+pub mod clipboard;
 pub mod clock;
+pub mod command_line;
 pub mod conn;
 pub mod connect;
 pub mod demo;
 pub mod gateway;
 pub mod hub;
+pub mod jwt_view;
 pub mod logging;
 pub mod paths;
+pub mod profile;
 pub mod secret;
 pub mod terminal_text;
 pub mod token;

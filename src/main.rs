@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use wstab::cli::{Cli, Command};
+use wstab::cli::{Cli, Command, ImportArgs, ImportSource};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -23,6 +23,10 @@ fn main() -> ExitCode {
             Some(Command::Gateway(args)) => wstab::gateway::cli::run(args).await,
             Some(Command::Demo(args)) => wstab::demo::cli::run(args).await,
             Some(Command::Token(args)) => wstab::token::cli::run(args),
+            Some(Command::Import(ImportArgs { source: ImportSource::Apim(args) })) => {
+                wstab::profile::cli::import_apim(&args)
+            }
+            Some(Command::Profiles) => wstab::profile::cli::list(),
             None => wstab::tui::run(cli.workspace).await,
         }
     });

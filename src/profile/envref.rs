@@ -1,0 +1,62 @@
+//! `${env:NAME}` references: a secret kept in the environment instead of the profile file,
+//! resolved at connect time.
+
+/// A reference to an environment variable that is not set.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "environment variable {name} is not set (referenced as ${{env:{name}}}); set it, or put the value in the profile"
+)]
+pub struct EnvRefError {
+    /// The variable's name.
+    pub name: String,
+}
+
+/// `value` with every `${env:NAME}` replaced by the variable's value. Text that is not a
+/// complete reference is left as it is.
+pub fn resolve_env_refs(value: &str) -> Result<String, EnvRefError> {
+    resolve_with(value, |name| std::env::var(name).ok())
+}
+
+/// Like [`resolve_env_refs`] with a custom lookup (for tests).
+pub fn resolve_with(value: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String, EnvRefError> {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(start) = rest.find("${env:") {
+        let after = &rest[start + 6..];
+        let Some(end) = after.find('}') else { break };
+        let name = &after[..end];
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            out.push_str(&rest[..start + 6]);
+            rest = after;
+            continue;
+        }
+        out.push_str(&rest[..start]);
+        out.push_str(&lookup(name).ok_or_else(|| EnvRefError { name: name.to_string() })?);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(name: &str) -> Option<String> {
+        (name == "KEY").then(|| "s3cret".to_string())
+    }
+
+    #[test]
+    fn test_env_refs_resolve_in_place() {
+        assert_eq!(resolve_with("${env:KEY}", env).unwrap(), "s3cret");
+        assert_eq!(resolve_with("Bearer ${env:KEY}!", env).unwrap(), "Bearer s3cret!");
+        assert_eq!(resolve_with("plain ${not a ref} ${env:", env).unwrap(), "plain ${not a ref} ${env:");
+    }
+
+    #[test]
+    fn test_unset_env_ref_is_a_clear_error() {
+        let err = resolve_with("${env:MISSING_VAR}", env).unwrap_err();
+        assert_eq!(err.name, "MISSING_VAR");
+        assert!(err.to_string().contains("MISSING_VAR is not set"));
+    }
+}

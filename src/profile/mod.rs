@@ -1,0 +1,13 @@
+//! Connection profiles: everything needed to reconnect to one API, saved as hand-editable TOML
+//! in the config dir (one file per profile, so a broken file costs only itself).
+
+pub mod cli;
+mod envref;
+mod import;
+mod model;
+mod store;
+
+pub use envref::{EnvRefError, resolve_env_refs};
+pub use import::{ImportReport, Skipped, import_apim_json};
+pub use model::{CURRENT_VERSION, MessageFormat, Profile, SavedMessage};
+pub use store::{ProfileError, ProfileStore, atomic_write, validate_name};
