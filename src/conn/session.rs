@@ -272,8 +272,17 @@ impl Session {
                     close_deadline = Some(tokio::time::Instant::now() + CLOSE_TIMEOUT);
                 }
                 _ = tokio::time::sleep_until(deadline), if close_deadline.is_some() => {
-                    let (code, reason) = local_close.unwrap_or((1000, String::new()));
-                    return End::Closed { code, reason: format!("{reason} (no close reply from the server in {}s)", CLOSE_TIMEOUT.as_secs()).trim().to_string(), by: Closer::Local };
+                    // The close handshake did not finish in time: end the session anyway, so a
+                    // server that never answers or never hangs up cannot hold it open.
+                    return match (local_close, remote_close) {
+                        (Some((code, reason)), _) => End::Closed {
+                            code,
+                            reason: format!("{reason} (no close reply from the server in {}s)", CLOSE_TIMEOUT.as_secs()).trim().to_string(),
+                            by: Closer::Local,
+                        },
+                        (None, Some((code, reason))) => End::Closed { code, reason, by: Closer::Remote },
+                        (None, None) => End::Closed { code: 1006, reason: String::new(), by: Closer::Local },
+                    };
                 }
                 msg = ws.next() => match msg {
                     Some(Ok(msg)) => {
@@ -286,6 +295,9 @@ impl Session {
                                 let c = c.map(|c| (u16::from(c.code), c.reason.to_string()));
                                 remote_close = Some(c.clone().unwrap_or((1005, String::new())));
                                 self.go(Transition::CloseStarted);
+                                if close_deadline.is_none() {
+                                    close_deadline = Some(tokio::time::Instant::now() + CLOSE_TIMEOUT);
+                                }
                                 Frame::Close(c)
                             }
                             Message::Frame(_) => continue,
