@@ -25,6 +25,16 @@ use room::Registry;
 
 /// Starts the hub on `addr`; tokens must be signed with `cs`'s access key and carry its audience.
 pub async fn start(addr: SocketAddr, cs: ConnectionString, shutdown: CancellationToken) -> std::io::Result<Server> {
+    serve_on(tokio::net::TcpListener::bind(addr).await?, cs, shutdown)
+}
+
+/// Serves the hub on an already bound listener (so its address can go into the endpoint first).
+pub fn serve_on(
+    listener: tokio::net::TcpListener,
+    cs: ConnectionString,
+    shutdown: CancellationToken,
+) -> std::io::Result<Server> {
+    let addr = listener.local_addr()?;
     let registry = Arc::new(Registry::default());
     let cs = Arc::new(cs);
     let token = shutdown.clone();
@@ -32,7 +42,8 @@ pub async fn start(addr: SocketAddr, cs: ConnectionString, shutdown: Cancellatio
         let (cs, registry, shutdown) = (cs.clone(), registry.clone(), token.clone());
         async move { handle(req, &cs, registry, shutdown) }.boxed()
     });
-    wsserver::bind(addr, handler, ServerOptions::default(), shutdown).await
+    tokio::spawn(wsserver::serve(listener, handler, ServerOptions::default(), shutdown.clone()));
+    Ok(Server { addr, shutdown })
 }
 
 fn handle<B>(req: http::Request<B>, cs: &ConnectionString, registry: Arc<Registry>, shutdown: CancellationToken) -> Reply {
