@@ -83,7 +83,8 @@ pub async fn start(port: u16) -> anyhow::Result<Demo> {
         .context("demo connection string")?;
     let hub = crate::hub::serve_on(hub_listener, cs.clone(), shutdown.clone())?;
     let echo = crate::hub::start_echo(local(0), shutdown.clone()).await.context("cannot start the echo backend")?;
-    let ticker = crate::hub::start_ticker(local(0), shutdown.clone()).await.context("cannot start the ticker backend")?;
+    let ticker =
+        crate::hub::start_ticker(local(0), shutdown.clone()).await.context("cannot start the ticker backend")?;
 
     let key = random_key();
     let api = |name: &str, display: &str, suffix: &str, backend: String| -> anyhow::Result<ApiConfig> {
@@ -107,7 +108,12 @@ pub async fn start(port: u16) -> anyhow::Result<Demo> {
         apis: vec![
             api("echo", "Echo", "echo", format!("ws://{}/", echo.addr))?,
             // Like APIM in front of Web PubSub: the gateway checks the key, the hub the token.
-            api("chat", "Chat (Web PubSub hub)", "client/hubs/chat", format!("ws://{}/client/hubs/{CHAT_HUB}", hub.addr))?,
+            api(
+                "chat",
+                "Chat (Web PubSub hub)",
+                "client/hubs/chat",
+                format!("ws://{}/client/hubs/{CHAT_HUB}", hub.addr),
+            )?,
             api("ticker", "Stock ticker", "ticker", format!("ws://{}/", ticker.addr))?,
         ],
         ..GatewayConfig::default()
@@ -152,14 +158,24 @@ impl Demo {
         let gw = &self.gateway_url;
         let key = &self.subscription_key;
         self.apis = vec![
-            DemoApi { name: "echo".into(), url: format!("{gw}/echo"), subscription_key: key.clone(), access_token: None },
+            DemoApi {
+                name: "echo".into(),
+                url: format!("{gw}/echo"),
+                subscription_key: key.clone(),
+                access_token: None,
+            },
             DemoApi {
                 name: "chat".into(),
                 url: format!("{gw}/client/hubs/{CHAT_HUB}?access_token={token}"),
                 subscription_key: key.clone(),
                 access_token: Some(token.clone()),
             },
-            DemoApi { name: "ticker".into(), url: format!("{gw}/ticker"), subscription_key: key.clone(), access_token: None },
+            DemoApi {
+                name: "ticker".into(),
+                url: format!("{gw}/ticker"),
+                subscription_key: key.clone(),
+                access_token: None,
+            },
         ];
         let key_param = || Param::new(crate::gateway::config::DEFAULT_KEY_QUERY, key.clone()).secret().required();
         self.workspace = Workspace {
@@ -263,7 +279,11 @@ and serves until Ctrl-C. Metrics: GET <admin>/metrics.";
         let _ = writeln!(out, "{}", demo.json_line());
         let _ = out.flush();
         let _ = writeln!(out, "\nwstab demo: gateway {}  metrics {}/metrics", demo.gateway_url, demo.admin_url);
-        let _ = writeln!(out, "subscription key: {}  (query subscription-key or header Ocp-Apim-Subscription-Key)\n", demo.subscription_key);
+        let _ = writeln!(
+            out,
+            "subscription key: {}  (query subscription-key or header Ocp-Apim-Subscription-Key)\n",
+            demo.subscription_key
+        );
         let _ = writeln!(out, "{:<8} URL", "API");
         for api in &demo.apis {
             let shown = crate::secret::mask_url(&api.url, &[]);

@@ -16,7 +16,9 @@ pub const ROLE_SEND_TO_GROUP: &str = "webpubsub.sendToGroup";
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
     /// A required key is missing from the connection string.
-    #[error("connection string has no {0}= (expected Endpoint=https://<name>.webpubsub.azure.com;AccessKey=<key>;Version=1.0;)")]
+    #[error(
+        "connection string has no {0}= (expected Endpoint=https://<name>.webpubsub.azure.com;AccessKey=<key>;Version=1.0;)"
+    )]
     MissingKey(&'static str),
     /// A part is not `key=value`.
     #[error("connection string part {0:?} is not key=value")]
@@ -278,7 +280,10 @@ mod tests {
         assert_eq!(ConnectionString::parse("AccessKey=k"), Err(TokenError::MissingKey("Endpoint")));
         assert_eq!(ConnectionString::parse("Endpoint=https://x"), Err(TokenError::MissingKey("AccessKey")));
         assert!(matches!(ConnectionString::parse("Endpoint=ftp://x;AccessKey=k"), Err(TokenError::BadEndpoint(_))));
-        assert!(matches!(ConnectionString::parse("Endpoint=https://x;AccessKey=k;Port=x"), Err(TokenError::BadPort(_))));
+        assert!(matches!(
+            ConnectionString::parse("Endpoint=https://x;AccessKey=k;Port=x"),
+            Err(TokenError::BadPort(_))
+        ));
         assert!(matches!(ConnectionString::parse("garbage"), Err(TokenError::BadPart(_))));
     }
 }

@@ -76,9 +76,10 @@ pub fn missing_upgrade_headers(method: &http::Method, headers: &HeaderMap) -> Ve
         missing.push("method GET");
     }
     let has_token = |name: header::HeaderName, token: &str| {
-        headers.get_all(name).iter().any(|v| {
-            v.to_str().is_ok_and(|s| s.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
-        })
+        headers
+            .get_all(name)
+            .iter()
+            .any(|v| v.to_str().is_ok_and(|s| s.split(',').any(|t| t.trim().eq_ignore_ascii_case(token))))
     };
     if !has_token(header::CONNECTION, "upgrade") {
         missing.push("Connection: Upgrade");

@@ -12,8 +12,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
 use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
@@ -50,7 +50,11 @@ async fn start_backend() -> Backend {
         async move {
             log.lock().unwrap().push(Seen { uri: req.uri().to_string(), headers: req.headers().clone() });
             if req.uri().path() == "/refuse" {
-                return Reply::Http(wsserver::response(StatusCode::FORBIDDEN, "application/json", r#"{"error":"backend says no"}"#));
+                return Reply::Http(wsserver::response(
+                    StatusCode::FORBIDDEN,
+                    "application/json",
+                    r#"{"error":"backend says no"}"#,
+                ));
             }
             let protocols = wsserver::requested_protocols(req.headers());
             let response = wsserver::switching_protocols(req.headers(), protocols.first().map(String::as_str));
@@ -61,7 +65,8 @@ async fn start_backend() -> Backend {
                         while let Some(Ok(m)) = ws.next().await {
                             match m {
                                 Message::Text(t) if t.as_str() == "close-me" => {
-                                    let frame = CloseFrame { code: CloseCode::from(4001), reason: "bye from backend".into() };
+                                    let frame =
+                                        CloseFrame { code: CloseCode::from(4001), reason: "bye from backend".into() };
                                     let _ = ws.send(Message::Close(Some(frame))).await;
                                 }
                                 Message::Text(_) | Message::Binary(_) => {
@@ -78,7 +83,8 @@ async fn start_backend() -> Backend {
         .boxed()
     });
     let stop = CancellationToken::new();
-    let server = wsserver::bind("127.0.0.1:0".parse().unwrap(), handler, ServerOptions::default(), stop.clone()).await.unwrap();
+    let server =
+        wsserver::bind("127.0.0.1:0".parse().unwrap(), handler, ServerOptions::default(), stop.clone()).await.unwrap();
     Backend { addr: server.addr, seen, _stop: stop }
 }
 
@@ -209,7 +215,10 @@ impl Rig {
         for (n, v) in headers {
             req.headers_mut().append(http::HeaderName::from_bytes(n.as_bytes()).unwrap(), v.parse().unwrap());
         }
-        tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(req)).await.expect("handshake timed out").map(|(ws, _)| ws)
+        tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(req))
+            .await
+            .expect("handshake timed out")
+            .map(|(ws, _)| ws)
     }
 
     async fn refused(&self, path_and_query: &str, headers: &[(&str, &str)]) -> (u16, String) {
@@ -244,7 +253,8 @@ async fn raw_http(addr: SocketAddr, request: &str) -> String {
 
 async fn next_message(ws: &mut Client) -> Message {
     loop {
-        let m = tokio::time::timeout(WAIT, ws.next()).await.expect("no message in time").expect("stream ended").unwrap();
+        let m =
+            tokio::time::timeout(WAIT, ws.next()).await.expect("no message in time").expect("stream ended").unwrap();
         if !matches!(m, Message::Ping(_) | Message::Pong(_)) {
             return m;
         }
@@ -420,7 +430,9 @@ async fn test_rs256_api_refuses_hs256_signed_with_the_public_key() {
     let r = rig().await;
     let claims = serde_json::json!({"exp": now() + 600, "sub": "u"});
     let private = std::fs::read(fixtures().join("rsa_private.pem")).unwrap();
-    let rs = jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &EncodingKey::from_rsa_pem(&private).unwrap()).unwrap();
+    let rs =
+        jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &EncodingKey::from_rsa_pem(&private).unwrap())
+            .unwrap();
     r.connect(&format!("jwtq?token={rs}"), &[]).await.unwrap();
     // Algorithm confusion: HS256 with the public key's PEM bytes as the secret.
     let public = std::fs::read_to_string(fixtures().join("rsa_public.pem")).unwrap();
@@ -552,7 +564,9 @@ async fn test_no_secret_appears_in_the_logs() {
     let _ = r.refused("echo?subscription-key=wrong-secret-value", &[]).await;
     let _ = r.connect("echo", &[("Ocp-Apim-Subscription-Key", KEY2)]).await.unwrap();
     r.connect("jwt", &[("Authorization", &format!("Bearer {token}"))]).await.unwrap();
-    r.connect("tenant/api?key=secret-custom-key&access_token=tok-secret-1", &[("X-Tenant", "contoso")]).await.unwrap_err();
+    r.connect("tenant/api?key=secret-custom-key&access_token=tok-secret-1", &[("X-Tenant", "contoso")])
+        .await
+        .unwrap_err();
     wait_for_end(&r.gateway).await;
     let text = std::fs::read_to_string(&log_path).unwrap();
     assert!(text.lines().count() >= 6, "{text}");
@@ -647,7 +661,8 @@ async fn test_oversized_message_closes_with_1009() {
 
 #[tokio::test]
 async fn test_config_errors_name_file_line_and_column() {
-    let err = GatewayConfig::parse("gw.toml", "[[apis]]\nname = \"a\"\nbogus = 1\n", &fixtures()).unwrap_err().to_string();
+    let err =
+        GatewayConfig::parse("gw.toml", "[[apis]]\nname = \"a\"\nbogus = 1\n", &fixtures()).unwrap_err().to_string();
     assert!(err.starts_with("gw.toml:3:1") && err.contains("bogus"), "{err}");
     let bad_url = "[[apis]]\nname = \"a\"\nurl_suffix = \"a\"\nbackend = \"http://x\"\n";
     let err = GatewayConfig::parse("gw.toml", bad_url, &fixtures()).unwrap_err().to_string();

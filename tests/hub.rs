@@ -46,7 +46,8 @@ impl Hub {
     }
 
     async fn open(&self, token: &str, protocol: Option<&str>) -> Result<Client, WsError> {
-        let mut req = format!("ws://{}/client/hubs/chat?access_token={token}", self.addr).into_client_request().unwrap();
+        let mut req =
+            format!("ws://{}/client/hubs/chat?access_token={token}", self.addr).into_client_request().unwrap();
         if let Some(p) = protocol {
             req.headers_mut().insert("sec-websocket-protocol", p.parse().unwrap());
         }
@@ -98,8 +99,12 @@ async fn test_bad_tokens_get_401_saying_why() {
     let claims = |aud: &str, exp: u64| json!({"aud": aud, "exp": exp, "iat": 0});
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
     let sign = |c: &Value, key: &str| {
-        jsonwebtoken::encode(&jsonwebtoken::Header::default(), c, &jsonwebtoken::EncodingKey::from_secret(key.as_bytes()))
-            .unwrap()
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::default(),
+            c,
+            &jsonwebtoken::EncodingKey::from_secret(key.as_bytes()),
+        )
+        .unwrap()
     };
     let aud = hub.cs.audience("chat");
     let cases = [
@@ -133,7 +138,11 @@ async fn test_join_and_send_to_group_reaches_members_with_echo() {
         send_json(ws, json!({"type": "joinGroup", "group": "lobby", "ackId": 1})).await;
         assert_eq!(recv_json(ws).await, json!({"type": "ack", "ackId": 1, "success": true}));
     }
-    send_json(&mut alice, json!({"type": "sendToGroup", "group": "lobby", "ackId": 2, "dataType": "json", "data": {"n": 1}})).await;
+    send_json(
+        &mut alice,
+        json!({"type": "sendToGroup", "group": "lobby", "ackId": 2, "dataType": "json", "data": {"n": 1}}),
+    )
+    .await;
     let expected = json!({"type": "message", "from": "group", "fromUserId": "alice", "group": "lobby", "dataType": "json", "data": {"n": 1}});
     assert_eq!(recv_json(&mut bob).await, expected);
     // Without noEcho the sender gets its own message too (plus its ack, in either order).
@@ -146,7 +155,11 @@ async fn test_no_echo_skips_the_sender() {
     let hub = start_hub().await;
     let (mut alice, _) = hub.json_client("alice", ALL, &["lobby"]).await;
     let (mut bob, _) = hub.json_client("bob", ALL, &["lobby"]).await;
-    send_json(&mut alice, json!({"type": "sendToGroup", "group": "lobby", "noEcho": true, "dataType": "text", "data": "hi"})).await;
+    send_json(
+        &mut alice,
+        json!({"type": "sendToGroup", "group": "lobby", "noEcho": true, "dataType": "text", "data": "hi"}),
+    )
+    .await;
     let got = recv_json(&mut bob).await;
     assert_eq!((got["data"].as_str(), got["dataType"].as_str()), (Some("hi"), Some("text")));
     assert_silent(&mut alice).await;

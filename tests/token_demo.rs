@@ -23,7 +23,8 @@ fn now() -> u64 {
 
 #[test]
 fn test_token_verifies_with_aud_exp_roles_and_groups() {
-    let cs = ConnectionString::parse("Endpoint=https://contoso.webpubsub.azure.com;AccessKey=ABC123key==;Version=1.0;").unwrap();
+    let cs = ConnectionString::parse("Endpoint=https://contoso.webpubsub.azure.com;AccessKey=ABC123key==;Version=1.0;")
+        .unwrap();
     let req = TokenRequest {
         hub: "chat".into(),
         user: Some("alice".into()),
@@ -35,14 +36,16 @@ fn test_token_verifies_with_aud_exp_roles_and_groups() {
     assert_eq!(access.url, format!("wss://contoso.webpubsub.azure.com/client/hubs/chat?access_token={}", access.token));
     let mut v = Validation::new(Algorithm::HS256);
     v.set_audience(&["https://contoso.webpubsub.azure.com/client/hubs/chat"]);
-    let data = jsonwebtoken::decode::<ClientClaims>(&access.token, &DecodingKey::from_secret(b"ABC123key=="), &v).unwrap();
+    let data =
+        jsonwebtoken::decode::<ClientClaims>(&access.token, &DecodingKey::from_secret(b"ABC123key=="), &v).unwrap();
     let c = data.claims;
     assert!((c.exp as i64 - (now() + 1800) as i64).abs() <= 2, "exp {}", c.exp);
     assert_eq!(c.sub.as_deref(), Some("alice"));
     assert_eq!(c.role, req.roles);
     assert_eq!(c.groups, vec!["lobby".to_string()]);
     // The raw claim names are the service's.
-    let raw = jsonwebtoken::decode::<Value>(&access.token, &DecodingKey::from_secret(b"ABC123key=="), &v).unwrap().claims;
+    let raw =
+        jsonwebtoken::decode::<Value>(&access.token, &DecodingKey::from_secret(b"ABC123key=="), &v).unwrap().claims;
     assert_eq!(raw["webpubsub.group"], json!(["lobby"]));
     assert_eq!(raw["role"], json!(["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"]));
     assert!(raw["iat"].is_u64());
@@ -69,7 +72,8 @@ fn test_token_command_prints_url_and_exits_2_on_bad_input() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let url = String::from_utf8(out.stdout).unwrap();
     assert!(url.trim().starts_with("wss://x.webpubsub.azure.com/client/hubs/chat?access_token=ey"), "{url}");
-    let bad = Command::new(bin).args(["token", "--connection-string", "AccessKey=k", "--hub", "chat"]).output().unwrap();
+    let bad =
+        Command::new(bin).args(["token", "--connection-string", "AccessKey=k", "--hub", "chat"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("Endpoint"));
     let bad_ttl = Command::new(bin)
@@ -116,7 +120,8 @@ async fn test_demo_serves_echo_chat_and_ticker_through_the_gateway() {
 
     // The chat needs the key at the gateway AND the token at the hub.
     let no_token = format!("{}/client/hubs/chat", demo.gateway_url);
-    let refused = tokio_tungstenite::connect_async(format!("{no_token}?subscription-key={}", demo.subscription_key)).await;
+    let refused =
+        tokio_tungstenite::connect_async(format!("{no_token}?subscription-key={}", demo.subscription_key)).await;
     match refused {
         Err(tokio_tungstenite::tungstenite::Error::Http(res)) => assert_eq!(res.status().as_u16(), 401),
         other => panic!("expected 401 from the hub, got {:?}", other.map(|_| ())),

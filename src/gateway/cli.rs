@@ -18,7 +18,10 @@ pub async fn run(args: GatewayArgs) -> i32 {
             return 2;
         }
     };
-    let listen = args.listen.or(config.listen).unwrap_or_else(|| DEFAULT_LISTEN.parse().unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080))));
+    let listen = args
+        .listen
+        .or(config.listen)
+        .unwrap_or_else(|| DEFAULT_LISTEN.parse().unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080))));
     let admin = args.admin.or(config.admin);
     let sink = match &args.log_file {
         Some(path) => match std::fs::OpenOptions::new().create(true).append(true).open(path) {

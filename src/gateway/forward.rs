@@ -8,11 +8,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::handshake::client::Request;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 use super::policy::{CompiledApi, apply_set_header, apply_set_query, piece_name};
@@ -44,7 +44,12 @@ const NOT_FORWARDED: &[&str] = &[
 /// The backend's handshake request: backend URL + the client's query minus the subscription key
 /// (plus set_query_parameter), the client's headers minus hop-by-hop ones and the key header
 /// (plus `X-Forwarded-For` and set_header).
-pub fn backend_request(api: &CompiledApi, client_query: Option<&str>, client_headers: &HeaderMap, peer: SocketAddr) -> Result<Request, String> {
+pub fn backend_request(
+    api: &CompiledApi,
+    client_query: Option<&str>,
+    client_headers: &HeaderMap,
+    peer: SocketAddr,
+) -> Result<Request, String> {
     let mut url = api.backend.clone();
     let mut pieces: Vec<String> = url.query().map(|q| q.split('&').map(str::to_string).collect()).unwrap_or_default();
     pieces.extend(
@@ -71,7 +76,8 @@ pub fn backend_request(api: &CompiledApi, client_query: Option<&str>, client_hea
     let mut forwarded = HeaderMap::new();
     for (name, value) in client_headers {
         let n = name.as_str();
-        if NOT_FORWARDED.contains(&n) || listed.iter().any(|l| l == n) || n.eq_ignore_ascii_case(&api.key_names.header) {
+        if NOT_FORWARDED.contains(&n) || listed.iter().any(|l| l == n) || n.eq_ignore_ascii_case(&api.key_names.header)
+        {
             continue;
         }
         forwarded.append(name.clone(), value.clone());
@@ -106,20 +112,27 @@ pub async fn connect(
         Err(_) => {
             return Err(Refusal::json(
                 StatusCode::GATEWAY_TIMEOUT,
-                &format!("Gateway Timeout: the backend {backend_shown} did not complete the handshake within {} s.", timeout.as_secs()),
+                &format!(
+                    "Gateway Timeout: the backend {backend_shown} did not complete the handshake within {} s.",
+                    timeout.as_secs()
+                ),
                 "backend handshake timed out",
             ));
         }
     };
     match result {
         Ok((ws, response)) => {
-            let protocol =
-                response.headers().get(header::SEC_WEBSOCKET_PROTOCOL).and_then(|v| v.to_str().ok()).map(str::to_string);
+            let protocol = response
+                .headers()
+                .get(header::SEC_WEBSOCKET_PROTOCOL)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
             Ok((ws, protocol))
         }
         Err(WsError::Http(response)) => {
             let status = response.status();
-            let content_type = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+            let content_type =
+                response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
             let body = response.into_body().map(Bytes::from).unwrap_or_default();
             Err(Refusal::passthrough(status, body, content_type))
         }

@@ -95,7 +95,8 @@ pub async fn handle<B>(state: Arc<GatewayState>, req: Request<B>, peer: SocketAd
     };
     let missing = wsserver::missing_upgrade_headers(req.method(), req.headers());
     if !missing.is_empty() {
-        let message = format!("Bad Request: not a WebSocket upgrade request; missing or invalid: {}", missing.join(", "));
+        let message =
+            format!("Bad Request: not a WebSocket upgrade request; missing or invalid: {}", missing.join(", "));
         return refuse(Refusal::json(StatusCode::BAD_REQUEST, &message, "not a WebSocket upgrade"));
     }
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_deref().unwrap_or_default().as_bytes())
@@ -125,7 +126,9 @@ pub async fn handle<B>(state: Arc<GatewayState>, req: Request<B>, peer: SocketAd
 
     let request = match forward::backend_request(&api, query.as_deref(), req.headers(), peer) {
         Ok(r) => r,
-        Err(e) => return refuse(Refusal::json(StatusCode::INTERNAL_SERVER_ERROR, &e, "cannot build the backend request")),
+        Err(e) => {
+            return refuse(Refusal::json(StatusCode::INTERNAL_SERVER_ERROR, &e, "cannot build the backend request"));
+        }
     };
     let mut backend_shown = api.backend.clone();
     backend_shown.set_query(None);

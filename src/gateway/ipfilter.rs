@@ -26,7 +26,8 @@ impl AddressRange {
         if let Some((a, bits)) = t.split_once('/') {
             let base = ip(a)?;
             let width = if base.is_ipv4() { 32 } else { 128 };
-            let bits: u32 = bits.parse().ok().filter(|b| *b <= width).ok_or_else(|| format!("bad prefix length in {t:?}"))?;
+            let bits: u32 =
+                bits.parse().ok().filter(|b| *b <= width).ok_or_else(|| format!("bad prefix length in {t:?}"))?;
             let host_bits = width - bits;
             let mask: u128 = if host_bits >= 128 { u128::MAX } else { (1u128 << host_bits) - 1 };
             let n = to_u128(base);

@@ -77,7 +77,7 @@ impl JwtPolicy {
             }
             (Keys::Jwks(keys), Algorithm::RS256)
         } else {
-            unreachable!("exactly one key source was checked above")
+            return Err("validate_jwt needs a key source".into());
         };
         let mut validation = Validation::new(alg);
         validation.leeway = 0;
@@ -124,13 +124,16 @@ impl JwtPolicy {
             }),
         };
         let Some(token) = token.filter(|t| !t.is_empty()) else {
-            let from = self.query.as_ref().map_or(format!("the {} header", self.header), |q| format!("query parameter {q}"));
+            let from =
+                self.query.as_ref().map_or(format!("the {} header", self.header), |q| format!("query parameter {q}"));
             return fail(format!("JWT not present: expected a token in {from}."));
         };
         let header = match jsonwebtoken::decode_header(&token) {
             Ok(h) => h,
             // alg "none" is not an algorithm jsonwebtoken knows, so it fails here.
-            Err(_) => return fail("Invalid JWT: malformed header or unsupported algorithm (alg none is refused).".into()),
+            Err(_) => {
+                return fail("Invalid JWT: malformed header or unsupported algorithm (alg none is refused).".into());
+            }
         };
         let key = match &self.keys {
             Keys::Hs256(k) | Keys::Rs256(k) => k,
@@ -151,7 +154,10 @@ impl JwtPolicy {
             Err(e) => {
                 let reason = match e.kind() {
                     ErrorKind::InvalidAlgorithm => {
-                        format!("algorithm {:?} is not accepted (expected {:?})", header.alg, self.validation.algorithms)
+                        format!(
+                            "algorithm {:?} is not accepted (expected {:?})",
+                            header.alg, self.validation.algorithms
+                        )
                     }
                     ErrorKind::InvalidSignature => "signature is invalid".into(),
                     ErrorKind::ExpiredSignature => "token has expired".into(),
@@ -172,7 +178,10 @@ impl JwtPolicy {
                 Some(v) => claim_matches(v, &rc.values),
             };
             if !ok {
-                return fail(format!("Invalid JWT: required claim {} is missing or has a value not accepted.", rc.name));
+                return fail(format!(
+                    "Invalid JWT: required claim {} is missing or has a value not accepted.",
+                    rc.name
+                ));
             }
         }
         Ok(())
@@ -184,5 +193,5 @@ fn claim_matches(v: &Value, accepted: &[String]) -> bool {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };
-    accepted.iter().any(|a| *a == s)
+    accepted.contains(&s)
 }

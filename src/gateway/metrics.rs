@@ -64,7 +64,8 @@ impl Metrics {
     pub fn render(&self) -> String {
         self.with(|c| {
             let mut out = String::new();
-            let _ = writeln!(out, "# HELP wstab_gateway_handshakes_total WebSocket handshakes by API and response status.");
+            let _ =
+                writeln!(out, "# HELP wstab_gateway_handshakes_total WebSocket handshakes by API and response status.");
             let _ = writeln!(out, "# TYPE wstab_gateway_handshakes_total counter");
             for ((api, status), n) in &c.handshakes {
                 let _ = writeln!(out, "wstab_gateway_handshakes_total{{api=\"{}\",status=\"{status}\"}} {n}", esc(api));
@@ -77,12 +78,22 @@ impl Metrics {
             let _ = writeln!(out, "# HELP wstab_gateway_messages_total Relayed messages by direction.");
             let _ = writeln!(out, "# TYPE wstab_gateway_messages_total counter");
             for ((api, flow), n) in &c.messages {
-                let _ = writeln!(out, "wstab_gateway_messages_total{{api=\"{}\",direction=\"{}\"}} {n}", esc(api), flow.label());
+                let _ = writeln!(
+                    out,
+                    "wstab_gateway_messages_total{{api=\"{}\",direction=\"{}\"}} {n}",
+                    esc(api),
+                    flow.label()
+                );
             }
             let _ = writeln!(out, "# HELP wstab_gateway_bytes_total Relayed payload bytes by direction.");
             let _ = writeln!(out, "# TYPE wstab_gateway_bytes_total counter");
             for ((api, flow), n) in &c.bytes {
-                let _ = writeln!(out, "wstab_gateway_bytes_total{{api=\"{}\",direction=\"{}\"}} {n}", esc(api), flow.label());
+                let _ = writeln!(
+                    out,
+                    "wstab_gateway_bytes_total{{api=\"{}\",direction=\"{}\"}} {n}",
+                    esc(api),
+                    flow.label()
+                );
             }
             out
         })

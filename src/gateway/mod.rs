@@ -107,12 +107,12 @@ impl Gateway {
                     let m = m.clone();
                     async move { admin_reply(&m, req.method(), req.uri().path()) }.boxed()
                 });
-                let admin = wsserver::bind(addr, handler, ServerOptions::default(), shutdown.clone())
-                    .await
-                    .map_err(|source| {
+                let admin = wsserver::bind(addr, handler, ServerOptions::default(), shutdown.clone()).await.map_err(
+                    |source| {
                         shutdown.cancel();
                         StartError::Bind { addr, source }
-                    })?;
+                    },
+                )?;
                 Some(admin.addr)
             }
             None => None,

@@ -8,8 +8,8 @@ use subtle::ConstantTimeEq;
 use url::Url;
 
 use super::config::{
-    CheckHeaderConfig, CompileError, CounterKey, ExistsAction, GatewayConfig, IpFilterAction, IpFilterConfig,
-    KeyNames, RateLimitConfig, SetHeaderConfig, SetQueryConfig, Subscription,
+    CheckHeaderConfig, CompileError, CounterKey, ExistsAction, GatewayConfig, IpFilterAction, IpFilterConfig, KeyNames,
+    RateLimitConfig, SetHeaderConfig, SetQueryConfig, Subscription,
 };
 use super::jwt::JwtPolicy;
 use super::ratelimit::RateLimiter;
@@ -63,8 +63,10 @@ pub fn compile(config: &GatewayConfig) -> Result<Vec<CompiledApi>, CompileError>
             None => None,
         };
         for h in &api.policies.set_header {
-            HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| err(format!("set_header name {:?} is not a header name", h.name), None))?;
-            HeaderValue::from_str(&h.value).map_err(|_| err(format!("set_header {:?} value is not a valid header value", h.name), None))?;
+            HeaderName::from_bytes(h.name.as_bytes())
+                .map_err(|_| err(format!("set_header name {:?} is not a header name", h.name), None))?;
+            HeaderValue::from_str(&h.value)
+                .map_err(|_| err(format!("set_header {:?} value is not a valid header value", h.name), None))?;
         }
         apis.push(CompiledApi {
             name: api.name.clone(),
@@ -171,7 +173,10 @@ impl CompiledApi {
                     }));
             if !ok {
                 let status = StatusCode::from_u16(ch.failed_status).unwrap_or(StatusCode::UNAUTHORIZED);
-                let message = ch.failed_message.clone().unwrap_or_else(|| format!("Header {} is missing or has a value not accepted.", ch.name));
+                let message = ch
+                    .failed_message
+                    .clone()
+                    .unwrap_or_else(|| format!("Header {} is missing or has a value not accepted.", ch.name));
                 return Err(Refusal::json(status, &message, "check_header failed"));
             }
         }
@@ -208,9 +213,7 @@ pub fn apply_set_header(headers: &mut HeaderMap, policies: &[SetHeaderConfig]) {
 pub fn apply_set_query(pieces: &mut Vec<String>, policies: &[SetQueryConfig]) {
     for p in policies {
         let exists = pieces.iter().any(|piece| piece_name(piece) == p.name);
-        let encoded = || {
-            url::form_urlencoded::Serializer::new(String::new()).append_pair(&p.name, &p.value).finish()
-        };
+        let encoded = || url::form_urlencoded::Serializer::new(String::new()).append_pair(&p.name, &p.value).finish();
         match p.exists_action {
             ExistsAction::Override => {
                 pieces.retain(|piece| piece_name(piece) != p.name);

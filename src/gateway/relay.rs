@@ -216,8 +216,13 @@ async fn close_one<S: AsyncRead + AsyncWrite + Unpin>(ws: &mut WebSocketStream<S
     drain(ws).await;
 }
 
-async fn close_both<A, B>(a: &mut WebSocketStream<A>, b: &mut WebSocketStream<B>, out: &mut RelayOutcome, code: CloseCode, reason: &str)
-where
+async fn close_both<A, B>(
+    a: &mut WebSocketStream<A>,
+    b: &mut WebSocketStream<B>,
+    out: &mut RelayOutcome,
+    code: CloseCode,
+    reason: &str,
+) where
     A: AsyncRead + AsyncWrite + Unpin,
     B: AsyncRead + AsyncWrite + Unpin,
 {
@@ -228,8 +233,5 @@ where
 
 /// Reads (and drops) until the close handshake completes, flushing any queued close reply.
 async fn drain<S: AsyncRead + AsyncWrite + Unpin>(ws: &mut WebSocketStream<S>) {
-    let _ = tokio::time::timeout(CLOSE_GRACE, async {
-        while let Some(Ok(_)) = ws.next().await {}
-    })
-    .await;
+    let _ = tokio::time::timeout(CLOSE_GRACE, async { while let Some(Ok(_)) = ws.next().await {} }).await;
 }

@@ -31,7 +31,8 @@ pub struct ConnectionInfo {
 /// Runs the connection until either side closes or the hub shuts down.
 pub async fn run(mut ws: ServerWs, info: ConnectionInfo, registry: Arc<Registry>, shutdown: CancellationToken) {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let groups: HashSet<String> = if info.json { info.identity.groups.iter().cloned().collect() } else { HashSet::new() };
+    let groups: HashSet<String> =
+        if info.json { info.identity.groups.iter().cloned().collect() } else { HashSet::new() };
     registry.add(&info.hub, &info.id, Member { tx, json: info.json, groups });
     if info.json {
         let hello = protocol::connected(info.identity.user.as_deref(), &info.id);
@@ -53,8 +54,10 @@ pub async fn run(mut ws: ServerWs, info: ConnectionInfo, registry: Arc<Registry>
             },
             incoming = ws.next() => match incoming {
                 Some(Ok(Message::Text(text))) if info.json => {
-                    if let Some(reply) = handle_json(&info, &registry, &mut acked, text.as_str()) {
-                        if ws.send(Message::text(reply.to_string())).await.is_err() { break }
+                    if let Some(reply) = handle_json(&info, &registry, &mut acked, text.as_str())
+                        && ws.send(Message::text(reply.to_string())).await.is_err()
+                    {
+                        break;
                     }
                 }
                 Some(Ok(m @ (Message::Text(_) | Message::Binary(_)))) if !info.json => {
@@ -93,12 +96,18 @@ fn handle_json(info: &ConnectionInfo, registry: &Registry, acked: &mut HashSet<u
                 registry.set_group(&info.hub, &info.id, group, join);
                 Ok(())
             } else {
-                Err((AckError::Forbidden, format!("Forbidden: the token has no {ROLE_JOIN_LEAVE} role for group {group}")))
+                Err((
+                    AckError::Forbidden,
+                    format!("Forbidden: the token has no {ROLE_JOIN_LEAVE} role for group {group}"),
+                ))
             }
         }
         ClientMessage::SendToGroup { group, no_echo, data_type, data, .. } => {
             if !protocol::has_role(roles, ROLE_SEND_TO_GROUP, group) {
-                Err((AckError::Forbidden, format!("Forbidden: the token has no {ROLE_SEND_TO_GROUP} role for group {group}")))
+                Err((
+                    AckError::Forbidden,
+                    format!("Forbidden: the token has no {ROLE_SEND_TO_GROUP} role for group {group}"),
+                ))
             } else if !matches!(data_type.as_str(), "json" | "text" | "binary") {
                 Err((AckError::InvalidPayload, format!("unknown dataType {data_type:?}: use json, text or binary")))
             } else {

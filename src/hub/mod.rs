@@ -46,9 +46,13 @@ pub fn serve_on(
     Ok(Server { addr, shutdown })
 }
 
-fn handle<B>(req: http::Request<B>, cs: &ConnectionString, registry: Arc<Registry>, shutdown: CancellationToken) -> Reply {
-    let Some(hub) = req.uri().path().strip_prefix("/client/hubs/").map(|h| h.trim_end_matches('/').to_string())
-    else {
+fn handle<B>(
+    req: http::Request<B>,
+    cs: &ConnectionString,
+    registry: Arc<Registry>,
+    shutdown: CancellationToken,
+) -> Reply {
+    let Some(hub) = req.uri().path().strip_prefix("/client/hubs/").map(|h| h.trim_end_matches('/').to_string()) else {
         return Reply::Http(wsserver::text_response(StatusCode::NOT_FOUND, "Not found: connect to /client/hubs/<hub>"));
     };
     if hub.is_empty() || hub.contains('/') {
@@ -67,10 +71,7 @@ fn handle<B>(req: http::Request<B>, cs: &ConnectionString, registry: Arc<Registr
     let json = wsserver::requested_protocols(req.headers()).iter().any(|p| p == protocol::JSON_PROTOCOL);
     let response = wsserver::switching_protocols(req.headers(), json.then_some(protocol::JSON_PROTOCOL));
     let info = ConnectionInfo { hub, id: new_connection_id(), identity, json };
-    Reply::Upgrade {
-        response,
-        on_upgrade: Box::new(move |ws| connection::run(ws, info, registry, shutdown).boxed()),
-    }
+    Reply::Upgrade { response, on_upgrade: Box::new(move |ws| connection::run(ws, info, registry, shutdown).boxed()) }
 }
 
 fn new_connection_id() -> String {

@@ -129,9 +129,10 @@ mod tests {
 
     #[test]
     fn test_client_messages_parse() {
-        let m: ClientMessage =
-            serde_json::from_str(r#"{"type":"sendToGroup","group":"g","ackId":3,"noEcho":true,"dataType":"text","data":"hi"}"#)
-                .unwrap();
+        let m: ClientMessage = serde_json::from_str(
+            r#"{"type":"sendToGroup","group":"g","ackId":3,"noEcho":true,"dataType":"text","data":"hi"}"#,
+        )
+        .unwrap();
         assert_eq!(m.ack_id(), Some(3));
         assert!(matches!(m, ClientMessage::SendToGroup { no_echo: true, .. }));
     }
