@@ -297,6 +297,7 @@ async fn test_missing_key_gets_401() {
     let r = rig().await;
     let (status, body) = r.refused("echo", &[]).await;
     assert_eq!(status, 401);
+    assert!(body.starts_with(r#"{"statusCode": 401, "message": "#), "{body}");
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["statusCode"], 401);
     assert_eq!(

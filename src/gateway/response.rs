@@ -30,7 +30,9 @@ pub struct Refusal {
 impl Refusal {
     /// `{"statusCode": N, "message": "…"}`, as APIM answers.
     pub fn json(status: StatusCode, message: &str, reason: &str) -> Self {
-        let body = serde_json::json!({"statusCode": status.as_u16(), "message": message}).to_string();
+        // Written by hand so `statusCode` comes first, byte for byte as DESIGN.md quotes APIM.
+        let quoted = serde_json::to_string(message).unwrap_or_else(|_| "\"\"".into());
+        let body = format!("{{\"statusCode\": {}, \"message\": {quoted}}}", status.as_u16());
         Self {
             status,
             body: Bytes::from(body),
@@ -85,5 +87,18 @@ impl Refusal {
             res.headers_mut().insert(http::header::RETRY_AFTER, HeaderValue::from(secs));
         }
         res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_body_is_apims_shape_with_status_code_first() {
+        let r = Refusal::not_found();
+        assert_eq!(&r.body[..], br#"{"statusCode": 404, "message": "Resource not found"}"#);
+        let r = Refusal::json(StatusCode::UNAUTHORIZED, "say \"hi\"", "x");
+        assert_eq!(&r.body[..], br#"{"statusCode": 401, "message": "say \"hi\""}"#);
     }
 }
