@@ -1,0 +1,197 @@
+//! `validate-jwt`: HS256 secret, RS256 PEM public key or JWKS file; audiences, issuers, required
+//! claims. The accepted algorithm is fixed by the key kind, so `alg: none` and HS/RS confusion
+//! are refused.
+
+use std::path::Path;
+
+use http::HeaderMap;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde_json::Value;
+
+use super::config::{RequiredClaim, ValidateJwtConfig};
+
+/// Where the keys come from.
+#[derive(Clone)]
+enum Keys {
+    Hs256(DecodingKey),
+    Rs256(DecodingKey),
+    Jwks(Vec<(Option<String>, DecodingKey)>),
+}
+
+/// A compiled `validate-jwt` policy.
+#[derive(Clone)]
+pub struct JwtPolicy {
+    header: String,
+    query: Option<String>,
+    keys: Keys,
+    validation: Validation,
+    required: Vec<RequiredClaim>,
+    /// Status on failure.
+    pub failed_status: u16,
+    failed_message: Option<String>,
+}
+
+impl std::fmt::Debug for JwtPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwtPolicy").field("header", &self.header).field("query", &self.query).finish_non_exhaustive()
+    }
+}
+
+impl JwtPolicy {
+    /// Compiles the config, reading key files relative to `base_dir`.
+    pub fn compile(cfg: &ValidateJwtConfig, base_dir: &Path) -> Result<Self, String> {
+        let sources = [cfg.hs256_secret.is_some(), cfg.rs256_public_key_file.is_some(), cfg.jwks_file.is_some()];
+        if sources.iter().filter(|s| **s).count() != 1 {
+            return Err("validate_jwt needs exactly one of hs256_secret, rs256_public_key_file, jwks_file".into());
+        }
+        let read = |p: &Path| {
+            let path = base_dir.join(p);
+            std::fs::read(&path).map_err(|e| format!("cannot read key file {}: {e}", path.display()))
+        };
+        let (keys, alg) = if let Some(secret) = &cfg.hs256_secret {
+            if secret.is_empty() {
+                return Err("hs256_secret is empty".into());
+            }
+            (Keys::Hs256(DecodingKey::from_secret(secret.as_bytes())), Algorithm::HS256)
+        } else if let Some(p) = &cfg.rs256_public_key_file {
+            let pem = read(p)?;
+            let key = DecodingKey::from_rsa_pem(&pem)
+                .map_err(|e| format!("{} is not an RSA public key in PEM form: {e}", p.display()))?;
+            (Keys::Rs256(key), Algorithm::RS256)
+        } else if let Some(p) = &cfg.jwks_file {
+            let set: JwkSet = serde_json::from_slice(&read(p)?)
+                .map_err(|e| format!("{} is not a JWKS document: {e}", p.display()))?;
+            let keys = set
+                .keys
+                .iter()
+                .map(|jwk| {
+                    DecodingKey::from_jwk(jwk)
+                        .map(|k| (jwk.common.key_id.clone(), k))
+                        .map_err(|e| format!("{}: unusable key: {e}", p.display()))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            if keys.is_empty() {
+                return Err(format!("{} has no keys", p.display()));
+            }
+            (Keys::Jwks(keys), Algorithm::RS256)
+        } else {
+            return Err("validate_jwt needs a key source".into());
+        };
+        let mut validation = Validation::new(alg);
+        validation.leeway = 0;
+        validation.validate_nbf = true;
+        validation.validate_exp = cfg.require_expiration_time;
+        validation.required_spec_claims.clear();
+        if cfg.require_expiration_time {
+            validation.required_spec_claims.insert("exp".into());
+        }
+        if cfg.audiences.is_empty() {
+            validation.validate_aud = false;
+        } else {
+            validation.set_audience(&cfg.audiences);
+            validation.required_spec_claims.insert("aud".into());
+        }
+        if !cfg.issuers.is_empty() {
+            validation.set_issuer(&cfg.issuers);
+            validation.required_spec_claims.insert("iss".into());
+        }
+        Ok(Self {
+            header: cfg.header.clone().unwrap_or_else(|| "Authorization".into()),
+            query: cfg.query.clone(),
+            keys,
+            validation,
+            required: cfg.required_claims.clone(),
+            failed_status: cfg.failed_status,
+            failed_message: cfg.failed_message.clone(),
+        })
+    }
+
+    /// The query parameter name carrying the token, if any (it is masked in logs).
+    pub fn query_name(&self) -> Option<&str> {
+        self.query.as_deref()
+    }
+
+    /// Checks the request's token; `Err(message)` for the 401 body.
+    pub fn check(&self, query: &[(String, String)], headers: &HeaderMap) -> Result<(), String> {
+        let fail = |reason: String| Err(self.failed_message.clone().unwrap_or(reason));
+        let token = match &self.query {
+            Some(q) => query.iter().find(|(n, _)| n == q).map(|(_, v)| v.trim().to_string()),
+            None => headers.get(self.header.as_str()).and_then(|v| v.to_str().ok()).map(|v| {
+                let v = v.trim();
+                v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")).unwrap_or(v).trim().to_string()
+            }),
+        };
+        let Some(token) = token.filter(|t| !t.is_empty()) else {
+            let from =
+                self.query.as_ref().map_or(format!("the {} header", self.header), |q| format!("query parameter {q}"));
+            return fail(format!("JWT not present: expected a token in {from}."));
+        };
+        let header = match jsonwebtoken::decode_header(&token) {
+            Ok(h) => h,
+            // alg "none" is not an algorithm jsonwebtoken knows, so it fails here.
+            Err(_) => {
+                return fail("Invalid JWT: malformed header or unsupported algorithm (alg none is refused).".into());
+            }
+        };
+        let key = match &self.keys {
+            Keys::Hs256(k) | Keys::Rs256(k) => k,
+            Keys::Jwks(keys) => {
+                let found = match &header.kid {
+                    Some(kid) => keys.iter().find(|(id, _)| id.as_deref() == Some(kid.as_str())),
+                    None if keys.len() == 1 => keys.first(),
+                    None => None,
+                };
+                match found {
+                    Some((_, k)) => k,
+                    None => return fail("Invalid JWT: no key in the JWKS matches the token's kid.".into()),
+                }
+            }
+        };
+        let claims = match jsonwebtoken::decode::<Value>(&token, key, &self.validation) {
+            Ok(data) => data.claims,
+            Err(e) => {
+                let reason = match e.kind() {
+                    ErrorKind::InvalidAlgorithm => {
+                        format!(
+                            "algorithm {:?} is not accepted (expected {:?})",
+                            header.alg, self.validation.algorithms
+                        )
+                    }
+                    ErrorKind::InvalidSignature => "signature is invalid".into(),
+                    ErrorKind::ExpiredSignature => "token has expired".into(),
+                    ErrorKind::ImmatureSignature => "token is not valid yet (nbf)".into(),
+                    ErrorKind::InvalidAudience => "audience (aud) is not accepted".into(),
+                    ErrorKind::InvalidIssuer => "issuer (iss) is not accepted".into(),
+                    ErrorKind::MissingRequiredClaim(c) => format!("claim {c} is missing"),
+                    other => format!("token is malformed ({other:?})"),
+                };
+                return fail(format!("Invalid JWT: {reason}."));
+            }
+        };
+        for rc in &self.required {
+            let ok = match claims.get(&rc.name) {
+                None => false,
+                Some(_) if rc.values.is_empty() => true,
+                Some(Value::Array(items)) => items.iter().any(|i| claim_matches(i, &rc.values)),
+                Some(v) => claim_matches(v, &rc.values),
+            };
+            if !ok {
+                return fail(format!(
+                    "Invalid JWT: required claim {} is missing or has a value not accepted.",
+                    rc.name
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn claim_matches(v: &Value, accepted: &[String]) -> bool {
+    let s = match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    accepted.contains(&s)
+}

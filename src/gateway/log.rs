@@ -1,0 +1,136 @@
+//! The gateway's JSON-lines log: one record per handshake, one per connection end. Records never
+//! carry a secret: URLs are masked, refusal reasons never quote keys or tokens.
+
+use std::collections::VecDeque;
+use std::io::Write;
+use std::sync::Mutex;
+
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+/// How many records are kept in memory for the console.
+const RECENT: usize = 1000;
+
+/// One log record.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "operation")]
+pub enum LogRecord {
+    /// A handshake was answered.
+    #[serde(rename = "onHandshake")]
+    Handshake(HandshakeRecord),
+    /// A relayed connection ended.
+    #[serde(rename = "onClose")]
+    ConnectionEnd(ConnectionEndRecord),
+}
+
+/// A handshake as the gateway answered it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HandshakeRecord {
+    /// RFC 3339 time.
+    pub time: String,
+    /// The API, when the URL matched one.
+    pub api: Option<String>,
+    /// Path and query, secrets masked.
+    pub url: String,
+    /// The status answered (101 on success).
+    pub status: u16,
+    /// Why (a refusal's reason, or "relayed").
+    pub reason: String,
+    /// The client's address.
+    pub client: String,
+    /// Milliseconds from request to answer.
+    pub duration_ms: u64,
+}
+
+/// A relayed connection's summary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConnectionEndRecord {
+    /// RFC 3339 time.
+    pub time: String,
+    /// The API.
+    pub api: String,
+    /// The client's address.
+    pub client: String,
+    /// Messages from the client.
+    pub messages_from_client: u64,
+    /// Messages from the backend.
+    pub messages_from_backend: u64,
+    /// Payload bytes from the client.
+    pub bytes_from_client: u64,
+    /// Payload bytes from the backend.
+    pub bytes_from_backend: u64,
+    /// The close code (1005 when none was given, 1006 when the connection dropped).
+    pub close_code: u16,
+    /// `client`, `backend` or `gateway`.
+    pub closed_by: String,
+    /// What went wrong, if anything.
+    pub error: Option<String>,
+    /// Milliseconds the connection was open.
+    pub duration_ms: u64,
+}
+
+/// Where records are written besides memory.
+#[derive(Debug)]
+pub enum LogSink {
+    /// Standard output, one JSON object per line.
+    Stdout,
+    /// A file, one JSON object per line.
+    File(Mutex<std::fs::File>),
+    /// Memory only (the demo and tests read [`GatewayLog::recent`]).
+    Memory,
+}
+
+/// The gateway's log: writes records to the sink, keeps the recent ones and broadcasts them.
+#[derive(Debug)]
+pub struct GatewayLog {
+    sink: LogSink,
+    recent: Mutex<VecDeque<LogRecord>>,
+    tx: broadcast::Sender<LogRecord>,
+}
+
+impl GatewayLog {
+    /// A log writing to `sink`.
+    pub fn new(sink: LogSink) -> Self {
+        Self { sink, recent: Mutex::new(VecDeque::new()), tx: broadcast::channel(256).0 }
+    }
+
+    /// Records one entry.
+    pub fn record(&self, record: LogRecord) {
+        if let Ok(line) = serde_json::to_string(&record) {
+            match &self.sink {
+                LogSink::Stdout => {
+                    let mut out = std::io::stdout().lock();
+                    let _ = writeln!(out, "{line}");
+                    let _ = out.flush();
+                }
+                LogSink::File(f) => {
+                    let mut f = f.lock().unwrap_or_else(|p| p.into_inner());
+                    let _ = writeln!(f, "{line}");
+                    let _ = f.flush();
+                }
+                LogSink::Memory => {}
+            }
+        }
+        let _ = self.tx.send(record.clone());
+        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        if recent.len() == RECENT {
+            recent.pop_front();
+        }
+        recent.push_back(record);
+    }
+
+    /// The most recent records, oldest first.
+    pub fn recent(&self) -> Vec<LogRecord> {
+        self.recent.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect()
+    }
+
+    /// A live feed of new records.
+    pub fn subscribe(&self) -> broadcast::Receiver<LogRecord> {
+        self.tx.subscribe()
+    }
+}
+
+/// The current time as RFC 3339.
+pub fn now() -> String {
+    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}

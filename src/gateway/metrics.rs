@@ -1,0 +1,124 @@
+//! Gateway counters, rendered as Prometheus text on the admin address's `/metrics`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+
+/// Which way a message went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Flow {
+    /// From the client to the backend.
+    ClientToBackend,
+    /// From the backend to the client.
+    BackendToClient,
+}
+
+impl Flow {
+    /// The `direction` label value.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ClientToBackend => "client_to_backend",
+            Self::BackendToClient => "backend_to_client",
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    handshakes: BTreeMap<(String, u16), u64>,
+    active: BTreeMap<String, i64>,
+    messages: BTreeMap<(String, Flow), u64>,
+    bytes: BTreeMap<(String, Flow), u64>,
+}
+
+/// The gateway's metrics.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    counters: Mutex<Counters>,
+}
+
+impl Metrics {
+    fn with<R>(&self, f: impl FnOnce(&mut Counters) -> R) -> R {
+        f(&mut self.counters.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Counts a handshake answered with `status` (`api` empty when no API matched).
+    pub fn handshake(&self, api: &str, status: u16) {
+        self.with(|c| *c.handshakes.entry((api.to_string(), status)).or_default() += 1);
+    }
+
+    /// Adds `delta` to the open connections of `api`.
+    pub fn active(&self, api: &str, delta: i64) {
+        self.with(|c| *c.active.entry(api.to_string()).or_default() += delta);
+    }
+
+    /// Counts one relayed message of `bytes` bytes.
+    pub fn message(&self, api: &str, flow: Flow, bytes: usize) {
+        self.with(|c| {
+            *c.messages.entry((api.to_string(), flow)).or_default() += 1;
+            *c.bytes.entry((api.to_string(), flow)).or_default() += bytes as u64;
+        });
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        self.with(|c| {
+            let mut out = String::new();
+            let _ =
+                writeln!(out, "# HELP wstab_gateway_handshakes_total WebSocket handshakes by API and response status.");
+            let _ = writeln!(out, "# TYPE wstab_gateway_handshakes_total counter");
+            for ((api, status), n) in &c.handshakes {
+                let _ = writeln!(out, "wstab_gateway_handshakes_total{{api=\"{}\",status=\"{status}\"}} {n}", esc(api));
+            }
+            let _ = writeln!(out, "# HELP wstab_gateway_connections_active Open relayed WebSocket connections.");
+            let _ = writeln!(out, "# TYPE wstab_gateway_connections_active gauge");
+            for (api, n) in &c.active {
+                let _ = writeln!(out, "wstab_gateway_connections_active{{api=\"{}\"}} {n}", esc(api));
+            }
+            let _ = writeln!(out, "# HELP wstab_gateway_messages_total Relayed messages by direction.");
+            let _ = writeln!(out, "# TYPE wstab_gateway_messages_total counter");
+            for ((api, flow), n) in &c.messages {
+                let _ = writeln!(
+                    out,
+                    "wstab_gateway_messages_total{{api=\"{}\",direction=\"{}\"}} {n}",
+                    esc(api),
+                    flow.label()
+                );
+            }
+            let _ = writeln!(out, "# HELP wstab_gateway_bytes_total Relayed payload bytes by direction.");
+            let _ = writeln!(out, "# TYPE wstab_gateway_bytes_total counter");
+            for ((api, flow), n) in &c.bytes {
+                let _ = writeln!(
+                    out,
+                    "wstab_gateway_bytes_total{{api=\"{}\",direction=\"{}\"}} {n}",
+                    esc(api),
+                    flow.label()
+                );
+            }
+            out
+        })
+    }
+}
+
+/// Escapes a label value (Prometheus: backslash, quote, newline).
+fn esc(v: &str) -> String {
+    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_render_lists_counters_with_labels() {
+        let m = Metrics::default();
+        m.handshake("echo", 101);
+        m.handshake("echo", 101);
+        m.active("echo", 1);
+        m.message("echo", Flow::ClientToBackend, 5);
+        let text = m.render();
+        assert!(text.contains("wstab_gateway_handshakes_total{api=\"echo\",status=\"101\"} 2"), "{text}");
+        assert!(text.contains("wstab_gateway_connections_active{api=\"echo\"} 1"), "{text}");
+        assert!(text.contains("wstab_gateway_bytes_total{api=\"echo\",direction=\"client_to_backend\"} 5"), "{text}");
+    }
+}
