@@ -24,8 +24,8 @@ pub const EXIT_OK: i32 = 0;
 /// Exit code: bad usage (also clap's).
 pub const EXIT_USAGE: i32 = 2;
 
-/// How many events are taken from the channel per batch (and written per flush).
-const BATCH: usize = 1024;
+/// How many event batches are taken from the channel at once (and written per flush).
+const BATCH: usize = 64;
 
 /// Builds the session target from the command line (over the profile when one is named), or a
 /// usage error.
@@ -105,7 +105,7 @@ pub async fn run(args: ConnectArgs) -> i32 {
             return EXIT_USAGE;
         }
     };
-    let (tx, mut rx) = mpsc::channel(BATCH * 4);
+    let (tx, mut rx) = mpsc::channel(BATCH);
     let handle = conn::spawn(SessionId(1), target, tx);
     let stdout_is_tty = io::stdout().is_terminal();
     let mut out = Output {
@@ -134,7 +134,7 @@ pub async fn run(args: ConnectArgs) -> i32 {
                     code = Some(conn_lost_code());
                     break;
                 }
-                for event in batch.drain(..) {
+                for event in batch.drain(..).flatten() {
                     match &event.kind {
                         EventKind::Connecting { url } => {
                             if stderr_tty { eprintln!("connecting to {url}"); }

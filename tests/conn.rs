@@ -8,13 +8,10 @@ use std::time::Duration;
 use common::*;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
-use wstab::conn::{
-    self, Closer, Command, Direction, Event, EventKind, FailureKind, Frame, Param, SessionHandle, SessionId, Target,
-};
+use wstab::conn::{Closer, Command, Direction, Event, EventKind, FailureKind, Frame, Param, SessionHandle, Target};
 
 fn start(target: Target) -> (SessionHandle, mpsc::Receiver<Event>) {
-    let (tx, rx) = mpsc::channel(1024);
-    (conn::spawn(SessionId(7), target, tx), rx)
+    start_session(target)
 }
 
 async fn failure_of(target: Target) -> (wstab::conn::ConnError, Option<wstab::conn::HandshakeTrace>) {
@@ -316,4 +313,19 @@ async fn test_bad_url_fails_as_invalid_request() {
     let (err, _) = failure_of(Target::new("ftp://example.net/x")).await;
     assert_eq!(err.kind, FailureKind::InvalidRequest);
     assert_eq!(err.exit_code(), 2);
+}
+
+#[tokio::test]
+async fn test_server_choosing_no_subprotocol_is_accepted_as_browsers_do() {
+    let addr = raw_server(|mut tcp| async move {
+        let head = read_head(&mut tcp).await;
+        let _ = tcp.write_all(switching_protocols(&head, "").as_bytes()).await;
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    })
+    .await;
+    let mut t = Target::new(format!("ws://{addr}/"));
+    t.subprotocols = vec!["json.webpubsub.azure.v1".into()];
+    let (_h, mut rx) = start(t);
+    let e = wait_for(&mut rx, "open", |k| matches!(k, EventKind::Opened { .. } | EventKind::Failed(_))).await;
+    assert!(matches!(e.kind, EventKind::Opened { subprotocol: None, .. }), "{:?}", e.kind);
 }

@@ -178,3 +178,30 @@ fn test_demo_without_serve_prints_help() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("--serve"));
 }
+
+/// Like APIM, the gateway passes on a backend's 101 that chose none of the offered subprotocols,
+/// and wstab's session reports that no subprotocol was negotiated.
+#[tokio::test]
+async fn test_subprotocol_the_backend_ignores_is_passed_through_as_none() {
+    let demo = wstab::demo::start(0).await.unwrap();
+    let api = demo.workspace.apis.iter().find(|a| a.name == "echo").unwrap();
+    let mut target = api.target(&demo.workspace.gateway);
+    target.subprotocols = vec!["made.up.v1".into()];
+    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let _session = wstab::conn::spawn(wstab::conn::SessionId(1), target, tx);
+    let opened = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            for e in rx.recv().await.expect("session ended") {
+                match e.kind {
+                    wstab::conn::EventKind::Opened { subprotocol, .. } => return subprotocol,
+                    wstab::conn::EventKind::Failed(err) => panic!("{err}"),
+                    _ => {}
+                }
+            }
+        }
+    })
+    .await
+    .expect("no open");
+    assert_eq!(opened, None);
+    demo.shutdown();
+}

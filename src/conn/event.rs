@@ -30,6 +30,9 @@ impl Event {
     }
 }
 
+/// Events as a session sends them: in order, several at a time during a flood.
+pub type EventBatch = Vec<Event>;
+
 /// Which way a frame went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {

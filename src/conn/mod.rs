@@ -5,6 +5,7 @@
 
 mod error;
 mod event;
+mod handshake;
 mod session;
 mod state;
 mod target;
@@ -12,8 +13,9 @@ mod tls;
 mod trace;
 
 pub use error::{ConnError, FailureKind};
-pub use event::{Closer, Direction, Event, EventKind, Frame, SessionId};
-pub use session::{Command, SessionHandle, spawn};
+pub use event::{Closer, Direction, Event, EventBatch, EventKind, Frame, SessionId};
+pub use handshake::{ClientWs, UpgradeError, UpgradeResponse, upgrade};
+pub use session::{Command, MAX_BATCH, SessionHandle, spawn};
 pub use state::{SessionState, Transition};
 pub use target::{HANDSHAKE_HEADERS, Param, Target, TargetError, TlsOptions};
 pub use tls::client_config;

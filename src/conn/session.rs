@@ -5,7 +5,8 @@ use std::io;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
+use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -13,11 +14,11 @@ use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
-use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream, client_async_tls_with_config};
 use tokio_util::sync::CancellationToken;
 
 use super::error::{ConnError, FailureKind};
-use super::event::{Closer, Direction, Event, EventKind, Frame, SessionId};
+use super::event::{Closer, Direction, Event, EventBatch, EventKind, Frame, SessionId};
+use super::handshake::{ClientWs, UpgradeError, UpgradeResponse, upgrade};
 use super::state::{SessionState, Transition};
 use super::target::Target;
 use super::tls::client_config;
@@ -75,26 +76,50 @@ impl Drop for SessionHandle {
     }
 }
 
-/// How long we wait for the server's close frame after sending ours.
+/// How long we wait for the close handshake to finish, whoever started it.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Starts a session for `target` on the current tokio runtime. Events go to `events`; a slow
-/// reader slows the session down (backpressure) rather than losing events.
-pub fn spawn(id: SessionId, target: Target, events: mpsc::Sender<Event>) -> SessionHandle {
+/// Most events sent in one batch. Frames already buffered are read without waiting and sent
+/// together, so a flood costs one channel message (and at most one wake-up) per batch.
+pub const MAX_BATCH: usize = 512;
+
+/// Starts a session for `target` on the current tokio runtime. Events go to `events` in batches,
+/// in order; a slow reader slows the session down (backpressure) rather than losing events.
+pub fn spawn(id: SessionId, target: Target, events: mpsc::Sender<EventBatch>) -> SessionHandle {
     let (tx, rx) = mpsc::unbounded_channel();
     let cancel = CancellationToken::new();
-    let session = Session { id, events, masker: target.masker(), state: SessionState::Idle };
+    let session = Session {
+        id,
+        events,
+        pending: Vec::new(),
+        masker: target.masker(),
+        state: SessionState::Idle,
+        closed_rx: false,
+    };
     let task = tokio::spawn(session.run(target, rx, cancel.clone()));
     SessionHandle { id, commands: tx, cancel, task }
 }
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+type Ws = ClientWs;
 
 struct Session {
     id: SessionId,
-    events: mpsc::Sender<Event>,
+    events: mpsc::Sender<EventBatch>,
+    /// Events not yet sent.
+    pending: Vec<Event>,
     masker: Masker,
     state: SessionState,
+    /// The receiver is gone: nobody listens any more.
+    closed_rx: bool,
+}
+
+/// The close handshake so far.
+#[derive(Default)]
+struct Closing {
+    /// Set once a close frame was sent or received: the session ends by then at the latest.
+    deadline: Option<tokio::time::Instant>,
+    local: Option<(u16, String)>,
+    remote: Option<(u16, String)>,
 }
 
 /// How the frame loop ended.
@@ -104,8 +129,26 @@ enum End {
 }
 
 impl Session {
-    async fn emit(&self, kind: EventKind) -> bool {
-        self.events.send(Event::now(self.id, kind)).await.is_ok()
+    /// Queues an event; it is sent with the next [`Session::flush`].
+    fn push(&mut self, kind: EventKind) {
+        self.pending.push(Event::now(self.id, kind));
+    }
+
+    /// Sends the queued events as one batch.
+    async fn flush(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(16));
+        if self.events.send(batch).await.is_err() {
+            self.closed_rx = true;
+        }
+    }
+
+    /// Queues an event and sends it at once (for everything but the frame flood).
+    async fn emit(&mut self, kind: EventKind) {
+        self.push(kind);
+        self.flush().await;
     }
 
     fn go(&mut self, t: Transition) {
@@ -159,7 +202,7 @@ impl Session {
     }
 
     /// DNS, TCP, TLS and the upgrade; emits the handshake trace whatever the outcome.
-    async fn connect(&self, target: &Target) -> Result<(Ws, Option<String>), ConnError> {
+    async fn connect(&mut self, target: &Target) -> Result<(Ws, Option<String>), ConnError> {
         let request = target.request().map_err(|e| ConnError::new(FailureKind::InvalidRequest, e.to_string()))?;
         let mut trace = HandshakeTrace::from_request(&request, &self.masker);
         let uri = request.uri().clone();
@@ -199,37 +242,38 @@ impl Session {
             (None, None) => unreachable!("addrs is not empty"),
         };
         let _ = tcp.set_nodelay(true);
-        let connector = if tls {
-            Connector::Rustls(client_config(&target.tls).map_err(|e| ConnError::new(FailureKind::Tls, e))?)
-        } else {
-            Connector::Plain
-        };
         let config = WebSocketConfig::default()
             .max_message_size(target.max_message_size)
             .max_frame_size(target.max_message_size);
-        match client_async_tls_with_config(request, tcp, Some(config), Some(connector)).await {
+        let upgraded = if tls {
+            let tls_config = client_config(&target.tls).map_err(|e| ConnError::new(FailureKind::Tls, e))?;
+            let name = ServerName::try_from(host.clone()).map_err(|e| {
+                ConnError::new(FailureKind::InvalidRequest, format!("invalid TLS server name {host:?}: {e}"))
+            })?;
+            let stream = tokio_rustls::TlsConnector::from(tls_config).connect(name, tcp).await.map_err(|e| {
+                ConnError::new(
+                    FailureKind::Tls,
+                    format!("TLS handshake with {host}:{port} failed: {}", self.masker.redact(&e.to_string())),
+                )
+            })?;
+            upgrade(stream, request, config).await
+        } else {
+            upgrade(tcp, request, config).await
+        };
+        match upgraded {
             Ok((ws, response)) => {
-                let body = response.body().as_deref().unwrap_or_default();
-                let reason = response.status().canonical_reason().unwrap_or("");
-                trace.set_response(response.status().as_u16(), reason, response.headers(), body, &self.masker);
+                self.record(&mut trace, &response);
                 let subprotocol = response
-                    .headers()
+                    .headers
                     .get(http::header::SEC_WEBSOCKET_PROTOCOL)
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_string);
                 self.emit(EventKind::Handshake(Box::new(trace))).await;
                 Ok((ws, subprotocol))
             }
-            Err(WsError::Http(response)) => {
-                let status = response.status();
-                let body = response.body().as_deref().unwrap_or_default();
-                trace.set_response(
-                    status.as_u16(),
-                    status.canonical_reason().unwrap_or(""),
-                    response.headers(),
-                    body,
-                    &self.masker,
-                );
+            Err(UpgradeError::Refused(response)) => {
+                self.record(&mut trace, &response);
+                let status = response.status;
                 let body_text = trace.response.as_ref().map(|r| r.body.trim().to_string()).unwrap_or_default();
                 self.emit(EventKind::Handshake(Box::new(trace))).await;
                 let mut message = format!("handshake refused: {shown} answered {status}");
@@ -238,11 +282,37 @@ impl Session {
                 }
                 Err(ConnError::new(FailureKind::HandshakeRefused { status: status.as_u16() }, message))
             }
-            Err(e) => {
+            Err(UpgradeError::Invalid { reason, response }) => {
+                self.record(&mut trace, &response);
                 self.emit(EventKind::Handshake(Box::new(trace))).await;
-                Err(classify_connect_error(e, &shown, &self.masker))
+                Err(ConnError::new(
+                    FailureKind::BadHandshake,
+                    format!("{shown} answered with an invalid WebSocket upgrade: {}", self.masker.redact(&reason)),
+                ))
+            }
+            Err(UpgradeError::NotHttp(reason)) => {
+                self.emit(EventKind::Handshake(Box::new(trace))).await;
+                Err(ConnError::new(FailureKind::BadHandshake, format!("{shown}: {}", self.masker.redact(&reason))))
+            }
+            Err(UpgradeError::Io(reason)) => {
+                self.emit(EventKind::Handshake(Box::new(trace))).await;
+                Err(ConnError::new(
+                    FailureKind::Network,
+                    format!("connection to {shown} failed during the handshake: {}", self.masker.redact(&reason)),
+                ))
             }
         }
+    }
+
+    fn record(&self, trace: &mut HandshakeTrace, response: &UpgradeResponse) {
+        let status = response.status;
+        trace.set_response(
+            status.as_u16(),
+            status.canonical_reason().unwrap_or(""),
+            &response.headers,
+            &response.body,
+            &self.masker,
+        );
     }
 
     /// The open session: frames in, commands out, until it ends.
@@ -252,79 +322,63 @@ impl Session {
         commands: &mut mpsc::UnboundedReceiver<Command>,
         cancel: &CancellationToken,
     ) -> End {
-        // Set once we sent a close frame: then the session ends when the server answers, or
-        // after CLOSE_TIMEOUT.
-        let mut close_deadline: Option<tokio::time::Instant> = None;
-        let mut local_close: Option<(u16, String)> = None;
-        let mut remote_close: Option<(u16, String)> = None;
+        let mut closing = Closing::default();
         let mut commands_open = true;
         loop {
             let deadline =
-                close_deadline.unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(86_400 * 365));
+                closing.deadline.unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(86_400 * 365));
             tokio::select! {
                 biased;
-                _ = cancel.cancelled(), if close_deadline.is_none() => {
+                _ = cancel.cancelled(), if closing.deadline.is_none() => {
                     let frame = (1000u16, String::new());
                     if let Err(e) = self.send_close(&mut ws, frame.clone()).await {
                         return End::Failed(e);
                     }
-                    local_close = Some(frame);
-                    close_deadline = Some(tokio::time::Instant::now() + CLOSE_TIMEOUT);
+                    closing.local = Some(frame);
+                    closing.deadline = Some(tokio::time::Instant::now() + CLOSE_TIMEOUT);
                 }
-                _ = tokio::time::sleep_until(deadline), if close_deadline.is_some() => {
+                _ = tokio::time::sleep_until(deadline), if closing.deadline.is_some() => {
                     // The close handshake did not finish in time: end the session anyway, so a
                     // server that never answers or never hangs up cannot hold it open.
-                    return match (local_close, remote_close) {
+                    return match (closing.local, closing.remote) {
                         (Some((code, reason)), _) => End::Closed {
                             code,
-                            reason: format!("{reason} (no close reply from the server in {}s)", CLOSE_TIMEOUT.as_secs()).trim().to_string(),
+                            reason: format!("{reason} (no close reply from the server in {}s)", CLOSE_TIMEOUT.as_secs())
+                                .trim()
+                                .to_string(),
                             by: Closer::Local,
                         },
                         (None, Some((code, reason))) => End::Closed { code, reason, by: Closer::Remote },
                         (None, None) => End::Closed { code: 1006, reason: String::new(), by: Closer::Local },
                     };
                 }
-                msg = ws.next() => match msg {
-                    Some(Ok(msg)) => {
-                        let frame = match msg {
-                            Message::Text(t) => Frame::Text(t),
-                            Message::Binary(b) => Frame::Binary(b),
-                            Message::Ping(p) => Frame::Ping(p),
-                            Message::Pong(p) => Frame::Pong(p),
-                            Message::Close(c) => {
-                                let c = c.map(|c| (u16::from(c.code), c.reason.to_string()));
-                                remote_close = Some(c.clone().unwrap_or((1005, String::new())));
-                                self.go(Transition::CloseStarted);
-                                if close_deadline.is_none() {
-                                    close_deadline = Some(tokio::time::Instant::now() + CLOSE_TIMEOUT);
-                                }
-                                Frame::Close(c)
-                            }
-                            Message::Frame(_) => continue,
-                        };
-                        let is_ping = matches!(frame, Frame::Ping(_));
-                        let payload = if let Frame::Ping(p) = &frame { Some(p.clone()) } else { None };
-                        if !self.emit(EventKind::Frame { dir: Direction::In, frame }).await {
-                            // Nobody listens any more: leave politely.
-                            cancel.cancel();
-                        }
-                        if is_ping {
-                            // tungstenite answers pings by itself; show the pong it sends.
-                            self.emit(EventKind::Frame { dir: Direction::Out, frame: Frame::Pong(payload.unwrap_or_default()) }).await;
+                item = ws.next() => {
+                    let mut end = self.incoming(item, &mut closing);
+                    // Take what is already buffered without waiting, and send it as one batch.
+                    while end.is_none() && self.pending.len() < MAX_BATCH {
+                        match ws.next().now_or_never() {
+                            Some(item) => end = self.incoming(item, &mut closing),
+                            None => break,
                         }
                     }
-                    Some(Err(e)) => return self.ended_with(e, local_close, remote_close),
-                    None => return self.ended_with(WsError::ConnectionClosed, local_close, remote_close),
-                },
-                cmd = commands.recv(), if commands_open && close_deadline.is_none() => match cmd {
+                    self.flush().await;
+                    if let Some(end) = end {
+                        return end;
+                    }
+                    if self.closed_rx {
+                        // Nobody listens any more: leave politely.
+                        cancel.cancel();
+                    }
+                }
+                cmd = commands.recv(), if commands_open && closing.deadline.is_none() => match cmd {
                     None => { commands_open = false; cancel.cancel(); }
                     Some(Command::Close { code, reason }) => {
                         let frame = (code, truncate_reason(reason));
                         if let Err(e) = self.send_close(&mut ws, frame.clone()).await {
                             return End::Failed(e);
                         }
-                        local_close = Some(frame);
-                        close_deadline = Some(tokio::time::Instant::now() + CLOSE_TIMEOUT);
+                        closing.local = Some(frame);
+                        closing.deadline = Some(tokio::time::Instant::now() + CLOSE_TIMEOUT);
                     }
                     Some(cmd) => {
                         let (msg, frame) = match cmd {
@@ -343,13 +397,49 @@ impl Session {
                             Command::Close { .. } => continue,
                         };
                         if let Err(e) = ws.send(msg).await {
-                            return self.ended_with(e, local_close, remote_close);
+                            return self.ended_with(e, closing);
                         }
                         self.emit(EventKind::Frame { dir: Direction::Out, frame }).await;
                     }
                 },
             }
         }
+    }
+
+    /// Queues the events for one item from the socket; returns how the session ended, if it did.
+    fn incoming(&mut self, item: Option<Result<Message, WsError>>, closing: &mut Closing) -> Option<End> {
+        let msg = match item {
+            Some(Ok(msg)) => msg,
+            Some(Err(e)) => return Some(self.ended_with(e, std::mem::take(closing))),
+            None => return Some(self.ended_with(WsError::ConnectionClosed, std::mem::take(closing))),
+        };
+        let frame = match msg {
+            Message::Text(t) => Frame::Text(t),
+            Message::Binary(b) => Frame::Binary(b),
+            Message::Ping(p) => {
+                self.push(EventKind::Frame { dir: Direction::In, frame: Frame::Ping(p.clone()) });
+                // tungstenite answers pings by itself; show the pong it sends.
+                Frame::Pong(p)
+            }
+            Message::Pong(p) => Frame::Pong(p),
+            Message::Close(c) => {
+                let c = c.map(|c| (u16::from(c.code), c.reason.to_string()));
+                closing.remote = Some(c.clone().unwrap_or((1005, String::new())));
+                self.go(Transition::CloseStarted);
+                if closing.deadline.is_none() {
+                    closing.deadline = Some(tokio::time::Instant::now() + CLOSE_TIMEOUT);
+                }
+                Frame::Close(c)
+            }
+            Message::Frame(_) => return None,
+        };
+        let dir = if matches!(frame, Frame::Pong(_)) && self.pending.last().is_some_and(is_ping_in) {
+            Direction::Out
+        } else {
+            Direction::In
+        };
+        self.push(EventKind::Frame { dir, frame });
+        None
     }
 
     async fn send_close(&mut self, ws: &mut Ws, (code, reason): (u16, String)) -> Result<(), ConnError> {
@@ -364,7 +454,8 @@ impl Session {
     }
 
     /// Turns the end of the stream into a clean close or a classified failure.
-    fn ended_with(&self, e: WsError, local: Option<(u16, String)>, remote: Option<(u16, String)>) -> End {
+    fn ended_with(&self, e: WsError, closing: Closing) -> End {
+        let (local, remote) = (closing.local, closing.remote);
         let clean = matches!(e, WsError::ConnectionClosed | WsError::AlreadyClosed);
         // After a close frame was exchanged, a dropped TCP connection is the normal end.
         let after_close = matches!(e, WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) | WsError::Io(_));
@@ -435,30 +526,6 @@ fn classify_stream_error(e: WsError, masker: &Masker) -> ConnError {
     }
 }
 
-/// Classifies an error during the TLS handshake or the HTTP upgrade (not a refusal status).
-fn classify_connect_error(e: WsError, shown_url: &str, masker: &Masker) -> ConnError {
-    let text = masker.redact(&e.to_string());
-    match e {
-        WsError::Tls(_) => ConnError::new(FailureKind::Tls, format!("TLS handshake with {shown_url} failed: {text}")),
-        WsError::Io(io) => {
-            // tokio-rustls reports certificate problems as InvalidData io errors wrapping rustls'.
-            let is_tls = io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>())
-                || io.kind() == io::ErrorKind::InvalidData;
-            let detail = masker.redact(&io.to_string());
-            if is_tls {
-                ConnError::new(FailureKind::Tls, format!("TLS handshake with {shown_url} failed: {detail}"))
-            } else {
-                ConnError::new(
-                    FailureKind::Network,
-                    format!("connection to {shown_url} failed during the handshake: {detail}"),
-                )
-            }
-        }
-        WsError::Protocol(p) => ConnError::new(
-            FailureKind::BadHandshake,
-            format!("{shown_url} answered with an invalid WebSocket upgrade: {}", masker.redact(&p.to_string())),
-        ),
-        WsError::Url(u) => ConnError::new(FailureKind::InvalidRequest, masker.redact(&u.to_string())),
-        _ => ConnError::new(FailureKind::BadHandshake, format!("handshake with {shown_url} failed: {text}")),
-    }
+fn is_ping_in(e: &Event) -> bool {
+    matches!(e.kind, EventKind::Frame { dir: Direction::In, frame: Frame::Ping(_) })
 }

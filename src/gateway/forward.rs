@@ -5,21 +5,20 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
+use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::handshake::client::Request;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
+
+use crate::conn::{ClientWs, UpgradeError, upgrade};
 
 use super::policy::{CompiledApi, apply_set_header, apply_set_query, piece_name};
 use super::response::Refusal;
 
 /// The gateway's connection to a backend.
-pub type BackendWs = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub type BackendWs = ClientWs;
 
 /// Headers that describe one hop and are never forwarded (RFC 9110 §7.6.1), plus the ones the
 /// gateway's own handshake with the backend owns.
@@ -97,7 +96,9 @@ pub fn backend_request(
     Ok(request)
 }
 
-/// Connects to the backend; a refusal carries what the client should get.
+/// Connects to the backend; a refusal carries what the client should get. The upgrade is the
+/// client's own ([`crate::conn::upgrade`]), so like APIM the gateway accepts a backend that
+/// chooses none of the offered subprotocols and passes that on.
 pub async fn connect(
     request: Request,
     backend_shown: &str,
@@ -105,46 +106,69 @@ pub async fn connect(
     tls: Option<Arc<rustls::ClientConfig>>,
     timeout: Duration,
 ) -> Result<(BackendWs, Option<String>), Refusal> {
-    let connector = tls.map(Connector::Rustls);
-    let attempt = tokio_tungstenite::connect_async_tls_with_config(request, Some(ws_config), false, connector);
-    let result = match tokio::time::timeout(timeout, attempt).await {
-        Ok(r) => r,
-        Err(_) => {
-            return Err(Refusal::json(
-                StatusCode::GATEWAY_TIMEOUT,
-                &format!(
-                    "Gateway Timeout: the backend {backend_shown} did not complete the handshake within {} s.",
-                    timeout.as_secs()
-                ),
-                "backend handshake timed out",
-            ));
-        }
-    };
-    match result {
-        Ok((ws, response)) => {
-            let protocol = response
-                .headers()
-                .get(header::SEC_WEBSOCKET_PROTOCOL)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string);
-            Ok((ws, protocol))
-        }
-        Err(WsError::Http(response)) => {
-            let status = response.status();
-            let content_type =
-                response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
-            let body = response.into_body().map(Bytes::from).unwrap_or_default();
-            Err(Refusal::passthrough(status, body, content_type))
-        }
-        Err(WsError::Protocol(ProtocolError::SecWebSocketSubProtocolError(e))) => Err(Refusal::json(
-            StatusCode::BAD_GATEWAY,
-            &format!("Bad Gateway: the backend {backend_shown} answered with a bad subprotocol choice: {e}"),
-            "backend subprotocol mismatch",
-        )),
-        Err(e) => Err(Refusal::json(
+    let unreachable = |e: &dyn std::fmt::Display| {
+        Refusal::json(
             StatusCode::BAD_GATEWAY,
             &format!("Bad Gateway: cannot reach the backend {backend_shown}: {e}"),
             "backend unreachable",
+        )
+    };
+    let attempt = async {
+        let uri = request.uri().clone();
+        let host = uri.host().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_string();
+        // TLS is for wss:// backends only, with the configured client config or the default one.
+        let tls = match uri.scheme_str() {
+            Some("wss") => match tls {
+                Some(config) => Some(config),
+                None => Some(crate::conn::client_config(&Default::default()).map_err(|e| unreachable(&e))?),
+            },
+            _ => None,
+        };
+        let port = uri.port_u16().unwrap_or(if tls.is_some() { 443 } else { 80 });
+        let tcp = TcpStream::connect((host.as_str(), port)).await.map_err(|e| unreachable(&e))?;
+        let _ = tcp.set_nodelay(true);
+        let result = match tls {
+            Some(config) => {
+                let name = ServerName::try_from(host.clone()).map_err(|e| unreachable(&e))?;
+                let stream =
+                    tokio_rustls::TlsConnector::from(config).connect(name, tcp).await.map_err(|e| unreachable(&e))?;
+                upgrade(stream, request, ws_config).await
+            }
+            None => upgrade(tcp, request, ws_config).await,
+        };
+        match result {
+            Ok((ws, response)) => {
+                let protocol = response
+                    .headers
+                    .get(header::SEC_WEBSOCKET_PROTOCOL)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string);
+                Ok((ws, protocol))
+            }
+            Err(UpgradeError::Refused(response)) => {
+                let content_type =
+                    response.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+                Err(Refusal::passthrough(response.status, response.body, content_type))
+            }
+            Err(UpgradeError::Invalid { reason, .. }) => Err(Refusal::json(
+                StatusCode::BAD_GATEWAY,
+                &format!(
+                    "Bad Gateway: the backend {backend_shown} answered with an invalid WebSocket upgrade: {reason}"
+                ),
+                "backend handshake invalid",
+            )),
+            Err(UpgradeError::NotHttp(e) | UpgradeError::Io(e)) => Err(unreachable(&e)),
+        }
+    };
+    match tokio::time::timeout(timeout, attempt).await {
+        Ok(r) => r,
+        Err(_) => Err(Refusal::json(
+            StatusCode::GATEWAY_TIMEOUT,
+            &format!(
+                "Gateway Timeout: the backend {backend_shown} did not complete the handshake within {} s.",
+                timeout.as_secs()
+            ),
+            "backend handshake timed out",
         )),
     }
 }
