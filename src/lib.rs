@@ -4,6 +4,7 @@
 //! the connection manager ([`conn`]), the local gateway emulator ([`gateway`]), the Web PubSub-style
 //! hub ([`hub`]), the embedded demo ([`demo`]) and the console.
 
+pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod conn;
@@ -11,11 +12,14 @@ pub mod connect;
 pub mod demo;
 pub mod gateway;
 pub mod hub;
+pub mod input;
+pub mod log;
 pub mod logging;
 pub mod paths;
 pub mod secret;
 pub mod terminal_text;
 pub mod token;
 pub mod tui;
+pub mod ui;
 pub mod workspace;
 pub mod wsserver;

@@ -23,7 +23,11 @@ fn main() -> ExitCode {
             Some(Command::Gateway(args)) => wstab::gateway::cli::run(args).await,
             Some(Command::Demo(args)) => wstab::demo::cli::run(args).await,
             Some(Command::Token(args)) => wstab::token::cli::run(args),
-            None => wstab::tui::run(cli.workspace).await,
+            None => {
+                let options =
+                    wstab::tui::Options { workspace: cli.workspace, capture: cli.capture, log_limit: cli.log_limit };
+                wstab::tui::run(options).await
+            }
         }
     });
     // Sessions and servers may still hold tasks; do not wait for them to wind down.
