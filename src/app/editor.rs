@@ -45,7 +45,9 @@ impl Editor {
 
     /// Replaces the text and puts the cursor at its end.
     pub fn set_text(&mut self, text: &str) {
-        let text = if self.multi_line { text.replace("\r\n", "\n") } else { one_line(text) };
+        // Loaded text is kept as it is (a value may end in a space); only line breaks are
+        // dropped from a one-line field.
+        let text = if self.multi_line { text.replace("\r\n", "\n") } else { text.replace(['\r', '\n'], "") };
         self.lines = text.split('\n').map(str::to_string).collect();
         self.row = self.lines.len() - 1;
         self.col = self.lines[self.row].chars().count();
@@ -67,7 +69,7 @@ impl Editor {
         self.col += 1;
     }
 
-    /// Inserts text at the cursor; a one-line editor drops line breaks.
+    /// Inserts text (a paste) at the cursor; a one-line editor trims it and drops line breaks.
     pub fn insert_str(&mut self, text: &str) {
         let text = if self.multi_line { text.replace("\r\n", "\n") } else { one_line(text) };
         for c in text.chars() {

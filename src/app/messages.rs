@@ -80,7 +80,9 @@ impl MessagesView {
             self.follow();
             return;
         }
-        self.select(log, to.max(0) as usize, w.start);
+        // The window moves with the selection, so a page key shows a new page.
+        let start = (w.start as isize + delta).max(0) as usize;
+        self.select(log, to.max(0) as usize, start);
     }
 
     /// Selects position `pos` (pausing), keeping the window start when it stays visible.
@@ -91,7 +93,7 @@ impl MessagesView {
         }
         let pos = pos.min(len - 1);
         let rows = self.rows.max(1);
-        let mut start = start.min(pos);
+        let mut start = start.min(pos).min(len.saturating_sub(rows));
         if pos >= start + rows {
             start = pos + 1 - rows;
         }

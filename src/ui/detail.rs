@@ -81,12 +81,69 @@ pub fn hex_line(offset: usize, bytes: &[u8]) -> Line<'static> {
     ])
 }
 
-/// Pretty-printed JSON with keys, strings, numbers and literals in their own colours.
+/// Pretty-printed JSON with keys, strings, numbers and literals in their own colours. Keys keep
+/// the order they arrived in (re-serialising through a map would sort them).
 pub fn json_lines(text: &str) -> Vec<Line<'static>> {
-    let pretty = serde_json::from_str::<serde_json::Value>(text)
-        .and_then(|v| serde_json::to_string_pretty(&v))
-        .unwrap_or_else(|_| text.to_string());
-    pretty.lines().map(|l| json_line(&escape_one_line(l))).collect()
+    pretty_json(text).lines().map(|l| json_line(&escape_one_line(l))).collect()
+}
+
+/// Re-indents valid JSON text with two spaces, keeping everything else byte for byte.
+fn pretty_json(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut chars = text.trim().chars().peekable();
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.push_str(&"  ".repeat(depth));
+    };
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                out.push(c);
+                while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                    chars.next();
+                }
+                if matches!(chars.peek(), Some('}') | Some(']')) {
+                    if let Some(close) = chars.next() {
+                        out.push(close);
+                    }
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            c if c.is_whitespace() => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn json_line(line: &str) -> Line<'static> {
