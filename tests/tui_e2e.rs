@@ -96,7 +96,8 @@ fn test_echo_round_trip_in_a_real_terminal_and_terminal_restored() {
     )
     .expect("workspace written");
     let capture = dir.path().join("capture.ndjson");
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     let tmux = Tmux { socket: format!("wstab-e2e-{}-{nanos}", std::process::id()) };
     let command = format!(
         "WSTAB_DATA_DIR='{data}' '{bin}' --workspace '{ws}' --capture '{cap}'; echo WSTAB_EXIT=$?; sleep 30",
@@ -123,6 +124,8 @@ fn test_echo_round_trip_in_a_real_terminal_and_terminal_restored() {
 
     // Leave the editor (Esc), then q quits.
     tmux.keys(&["Escape"]);
+    // A lone Esc must be read before the next key, or the terminal reports Esc+q as Alt-q.
+    std::thread::sleep(Duration::from_millis(300));
     tmux.keys(&["q"]);
     let screen = tmux.wait_for("wstab to exit", timeout, |s| s.contains("WSTAB_EXIT="));
     assert!(screen.contains("WSTAB_EXIT=0"), "wstab did not exit 0:\n{screen}");

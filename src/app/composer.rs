@@ -131,6 +131,20 @@ impl Composer {
         }
     }
 
+    /// Up: a line up, or on the first line the previous sent message.
+    pub fn up(&mut self) {
+        if !self.editor.up() {
+            self.recall_older();
+        }
+    }
+
+    /// Down: a line down, or on the last line the next sent message.
+    pub fn down(&mut self) {
+        if !self.editor.down() {
+            self.recall_newer();
+        }
+    }
+
     /// Any edit ends recalling: the recalled text becomes a new message.
     pub fn edited(&mut self) {
         self.recalling = None;

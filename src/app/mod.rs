@@ -917,16 +917,8 @@ impl App {
             Action::Right => c.editor.right(),
             Action::First => c.editor.home(),
             Action::Last => c.editor.end(),
-            Action::Up => {
-                if !c.editor.up() {
-                    c.recall_older();
-                }
-            }
-            Action::Down => {
-                if !c.editor.down() {
-                    c.recall_newer();
-                }
-            }
+            Action::Up => c.up(),
+            Action::Down => c.down(),
             // Leaving the editor hands keys back to the panes (so `q` quits again).
             Action::Escape => self.focus = Pane::Messages,
             _ => {}

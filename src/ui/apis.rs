@@ -48,16 +48,14 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 _ => Span::raw("  "),
             };
             let suffix = format!("  /{}", api.url_suffix.trim_start_matches('/'));
-            let mut line = Line::from(vec![
+            Line::from(vec![
                 marker,
                 Span::raw(escape_one_line(api.title())),
                 Span::styled(escape_one_line(&suffix), theme::dim()),
-            ]);
-            if i == app.selected_api {
-                line = line.style(if focused { theme::selected() } else { theme::selected_unfocused() });
-            }
-            line
+            ])
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), body);
+    let style = if focused { theme::selected() } else { theme::selected_unfocused() };
+    super::highlight_row(frame, body, app.selected_api - start, style);
 }

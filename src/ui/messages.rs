@@ -65,19 +65,12 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
     let window = view.window(log);
     let query = view.search.to_ascii_lowercase();
-    let lines: Vec<Line> = log
-        .slice(view.filter, window.start, body.height as usize)
-        .enumerate()
-        .map(|(i, e)| {
-            let line = row(e, &query);
-            if window.selected == Some(window.start + i) {
-                line.style(if focused { theme::selected() } else { theme::selected_unfocused() })
-            } else {
-                line
-            }
-        })
-        .collect();
+    let lines: Vec<Line> = log.slice(view.filter, window.start, body.height as usize).map(|e| row(e, &query)).collect();
     frame.render_widget(Paragraph::new(lines), body);
+    if let Some(sel) = window.selected {
+        let style = if focused { theme::selected() } else { theme::selected_unfocused() };
+        super::highlight_row(frame, body, sel - window.start, style);
+    }
 }
 
 fn row<'a>(e: &'a Entry, query: &str) -> Line<'a> {

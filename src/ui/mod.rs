@@ -148,6 +148,15 @@ fn popup(frame: &mut Frame, percent_x: u16, percent_y: u16) -> Rect {
     r
 }
 
+/// Paints row `i` of `body` with `style` across the full width, over the colours of its text,
+/// so a selected row reads as one bar.
+fn highlight_row(frame: &mut Frame, body: Rect, i: usize, style: ratatui::style::Style) {
+    if i < body.height as usize {
+        let row = Rect { y: body.y + i as u16, height: 1, ..body };
+        frame.buffer_mut().set_style(row, style);
+    }
+}
+
 /// `n` bytes as people read them.
 pub fn human_size(n: u64) -> String {
     const KIB: f64 = 1024.0;

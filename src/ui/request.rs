@@ -73,9 +73,10 @@ fn draw_table(frame: &mut Frame, d: &RequestDraft, table: Table, area: Rect, pan
     let name_width = rows.iter().map(|r| r.param.name.chars().count()).max().unwrap_or(0).clamp(4, 24);
     let (sel_table, sel_row) = d.locate(d.selected);
     let mut lines = Vec::new();
+    let mut selected_at = None;
     for i in start..(start + height).min(rows.len() + 1) {
         let selected = pane_focused && sel_table == table && sel_row.unwrap_or(rows.len()) == i;
-        let mut line = match rows.get(i) {
+        let line = match rows.get(i) {
             None => Line::from(Span::styled(add, theme::dim())),
             Some(r) => {
                 let check = if r.param.enabled { "[x] " } else { "[ ] " };
@@ -97,9 +98,12 @@ fn draw_table(frame: &mut Frame, d: &RequestDraft, table: Table, area: Rect, pan
             }
         };
         if selected {
-            line = line.style(theme::selected());
+            selected_at = Some(lines.len());
         }
         lines.push(line);
     }
     frame.render_widget(Paragraph::new(lines), body);
+    if let Some(i) = selected_at {
+        super::highlight_row(frame, body, i, theme::selected());
+    }
 }
