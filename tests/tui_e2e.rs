@@ -114,6 +114,13 @@ fn test_echo_round_trip_in_a_real_terminal_and_terminal_restored() {
     tmux.keys(&["Enter"]);
     tmux.keys(&["F5"]);
     tmux.wait_for("Connected", timeout, |s| s.contains(" Connected "));
+    // Alt-Enter adds a line; Enter sends both lines as one message.
+    tmux.text("first line");
+    tmux.keys(&["M-Enter"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the two-line echo", timeout, |s| {
+        s.lines().any(|l| l.contains("← text") && l.contains("first line\\n"))
+    });
     tmux.text("hello from e2e");
     tmux.keys(&["Enter"]);
     let screen = tmux.wait_for("the echo in Messages", timeout, |s| {
@@ -121,6 +128,12 @@ fn test_echo_round_trip_in_a_real_terminal_and_terminal_restored() {
             && s.lines().any(|l| l.contains("← text") && l.contains("hello from e2e"))
     });
     assert!(screen.contains("Messages"), "{screen}");
+
+    // Below 80×24 the console says so; back at full size it draws the panes again.
+    tmux.run(&["resize-window", "-t", "e2e", "-x", "70", "-y", "20"]);
+    tmux.wait_for("the too-small message", timeout, |s| s.contains("at least 80×24"));
+    tmux.run(&["resize-window", "-t", "e2e", "-x", "80", "-y", "24"]);
+    tmux.wait_for("the panes at 80×24", timeout, |s| s.contains("Messages") && s.contains("APIs"));
 
     // Leave the editor (Esc), then q quits.
     tmux.keys(&["Escape"]);
@@ -135,4 +148,32 @@ fn test_echo_round_trip_in_a_real_terminal_and_terminal_restored() {
 
     let captured = std::fs::read_to_string(&capture).expect("capture file written");
     assert!(captured.lines().any(|l| l.contains("\"dir\":\"in\"") && l.contains("hello from e2e")), "{captured}");
+}
+
+#[test]
+fn test_panic_restores_the_terminal() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        println!("SKIPPED test_panic_restores_the_terminal: tmux is not installed (apt-get install tmux)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let workspace = dir.path().join("workspace.toml");
+    std::fs::write(&workspace, "gateway = \"ws://127.0.0.1:9\"\n[[apis]]\nname = \"echo\"\n").expect("written");
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let tmux = Tmux { socket: format!("wstab-e2e-panic-{}-{nanos}", std::process::id()) };
+    let command = format!(
+        "RUST_BACKTRACE=0 WSTAB_PANIC_FOR_TEST=1 WSTAB_DATA_DIR='{data}' '{bin}' --workspace '{ws}'; echo WSTAB_EXIT=$?; stty -a | grep -o -- '-\\?icanon' ; sleep 30",
+        data = dir.path().display(),
+        bin = env!("CARGO_BIN_EXE_wstab"),
+        ws = workspace.display(),
+    );
+    tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30", &command]);
+    let screen = tmux.wait_for("wstab to exit", Duration::from_secs(20), |s| s.contains("WSTAB_EXIT="));
+    assert!(!screen.contains("WSTAB_EXIT=0"), "a panic must not exit 0:\n{screen}");
+    assert!(screen.contains("panicking with the terminal taken over"), "the panic message is visible:\n{screen}");
+    let alternate = tmux.run(&["display-message", "-p", "-t", "e2e", "#{alternate_on}"]);
+    assert_eq!(alternate.trim(), "0", "the alternate screen was not left");
+    let screen = tmux.wait_for("stty's report", Duration::from_secs(5), |s| s.contains("icanon"));
+    assert!(screen.lines().any(|l| l.trim() == "icanon"), "raw mode was not left (canonical mode is off):\n{screen}");
 }

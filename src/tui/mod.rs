@@ -40,19 +40,29 @@ const FRAME: Duration = Duration::from_millis(16);
 /// Connection events taken from the channel per batch.
 const BATCH: usize = 4096;
 
-/// Which workspace the console opens. Errors are printed as they should reach the user.
-fn choose_workspace(options: &Options) -> Result<Workspace, String> {
+/// Whatever must stay alive while the console runs (the embedded demo's servers).
+type KeepAlive = Option<Box<dyn std::any::Any + Send>>;
+
+/// Which workspace the console opens, and what must live as long as the console. Errors are
+/// printed as they should reach the user.
+async fn choose_workspace(options: &Options) -> Result<(Workspace, KeepAlive), String> {
     match &options.workspace {
-        Some(path) => Workspace::load(path).map_err(|e| e.to_string()),
-        // demo: without --workspace, start `crate::demo::start(0)`, keep the `Demo` alive for the
-        // console's life and open `demo.workspace` (wired in after the demo lands).
+        Some(path) => Workspace::load(path).map(|w| (w, None)).map_err(|e| e.to_string()),
+        // demo: without --workspace, start the embedded demo and keep it alive:
+        //   let demo = crate::demo::start(0).await.map_err(|e| format!("cannot start the demo: {e:#}"))?;
+        //   Ok((demo.workspace.clone(), Some(Box::new(demo))))
         None => Err("no workspace: pass --workspace FILE".to_string()),
     }
 }
 
+/// Set (to anything) in debug builds to panic once the console owns the terminal: the end-to-end
+/// test uses it to check the panic hook gives the terminal back.
+#[cfg(debug_assertions)]
+const PANIC_FOR_TEST_ENV: &str = "WSTAB_PANIC_FOR_TEST";
+
 /// Runs the console; returns the exit code.
 pub async fn run(options: Options) -> i32 {
-    let workspace = match choose_workspace(&options) {
+    let (workspace, _keep_alive) = match choose_workspace(&options).await {
         Ok(w) => w,
         Err(e) => {
             eprintln!("wstab: {e}");
@@ -75,6 +85,10 @@ pub async fn run(options: Options) -> i32 {
             return 1;
         }
     };
+    #[cfg(debug_assertions)]
+    if std::env::var_os(PANIC_FOR_TEST_ENV).is_some() {
+        panic!("{PANIC_FOR_TEST_ENV} is set: panicking with the terminal taken over");
+    }
     let result = event_loop(&mut guard.terminal, app, &mut journal).await;
     drop(guard);
     match result {

@@ -2,12 +2,17 @@
 //! back on every way out: normal exit, error, and panic.
 
 use std::io::{self, Stdout};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::event::{DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture};
 use crossterm::execute;
 use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
+
+/// True while the console owns the terminal. Restoring twice would leave the alternate screen
+/// twice, and the second time moves the cursor back over what the panic hook just printed.
+static TAKEN: AtomicBool = AtomicBool::new(false);
 
 /// The console's terminal.
 pub type Term = Terminal<CrosstermBackend<Stdout>>;
@@ -24,6 +29,7 @@ impl TerminalGuard {
     pub fn enter() -> io::Result<Self> {
         install_panic_hook();
         enable_raw_mode()?;
+        TAKEN.store(true, Ordering::SeqCst);
         let mut stdout = io::stdout();
         if let Err(e) = execute!(stdout, EnterAlternateScreen, EnableMouseCapture, EnableBracketedPaste) {
             restore();
@@ -42,12 +48,15 @@ impl TerminalGuard {
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore();
-        let _ = self.terminal.show_cursor();
     }
 }
 
-/// Puts the terminal back as we found it. Safe to call more than once.
+/// Puts the terminal back as we found it. Safe to call more than once: only the first call after
+/// [`TerminalGuard::enter`] does anything.
 pub fn restore() {
+    if !TAKEN.swap(false, Ordering::SeqCst) {
+        return;
+    }
     let _ = execute!(io::stdout(), DisableBracketedPaste, DisableMouseCapture, LeaveAlternateScreen);
     let _ = disable_raw_mode();
     let _ = execute!(io::stdout(), crossterm::cursor::Show);
