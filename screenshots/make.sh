@@ -58,6 +58,11 @@ name = "ticker"
 display_name = "Wrong suffix"
 url_suffix = "tickr"
 headers = [{ name = "Ocp-Apim-Subscription-Key", value = "0123456789abcdef" }]
+
+[[apis]]
+name = "flood"
+display_name = "Ticks (a fast stream)"
+url_suffix = "flood"
 TOML
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -106,4 +111,11 @@ keys BTab BTab Down Down F5
 wait_for "Handshake trace"
 shot refused
 
-keys Escape; sleep 0.3; keys q
+keys Escape; sleep 0.3; keys Down F5
+wait_for "msg/s"
+sleep 1
+shot stream
+
+keys q
+# Let wstab exit (and give the terminal back) before the tmux server goes.
+for _ in $(seq 50); do t has-session -t shots 2>/dev/null || break; sleep 0.1; done

@@ -640,6 +640,8 @@ impl App {
             opened_at: None,
         });
         self.last_error = None;
+        // A new session is watched live, whatever row an earlier one was paused on.
+        self.messages.follow();
         Some(Effect::Connect { session: id, target: Box::new(target) })
     }
 

@@ -265,13 +265,20 @@ fn test_follow_pause_and_filter() {
     assert_eq!(app.messages.newer_than_selection(&app.log), 2, "the paused view stays put");
     app.update(Action::Last);
     assert!(app.messages.following());
+    app.update(Action::Up);
+    app.update(Action::ToggleConnection);
+    app.on_event(ev(&app, 300, EventKind::Closed { code: 1000, reason: String::new(), by: Closer::Local }));
+    assert!(!app.messages.following());
+    assert!(matches!(app.update(Action::ToggleConnection), Some(Effect::Connect { .. })));
+    assert!(app.messages.following(), "a new session is watched live");
     app.update(Action::CycleFilter);
     assert_eq!(app.messages.filter, Filter::Sent);
-    assert_eq!(app.log.len(Filter::Sent), 5);
+    // Five sent messages, and "disconnected by us".
+    assert_eq!(app.log.len(Filter::Sent), 6);
     app.update(Action::CycleFilter);
     assert_eq!(app.log.len(Filter::Received), 6);
     app.update(Action::CycleFilter);
-    assert_eq!(app.log.len(Filter::Connection), 2);
+    assert_eq!(app.log.len(Filter::Connection), 3);
     app.update(Action::CycleFilter);
     assert_eq!(app.messages.filter, Filter::Errors);
     assert_eq!(app.log.len(Filter::Errors), 0);

@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 use super::ndjson;
 use crate::conn::Event;
 
-/// Writes every event of the console's life as NDJSON to a private spill file (deleted at exit)
-/// and, when asked, to a capture file.
+/// Writes every event of the console's life as NDJSON to a private spill file (unnamed, so the
+/// OS removes it however the process ends) and, when asked, to a capture file.
 #[derive(Debug)]
 pub struct Journal {
-    spill: BufWriter<tempfile::NamedTempFile>,
+    spill: BufWriter<File>,
     capture: Option<(PathBuf, BufWriter<File>)>,
     /// The first write error, reported once in the status bar; later writes are skipped.
     failed: Option<String>,
@@ -23,7 +23,7 @@ impl Journal {
     /// A journal spilling into a new temporary file, and capturing to `capture` when given
     /// (created or truncated).
     pub fn new(capture: Option<&Path>) -> io::Result<Self> {
-        let spill = BufWriter::new(tempfile::Builder::new().prefix("wstab-session-").suffix(".ndjson").tempfile()?);
+        let spill = BufWriter::new(tempfile::tempfile()?);
         let capture = match capture {
             None => None,
             Some(p) => {
@@ -74,7 +74,7 @@ impl Journal {
     /// Writes the whole session so far to `path` (created or truncated); returns the bytes written.
     pub fn save(&mut self, path: &Path) -> io::Result<u64> {
         self.spill.flush()?;
-        let spill = self.spill.get_mut().as_file_mut();
+        let spill = self.spill.get_mut();
         spill.rewind()?;
         let mut out = File::create(path)?;
         let copied = io::copy(spill, &mut out);

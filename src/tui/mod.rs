@@ -110,6 +110,8 @@ async fn event_loop(term: &mut terminal::Term, mut app: App, journal: &mut Journ
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
     let mut last_second = 0u64;
+    // The sender is kept here so `recv` waits (rather than ending) where no signal is watched.
+    let (_stop_sender, mut stop) = stop_signals();
     loop {
         if dirty && last_draw.elapsed() >= FRAME {
             let size = term.size()?;
@@ -173,8 +175,32 @@ async fn event_loop(term: &mut terminal::Term, mut app: App, journal: &mut Journ
                 last_second = second;
             }
             _ = tokio::time::sleep_until(next_draw), if dirty => {}
+            // Killed politely (SIGTERM, SIGHUP, SIGINT from outside): leave the usual way, so the
+            // terminal is restored.
+            _ = stop.recv() => return Ok(()),
         }
     }
+}
+
+/// A channel that yields once SIGTERM, SIGHUP or SIGINT arrives (raw mode turns Ctrl-C into a key,
+/// so SIGINT only comes from `kill`).
+fn stop_signals() -> (mpsc::Sender<()>, mpsc::Receiver<()>) {
+    let (tx, rx) = mpsc::channel(1);
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        for kind in [SignalKind::terminate(), SignalKind::hangup(), SignalKind::interrupt()] {
+            if let Ok(mut s) = signal(kind) {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    if s.recv().await.is_some() {
+                        let _ = tx.send(()).await;
+                    }
+                });
+            }
+        }
+    }
+    (tx, rx)
 }
 
 /// Carries out an effect; false means quit.

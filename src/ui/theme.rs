@@ -28,7 +28,8 @@ pub fn selected() -> Style {
 
 /// The selected row in an unfocused pane.
 pub fn selected_unfocused() -> Style {
-    Style::new().bg(Color::DarkGray)
+    // A foreground too: dim text on the grey bar would vanish.
+    Style::new().bg(Color::DarkGray).fg(Color::White)
 }
 
 /// Secondary text.
