@@ -119,5 +119,6 @@ mod tests {
         assert_eq!(lines[1]["dir"], "out");
         assert_eq!(lines[4]["encoding"], "base64");
         assert_eq!(lines[4]["data"], "AQI=");
+        assert!(text.lines().all(|l| l.starts_with("{\"ts\":")), "{text}");
     }
 }

@@ -10,9 +10,32 @@ use serde_json::{Value, json};
 use crate::clock;
 use crate::conn::{Closer, Direction, Event, EventKind, Frame};
 
-/// The event as one NDJSON line (without the newline).
+/// The event as one NDJSON line (without the newline), `ts`, `session`, `dir` and `kind` first
+/// so a reader scanning the file sees when and what before the details.
 pub fn line(event: &Event) -> String {
-    value(event).to_string()
+    let mut v = value(event);
+    let Some(rest) = v.as_object_mut() else { return v.to_string() };
+    // serde_json's map sorts its keys, so the leading ones are written by hand.
+    let mut out = String::from("{");
+    for key in ["ts", "session", "dir", "kind"] {
+        if let Some(x) = rest.remove(key) {
+            if out.len() > 1 {
+                out.push(',');
+            }
+            out.push_str(&format!("{}:{x}", Value::from(key)));
+        }
+    }
+    let tail = v.to_string();
+    match tail.strip_prefix('{') {
+        Some("}") | None => out.push('}'),
+        Some(t) => {
+            if out.len() > 1 {
+                out.push(',');
+            }
+            out.push_str(t);
+        }
+    }
+    out
 }
 
 /// The event as a JSON object.
