@@ -21,6 +21,15 @@ pub struct Cli {
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
 
+    /// Write every console event to this file as NDJSON as it happens (created or truncated).
+    #[arg(long, value_name = "FILE")]
+    pub capture: Option<PathBuf>,
+
+    /// How many log entries the console keeps in memory; older ones are dropped from view (the
+    /// session saved with `s`, and a capture, keep everything).
+    #[arg(long, value_name = "N", default_value_t = crate::log::DEFAULT_LIMIT)]
+    pub log_limit: usize,
+
     /// What to run.
     #[command(subcommand)]
     pub command: Option<Command>,

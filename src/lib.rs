@@ -4,6 +4,7 @@
 //! the connection manager ([`conn`]), the local gateway emulator ([`gateway`]), the Web PubSub-style
 //! hub ([`hub`]), the embedded demo ([`demo`]) and the console.
 
+pub mod app;
 pub mod cli;
 pub mod clipboard;
 pub mod clock;
@@ -13,6 +14,8 @@ pub mod connect;
 pub mod demo;
 pub mod gateway;
 pub mod hub;
+pub mod input;
+pub mod log;
 pub mod jwt_view;
 pub mod logging;
 pub mod paths;
@@ -21,5 +24,6 @@ pub mod secret;
 pub mod terminal_text;
 pub mod token;
 pub mod tui;
+pub mod ui;
 pub mod workspace;
 pub mod wsserver;

@@ -27,7 +27,11 @@ fn main() -> ExitCode {
                 wstab::profile::cli::import_apim(&args)
             }
             Some(Command::Profiles) => wstab::profile::cli::list(),
-            None => wstab::tui::run(cli.workspace).await,
+            None => {
+                let options =
+                    wstab::tui::Options { workspace: cli.workspace, profile: cli.profile, capture: cli.capture, log_limit: cli.log_limit };
+                wstab::tui::run(options).await
+            }
         }
     });
     // Sessions and servers may still hold tasks; do not wait for them to wind down.

@@ -84,8 +84,12 @@ impl Api {
     }
 }
 
-/// Joins a gateway URL and an API URL suffix with exactly one `/` between them.
+/// Joins a gateway URL and an API URL suffix with exactly one `/` between them. A suffix that
+/// is itself a full URL (a saved profile's) stands alone.
 pub fn join_url(gateway: &str, suffix: &str) -> String {
+    if suffix.contains("://") || gateway.is_empty() {
+        return suffix.to_string();
+    }
     let suffix = suffix.trim_start_matches('/');
     if suffix.is_empty() {
         return gateway.to_string();
@@ -154,6 +158,7 @@ mod tests {
         assert_eq!(join_url("ws://h:1/", "/echo"), "ws://h:1/echo");
         assert_eq!(join_url("ws://h:1", "client/hubs/chat"), "ws://h:1/client/hubs/chat");
         assert_eq!(join_url("ws://h:1", ""), "ws://h:1");
+        assert_eq!(join_url("ws://h:1", "wss://other/x"), "wss://other/x");
     }
 
     #[test]

@@ -17,6 +17,21 @@ pub fn resolve_env_refs(value: &str) -> Result<String, EnvRefError> {
     resolve_with(value, |name| std::env::var(name).ok())
 }
 
+/// Resolves every `${env:NAME}` in a target's URL, query parameters and headers, now (at
+/// connect time). A value taken from the environment is marked secret, so it is masked like any
+/// other secret.
+pub fn resolve_target(target: &mut crate::conn::Target) -> Result<(), EnvRefError> {
+    target.url = resolve_env_refs(&target.url)?;
+    for p in target.query.iter_mut().chain(target.headers.iter_mut()) {
+        let resolved = resolve_env_refs(&p.value)?;
+        if resolved != p.value {
+            p.secret = true;
+            p.value = resolved;
+        }
+    }
+    Ok(())
+}
+
 /// Like [`resolve_env_refs`] with a custom lookup (for tests).
 pub fn resolve_with(value: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String, EnvRefError> {
     let mut out = String::with_capacity(value.len());

@@ -7,7 +7,7 @@ mod import;
 mod model;
 mod store;
 
-pub use envref::{EnvRefError, resolve_env_refs};
+pub use envref::{EnvRefError, resolve_env_refs, resolve_target};
 pub use import::{ImportReport, Skipped, import_apim_json};
 pub use model::{CURRENT_VERSION, MessageFormat, Profile, SavedMessage};
 pub use store::{ProfileError, ProfileStore, atomic_write, validate_name};

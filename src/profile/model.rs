@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::conn::{Param, Target, TlsOptions};
 use crate::workspace::{Api, join_url};
 
-use super::envref::{EnvRefError, resolve_env_refs};
+use super::envref::{EnvRefError, resolve_target};
 
 /// The profile file format version this build writes and reads.
 pub const CURRENT_VERSION: u32 = 1;
@@ -138,14 +138,7 @@ impl Profile {
     /// taken from the environment is marked secret, so it is masked like any other secret.
     pub fn target(&self) -> Result<Target, EnvRefError> {
         let mut t = self.target_unresolved();
-        t.url = resolve_env_refs(&t.url)?;
-        for p in t.query.iter_mut().chain(t.headers.iter_mut()) {
-            let resolved = resolve_env_refs(&p.value)?;
-            if resolved != p.value {
-                p.secret = true;
-                p.value = resolved;
-            }
-        }
+        resolve_target(&mut t)?;
         Ok(t)
     }
 

@@ -1,9 +1,289 @@
-//! The console (see issue 4).
+//! The console (issue 4): choose the workspace, take the terminal, and run the one event loop
+//! that feeds terminal input and connection events to the `App` and carries its effects out.
+//!
+//! The loop drains everything already queued before it draws, draws only when something
+//! changed, and at most ~60 times a second, so a flood of frames costs a few redraws, never one
+//! per frame.
 
+pub mod terminal;
+
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use crossterm::event::{Event as TermEvent, EventStream, MouseButton, MouseEventKind};
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::app::{Action, App, Effect, Notice};
+use crate::conn::{self, EventBatch, EventKind, SessionHandle, SessionId};
+use crate::profile::ProfileStore;
+use crate::log::journal::Journal;
+use crate::workspace::Workspace;
+use crate::{input, ui};
+
+/// How the console was asked to start.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `--workspace FILE`.
+    pub workspace: Option<PathBuf>,
+    /// `--profile NAME`: open on this saved profile.
+    pub profile: Option<String>,
+    /// `--capture FILE`: every event written here as it happens.
+    pub capture: Option<PathBuf>,
+    /// `--log-limit N`: log entries kept in memory.
+    pub log_limit: usize,
+}
+
+/// Exit code when the console cannot start (no workspace, unreadable file).
+const EXIT_USAGE: i32 = 2;
+/// The shortest time between two draws (~60 per second).
+const FRAME: Duration = Duration::from_millis(16);
+/// Event batches taken from the channel at once (each holds up to `conn::MAX_BATCH` events).
+const BATCH: usize = 64;
+
+/// Whatever must stay alive while the console runs (the embedded demo's servers).
+type KeepAlive = Option<Box<dyn std::any::Any + Send>>;
+
+/// What the console opens: the workspace, what must live as long as the console, and problems
+/// to show once it runs (profiles that failed to load).
+struct Startup {
+    workspace: Workspace,
+    keep_alive: KeepAlive,
+    notices: Vec<String>,
+}
+
+/// Which workspace the console opens: `--workspace FILE`, or the saved profiles around
+/// `--profile NAME`, or else the embedded demo. Saved profiles are always listed after the
+/// workspace's own APIs, and the one named by `--profile` comes first. Errors are printed as they
+/// should reach the user.
+async fn choose_workspace(options: &Options) -> Result<Startup, String> {
+    let store = ProfileStore::open_default();
+    let (profiles, errors) = store.load_all();
+    let mut notices: Vec<String> = errors.iter().map(|e| format!("profile not loaded: {e}")).collect();
+    let (mut workspace, keep_alive): (Workspace, KeepAlive) = match (&options.workspace, &options.profile) {
+        (Some(path), _) => (Workspace::load(path).map_err(|e| e.to_string())?, None),
+        (None, Some(name)) => {
+            // Reports a missing or broken profile with its file:line:col.
+            store.load(name).map_err(|e| e.to_string())?;
+            (Workspace { name: "profiles".into(), gateway: String::new(), apis: Vec::new() }, None)
+        }
+        (None, None) => {
+            let demo = crate::demo::start(0).await.map_err(|e| format!("cannot start the embedded demo: {e:#}"))?;
+            (demo.workspace.clone(), Some(Box::new(demo)))
+        }
+    };
+    for (name, profile) in &profiles {
+        workspace.apis.push(profile.to_api(name));
+    }
+    if let Some(name) = &options.profile
+        && let Some(i) = workspace.apis.iter().position(|a| a.name == *name && a.url_suffix.contains("://"))
+    {
+        let api = workspace.apis.remove(i);
+        workspace.apis.insert(0, api);
+    }
+    if workspace.apis.is_empty() {
+        notices.push("no APIs: pass --workspace FILE or --profile NAME, or import some with `wstab import apim`".into());
+    }
+    Ok(Startup { workspace, keep_alive, notices })
+}
+
+/// Set (to anything) in debug builds to panic once the console owns the terminal: the end-to-end
+/// test uses it to check the panic hook gives the terminal back.
+#[cfg(debug_assertions)]
+const PANIC_FOR_TEST_ENV: &str = "WSTAB_PANIC_FOR_TEST";
 
 /// Runs the console; returns the exit code.
-pub async fn run(_workspace: Option<PathBuf>) -> i32 {
-    eprintln!("wstab: the console is not built yet; try `wstab connect URL`");
-    1
+pub async fn run(options: Options) -> i32 {
+    let Startup { workspace, keep_alive: _keep_alive, notices } = match choose_workspace(&options).await {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("wstab: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let mut journal = match Journal::new(options.capture.as_deref()) {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("wstab: cannot open the session journal or capture file: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let limit = if options.log_limit == 0 { crate::log::DEFAULT_LIMIT } else { options.log_limit };
+    let mut app = App::new(workspace, limit);
+    for text in notices {
+        app.update(Action::Report(Notice { text, error: true }));
+    }
+    let mut guard = match terminal::TerminalGuard::enter() {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("wstab: cannot use this terminal: {e}");
+            return 1;
+        }
+    };
+    #[cfg(debug_assertions)]
+    if std::env::var_os(PANIC_FOR_TEST_ENV).is_some() {
+        panic!("{PANIC_FOR_TEST_ENV} is set: panicking with the terminal taken over");
+    }
+    let result = event_loop(&mut guard.terminal, app, &mut journal).await;
+    drop(guard);
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("wstab: {e}");
+            1
+        }
+    }
+}
+
+async fn event_loop(term: &mut terminal::Term, mut app: App, journal: &mut Journal) -> std::io::Result<()> {
+    let (tx, mut rx) = mpsc::channel::<EventBatch>(BATCH);
+    let mut sessions: HashMap<SessionId, SessionHandle> = HashMap::new();
+    let mut input = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut dirty = true;
+    let mut last_draw = Instant::now() - FRAME;
+    let mut last_second = 0u64;
+    // The sender is kept here so `recv` waits (rather than ending) where no signal is watched.
+    let (_stop_sender, mut stop) = stop_signals();
+    loop {
+        if dirty && last_draw.elapsed() >= FRAME {
+            let size = term.size()?;
+            let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+            app.set_messages_rows(ui::messages_rows(area, &app));
+            term.draw(|f| ui::draw(f, &app))?;
+            dirty = false;
+            last_draw = Instant::now();
+        }
+        let next_draw = last_draw + FRAME;
+        tokio::select! {
+            ev = input.next() => {
+                let Some(ev) = ev else { return Ok(()) };
+                let ev = ev?;
+                dirty = true;
+                let size = term.size()?;
+                let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+                app.set_messages_rows(ui::messages_rows(area, &app));
+                let action = match &ev {
+                    TermEvent::Mouse(m) => mouse_action(&app, area, m),
+                    TermEvent::Resize(..) => None,
+                    other => input::action_for(other, app.input_context()),
+                };
+                // Below 80×24 only quitting works: nothing else is visible to act on.
+                let action = match action {
+                    Some(a) if ui::layout(area, &app).is_none() && !matches!(a, Action::Quit) => None,
+                    a => a,
+                };
+                if let Some(action) = action
+                    && let Some(effect) = app.update(action)
+                    && !carry_out(effect, &mut app, &mut sessions, &tx, journal)
+                {
+                    return Ok(());
+                }
+            }
+            n = rx.recv_many(&mut batch, BATCH) => {
+                if n == 0 {
+                    continue;
+                }
+                for event in batch.drain(..).flatten() {
+                    journal.record(&event);
+                    if matches!(event.kind, EventKind::Closed { .. } | EventKind::Failed(_)) {
+                        sessions.remove(&event.session);
+                    }
+                    app.on_event(event);
+                }
+                journal.flush();
+                if let Some(e) = journal.error() {
+                    app.update(Action::Report(Notice { text: e.to_string(), error: true }));
+                }
+                dirty = true;
+            }
+            _ = tick.tick() => {
+                let now = SystemTime::now();
+                app.update(Action::Tick(now));
+                // Redraw when the clock shown (connected-for time, rate) can have changed.
+                let second = now.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+                if app.is_connected() && second != last_second {
+                    dirty = true;
+                }
+                last_second = second;
+            }
+            _ = tokio::time::sleep_until(next_draw), if dirty => {}
+            // Killed politely (SIGTERM, SIGHUP, SIGINT from outside): leave the usual way, so the
+            // terminal is restored.
+            _ = stop.recv() => return Ok(()),
+        }
+    }
+}
+
+/// A channel that yields once SIGTERM, SIGHUP or SIGINT arrives (raw mode turns Ctrl-C into a key,
+/// so SIGINT only comes from `kill`).
+fn stop_signals() -> (mpsc::Sender<()>, mpsc::Receiver<()>) {
+    let (tx, rx) = mpsc::channel(1);
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        for kind in [SignalKind::terminate(), SignalKind::hangup(), SignalKind::interrupt()] {
+            if let Ok(mut s) = signal(kind) {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    if s.recv().await.is_some() {
+                        let _ = tx.send(()).await;
+                    }
+                });
+            }
+        }
+    }
+    (tx, rx)
+}
+
+/// Carries out an effect; false means quit.
+fn carry_out(
+    effect: Effect,
+    app: &mut App,
+    sessions: &mut HashMap<SessionId, SessionHandle>,
+    tx: &mpsc::Sender<EventBatch>,
+    journal: &mut Journal,
+) -> bool {
+    match effect {
+        Effect::Quit => return false,
+        Effect::Connect { session, target } => {
+            sessions.insert(session, conn::spawn(session, *target, tx.clone()));
+        }
+        Effect::Send { session, command } => {
+            if !sessions.get(&session).is_some_and(|s| s.send(command.into())) {
+                app.update(Action::Report(Notice { text: "not sent: the session has ended".into(), error: true }));
+            }
+        }
+        Effect::Disconnect { session } => {
+            if let Some(s) = sessions.get(&session) {
+                s.cancel();
+            }
+        }
+        Effect::Save { path } => {
+            let notice = match journal.save(&path) {
+                Ok(bytes) => Notice {
+                    text: format!("saved the session ({}) to {}", ui::human_size(bytes), path.display()),
+                    error: false,
+                },
+                Err(e) => Notice { text: format!("not saved: {}: {e}", path.display()), error: true },
+            };
+            app.update(Action::Report(notice));
+        }
+    }
+    true
+}
+
+/// Mouse clicks focus and select; the wheel scrolls the pane under the pointer.
+fn mouse_action(app: &App, area: ratatui::layout::Rect, m: &crossterm::event::MouseEvent) -> Option<Action> {
+    let (pane, row) = ui::hit_test(area, app, m.column, m.row)?;
+    match m.kind {
+        MouseEventKind::Down(MouseButton::Left) => Some(Action::Click { pane, row }),
+        MouseEventKind::ScrollUp => Some(Action::Scroll { pane, lines: -3 }),
+        MouseEventKind::ScrollDown => Some(Action::Scroll { pane, lines: 3 }),
+        _ => None,
+    }
 }

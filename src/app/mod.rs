@@ -1,0 +1,1010 @@
+//! The console's state and its update logic: no I/O, no drawing.
+//!
+//! The event loop turns keys into [`Action`]s (see `input`) and connection events into
+//! [`App::on_event`] calls; [`App::update`] changes the state and may return an [`Effect`] for the
+//! loop to carry out (start a session, send a frame, save a file, quit).
+
+pub mod composer;
+pub mod editor;
+pub mod messages;
+pub mod request;
+
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use crate::conn::{Command, ConnError, Direction, Event, EventKind, FailureKind, Frame, HandshakeTrace};
+use crate::conn::{SessionId, SessionState, Target};
+use crate::log::LogStore;
+use crate::workspace::Workspace;
+use composer::Composer;
+use editor::Editor;
+use messages::MessagesView;
+use request::{RequestDraft, Table};
+
+/// The panes focus moves between, in Tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    /// **APIs**, the list on the left.
+    Apis,
+    /// **Request**: URL, subprotocols, **Query parameters** and **Headers**.
+    Request,
+    /// **Messages**, the log.
+    Messages,
+    /// **Message**, the composer.
+    Composer,
+}
+
+impl Pane {
+    const ORDER: [Pane; 4] = [Pane::Apis, Pane::Request, Pane::Messages, Pane::Composer];
+
+    fn step(self, forward: bool) -> Pane {
+        let i = Pane::ORDER.iter().position(|p| *p == self).unwrap_or(0);
+        let n = Pane::ORDER.len();
+        Pane::ORDER[if forward { (i + 1) % n } else { (i + n - 1) % n }]
+    }
+}
+
+/// A window drawn over the panes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlay {
+    /// The key bindings, generated from the keymap.
+    Help {
+        /// First line shown.
+        scroll: usize,
+    },
+    /// One log entry in full.
+    Detail {
+        /// The entry's seq.
+        seq: u64,
+        /// First line shown.
+        scroll: usize,
+    },
+    /// The last handshake: request as sent, response, and the failure's hint.
+    Trace {
+        /// First line shown.
+        scroll: usize,
+    },
+}
+
+/// What a one-line prompt is editing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptFor {
+    /// A row's name (`then_value`: a new row, whose value is asked next).
+    ParamName {
+        /// The table.
+        table: Table,
+        /// The row.
+        row: usize,
+        /// Edit the value next.
+        then_value: bool,
+    },
+    /// A row's value.
+    ParamValue {
+        /// The table.
+        table: Table,
+        /// The row.
+        row: usize,
+    },
+    /// The subprotocols, comma-separated.
+    Subprotocols,
+    /// Text to search the log for.
+    Search,
+    /// The file to save the session to.
+    SavePath,
+    /// Close code and reason, e.g. `1000 bye`.
+    Close,
+}
+
+impl PromptFor {
+    /// The prompt's label, shown before the field.
+    pub fn label(self) -> &'static str {
+        match self {
+            PromptFor::ParamName { .. } => "Name",
+            PromptFor::ParamValue { .. } => "Value",
+            PromptFor::Subprotocols => "Subprotocols (comma-separated)",
+            PromptFor::Search => "Search",
+            PromptFor::SavePath => "Save session as NDJSON to",
+            PromptFor::Close => "Close with code and reason",
+        }
+    }
+}
+
+/// A one-line field being edited.
+#[derive(Debug, Clone)]
+pub struct Prompt {
+    /// What it edits.
+    pub what: PromptFor,
+    /// The text.
+    pub field: Editor,
+}
+
+/// The console's connection, as the status bar tells it.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// The session's id.
+    pub id: SessionId,
+    /// The API it was opened for.
+    pub api: usize,
+    /// Where it is in its life.
+    pub state: SessionState,
+    /// The negotiated subprotocol.
+    pub subprotocol: Option<String>,
+    /// When the server accepted the upgrade.
+    pub opened_at: Option<SystemTime>,
+}
+
+/// Messages and bytes per second, counted in whole wall-clock seconds from event times.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Rate {
+    second: u64,
+    current: (u64, u64),
+    previous: (u64, u64),
+}
+
+impl Rate {
+    fn record(&mut self, at: SystemTime, bytes: usize) {
+        let s = secs(at);
+        if s != self.second {
+            self.previous = if s == self.second + 1 { self.current } else { (0, 0) };
+            self.current = (0, 0);
+            self.second = s;
+        }
+        self.current.0 += 1;
+        self.current.1 += bytes as u64;
+    }
+
+    /// Messages and bytes in the last whole second before `now` (zero once the stream stops).
+    pub fn per_second(&self, now: SystemTime) -> (u64, u64) {
+        let s = secs(now);
+        if s == self.second {
+            self.previous
+        } else if s == self.second + 1 {
+            self.current
+        } else {
+            (0, 0)
+        }
+    }
+}
+
+fn secs(at: SystemTime) -> u64 {
+    at.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// A line for the status bar: what just happened, or what went wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// The text.
+    pub text: String,
+    /// Shown as an error.
+    pub error: bool,
+}
+
+/// Everything the user can ask for. Keys map to these in `input`; the loop sends the rest.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Tab: focus the next pane (input; handled by `App`).
+    FocusNext,
+    /// Shift-Tab: focus the previous pane.
+    FocusPrev,
+    /// Up / k: move up in a list, scroll an overlay, recall an older message at the composer's top.
+    Up,
+    /// Down / j: move down, scroll, recall a newer message at the composer's bottom.
+    Down,
+    /// Page Up: move a page up.
+    PageUp,
+    /// Page Down: move a page down.
+    PageDown,
+    /// Home / g: go to the first row (the line start in a field).
+    First,
+    /// End / G: go to the last row and follow (the line end in a field).
+    Last,
+    /// Left: cursor left in a field.
+    Left,
+    /// Right: cursor right in a field.
+    Right,
+    /// Enter: select or edit; in the composer, send; in a prompt, accept.
+    Enter,
+    /// Esc: leave an editor, a prompt or an overlay.
+    Escape,
+    /// Backspace in a field.
+    Backspace,
+    /// Delete in a field; on a Request row, delete the row.
+    Delete,
+    /// A typed character, for the focused field.
+    Char(char),
+    /// Alt-Enter: a newline in the composer.
+    Newline,
+    /// Bracketed paste, for the focused field (or a Request row's value).
+    Paste(String),
+    /// F5: connect, or disconnect when connected or connecting.
+    ToggleConnection,
+    /// F1 / ?: open (or close) the help overlay.
+    Help,
+    /// Ctrl-L: clear the Messages log (the saved session keeps everything).
+    ClearLog,
+    /// q / Ctrl-C: quit.
+    Quit,
+    /// s / Ctrl-S: ask for a file name and save the whole session as NDJSON.
+    Save,
+    /// /: search the log.
+    Search,
+    /// n: the next (older) search match.
+    SearchOlder,
+    /// N: the previous (newer) search match.
+    SearchNewer,
+    /// f: cycle the Messages filter (all, sent, received, connection, errors).
+    CycleFilter,
+    /// t: show the last handshake trace.
+    ShowTrace,
+    /// a: add a query parameter.
+    AddQueryParam,
+    /// A: add a header.
+    AddHeader,
+    /// e: rename the selected row.
+    RenameRow,
+    /// Space: enable or disable the selected row.
+    ToggleRow,
+    /// r: reveal or mask the selected row's secret value.
+    RevealRow,
+    /// p: edit the subprotocols.
+    EditSubprotocols,
+    /// F2: send as text, binary typed as hex, or binary typed as base64.
+    ToggleMessageMode,
+    /// F3: send a ping.
+    Ping,
+    /// F4: close with a code and reason.
+    Close,
+    /// A mouse click on a pane (sent by the loop, which knows the layout): focus it and select
+    /// `row` (the item under the pointer, as the drawing code counted it), if any.
+    Click {
+        /// The pane.
+        pane: Pane,
+        /// The item clicked.
+        row: Option<usize>,
+    },
+    /// The mouse wheel over a pane (sent by the loop): `lines` up (negative) or down.
+    Scroll {
+        /// The pane.
+        pane: Pane,
+        /// Lines to scroll.
+        lines: isize,
+    },
+    /// The clock moved (sent by the loop's timer) — for the connected-for time and the rate.
+    Tick(SystemTime),
+    /// An effect finished (sent by the loop): what to tell the user.
+    Report(Notice),
+}
+
+/// What the loop must do for an action: the only way `App` reaches the world.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Start a session (F5): the loop spawns it and keeps its handle.
+    Connect {
+        /// The new session's id.
+        session: SessionId,
+        /// What to connect to.
+        target: Box<Target>,
+    },
+    /// Give a running session a command (send, ping, close).
+    Send {
+        /// The session.
+        session: SessionId,
+        /// What to do.
+        command: CommandToSend,
+    },
+    /// End a session (F5 while connected or connecting).
+    Disconnect {
+        /// The session.
+        session: SessionId,
+    },
+    /// Write the whole session as NDJSON to this file, then report with [`Action::Report`].
+    Save {
+        /// Where.
+        path: PathBuf,
+    },
+    /// Leave: restore the terminal, end the sessions.
+    Quit,
+}
+
+/// A command for a session, comparable so tests can assert on it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CommandToSend {
+    /// A text message.
+    Text(String),
+    /// A binary message.
+    Binary(Vec<u8>),
+    /// A ping.
+    Ping(Vec<u8>),
+    /// A close frame.
+    Close {
+        /// The code.
+        code: u16,
+        /// The reason.
+        reason: String,
+    },
+}
+
+impl From<CommandToSend> for Command {
+    fn from(c: CommandToSend) -> Command {
+        match c {
+            CommandToSend::Text(t) => Command::Text(t),
+            CommandToSend::Binary(b) => Command::Binary(b),
+            CommandToSend::Ping(p) => Command::Ping(p),
+            CommandToSend::Close { code, reason } => Command::Close { code, reason },
+        }
+    }
+}
+
+impl From<Command> for CommandToSend {
+    fn from(c: Command) -> CommandToSend {
+        match c {
+            Command::Text(t) => CommandToSend::Text(t),
+            Command::Binary(b) => CommandToSend::Binary(b),
+            Command::Ping(p) => CommandToSend::Ping(p),
+            Command::Close { code, reason } => CommandToSend::Close { code, reason },
+        }
+    }
+}
+
+/// What the keymap should use to read a key: the focused pane, or a text field, or an overlay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputContext {
+    /// A pane with lists (keys are commands).
+    Pane(Pane),
+    /// The composer (keys type).
+    Composer,
+    /// A one-line prompt (keys type).
+    Prompt,
+    /// An overlay (keys scroll or close).
+    Overlay,
+}
+
+/// The whole console state.
+#[derive(Debug)]
+pub struct App {
+    /// The APIs and the gateway.
+    pub workspace: Workspace,
+    /// The focused pane.
+    pub focus: Pane,
+    /// The API selected in **APIs**; its draft is the request.
+    pub selected_api: usize,
+    /// One request draft per API, so switching APIs loses no edits.
+    pub drafts: Vec<RequestDraft>,
+    /// **Message**.
+    pub composer: Composer,
+    /// **Messages**' entries.
+    pub log: LogStore,
+    /// **Messages**' view.
+    pub messages: MessagesView,
+    /// The current connection, if one was started.
+    pub connection: Option<Connection>,
+    next_session: u64,
+    /// An overlay on top, if any.
+    pub overlay: Option<Overlay>,
+    /// A one-line prompt being edited, if any.
+    pub prompt: Option<Prompt>,
+    /// The last handshake, for the trace view.
+    pub last_trace: Option<HandshakeTrace>,
+    /// The last failure, for the status bar and the trace view.
+    pub last_error: Option<ConnError>,
+    /// The last thing to tell the user.
+    pub notice: Option<Notice>,
+    /// The clock, as of the last tick or event.
+    pub now: SystemTime,
+    /// Messages per second, both ways.
+    pub rate: Rate,
+}
+
+impl App {
+    /// A console for `workspace`, keeping at most `log_limit` log entries in memory.
+    pub fn new(workspace: Workspace, log_limit: usize) -> Self {
+        let drafts = workspace.apis.iter().map(|a| RequestDraft::from_api(a, &workspace.gateway)).collect();
+        let mut app = Self {
+            workspace,
+            focus: Pane::Apis,
+            selected_api: 0,
+            drafts,
+            composer: Composer::default(),
+            log: LogStore::new(log_limit),
+            messages: MessagesView::default(),
+            connection: None,
+            next_session: 1,
+            overlay: None,
+            prompt: None,
+            last_trace: None,
+            last_error: None,
+            notice: None,
+            now: SystemTime::now(),
+            rate: Rate::default(),
+        };
+        app.load_sample_message();
+        app
+    }
+
+    /// The keymap context for the next key.
+    pub fn input_context(&self) -> InputContext {
+        if self.prompt.is_some() {
+            InputContext::Prompt
+        } else if self.overlay.is_some() {
+            InputContext::Overlay
+        } else if self.focus == Pane::Composer {
+            InputContext::Composer
+        } else {
+            InputContext::Pane(self.focus)
+        }
+    }
+
+    /// The request for the selected API.
+    pub fn draft(&self) -> Option<&RequestDraft> {
+        self.drafts.get(self.selected_api)
+    }
+
+    fn draft_mut(&mut self) -> Option<&mut RequestDraft> {
+        self.drafts.get_mut(self.selected_api)
+    }
+
+    /// The connection state in the portal's words.
+    pub fn state_word(&self) -> &'static str {
+        match self.connection.as_ref().map(|c| c.state) {
+            Some(SessionState::Connecting) => "Connecting…",
+            Some(SessionState::Open) => "Connected",
+            Some(SessionState::Closing) => "Disconnecting…",
+            _ => "Disconnected",
+        }
+    }
+
+    /// The API with an open (or opening) connection, for the APIs pane's marker.
+    pub fn connected_api(&self) -> Option<usize> {
+        self.connection.as_ref().filter(|c| !c.state.is_terminal()).map(|c| c.api)
+    }
+
+    /// How long the connection has been open.
+    pub fn connected_for(&self) -> Option<Duration> {
+        let c = self.connection.as_ref()?;
+        if c.state != SessionState::Open && c.state != SessionState::Closing {
+            return None;
+        }
+        self.now.duration_since(c.opened_at?).ok()
+    }
+
+    /// Sets the number of visible Messages rows (from the layout).
+    pub fn set_messages_rows(&mut self, rows: usize) {
+        self.messages.rows = rows.max(1);
+    }
+
+    fn notice(&mut self, text: impl Into<String>, error: bool) {
+        self.notice = Some(Notice { text: text.into(), error });
+    }
+
+    fn is_live(&self) -> bool {
+        self.connection.as_ref().is_some_and(|c| matches!(c.state, SessionState::Connecting | SessionState::Open))
+    }
+
+    fn open_session(&self) -> Option<SessionId> {
+        self.connection.as_ref().filter(|c| c.state == SessionState::Open).map(|c| c.id)
+    }
+
+    fn load_sample_message(&mut self) {
+        if self.composer.editor.is_empty()
+            && let Some(sample) = self.workspace.apis.get(self.selected_api).and_then(|a| a.sample_message.clone())
+        {
+            self.composer.editor.set_text(&sample);
+        }
+    }
+
+    /// Records a connection event: the log row, and the state it moves the console to.
+    pub fn on_event(&mut self, event: Event) {
+        if event.at > self.now {
+            self.now = event.at;
+        }
+        self.log.push_event(&event);
+        if let EventKind::Frame { frame: f @ (Frame::Text(_) | Frame::Binary(_)), .. } = &event.kind {
+            self.rate.record(event.at, f.len());
+        }
+        let Some(conn) = self.connection.as_mut().filter(|c| c.id == event.session) else {
+            // A session the user already left (e.g. its late close): logged, nothing more.
+            return;
+        };
+        match event.kind {
+            EventKind::Connecting { .. } => conn.state = SessionState::Connecting,
+            EventKind::Handshake(trace) => self.last_trace = Some(*trace),
+            EventKind::Opened { subprotocol, .. } => {
+                conn.state = SessionState::Open;
+                conn.subprotocol = subprotocol;
+                conn.opened_at = Some(event.at);
+                self.last_error = None;
+            }
+            EventKind::Frame { dir: Direction::In, frame: Frame::Close(_) } => conn.state = SessionState::Closing,
+            EventKind::Frame { .. } => {}
+            EventKind::Closed { .. } => conn.state = SessionState::Closed,
+            EventKind::Failed(err) => {
+                conn.state = SessionState::Failed;
+                // A refusal explains itself: open the trace with the hint.
+                if matches!(err.kind, FailureKind::HandshakeRefused { .. } | FailureKind::BadHandshake) {
+                    self.prompt = None;
+                    self.overlay = Some(Overlay::Trace { scroll: 0 });
+                }
+                self.last_error = Some(err);
+            }
+        }
+    }
+
+    /// Applies one action; returns what the loop must do, if anything.
+    pub fn update(&mut self, action: Action) -> Option<Effect> {
+        match action {
+            Action::Tick(now) => {
+                self.now = now;
+                return None;
+            }
+            Action::Report(n) => {
+                self.notice = Some(n);
+                return None;
+            }
+            Action::Quit => return Some(Effect::Quit),
+            Action::Paste(text) => return self.paste(text),
+            Action::Click { pane, row } => {
+                self.click(pane, row);
+                return None;
+            }
+            Action::Scroll { pane, lines } => {
+                self.scroll(pane, lines);
+                return None;
+            }
+            _ => {}
+        }
+        // Any key clears the last notice; errors stay until the next key too.
+        if !matches!(action, Action::ToggleConnection) {
+            self.notice = None;
+        }
+        if self.prompt.is_some() {
+            return self.prompt_key(action);
+        }
+        if let Some(overlay) = self.overlay {
+            return self.overlay_key(overlay, action);
+        }
+        match action {
+            Action::FocusNext => self.focus = self.focus.step(true),
+            Action::FocusPrev => self.focus = self.focus.step(false),
+            Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
+            Action::ToggleConnection => return self.toggle_connection(),
+            Action::ClearLog => {
+                self.log.clear();
+                self.messages.follow();
+                self.notice("log cleared (saving with s still writes the whole session)", false);
+            }
+            Action::Save => self.start_prompt(PromptFor::SavePath, "wstab-session.ndjson"),
+            Action::ToggleMessageMode => self.composer.mode = self.composer.mode.next(),
+            Action::Ping => return self.send(CommandToSend::Ping(Vec::new())),
+            Action::Close => {
+                if self.open_session().is_some() {
+                    self.start_prompt(PromptFor::Close, "1000 ");
+                } else {
+                    self.notice("not connected", true);
+                }
+            }
+            Action::ShowTrace => {
+                if self.last_trace.is_some() || self.last_error.is_some() {
+                    self.overlay = Some(Overlay::Trace { scroll: 0 });
+                } else {
+                    self.notice("no handshake yet: press F5 to connect", false);
+                }
+            }
+            action => match self.focus {
+                Pane::Apis => self.apis_key(action),
+                Pane::Request => self.request_key(action),
+                Pane::Messages => self.messages_key(action),
+                Pane::Composer => return self.composer_key(action),
+            },
+        }
+        None
+    }
+
+    fn toggle_connection(&mut self) -> Option<Effect> {
+        if let Some(conn) =
+            self.connection.as_mut().filter(|c| matches!(c.state, SessionState::Connecting | SessionState::Open))
+        {
+            conn.state = SessionState::Closing;
+            return Some(Effect::Disconnect { session: conn.id });
+        }
+        if self.connection.as_ref().is_some_and(|c| c.state == SessionState::Closing) {
+            self.notice("still disconnecting…", false);
+            return None;
+        }
+        let Some(draft) = self.draft() else {
+            self.notice("the workspace has no APIs", true);
+            return None;
+        };
+        if let Some((table, i, row)) = draft.first_missing() {
+            let what = if table == Table::Query { "query parameter" } else { "header" };
+            let text = format!("cannot connect: required {what} {} is empty", row.param.name);
+            let flat = draft.flat(table, Some(i));
+            if let Some(d) = self.draft_mut() {
+                d.selected = flat;
+            }
+            self.focus = Pane::Request;
+            self.notice(text, true);
+            return None;
+        }
+        let mut target = draft.target();
+        // `${env:NAME}` values (from saved profiles) are read now, never stored resolved.
+        if let Err(e) = crate::profile::resolve_target(&mut target) {
+            self.notice(format!("cannot connect: {e}"), true);
+            return None;
+        }
+        if let Err(e) = target.request() {
+            self.notice(format!("cannot connect: {e}"), true);
+            return None;
+        }
+        let id = SessionId(self.next_session);
+        self.next_session += 1;
+        self.connection = Some(Connection {
+            id,
+            api: self.selected_api,
+            state: SessionState::Connecting,
+            subprotocol: None,
+            opened_at: None,
+        });
+        self.last_error = None;
+        // A new session is watched live, whatever row an earlier one was paused on.
+        self.messages.follow();
+        Some(Effect::Connect { session: id, target: Box::new(target) })
+    }
+
+    fn send(&mut self, command: CommandToSend) -> Option<Effect> {
+        match self.open_session() {
+            Some(session) => Some(Effect::Send { session, command }),
+            None => {
+                self.notice("not connected: press F5 to connect", true);
+                None
+            }
+        }
+    }
+
+    fn start_prompt(&mut self, what: PromptFor, text: &str) {
+        self.prompt = Some(Prompt { what, field: Editor::one_line(text) });
+    }
+
+    fn prompt_key(&mut self, action: Action) -> Option<Effect> {
+        let prompt = self.prompt.as_mut()?;
+        match action {
+            Action::Escape => self.prompt = None,
+            Action::Enter | Action::FocusNext => {
+                let Prompt { what, field } = self.prompt.take()?;
+                return self.commit_prompt(what, field.text());
+            }
+            Action::Char(c) => prompt.field.insert_char(c),
+            Action::Backspace => prompt.field.backspace(),
+            Action::Delete => prompt.field.delete(),
+            Action::Left => prompt.field.left(),
+            Action::Right => prompt.field.right(),
+            Action::First => prompt.field.home(),
+            Action::Last => prompt.field.end(),
+            Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
+            _ => {}
+        }
+        None
+    }
+
+    fn commit_prompt(&mut self, what: PromptFor, text: String) -> Option<Effect> {
+        match what {
+            PromptFor::ParamName { table, row, then_value } => {
+                let name = text.trim().to_string();
+                if let Some(r) = self.draft_mut().and_then(|d| d.rows_mut(table).get_mut(row)) {
+                    r.param.name = name;
+                }
+                if then_value {
+                    self.start_prompt(PromptFor::ParamValue { table, row }, "");
+                }
+            }
+            PromptFor::ParamValue { table, row } => {
+                if let Some(r) = self.draft_mut().and_then(|d| d.rows_mut(table).get_mut(row)) {
+                    r.param.value = text;
+                }
+            }
+            PromptFor::Subprotocols => {
+                if let Some(d) = self.draft_mut() {
+                    d.subprotocols = text.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+                }
+            }
+            PromptFor::Search => {
+                self.messages.search = text;
+                if !self.messages.find(&self.log, true, true) {
+                    self.notice(format!("no match for {:?}", self.messages.search), true);
+                }
+            }
+            PromptFor::SavePath => {
+                let path = text.trim();
+                if path.is_empty() {
+                    self.notice("not saved: no file name", true);
+                    return None;
+                }
+                return Some(Effect::Save { path: PathBuf::from(path) });
+            }
+            PromptFor::Close => {
+                let text = text.trim();
+                let (code, reason) = text.split_once(' ').unwrap_or((text, ""));
+                let code = if code.is_empty() { Ok(1000) } else { code.parse::<u16>() };
+                match code {
+                    Ok(code) if code == 1000 || (3000..=4999).contains(&code) || (1001..=1014).contains(&code) => {
+                        let effect = self.send(CommandToSend::Close { code, reason: reason.trim().to_string() });
+                        if effect.is_some()
+                            && let Some(c) = self.connection.as_mut()
+                        {
+                            c.state = SessionState::Closing;
+                        }
+                        return effect;
+                    }
+                    _ => self.notice("close code must be 1000-1014 or 3000-4999, e.g. `1000 bye`", true),
+                }
+            }
+        }
+        None
+    }
+
+    fn overlay_key(&mut self, overlay: Overlay, action: Action) -> Option<Effect> {
+        let scroll_by = |s: usize, d: isize| (s as isize + d).max(0) as usize;
+        let page = self.messages.rows.max(5) as isize;
+        let delta = match action {
+            Action::Up => -1,
+            Action::Down => 1,
+            Action::PageUp => -page,
+            Action::PageDown => page,
+            Action::First => -(isize::MAX / 2),
+            Action::Escape | Action::Enter => {
+                self.overlay = None;
+                return None;
+            }
+            Action::Help => {
+                self.overlay =
+                    if matches!(overlay, Overlay::Help { .. }) { None } else { Some(Overlay::Help { scroll: 0 }) };
+                return None;
+            }
+            Action::ToggleConnection => {
+                self.overlay = None;
+                return self.toggle_connection();
+            }
+            _ => return None,
+        };
+        self.overlay = Some(match overlay {
+            Overlay::Help { scroll } => Overlay::Help { scroll: scroll_by(scroll, delta) },
+            Overlay::Detail { seq, scroll } => Overlay::Detail { seq, scroll: scroll_by(scroll, delta) },
+            Overlay::Trace { scroll } => Overlay::Trace { scroll: scroll_by(scroll, delta) },
+        });
+        None
+    }
+
+    fn select_api(&mut self, i: usize) {
+        if i < self.workspace.apis.len() {
+            self.selected_api = i;
+        }
+    }
+
+    fn apis_key(&mut self, action: Action) {
+        let n = self.workspace.apis.len();
+        if n == 0 {
+            return;
+        }
+        match action {
+            Action::Up => self.select_api(self.selected_api.saturating_sub(1)),
+            Action::Down => self.select_api((self.selected_api + 1).min(n - 1)),
+            Action::PageUp | Action::First => self.select_api(0),
+            Action::PageDown | Action::Last => self.select_api(n - 1),
+            Action::Enter => {
+                // The request is this API's; the next thing to do is usually to write a message.
+                self.load_sample_message();
+                self.focus = Pane::Composer;
+            }
+            _ => {}
+        }
+    }
+
+    fn request_key(&mut self, action: Action) {
+        let Some(d) = self.draft_mut() else { return };
+        let last = d.row_count() - 1;
+        match action {
+            Action::Up => d.selected = d.selected.saturating_sub(1),
+            Action::Down => d.selected = (d.selected + 1).min(last),
+            Action::First | Action::PageUp => d.selected = 0,
+            Action::Last | Action::PageDown => d.selected = last,
+            Action::Enter => {
+                let (table, row) = d.locate(d.selected);
+                match row {
+                    Some(row) => {
+                        let value = d.rows(table)[row].param.value.clone();
+                        self.start_prompt(PromptFor::ParamValue { table, row }, &value);
+                    }
+                    None => self.add_row(table),
+                }
+            }
+            Action::AddQueryParam => self.add_row(Table::Query),
+            Action::AddHeader => self.add_row(Table::Headers),
+            Action::RenameRow => {
+                let (table, row) = d.locate(d.selected);
+                if let Some(row) = row {
+                    let name = d.rows(table)[row].param.name.clone();
+                    self.start_prompt(PromptFor::ParamName { table, row, then_value: false }, &name);
+                }
+            }
+            Action::Delete => {
+                d.delete_selected();
+            }
+            Action::ToggleRow => {
+                if let Some(r) = d.selected_row() {
+                    r.param.enabled = !r.param.enabled;
+                }
+            }
+            Action::RevealRow => {
+                if let Some(r) = d.selected_row() {
+                    r.revealed = !r.revealed;
+                }
+            }
+            Action::EditSubprotocols => {
+                let text = d.subprotocols.join(", ");
+                self.start_prompt(PromptFor::Subprotocols, &text);
+            }
+            _ => {}
+        }
+    }
+
+    fn add_row(&mut self, table: Table) {
+        if let Some(d) = self.draft_mut() {
+            let row = d.add_row(table);
+            self.start_prompt(PromptFor::ParamName { table, row, then_value: true }, "");
+        }
+    }
+
+    fn messages_key(&mut self, action: Action) {
+        let page = self.messages.rows.max(1) as isize;
+        match action {
+            Action::Up => self.messages.move_by(&self.log, -1),
+            Action::Down => self.messages.move_by(&self.log, 1),
+            Action::PageUp => self.messages.move_by(&self.log, -page),
+            Action::PageDown => self.messages.move_by(&self.log, page),
+            Action::First => self.messages.select(&self.log, 0, 0),
+            Action::Last => self.messages.follow(),
+            Action::Enter => {
+                if let Some(seq) =
+                    self.messages.current(&self.log).and_then(|p| self.log.seq_at(self.messages.filter, p))
+                {
+                    self.overlay = Some(Overlay::Detail { seq, scroll: 0 });
+                }
+            }
+            Action::Search => {
+                let last = self.messages.search.clone();
+                self.start_prompt(PromptFor::Search, &last);
+            }
+            Action::SearchOlder | Action::SearchNewer => {
+                if self.messages.search.is_empty() {
+                    self.notice("nothing to search for: press / first", true);
+                } else if !self.messages.find(&self.log, action == Action::SearchOlder, false) {
+                    self.notice(format!("no more matches for {:?}", self.messages.search), true);
+                }
+            }
+            Action::CycleFilter => {
+                let next = self.messages.filter.next();
+                self.messages.set_filter(&self.log, next);
+            }
+            _ => {}
+        }
+    }
+
+    fn composer_key(&mut self, action: Action) -> Option<Effect> {
+        let c = &mut self.composer;
+        match action {
+            Action::Enter => {
+                if self.open_session().is_none() {
+                    self.notice("not connected: press F5 to connect", true);
+                    return None;
+                }
+                match self.composer.command() {
+                    Ok(command) => {
+                        self.composer.sent();
+                        return self.send(command.into());
+                    }
+                    Err(e) => self.notice(e, true),
+                }
+            }
+            Action::Newline => {
+                c.editor.newline();
+                c.edited();
+            }
+            Action::Char(ch) => {
+                c.editor.insert_char(ch);
+                c.edited();
+            }
+            Action::Backspace => {
+                c.editor.backspace();
+                c.edited();
+            }
+            Action::Delete => {
+                c.editor.delete();
+                c.edited();
+            }
+            Action::Left => c.editor.left(),
+            Action::Right => c.editor.right(),
+            Action::First => c.editor.home(),
+            Action::Last => c.editor.end(),
+            Action::Up => c.up(),
+            Action::Down => c.down(),
+            // Leaving the editor hands keys back to the panes (so `q` quits again).
+            Action::Escape => self.focus = Pane::Messages,
+            _ => {}
+        }
+        None
+    }
+
+    fn paste(&mut self, text: String) -> Option<Effect> {
+        if let Some(p) = self.prompt.as_mut() {
+            p.field.insert_str(&text);
+        } else if self.overlay.is_some() {
+        } else if self.focus == Pane::Composer {
+            self.composer.editor.insert_str(&text);
+            self.composer.edited();
+        } else if self.focus == Pane::Request
+            && let Some(d) = self.draft_mut()
+            && let (table, Some(row)) = d.locate(d.selected)
+        {
+            // Pasting onto a row edits its value: the usual way a long token arrives.
+            let mut field = Editor::one_line("");
+            field.insert_str(&text);
+            self.prompt = Some(Prompt { what: PromptFor::ParamValue { table, row }, field });
+        }
+        None
+    }
+
+    fn click(&mut self, pane: Pane, row: Option<usize>) {
+        if self.overlay.is_some() {
+            return;
+        }
+        self.prompt = None;
+        self.focus = pane;
+        let Some(row) = row else { return };
+        match pane {
+            Pane::Apis => self.select_api(row),
+            Pane::Request => {
+                if let Some(d) = self.draft_mut()
+                    && row < d.row_count()
+                {
+                    d.selected = row;
+                }
+            }
+            Pane::Messages => {
+                let start = self.messages.window(&self.log).start;
+                if start + row < self.log.len(self.messages.filter) {
+                    self.messages.select(&self.log, start + row, start);
+                }
+            }
+            Pane::Composer => {}
+        }
+    }
+
+    fn scroll(&mut self, pane: Pane, lines: isize) {
+        match self.overlay {
+            Some(_) => {
+                let a = if lines < 0 { Action::Up } else { Action::Down };
+                for _ in 0..lines.unsigned_abs() {
+                    if let Some(o) = self.overlay {
+                        self.overlay_key(o, a.clone());
+                    }
+                }
+            }
+            None if pane == Pane::Messages => self.messages.scroll(&self.log, lines),
+            None => {
+                let a = if lines < 0 { Action::Up } else { Action::Down };
+                match pane {
+                    Pane::Apis => self.apis_key(a),
+                    Pane::Request => self.request_key(a),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// True while a session is connecting or open (the loop keeps ticking for the clock).
+    pub fn is_connected(&self) -> bool {
+        self.is_live()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,61 @@
+//! The **APIs** pane: the workspace's APIs by display name, with the URL suffix and a marker on
+//! the connected one.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{inner, scroll_offset, theme};
+use crate::app::{App, Pane};
+use crate::conn::SessionState;
+use crate::terminal_text::escape_one_line;
+
+/// The first visible API for `rows` visible rows.
+pub fn offset(app: &App, rows: usize) -> usize {
+    scroll_offset(app.selected_api, app.workspace.apis.len(), rows)
+}
+
+/// Draws the pane.
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let focused = app.focus == Pane::Apis;
+    let mut block = theme::pane_block("APIs", focused);
+    if !app.workspace.name.is_empty() {
+        block = block.title_bottom(Span::styled(format!(" {} ", escape_one_line(&app.workspace.name)), theme::dim()));
+    }
+    let body = inner(area);
+    frame.render_widget(block, area);
+    if app.workspace.apis.is_empty() {
+        frame.render_widget(Paragraph::new("(no APIs in this workspace)").style(theme::dim()), body);
+        return;
+    }
+    let rows = body.height as usize;
+    let start = offset(app, rows);
+    let connected = app.connected_api();
+    let state = app.connection.as_ref().map(|c| c.state);
+    let lines: Vec<Line> = app
+        .workspace
+        .apis
+        .iter()
+        .enumerate()
+        .skip(start)
+        .take(rows)
+        .map(|(i, api)| {
+            let marker = match (connected == Some(i), state) {
+                (true, Some(SessionState::Open)) => Span::styled("● ", Style::new().fg(Color::Green)),
+                (true, _) => Span::styled("◌ ", Style::new().fg(Color::Yellow)),
+                _ => Span::raw("  "),
+            };
+            let suffix = format!("  /{}", api.url_suffix.trim_start_matches('/'));
+            Line::from(vec![
+                marker,
+                Span::raw(escape_one_line(api.title())),
+                Span::styled(escape_one_line(&suffix), theme::dim()),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), body);
+    let style = if focused { theme::selected() } else { theme::selected_unfocused() };
+    super::highlight_row(frame, body, app.selected_api - start, style);
+}

@@ -1,0 +1,223 @@
+//! Layout tests on ratatui's `TestBackend`: the whole console drawn for known states, compared
+//! with committed snapshots (`cargo insta review` after an intended change).
+
+use std::time::Duration;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use crate::app::tests::{at, connect, workspace};
+use crate::app::{Action, App, Pane};
+use crate::conn::{
+    ConnError, Direction, Event, EventKind, FailureKind, Frame, HandshakeTrace, ResponseTrace, Utf8Bytes,
+};
+
+fn render(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let area = ratatui::layout::Rect::new(0, 0, w, h);
+    app.set_messages_rows(super::messages_rows(area, app));
+    t.draw(|f| super::draw(f, app)).unwrap();
+    t
+}
+
+#[track_caller]
+fn screen(t: &Terminal<TestBackend>) -> String {
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut line = String::new();
+        for x in 0..buf.area.width {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn event(app: &App, ms: u64, kind: EventKind) -> Event {
+    Event { session: app.connection.as_ref().map(|c| c.id).unwrap_or_default(), at: at(ms), kind }
+}
+
+fn frame(dir: Direction, frame: Frame) -> EventKind {
+    EventKind::Frame { dir, frame }
+}
+
+fn text(t: &str) -> Frame {
+    Frame::Text(Utf8Bytes::from(t.to_string()))
+}
+
+/// Connected to echo with a few messages of each kind.
+fn connected_app() -> App {
+    let mut app = App::new(workspace(), 100);
+    connect(&mut app);
+    let msgs = [
+        frame(Direction::Out, text(r#"{"type":"joinGroup","group":"demo","ackId":1}"#)),
+        frame(Direction::In, text(r#"{"type":"ack","ackId":1,"success":true}"#)),
+        frame(Direction::Out, text("hello\x1b[2J there")),
+        frame(Direction::In, text("hello\x1b[2J there")),
+        frame(Direction::Out, Frame::Binary(vec![0xde, 0xad, 0xbe, 0xef].into())),
+        frame(Direction::Out, Frame::Ping(Default::default())),
+        frame(Direction::In, Frame::Pong(Default::default())),
+    ];
+    for (i, kind) in msgs.into_iter().enumerate() {
+        let e = event(&app, 1000 + i as u64 * 250, kind);
+        app.on_event(e);
+    }
+    app.now = at(75_000);
+    app.focus = Pane::Composer;
+    app.composer.editor.set_text(r#"{"type":"sendToGroup","group":"demo","data":"hi"}"#);
+    app
+}
+
+#[test]
+fn test_snapshot_empty_start() {
+    let mut app = App::new(workspace(), 100);
+    insta::assert_snapshot!(screen(&render(&mut app, 120, 40)));
+}
+
+#[test]
+fn test_snapshot_connected_with_messages() {
+    let mut app = connected_app();
+    let s = screen(&render(&mut app, 120, 40));
+    assert!(s.contains("Connected  00:01:14"), "{s}");
+    assert!(s.contains("hello\\x1b[2J there"), "escape sequences are shown inert:\n{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn test_snapshot_80x24() {
+    let mut app = connected_app();
+    let s = screen(&render(&mut app, 80, 24));
+    for title in ["APIs", "Request", "Query parameters", "Headers", "Messages", "Message · text", "Connected"] {
+        assert!(s.contains(title), "{title} missing at 80×24:\n{s}");
+    }
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn test_snapshot_too_small_is_polite() {
+    let mut app = connected_app();
+    let s = screen(&render(&mut app, 79, 23));
+    assert!(s.contains("at least 80×24"), "{s}");
+    assert!(s.contains("this one is 79×23"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn test_snapshot_refused_handshake_with_trace_and_hint() {
+    let mut app = App::new(workspace(), 100);
+    app.update(Action::ToggleConnection);
+    let e = event(&app, 0, EventKind::Connecting { url: "ws://127.0.0.1:9/echo".into() });
+    app.on_event(e);
+    let trace = HandshakeTrace {
+        request_line: "GET /echo HTTP/1.1".into(),
+        request_headers: vec![
+            ("Host".into(), "127.0.0.1:9".into()),
+            ("Upgrade".into(), "websocket".into()),
+            ("Ocp-Apim-Subscription-Key".into(), crate::secret::MASK.into()),
+        ],
+        response: Some(ResponseTrace {
+            status: 401,
+            reason: "Unauthorized".into(),
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: r#"{"statusCode": 401, "message": "Access denied due to invalid subscription key."}"#.into(),
+        }),
+    };
+    let e = event(&app, 3, EventKind::Handshake(Box::new(trace)));
+    app.on_event(e);
+    let err = ConnError::new(FailureKind::HandshakeRefused { status: 401 }, "handshake refused: answered 401");
+    let e = event(&app, 4, EventKind::Failed(err));
+    app.on_event(e);
+    app.now = at(5);
+    let s = screen(&render(&mut app, 120, 40));
+    assert!(s.contains("Handshake trace") && s.contains("hint:") && s.contains("HTTP/1.1 401 Unauthorized"), "{s}");
+    assert!(s.contains("Disconnected"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn test_snapshot_help_overlay() {
+    let mut app = App::new(workspace(), 100);
+    app.update(Action::Help);
+    let s = screen(&render(&mut app, 120, 40));
+    assert!(s.contains("F5") && s.contains("connect / disconnect"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn test_required_empty_is_flagged_before_connecting() {
+    let mut app = App::new(workspace(), 100);
+    app.update(Action::Down);
+    let s = screen(&render(&mut app, 120, 40));
+    assert!(s.contains("subscription-key*") && s.contains("required"), "{s}");
+    assert!(s.contains("1 required value missing"), "{s}");
+    assert!(s.contains("json.webpubsub.azure.v1"), "{s}");
+}
+
+#[test]
+fn test_detail_view_pretty_prints_json_and_dumps_binary() {
+    let mut app = connected_app();
+    app.focus = Pane::Messages;
+    for _ in 0..7 {
+        app.update(Action::Up);
+    }
+    app.update(Action::Enter);
+    let s = screen(&render(&mut app, 120, 40));
+    assert!(s.contains(r#""type": "joinGroup","#), "{s}");
+    app.update(Action::Escape);
+    for _ in 0..4 {
+        app.update(Action::Down);
+    }
+    app.update(Action::Enter);
+    let s = screen(&render(&mut app, 120, 40));
+    assert!(s.contains("00000000  de ad be ef") && s.contains("|....|"), "{s}");
+}
+
+#[test]
+fn test_paused_view_and_dropped_count_are_shown() {
+    let mut app = App::new(workspace(), 50);
+    connect(&mut app);
+    for i in 0..200u64 {
+        let e = event(&app, 100 + i, frame(Direction::In, text(&format!("tick {i}"))));
+        app.on_event(e);
+    }
+    app.now = at(400);
+    app.focus = Pane::Messages;
+    let s = screen(&render(&mut app, 120, 40));
+    assert!(s.contains("152 older dropped from view"), "{s}");
+    assert!(s.contains("tick 199"), "{s}");
+    app.update(Action::PageUp);
+    let s = screen(&render(&mut app, 120, 40));
+    assert!(s.contains("paused"), "{s}");
+    assert!(!s.contains("tick 199"), "{s}");
+}
+
+#[test]
+fn test_drawing_a_huge_log_draws_only_the_visible_rows() {
+    let mut app = App::new(workspace(), 1_000_000);
+    connect(&mut app);
+    for i in 0..300_000u64 {
+        let e = event(&app, 100 + i, frame(Direction::In, text("x")));
+        app.on_event(e);
+    }
+    let started = std::time::Instant::now();
+    for _ in 0..20 {
+        render(&mut app, 120, 40);
+    }
+    // Generous: a frame that walked 300k entries would take far longer than this in debug.
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+}
+
+#[test]
+fn test_click_hits_panes_and_rows() {
+    let mut app = App::new(workspace(), 100);
+    let area = ratatui::layout::Rect::new(0, 0, 120, 40);
+    assert_eq!(super::hit_test(area, &app, 2, 2), Some((Pane::Apis, Some(1))));
+    app.update(Action::Down);
+    let a = super::layout(area, &app).unwrap();
+    let q = super::inner(a.query);
+    assert_eq!(super::hit_test(area, &app, q.x + 1, q.y), Some((Pane::Request, Some(0))));
+    let m = super::inner(a.messages);
+    assert_eq!(super::hit_test(area, &app, m.x + 1, m.y + 2), Some((Pane::Messages, Some(2))));
+}

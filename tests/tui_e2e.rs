@@ -1,0 +1,179 @@
+//! End to end in a real terminal: `wstab --workspace FILE` inside tmux, connected to an echo
+//! server started by the test: select echo, F5, type, Enter, see the echo in **Messages**, quit,
+//! and check the terminal was given back.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+
+/// A tmux server of our own (its own socket), killed when the test ends however it ends.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn capture(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "e2e"])
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "e2e"];
+        args.extend_from_slice(keys);
+        self.run(&args);
+    }
+
+    fn text(&self, text: &str) {
+        self.run(&["send-keys", "-t", "e2e", "-l", text]);
+    }
+
+    /// Polls the screen until `pred` holds, failing with the last screen after `timeout`.
+    #[track_caller]
+    fn wait_for(&self, what: &str, timeout: Duration, pred: impl Fn(&str) -> bool) -> String {
+        let started = Instant::now();
+        loop {
+            let screen = self.capture();
+            if pred(&screen) {
+                return screen;
+            }
+            if started.elapsed() > timeout {
+                panic!("timed out after {timeout:?} waiting for {what}; the screen was:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").arg("-L").arg(&self.socket).arg("kill-server").output();
+    }
+}
+
+/// An echo server on a loopback port, on its own thread and runtime.
+fn start_echo_server() -> u16 {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            tx.send(listener.local_addr().expect("addr").port()).expect("port sent");
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else { return };
+                tokio::spawn(async move {
+                    let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else { return };
+                    while let Some(Ok(msg)) = ws.next().await {
+                        if (msg.is_text() || msg.is_binary()) && ws.send(msg).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+    });
+    rx.recv_timeout(Duration::from_secs(10)).expect("echo server started")
+}
+
+#[test]
+fn test_echo_round_trip_in_a_real_terminal_and_terminal_restored() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        println!("SKIPPED test_echo_round_trip_in_a_real_terminal: tmux is not installed (apt-get install tmux)");
+        return;
+    }
+    let port = start_echo_server();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let workspace = dir.path().join("workspace.toml");
+    std::fs::write(
+        &workspace,
+        format!(
+            "name = \"e2e\"\ngateway = \"ws://127.0.0.1:{port}\"\n\n[[apis]]\nname = \"echo\"\nurl_suffix = \"echo\"\n\n[[apis]]\nname = \"other\"\nurl_suffix = \"other\"\n"
+        ),
+    )
+    .expect("workspace written");
+    let capture = dir.path().join("capture.ndjson");
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let tmux = Tmux { socket: format!("wstab-e2e-{}-{nanos}", std::process::id()) };
+    let command = format!(
+        "WSTAB_DATA_DIR='{data}' '{bin}' --workspace '{ws}' --capture '{cap}'; echo WSTAB_EXIT=$?; sleep 30",
+        data = dir.path().display(),
+        bin = env!("CARGO_BIN_EXE_wstab"),
+        ws = workspace.display(),
+        cap = capture.display(),
+    );
+    tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40", &command]);
+
+    let timeout = Duration::from_secs(20);
+    tmux.wait_for("the console", timeout, |s| s.contains("APIs") && s.contains("Disconnected"));
+    // Focus starts on APIs with the first API (echo) selected: Enter uses it, F5 connects.
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["F5"]);
+    tmux.wait_for("Connected", timeout, |s| s.contains(" Connected "));
+    // Alt-Enter adds a line; Enter sends both lines as one message.
+    tmux.text("first line");
+    tmux.keys(&["M-Enter"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the two-line echo", timeout, |s| {
+        s.lines().any(|l| l.contains("← text") && l.contains("first line\\n"))
+    });
+    tmux.text("hello from e2e");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("the echo in Messages", timeout, |s| {
+        s.lines().any(|l| l.contains("→ text") && l.contains("hello from e2e"))
+            && s.lines().any(|l| l.contains("← text") && l.contains("hello from e2e"))
+    });
+    assert!(screen.contains("Messages"), "{screen}");
+
+    // Below 80×24 the console says so; back at full size it draws the panes again.
+    tmux.run(&["resize-window", "-t", "e2e", "-x", "70", "-y", "20"]);
+    tmux.wait_for("the too-small message", timeout, |s| s.contains("at least 80×24"));
+    tmux.run(&["resize-window", "-t", "e2e", "-x", "80", "-y", "24"]);
+    tmux.wait_for("the panes at 80×24", timeout, |s| s.contains("Messages") && s.contains("APIs"));
+
+    // Leave the editor (Esc), then q quits.
+    tmux.keys(&["Escape"]);
+    // A lone Esc must be read before the next key, or the terminal reports Esc+q as Alt-q.
+    std::thread::sleep(Duration::from_millis(300));
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("wstab to exit", timeout, |s| s.contains("WSTAB_EXIT="));
+    assert!(screen.contains("WSTAB_EXIT=0"), "wstab did not exit 0:\n{screen}");
+    assert!(!screen.contains("Messages"), "the console is still on screen after quitting:\n{screen}");
+    let alternate = tmux.run(&["display-message", "-p", "-t", "e2e", "#{alternate_on}"]);
+    assert_eq!(alternate.trim(), "0", "the alternate screen was not left");
+
+    let captured = std::fs::read_to_string(&capture).expect("capture file written");
+    assert!(captured.lines().any(|l| l.contains("\"dir\":\"in\"") && l.contains("hello from e2e")), "{captured}");
+}
+
+#[test]
+fn test_panic_restores_the_terminal() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        println!("SKIPPED test_panic_restores_the_terminal: tmux is not installed (apt-get install tmux)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let workspace = dir.path().join("workspace.toml");
+    std::fs::write(&workspace, "gateway = \"ws://127.0.0.1:9\"\n[[apis]]\nname = \"echo\"\n").expect("written");
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let tmux = Tmux { socket: format!("wstab-e2e-panic-{}-{nanos}", std::process::id()) };
+    let command = format!(
+        "RUST_BACKTRACE=0 WSTAB_PANIC_FOR_TEST=1 WSTAB_DATA_DIR='{data}' '{bin}' --workspace '{ws}'; echo WSTAB_EXIT=$?; stty -a | grep -o -- '-\\?icanon' ; sleep 30",
+        data = dir.path().display(),
+        bin = env!("CARGO_BIN_EXE_wstab"),
+        ws = workspace.display(),
+    );
+    tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30", &command]);
+    let screen = tmux.wait_for("wstab to exit", Duration::from_secs(20), |s| s.contains("WSTAB_EXIT="));
+    assert!(!screen.contains("WSTAB_EXIT=0"), "a panic must not exit 0:\n{screen}");
+    assert!(screen.contains("panicking with the terminal taken over"), "the panic message is visible:\n{screen}");
+    let alternate = tmux.run(&["display-message", "-p", "-t", "e2e", "#{alternate_on}"]);
+    assert_eq!(alternate.trim(), "0", "the alternate screen was not left");
+    let screen = tmux.wait_for("stty's report", Duration::from_secs(5), |s| s.contains("icanon"));
+    assert!(screen.lines().any(|l| l.trim() == "icanon"), "raw mode was not left (canonical mode is off):\n{screen}");
+}
