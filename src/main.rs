@@ -28,8 +28,12 @@ fn main() -> ExitCode {
             }
             Some(Command::Profiles) => wstab::profile::cli::list(),
             None => {
-                let options =
-                    wstab::tui::Options { workspace: cli.workspace, profile: cli.profile, capture: cli.capture, log_limit: cli.log_limit };
+                let options = wstab::tui::Options {
+                    workspace: cli.workspace,
+                    profile: cli.profile,
+                    capture: cli.capture,
+                    log_limit: cli.log_limit,
+                };
                 wstab::tui::run(options).await
             }
         }

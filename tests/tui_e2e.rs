@@ -100,7 +100,7 @@ fn test_echo_round_trip_in_a_real_terminal_and_terminal_restored() {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     let tmux = Tmux { socket: format!("wstab-e2e-{}-{nanos}", std::process::id()) };
     let command = format!(
-        "WSTAB_DATA_DIR='{data}' '{bin}' --workspace '{ws}' --capture '{cap}'; echo WSTAB_EXIT=$?; sleep 30",
+        "WSTAB_CONFIG_DIR='{data}' WSTAB_DATA_DIR='{data}' '{bin}' --workspace '{ws}' --capture '{cap}'; echo WSTAB_EXIT=$?; sleep 30",
         data = dir.path().display(),
         bin = env!("CARGO_BIN_EXE_wstab"),
         ws = workspace.display(),
@@ -163,7 +163,7 @@ fn test_panic_restores_the_terminal() {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     let tmux = Tmux { socket: format!("wstab-e2e-panic-{}-{nanos}", std::process::id()) };
     let command = format!(
-        "RUST_BACKTRACE=0 WSTAB_PANIC_FOR_TEST=1 WSTAB_DATA_DIR='{data}' '{bin}' --workspace '{ws}'; echo WSTAB_EXIT=$?; stty -a | grep -o -- '-\\?icanon' ; sleep 30",
+        "RUST_BACKTRACE=0 WSTAB_PANIC_FOR_TEST=1 WSTAB_CONFIG_DIR='{data}' WSTAB_DATA_DIR='{data}' '{bin}' --workspace '{ws}'; echo WSTAB_EXIT=$?; stty -a | grep -o -- '-\\?icanon' ; sleep 30",
         data = dir.path().display(),
         bin = env!("CARGO_BIN_EXE_wstab"),
         ws = workspace.display(),
@@ -176,4 +176,39 @@ fn test_panic_restores_the_terminal() {
     assert_eq!(alternate.trim(), "0", "the alternate screen was not left");
     let screen = tmux.wait_for("stty's report", Duration::from_secs(5), |s| s.contains("icanon"));
     assert!(screen.lines().any(|l| l.trim() == "icanon"), "raw mode was not left (canonical mode is off):\n{screen}");
+}
+
+/// The newcomer's path: `wstab` with nothing configured opens the embedded demo; Enter on Echo,
+/// F5, Enter sends the sample message through the demo gateway and it comes back.
+#[test]
+fn test_demo_start_echo_round_trip() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        println!("SKIPPED test_demo_start_echo_round_trip: tmux is not installed (apt-get install tmux)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let tmux = Tmux { socket: format!("wstab-e2e-demo-{}-{nanos}", std::process::id()) };
+    let command = format!(
+        "WSTAB_CONFIG_DIR='{data}' WSTAB_DATA_DIR='{data}' '{bin}'; echo WSTAB_EXIT=$?; sleep 30",
+        data = dir.path().display(),
+        bin = env!("CARGO_BIN_EXE_wstab"),
+    );
+    tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40", &command]);
+    let timeout = Duration::from_secs(20);
+    let screen = tmux.wait_for("the demo's APIs", timeout, |s| s.contains("Echo") && s.contains("Disconnected"));
+    assert!(screen.contains("Chat") && screen.contains("ticker"), "{screen}");
+    assert!(screen.contains("subscription-key=••••••"), "the demo key is prefilled and masked:\n{screen}");
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["F5"]);
+    tmux.wait_for("Connected", timeout, |s| s.contains(" Connected "));
+    tmux.text(" from the demo");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the echo through the demo gateway", timeout, |s| {
+        s.lines().any(|l| l.contains("← text") && l.contains("hello from the demo"))
+    });
+    tmux.keys(&["C-c"]);
+    let screen = tmux.wait_for("wstab to exit", timeout, |s| s.contains("WSTAB_EXIT="));
+    assert!(screen.contains("WSTAB_EXIT=0"), "wstab did not exit 0:\n{screen}");
 }

@@ -18,8 +18,8 @@ use tokio::time::Instant;
 
 use crate::app::{Action, App, Effect, Notice};
 use crate::conn::{self, EventBatch, EventKind, SessionHandle, SessionId};
-use crate::profile::ProfileStore;
 use crate::log::journal::Journal;
+use crate::profile::ProfileStore;
 use crate::workspace::Workspace;
 use crate::{input, ui};
 
@@ -84,7 +84,8 @@ async fn choose_workspace(options: &Options) -> Result<Startup, String> {
         workspace.apis.insert(0, api);
     }
     if workspace.apis.is_empty() {
-        notices.push("no APIs: pass --workspace FILE or --profile NAME, or import some with `wstab import apim`".into());
+        notices
+            .push("no APIs: pass --workspace FILE or --profile NAME, or import some with `wstab import apim`".into());
     }
     Ok(Startup { workspace, keep_alive, notices })
 }
