@@ -7,53 +7,9 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
-use tokio::net::TcpListener;
-use tokio_tungstenite::tungstenite::Message;
+mod common;
 
-const PAYLOAD: usize = 64;
-
-/// Serves floods until the process ends: each connection gets `n` text frames, then a close.
-async fn flood_server(n: u64) -> std::net::SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((tcp, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let _ = tcp.set_nodelay(true);
-                let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else { return };
-                let text: String = "x".repeat(PAYLOAD);
-                let msg = Message::text(text);
-                for _ in 0..n {
-                    if ws.feed(msg.clone()).await.is_err() {
-                        return;
-                    }
-                }
-                let _ = ws.flush().await;
-                let _ = ws.close(None).await;
-                // Drain until the client goes away.
-                while let Some(Ok(_)) = ws.next().await {}
-            });
-        }
-    });
-    addr
-}
-
-async fn bare_client(url: &str, n: u64) -> Duration {
-    let start = Instant::now();
-    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
-    let mut got = 0u64;
-    while let Some(Ok(m)) = ws.next().await {
-        if m.is_text() {
-            got += 1;
-            if got == n {
-                break;
-            }
-        }
-    }
-    assert_eq!(got, n, "bare client lost frames");
-    start.elapsed()
-}
+use common::*;
 
 fn process(cmd: &mut Command) -> Option<Duration> {
     let start = Instant::now();
@@ -61,14 +17,9 @@ fn process(cmd: &mut Command) -> Option<Duration> {
     status.success().then(|| start.elapsed())
 }
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
 fn main() {
-    let n: u64 = std::env::var("WSTAB_BENCH_FRAMES").ok().and_then(|s| s.parse().ok()).unwrap_or(2_000_000);
-    let runs: usize = std::env::var("WSTAB_BENCH_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(3);
+    let n: u64 = env_or("WSTAB_BENCH_FRAMES", 2_000_000);
+    let runs: usize = env_or("WSTAB_BENCH_RUNS", 3);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let addr = rt.block_on(flood_server(n));
     let url = format!("ws://{addr}/");

@@ -295,7 +295,7 @@ fn test_search_finds_older_and_newer_matches() {
     app.update(Action::Search);
     type_text(&mut app, "APPLE");
     app.update(Action::Enter);
-    let selected = |app: &App| app.messages.selected.and_then(|s| app.log.get(s)).map(|e| e.preview.clone());
+    let selected = |app: &App| app.messages.selected.and_then(|s| app.log.get(s)).map(|e| e.preview());
     assert_eq!(selected(&app).as_deref(), Some("apple pie"));
     app.update(Action::SearchOlder);
     assert_eq!(selected(&app).as_deref(), Some("apple"));

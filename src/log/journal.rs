@@ -17,21 +17,22 @@ pub struct Journal {
     capture: Option<(PathBuf, BufWriter<File>)>,
     /// The first write error, reported once in the status bar; later writes are skipped.
     failed: Option<String>,
+    ts: ndjson::TsCache,
 }
 
 impl Journal {
     /// A journal spilling into a new temporary file, and capturing to `capture` when given
     /// (created or truncated).
     pub fn new(capture: Option<&Path>) -> io::Result<Self> {
-        let spill = BufWriter::new(tempfile::tempfile()?);
+        let spill = BufWriter::with_capacity(1 << 16, tempfile::tempfile()?);
         let capture = match capture {
             None => None,
             Some(p) => {
                 let f = File::create(p).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", p.display())))?;
-                Some((p.to_path_buf(), BufWriter::new(f)))
+                Some((p.to_path_buf(), BufWriter::with_capacity(1 << 16, f)))
             }
         };
-        Ok(Self { spill, capture, failed: None })
+        Ok(Self { spill, capture, failed: None, ts: ndjson::TsCache::default() })
     }
 
     /// Appends one event to the spill file and the capture file.
@@ -39,13 +40,11 @@ impl Journal {
         if self.failed.is_some() {
             return;
         }
-        let mut line = ndjson::line(event);
-        line.push('\n');
-        if let Err(e) = self.spill.write_all(line.as_bytes()) {
+        if let Err(e) = ndjson::write_line(&mut self.spill, event, &mut self.ts) {
             self.failed = Some(format!("cannot write the session journal: {e}"));
         }
         if let Some((path, w)) = &mut self.capture
-            && let Err(e) = w.write_all(line.as_bytes())
+            && let Err(e) = ndjson::write_line(w, event, &mut self.ts)
         {
             self.failed = Some(format!("cannot write capture file {}: {e}", path.display()));
         }

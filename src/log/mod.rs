@@ -10,7 +10,7 @@ pub mod ndjson;
 use std::collections::VecDeque;
 use std::time::SystemTime;
 
-use crate::conn::{Closer, ConnError, Direction, Event, EventKind, Frame, SessionId};
+use crate::conn::{Closer, ConnError, Direction, Event, EventKind, Frame, SessionId, Utf8Bytes};
 use crate::terminal_text::escape_one_line;
 
 /// Default number of entries kept in memory.
@@ -51,9 +51,8 @@ pub struct Entry {
     pub label: &'static str,
     /// Payload size in bytes (0 for connection events).
     pub size: usize,
-    /// One line, escaped so the terminal cannot interpret it, at most [`PREVIEW_CHARS`] chars.
-    pub preview: String,
-    /// The full content for the detail view.
+    /// The full content for the detail view (the one-line preview is made from it when the row
+    /// is drawn, so a flood costs no per-row formatting).
     pub body: Body,
 }
 
@@ -61,7 +60,8 @@ pub struct Entry {
 #[derive(Debug, Clone)]
 pub enum Body {
     /// Text (a text frame, a close reason, an error, a connection note); raw, not yet escaped.
-    Text(String),
+    /// Shares the received frame's buffer.
+    Text(Utf8Bytes),
     /// Bytes (a binary frame, a ping or pong payload).
     Binary(bytes::Bytes),
 }
@@ -207,13 +207,12 @@ impl LogStore {
     ) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        let preview = preview_of(&body);
         for (i, f) in Filter::INDEXED.iter().enumerate() {
             if f.keeps(kind) {
                 self.indexes[i].push_back(seq);
             }
         }
-        self.entries.push_back(Entry { seq, session, at, kind, label, size, preview, body });
+        self.entries.push_back(Entry { seq, session, at, kind, label, size, body });
         while self.entries.len() > self.limit {
             if let Some(old) = self.entries.pop_front() {
                 self.dropped += 1;
@@ -303,14 +302,20 @@ impl LogStore {
 }
 
 impl Entry {
+    /// One line, escaped so the terminal cannot interpret it, at most [`PREVIEW_CHARS`] chars
+    /// (binary as hex). Made when the row is drawn.
+    pub fn preview(&self) -> String {
+        preview_of(&self.body)
+    }
+
     /// Does the entry's label or content contain `query` (already lowercase)?
     pub fn matches_lowercase(&self, query: &str) -> bool {
-        if self.preview.to_lowercase().contains(query) || self.label.contains(query) {
+        if self.label.contains(query) {
             return true;
         }
         match &self.body {
-            Body::Text(t) => t.len() > PREVIEW_CHARS && t.to_lowercase().contains(query),
-            Body::Binary(_) => false,
+            Body::Text(t) => t.to_lowercase().contains(query),
+            Body::Binary(_) => self.preview().contains(query),
         }
     }
 }
@@ -339,25 +344,26 @@ fn preview_of(body: &Body) -> String {
 /// Is this text a JSON object or array (what gets the `json` label and highlighting)?
 pub fn looks_like_json(text: &str) -> bool {
     let t = text.trim_start();
-    (t.starts_with('{') || t.starts_with('[')) && serde_json::from_str::<serde_json::Value>(text).is_ok()
+    // IgnoredAny validates without building the value: no allocation per message.
+    (t.starts_with('{') || t.starts_with('[')) && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
 }
 
 fn describe(kind: &EventKind) -> (EntryKind, &'static str, usize, Body) {
     match kind {
         EventKind::Connecting { url } => {
-            (EntryKind::Connection, "connect", 0, Body::Text(format!("connecting to {url}")))
+            (EntryKind::Connection, "connect", 0, Body::Text(format!("connecting to {url}").into()))
         }
         EventKind::Handshake(trace) => {
             let text = match &trace.response {
                 Some(r) => format!("{} → HTTP {} {}", trace.request_line, r.status, r.reason),
                 None => format!("{} → no response", trace.request_line),
             };
-            (EntryKind::Connection, "handshake", 0, Body::Text(text))
+            (EntryKind::Connection, "handshake", 0, Body::Text(text.into()))
         }
         EventKind::Opened { subprotocol, elapsed } => {
             let proto = subprotocol.as_deref().map(|p| format!(", subprotocol {p}")).unwrap_or_default();
             let text = format!("connected in {} ms{proto}", elapsed.as_millis());
-            (EntryKind::Connection, "open", 0, Body::Text(text))
+            (EntryKind::Connection, "open", 0, Body::Text(text.into()))
         }
         EventKind::Frame { dir, frame } => {
             let size = frame.len();
@@ -365,7 +371,7 @@ fn describe(kind: &EventKind) -> (EntryKind, &'static str, usize, Body) {
                 Frame::Text(t) => {
                     let label = if looks_like_json(t) { "json" } else { "text" };
                     let kind = if *dir == Direction::Out { EntryKind::Sent } else { EntryKind::Received };
-                    (kind, label, size, Body::Text(t.to_string()))
+                    (kind, label, size, Body::Text(t.clone()))
                 }
                 Frame::Binary(b) => {
                     let kind = if *dir == Direction::Out { EntryKind::Sent } else { EntryKind::Received };
@@ -379,7 +385,7 @@ fn describe(kind: &EventKind) -> (EntryKind, &'static str, usize, Body) {
                         Some((code, reason)) => format!("close {code} {reason}"),
                         None => "close (no code)".to_string(),
                     };
-                    (EntryKind::Close(*dir), "close", size, Body::Text(text))
+                    (EntryKind::Close(*dir), "close", size, Body::Text(text.into()))
                 }
             }
         }
@@ -390,9 +396,9 @@ fn describe(kind: &EventKind) -> (EntryKind, &'static str, usize, Body) {
             };
             let reason = if reason.is_empty() { String::new() } else { format!(": {reason}") };
             let dir = if *by == Closer::Local { Direction::Out } else { Direction::In };
-            (EntryKind::Close(dir), "closed", 0, Body::Text(format!("disconnected {who} ({code}){reason}")))
+            (EntryKind::Close(dir), "closed", 0, Body::Text(format!("disconnected {who} ({code}){reason}").into()))
         }
-        EventKind::Failed(err) => (EntryKind::Error, "error", 0, Body::Text(error_text(err))),
+        EventKind::Failed(err) => (EntryKind::Error, "error", 0, Body::Text(error_text(err).into())),
     }
 }
 
@@ -417,7 +423,7 @@ mod tests {
         }
         assert_eq!(log.len(Filter::All), 3);
         assert_eq!(log.dropped(), 2);
-        let shown: Vec<_> = log.slice(Filter::All, 0, 10).map(|e| e.preview.clone()).collect();
+        let shown: Vec<_> = log.slice(Filter::All, 0, 10).map(|e| e.preview()).collect();
         assert_eq!(shown, ["m2", "m3", "m4"]);
         assert_eq!(log.counters().received, Tally { messages: 5, bytes: 10 });
     }
@@ -434,7 +440,7 @@ mod tests {
         assert_eq!(log.len(Filter::Connection), 1);
         log.push_event(&frame(Direction::In, "d"));
         assert_eq!(log.len(Filter::Connection), 0, "the connecting row fell off the front");
-        let sent: Vec<_> = log.slice(Filter::Sent, 0, 9).map(|e| e.preview.clone()).collect();
+        let sent: Vec<_> = log.slice(Filter::Sent, 0, 9).map(|e| e.preview()).collect();
         assert_eq!(sent, ["a", "c"]);
         assert_eq!(log.position(Filter::Sent, 3), 1);
     }
@@ -456,6 +462,6 @@ mod tests {
         let mut log = LogStore::new(10);
         log.push_event(&frame(Direction::In, "a\nb\x1b[2J"));
         let e = log.slice(Filter::All, 0, 1).next().unwrap();
-        assert_eq!(e.preview, "a\\nb\\x1b[2J");
+        assert_eq!(e.preview(), "a\\nb\\x1b[2J");
     }
 }

@@ -152,10 +152,7 @@ async fn event_loop(term: &mut terminal::Term, mut app: App, journal: &mut Journ
     let (_stop_sender, mut stop) = stop_signals();
     loop {
         if dirty && last_draw.elapsed() >= FRAME {
-            let size = term.size()?;
-            let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
-            app.set_messages_rows(ui::messages_rows(area, &app));
-            term.draw(|f| ui::draw(f, &app))?;
+            draw(term, &mut app)?;
             dirty = false;
             last_draw = Instant::now();
         }
@@ -189,16 +186,8 @@ async fn event_loop(term: &mut terminal::Term, mut app: App, journal: &mut Journ
                 if n == 0 {
                     continue;
                 }
-                for event in batch.drain(..).flatten() {
-                    journal.record(&event);
-                    if matches!(event.kind, EventKind::Closed { .. } | EventKind::Failed(_)) {
-                        sessions.remove(&event.session);
-                    }
-                    app.on_event(event);
-                }
-                journal.flush();
-                if let Some(e) = journal.error() {
-                    app.update(Action::Report(Notice { text: e.to_string(), error: true }));
+                for ended in ingest(&mut app, journal, &mut batch) {
+                    sessions.remove(&ended);
                 }
                 dirty = true;
             }
@@ -218,6 +207,35 @@ async fn event_loop(term: &mut terminal::Term, mut app: App, journal: &mut Journ
             _ = stop.recv() => return Ok(()),
         }
     }
+}
+
+/// Draws one frame of the console into `term` (any ratatui backend: the real terminal, or a
+/// `TestBackend` in the benchmarks).
+pub fn draw<B: ratatui::backend::Backend>(term: &mut ratatui::Terminal<B>, app: &mut App) -> Result<(), B::Error> {
+    let size = term.size()?;
+    let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+    app.set_messages_rows(ui::messages_rows(area, app));
+    term.draw(|f| ui::draw(f, app))?;
+    Ok(())
+}
+
+/// Takes batches of connection events into the console: each event is journalled (so nothing is
+/// lost when the bounded log drops it from view), then applied to the state. Returns the sessions
+/// that ended. The event loop and the console benchmark both use this.
+pub fn ingest(app: &mut App, journal: &mut Journal, batches: &mut Vec<EventBatch>) -> Vec<SessionId> {
+    let mut ended = Vec::new();
+    for event in batches.drain(..).flatten() {
+        journal.record(&event);
+        if matches!(event.kind, EventKind::Closed { .. } | EventKind::Failed(_)) {
+            ended.push(event.session);
+        }
+        app.on_event(event);
+    }
+    journal.flush();
+    if let Some(e) = journal.error() {
+        app.update(Action::Report(Notice { text: e.to_string(), error: true }));
+    }
+    ended
 }
 
 /// A channel that yields once SIGTERM, SIGHUP or SIGINT arrives (raw mode turns Ctrl-C into a key,

@@ -89,12 +89,12 @@ fn row<'a>(e: &'a Entry, query: &str) -> Line<'a> {
         Span::styled(format!("{size:>9}  "), theme::dim()),
     ];
     let base = if e.kind == EntryKind::Error { theme::error() } else { Style::new() };
-    spans.extend(highlight(&e.preview, query, base));
+    spans.extend(highlight(e.preview(), query, base));
     Line::from(spans)
 }
 
 /// `text` split into spans with ASCII-case-insensitive matches of `query` highlighted.
-fn highlight<'a>(text: &'a str, query: &str, base: Style) -> Vec<Span<'a>> {
+fn highlight(text: String, query: &str, base: Style) -> Vec<Span<'static>> {
     if query.is_empty() {
         return vec![Span::styled(text, base)];
     }
@@ -107,11 +107,11 @@ fn highlight<'a>(text: &'a str, query: &str, base: Style) -> Vec<Span<'a>> {
         if !text.is_char_boundary(s) || !text.is_char_boundary(e) {
             break;
         }
-        out.push(Span::styled(&text[at..s], base));
-        out.push(Span::styled(&text[s..e], theme::matched()));
+        out.push(Span::styled(text[at..s].to_string(), base));
+        out.push(Span::styled(text[s..e].to_string(), theme::matched()));
         at = e;
     }
-    out.push(Span::styled(&text[at..], base));
+    out.push(Span::styled(text[at..].to_string(), base));
     out
 }
 
