@@ -67,7 +67,7 @@ async fn echo_backend(stop: CancellationToken) -> SocketAddr {
 /// the sequence number first.
 fn message(sid: usize, seq: u64) -> Command {
     let pad = (seq * 37 % 2000) as usize;
-    if seq % 2 == 0 {
+    if seq.is_multiple_of(2) {
         Command::Text(format!("{sid}:{seq}:{}", "x".repeat(pad)))
     } else {
         let mut b = Vec::with_capacity(16 + pad);
