@@ -45,11 +45,22 @@ pub struct GatewayState {
     pub shutdown: CancellationToken,
 }
 
+/// Each side's read buffer. tungstenite allocates (and zero-fills) its read buffer up front,
+/// 128 KiB by default: two per relayed connection made a thousand idle connections cost 256 MiB.
+/// Messages larger than this are still read whole, in more reads.
+pub const RELAY_READ_BUFFER: usize = 16 * 1024;
+
+/// The WebSocket settings of both sides of a relayed connection under `limits`.
+pub fn relay_ws_config(limits: &Limits) -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(limits.max_message_bytes))
+        .max_frame_size(Some(limits.max_message_bytes))
+        .read_buffer_size(RELAY_READ_BUFFER)
+}
+
 impl GatewayState {
     fn ws_config(&self) -> WebSocketConfig {
-        WebSocketConfig::default()
-            .max_message_size(Some(self.limits.max_message_bytes))
-            .max_frame_size(Some(self.limits.max_message_bytes))
+        relay_ws_config(&self.limits)
     }
 }
 

@@ -23,7 +23,6 @@ use std::time::Duration;
 
 use futures_util::FutureExt;
 use http::{Method, StatusCode};
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_util::sync::CancellationToken;
 
 use crate::conn::{TlsOptions, client_config};
@@ -93,9 +92,7 @@ impl Gateway {
         let options = ServerOptions {
             max_header_bytes: limits.max_header_bytes,
             header_read_timeout: Duration::from_secs(limits.handshake_timeout_secs.max(1)),
-            ws_config: WebSocketConfig::default()
-                .max_message_size(Some(limits.max_message_bytes))
-                .max_frame_size(Some(limits.max_message_bytes)),
+            ws_config: handshake::relay_ws_config(&limits),
         };
         let server = wsserver::bind(listen, handler, options, shutdown.clone())
             .await

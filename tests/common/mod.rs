@@ -240,3 +240,102 @@ pub fn start_session(target: Target) -> (SessionHandle, mpsc::Receiver<Event>) {
     });
     (handle, one_rx)
 }
+
+/// The broken or hostile servers of issue 7, each a way a server can fail a client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hostile {
+    /// Reads the request and never answers.
+    NeverAnswers,
+    /// Answers 101 with a wrong `Sec-WebSocket-Accept`.
+    BadAcceptKey,
+    /// Picks a subprotocol the client did not offer.
+    UnofferedSubprotocol,
+    /// Announces a 1 GiB binary frame and sends four bytes of it.
+    GibLengthHeader,
+    /// Starts a text message and sends 60 kB continuation frames without FIN.
+    EndlessFragments,
+    /// Closes with code 999, which is not allowed on the wire.
+    InvalidCloseCode,
+    /// Sends half a frame and drops the TCP connection.
+    DropMidFrame,
+    /// Sends a text frame that is not UTF-8.
+    InvalidUtf8,
+    /// Answers with an SSH banner instead of HTTP.
+    NotHttp,
+}
+
+impl Hostile {
+    /// Every case.
+    pub const ALL: [Hostile; 9] = [
+        Hostile::NeverAnswers,
+        Hostile::BadAcceptKey,
+        Hostile::UnofferedSubprotocol,
+        Hostile::GibLengthHeader,
+        Hostile::EndlessFragments,
+        Hostile::InvalidCloseCode,
+        Hostile::DropMidFrame,
+        Hostile::InvalidUtf8,
+        Hostile::NotHttp,
+    ];
+}
+
+/// A server on loopback that behaves as `how` on every connection.
+pub async fn hostile_server(how: Hostile) -> SocketAddr {
+    raw_server(move |mut tcp| async move {
+        let head = read_head(&mut tcp).await;
+        let upgrade = switching_protocols(&head, "");
+        let after: Vec<u8> = match how {
+            Hostile::NeverAnswers => {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                return;
+            }
+            Hostile::BadAcceptKey => {
+                let bad = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n";
+                let _ = tcp.write_all(bad.as_bytes()).await;
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                return;
+            }
+            Hostile::UnofferedSubprotocol => {
+                let _ = tcp.write_all(switching_protocols(&head, "Sec-WebSocket-Protocol: evil.v9\r\n").as_bytes()).await;
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                return;
+            }
+            Hostile::NotHttp => {
+                let _ = tcp.write_all(b"SSH-2.0-OpenSSH_9.6\r\n\r\n").await;
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                return;
+            }
+            Hostile::EndlessFragments => {
+                let _ = tcp.write_all(upgrade.as_bytes()).await;
+                let chunk = vec![b'a'; 60_000];
+                // Bounded so a client that keeps reading cannot keep the server busy forever.
+                for i in 0..2_000 {
+                    let mut header = vec![if i == 0 { 0x01 } else { 0x00 }, 126];
+                    header.extend_from_slice(&(chunk.len() as u16).to_be_bytes());
+                    if tcp.write_all(&header).await.is_err() || tcp.write_all(&chunk).await.is_err() {
+                        return;
+                    }
+                }
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                return;
+            }
+            Hostile::GibLengthHeader => {
+                let mut frame = vec![0x82, 127];
+                frame.extend_from_slice(&(1u64 << 30).to_be_bytes());
+                frame.extend_from_slice(b"tiny");
+                frame
+            }
+            Hostile::InvalidCloseCode => vec![0x88, 0x02, 0x03, 0xe7],
+            Hostile::DropMidFrame => vec![0x81, 0x0a, b'h', b'a', b'l'],
+            Hostile::InvalidUtf8 => vec![0x81, 0x03, 0xff, 0xfe, 0x41],
+        };
+        let _ = tcp.write_all(upgrade.as_bytes()).await;
+        let _ = tcp.write_all(&after).await;
+        if how == Hostile::DropMidFrame {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            return; // dropping the stream resets the connection mid-frame
+        }
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    })
+    .await
+}
