@@ -147,7 +147,7 @@ async fn test_each_hostile_server_shows_its_error_in_the_status_bar_and_log_and_
         let echoed = |a: &App| {
             a.log
                 .slice(Filter::Received, 0, a.log.len(Filter::Received))
-                .any(|e| matches!(&e.body, wstab::log::Body::Text(t) if t == "still works"))
+                .any(|e| matches!(&e.body, wstab::log::Body::Text(t) if t.as_str() == "still works"))
         };
         run_session(&mut app, effect, Some(format!("ws://{echo}/")), echoed).await;
         assert!(echoed(&app), "{how:?}: no echo after the failure");
