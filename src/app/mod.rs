@@ -1291,4 +1291,6 @@ impl App {
 }
 
 #[cfg(test)]
+mod console_tests;
+#[cfg(test)]
 pub(crate) mod tests;
