@@ -123,7 +123,7 @@ pub static KEYMAP: &[Binding] = &[
     bind(OutsideText, ch('s'), Action::Save, "save the whole session as NDJSON", None),
     bind(OutsideText, ch('t'), Action::ShowTrace, "show the last handshake trace", None),
     bind(OutsideText, ch('y'), Action::CopyMenu, "copy: message, URL, trace, wstab/wscat/websocat command", Some("copy")),
-    bind(OutsideText, ch('P'), Action::SaveProfile, "save the request as a profile (asks before overwriting)", Some("save profile")),
+    bind(OutsideText, ch('P'), Action::SaveProfile, "save the request as a profile (asks before overwriting)", None),
     bind(OutsideText, ch('I'), Action::ImportApim, "import APIs from `az apim api list` JSON as profiles", None),
     bind(OutsideText, ch('W'), Action::TokenFromConnectionString, "access_token from a Web PubSub connection string", None),
     bind(Lists, key(KeyCode::Up), Action::Up, "move up", None),

@@ -1016,6 +1016,11 @@ impl App {
                 self.overlay = None;
                 return self.toggle_connection();
             }
+            // y from a view (the trace, a message) opens the copy menu over it.
+            Action::CopyMenu => {
+                self.overlay = Some(Overlay::CopyMenu { selected: 0 });
+                return None;
+            }
             _ => return None,
         };
         self.overlay = Some(match overlay {

@@ -39,6 +39,21 @@ pub fn expired_warning(d: &RequestDraft, now: SystemTime) -> Option<String> {
     })
 }
 
+/// The expiry in whole units, short enough for a table cell: `expires in 59m`, `expired 3m ago`,
+/// `expires in 2h 5m`, `expires in 40s`.
+pub fn countdown(t: &JwtView, now: SystemTime) -> String {
+    let Some(left) = t.seconds_left(now) else { return "no expiry".into() };
+    let s = left.unsigned_abs();
+    let span = if s >= 3600 {
+        format!("{}h {}m", s / 3600, s % 3600 / 60)
+    } else if s >= 60 {
+        format!("{}m", s / 60)
+    } else {
+        format!("{s}s")
+    };
+    if left > 0 { format!("expires in {span}") } else { format!("expired {span} ago") }
+}
+
 /// True when a value in the draft is a JWT with an expiry: its countdown needs the clock.
 pub fn has_countdown(d: &RequestDraft) -> bool {
     d.query.iter().chain(&d.headers).any(|r| row_token(r).is_some_and(|t| t.exp.is_some()))

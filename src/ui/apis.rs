@@ -26,7 +26,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
     if !app.broken_profiles.is_empty() {
         let n = app.broken_profiles.len();
-        block = block.title_bottom(Span::styled(format!(" {n} profile file(s) do not parse "), theme::error()));
+        block = block.title_bottom(Span::styled(format!(" {n} broken profile(s) "), theme::error()));
     }
     let body = inner(area);
     frame.render_widget(block, area);

@@ -93,9 +93,11 @@ fn draw_table(frame: &mut Frame, d: &RequestDraft, table: Table, area: Rect, pan
                     Span::raw(escape_one_line(&r.shown_value()))
                 };
                 let mut spans = vec![Span::raw(check), Span::raw(name)];
-                // A token's countdown goes before its (long) value, so it is never cut off.
+                // A token's countdown goes before its value (a JWT is long, and the table is
+                // narrow), so it is never cut off.
                 if let Some(t) = crate::app::token::row_token(r).filter(|t| t.exp.is_some()) {
-                    spans.push(Span::styled(format!("{} · ", t.expiry_text(now)), super::token::expiry_style(&t, now)));
+                    let style = super::token::expiry_style(&t, now);
+                    spans.push(Span::styled(format!("{} ", crate::app::token::countdown(&t, now)), style));
                 }
                 spans.push(value);
                 let mut line = Line::from(spans);
