@@ -373,7 +373,7 @@ fn test_copy_url_and_commands_are_masked_unless_asked_and_use_osc52_without_disp
     assert!(app.overlay.is_none());
     assert!(w.terminal.starts_with(b"\x1b]52;c;"), "OSC 52 bytes on the terminal");
     assert_eq!(w.copied(), format!("ws://127.0.0.1:9/echo?subscription-key={}", crate::secret::MASK));
-    assert_eq!(notice(&app), "copied the request URL (secrets masked) to the terminal clipboard (OSC 52)");
+    assert_eq!(notice(&app), "copied the URL (secrets masked) to the terminal clipboard (OSC 52)");
     w.act(&mut app, Action::CopyMenu);
     w.act(&mut app, Action::Char('U'));
     assert_eq!(w.copied(), "ws://127.0.0.1:9/echo?subscription-key=k-0123456789");

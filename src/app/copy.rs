@@ -69,6 +69,18 @@ impl CopyItem {
         }
     }
 
+    /// How the status bar names what was copied.
+    pub fn short(self) -> String {
+        match self {
+            CopyItem::Message => "the message".into(),
+            CopyItem::Url => "the URL (secrets masked)".into(),
+            CopyItem::UrlWithSecrets => "the URL with secrets".into(),
+            CopyItem::Trace => "the handshake trace".into(),
+            CopyItem::Command(t) => format!("the {} command", t.name()),
+            CopyItem::CommandWithSecrets(t) => format!("the {} command with secrets", t.name()),
+        }
+    }
+
     /// The item a letter picks.
     pub fn for_key(c: char) -> Option<CopyItem> {
         CopyItem::MENU.into_iter().find(|i| i.key() == c)
@@ -139,7 +151,7 @@ impl App {
 
     /// The effect that copies `item`, or why there is nothing to copy.
     pub fn copy(&mut self, item: CopyItem) -> Option<Effect> {
-        let what = item.describe();
+        let what = item.short();
         let text = match item {
             CopyItem::Message => match self.selected_message_text() {
                 Some(t) => t,
