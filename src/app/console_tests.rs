@@ -229,7 +229,9 @@ fn test_pinned_profile_is_listed_first_and_stays_first() {
     let mut w = World::new();
     let store = ProfileStore::new(w.dir.path().join("profiles"));
     for name in ["alpha", "zulu"] {
-        store.save(name, &crate::profile::Profile { url: format!("ws://h/{name}"), ..Default::default() }, false).unwrap();
+        store
+            .save(name, &crate::profile::Profile { url: format!("ws://h/{name}"), ..Default::default() }, false)
+            .unwrap();
     }
     let mut app = App::new(workspace(), 100);
     app.pinned_profile = Some("zulu".into());
@@ -310,7 +312,10 @@ fn test_connection_string_sets_an_access_token_with_its_expiry() {
     assert_eq!(app.prompt.as_ref().map(|p| p.field.text()).as_deref(), Some("chat"), "the hub from the URL");
     w.act(&mut app, Action::Enter);
     let n = notice(&app);
-    assert!(n.contains("access_token set for hub chat") && (n.contains("expires in 59m") || n.contains("expires in 1h 0m")), "{n}");
+    assert!(
+        n.contains("access_token set for hub chat") && (n.contains("expires in 59m") || n.contains("expires in 1h 0m")),
+        "{n}"
+    );
     let d = app.draft().unwrap();
     let row = d.query.iter().find(|r| r.param.name == "access_token").expect("added");
     assert!(row.param.secret);
@@ -336,8 +341,11 @@ fn test_token_overlay_and_expired_token_asks_before_connecting() {
     let mut w = World::new();
     let mut app = w.app();
     app.now = secs(2_000_000_000);
-    let expired = jwt(r#"{"aud":"https://x/client/hubs/chat","sub":"alice","exp":1999999820,"role":["webpubsub.sendToGroup"]}"#);
-    app.drafts[0].headers.push(request::Row { param: Param::new("Authorization", format!("Bearer {expired}")), revealed: false });
+    let expired =
+        jwt(r#"{"aud":"https://x/client/hubs/chat","sub":"alice","exp":1999999820,"role":["webpubsub.sendToGroup"]}"#);
+    app.drafts[0]
+        .headers
+        .push(request::Row { param: Param::new("Authorization", format!("Bearer {expired}")), revealed: false });
     app.drafts[0].query.clear();
     app.focus = Pane::Request;
     w.act(&mut app, Action::ShowToken);
@@ -353,7 +361,9 @@ fn test_token_overlay_and_expired_token_asks_before_connecting() {
     // A valid token connects without asking.
     let mut app = w.app();
     app.now = secs(2_000_000_000);
-    app.drafts[0].query.push(request::Row { param: Param::new("access_token", jwt(r#"{"exp":2000003600}"#)), revealed: false });
+    app.drafts[0]
+        .query
+        .push(request::Row { param: Param::new("access_token", jwt(r#"{"exp":2000003600}"#)), revealed: false });
     assert!(matches!(w.act(&mut app, Action::ToggleConnection), Some(Effect::Connect { .. })));
     // No token: `i` says so.
     let mut app = w.app();
@@ -366,7 +376,9 @@ fn test_token_overlay_and_expired_token_asks_before_connecting() {
 fn test_copy_url_and_commands_are_masked_unless_asked_and_use_osc52_without_display() {
     let mut w = World::new();
     let mut app = w.app();
-    app.drafts[0].query.push(request::Row { param: Param::new("subscription-key", "k-0123456789").secret(), revealed: false });
+    app.drafts[0]
+        .query
+        .push(request::Row { param: Param::new("subscription-key", "k-0123456789").secret(), revealed: false });
     w.act(&mut app, Action::CopyMenu);
     assert_eq!(app.input_context(), InputContext::Menu);
     w.act(&mut app, Action::Char('u'));
@@ -397,7 +409,9 @@ fn test_copy_url_and_commands_are_masked_unless_asked_and_use_osc52_without_disp
 fn test_copy_with_secrets_resolves_env_references_in_the_loop() {
     let mut w = World::new();
     let mut app = w.app();
-    app.drafts[0].query.push(request::Row { param: Param::new("subscription-key", "${env:WSTAB_TEST_UNSET_COPY}"), revealed: false });
+    app.drafts[0]
+        .query
+        .push(request::Row { param: Param::new("subscription-key", "${env:WSTAB_TEST_UNSET_COPY}"), revealed: false });
     w.act(&mut app, Action::CopyMenu);
     w.act(&mut app, Action::Char('U'));
     assert!(notice(&app).contains("not copied") && notice(&app).contains("WSTAB_TEST_UNSET_COPY is not set"));
@@ -470,7 +484,11 @@ fn test_saved_message_picker_fills_the_composer() {
     let profile = crate::profile::Profile {
         url: "ws://h/chat".into(),
         messages: vec![
-            SavedMessage { name: "join".into(), body: r#"{"type":"joinGroup","group":"g"}"#.into(), format: MessageFormat::Text },
+            SavedMessage {
+                name: "join".into(),
+                body: r#"{"type":"joinGroup","group":"g"}"#.into(),
+                format: MessageFormat::Text,
+            },
             SavedMessage { name: "raw".into(), body: "de ad".into(), format: MessageFormat::Hex },
         ],
         ..Default::default()

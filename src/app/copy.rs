@@ -139,10 +139,7 @@ impl App {
                 return None;
             }
             Action::Enter => CopyItem::MENU[selected.min(n - 1)],
-            Action::Char(c) => match CopyItem::for_key(c) {
-                Some(item) => item,
-                None => return None,
-            },
+            Action::Char(c) => CopyItem::for_key(c)?,
             _ => return None,
         };
         self.overlay = None;

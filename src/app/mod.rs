@@ -22,9 +22,9 @@ use crate::profile::{ImportReport, Profile};
 use crate::workspace::Workspace;
 use composer::Composer;
 use copy::CopyContent;
-use profiles::{Pending, ProfileOp, ProfileOutcome};
 use editor::Editor;
 use messages::MessagesView;
+use profiles::{Pending, ProfileOp, ProfileOutcome};
 use request::{RequestDraft, Table};
 
 /// The panes focus moves between, in Tab order.

@@ -126,7 +126,8 @@ impl App {
         let draft = self.draft()?;
         let api = self.workspace.apis.get(self.selected_api)?;
         let base = self.selected_profile().and_then(|n| self.profiles.get(n));
-        let mut p = draft_to_profile(draft, base, &self.workspace.gateway, &api.url_suffix, api.sample_message.as_deref());
+        let mut p =
+            draft_to_profile(draft, base, &self.workspace.gateway, &api.url_suffix, api.sample_message.as_deref());
         if self.selected_profile() != Some(name) {
             // A new name is what the APIs pane should show for the new profile.
             p.display_name.clear();
@@ -146,7 +147,8 @@ impl App {
         }
         let profile = Box::new(self.request_as_profile(name)?);
         if self.profile_exists(name) {
-            let question = format!("A profile named {name:?} exists. Overwrite it with this request? y overwrite · n keep");
+            let question =
+                format!("A profile named {name:?} exists. Overwrite it with this request? y overwrite · n keep");
             self.confirm = Some(Confirm { question, on_yes: Pending::Overwrite { name: name.to_string(), profile } });
             return None;
         }
@@ -242,11 +244,20 @@ impl App {
         None
     }
 
-    fn import_saves(&mut self, new: Vec<(String, Profile)>, existing: Vec<(String, Profile)>, overwrite: bool) -> Effect {
+    fn import_saves(
+        &mut self,
+        new: Vec<(String, Profile)>,
+        existing: Vec<(String, Profile)>,
+        overwrite: bool,
+    ) -> Effect {
         let mut ops: Vec<ProfileOp> =
             new.into_iter().map(|(name, p)| ProfileOp::Save { name, profile: Box::new(p), overwrite: false }).collect();
         if overwrite {
-            ops.extend(existing.into_iter().map(|(name, p)| ProfileOp::Save { name, profile: Box::new(p), overwrite: true }));
+            ops.extend(existing.into_iter().map(|(name, p)| ProfileOp::Save {
+                name,
+                profile: Box::new(p),
+                overwrite: true,
+            }));
         } else if let Some(lines) = self.import_pending.as_mut() {
             for (name, _) in existing {
                 lines.push((false, format!("skipped   {name:<24} a profile of that name exists (kept)")));
@@ -345,7 +356,8 @@ impl App {
             many => {
                 let failed: Vec<&ProfileOutcome> = many.iter().filter(|o| o.result.is_err()).collect();
                 match failed.first() {
-                    Some(f) => self.notice(format!("{} of {} failed; {}: {:?}", failed.len(), many.len(), f.name, f.result), true),
+                    Some(f) => self
+                        .notice(format!("{} of {} failed; {}: {:?}", failed.len(), many.len(), f.name, f.result), true),
                     None => self.notice(format!("{} profiles saved", many.len()), false),
                 }
             }
@@ -386,14 +398,12 @@ pub fn draft_to_profile(
     let params = |rows: &[Row]| rows.iter().map(|r| r.param.clone()).collect();
     let mut p = base.cloned().unwrap_or_default();
     if base.is_none_or(|b| b.base_url() != draft.base_url) {
-        (p.url, p.gateway, p.url_suffix) = if !gateway.is_empty()
-            && !url_suffix.contains("://")
-            && join_url(gateway, url_suffix) == draft.base_url
-        {
-            (String::new(), gateway.to_string(), url_suffix.to_string())
-        } else {
-            (draft.base_url.clone(), String::new(), String::new())
-        };
+        (p.url, p.gateway, p.url_suffix) =
+            if !gateway.is_empty() && !url_suffix.contains("://") && join_url(gateway, url_suffix) == draft.base_url {
+                (String::new(), gateway.to_string(), url_suffix.to_string())
+            } else {
+                (draft.base_url.clone(), String::new(), String::new())
+            };
     }
     p.query = params(&draft.query);
     p.headers = params(&draft.headers);

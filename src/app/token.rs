@@ -84,10 +84,8 @@ impl App {
             }
         };
         // The roles a chat client needs to join groups and send to them, as the demo hub's are.
-        let req = TokenRequest {
-            roles: vec![ROLE_JOIN_LEAVE.into(), ROLE_SEND_TO_GROUP.into()],
-            ..TokenRequest::new(hub)
-        };
+        let req =
+            TokenRequest { roles: vec![ROLE_JOIN_LEAVE.into(), ROLE_SEND_TO_GROUP.into()], ..TokenRequest::new(hub) };
         let access = match client_access(&cs, &req) {
             Ok(a) => a,
             Err(e) => {

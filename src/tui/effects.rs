@@ -72,9 +72,9 @@ impl Outside {
     pub fn copy(&mut self, what: &str, content: CopyContent, terminal: &mut impl Write) -> Action {
         let text = match content {
             CopyContent::Text(t) => Ok(t),
-            CopyContent::Request { mut target, form } => resolve_target(&mut target)
-                .map_err(|e| e.to_string())
-                .and_then(|()| form.render(&target)),
+            CopyContent::Request { mut target, form } => {
+                resolve_target(&mut target).map_err(|e| e.to_string()).and_then(|()| form.render(&target))
+            }
         };
         let notice = match text.and_then(|t| self.clipboard.copy(&t, terminal)) {
             Ok(method) => Notice { text: format!("copied {what} to the {}", method.describe()), error: false },

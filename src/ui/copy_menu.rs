@@ -17,8 +17,8 @@ pub fn draw(frame: &mut Frame, selected: usize) {
     let height = (items.len() as u16 + 2).min(area.height);
     let r = Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 3, width, height };
     frame.render_widget(Clear, r);
-    let block = theme::pane_block("Copy", true)
-        .title_bottom(Span::styled(" letter or ↑/↓ Enter · Esc close ", theme::dim()));
+    let block =
+        theme::pane_block("Copy", true).title_bottom(Span::styled(" letter or ↑/↓ Enter · Esc close ", theme::dim()));
     let body = inner(r);
     frame.render_widget(block, r);
     let lines: Vec<Line> = items

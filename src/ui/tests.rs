@@ -244,8 +244,12 @@ fn test_snapshot_token_overlay_and_countdown() {
     assert!(s.contains("access_token      expires in 59m •••"), "the countdown is beside the masked value:\n{s}");
     app.update(Action::ShowToken);
     let s = screen(&render(&mut app, 120, 40));
-    for needle in ["Token · query parameter access_token", "demo-user", "webpubsub.sendToGroup", "2033-05-18 04:32:20 UTC  expires in 59m 0s"]
-    {
+    for needle in [
+        "Token · query parameter access_token",
+        "demo-user",
+        "webpubsub.sendToGroup",
+        "2033-05-18 04:32:20 UTC  expires in 59m 0s",
+    ] {
         assert!(s.contains(needle), "{needle} missing:\n{s}");
     }
     insta::assert_snapshot!(s);
@@ -257,7 +261,9 @@ fn test_snapshot_copy_menu() {
     app.update(Action::CopyMenu);
     app.update(Action::Down);
     let s = screen(&render(&mut app, 120, 40));
-    for needle in ["u  the request URL (secrets masked)", "U  the request URL with its secrets", "w  the `wstab connect`"] {
+    for needle in
+        ["u  the request URL (secrets masked)", "U  the request URL with its secrets", "w  the `wstab connect`"]
+    {
         assert!(s.contains(needle), "{needle} missing:\n{s}");
     }
     insta::assert_snapshot!(s);
