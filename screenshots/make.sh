@@ -17,53 +17,20 @@ command -v tmux >/dev/null || { apt-get update -qq && apt-get install -y -qq tmu
   || { apt-get update -qq && apt-get install -y -qq fonts-dejavu-core >/dev/null; }
 python3 -c 'import PIL' 2>/dev/null || python3 -m pip install --quiet pillow
 
-cargo build --quiet --bin wstab --example echo_server
+cargo build --quiet --bin wstab
 BIN=target/debug/wstab
 
-# --- a backend to talk to --------------------------------------------------------------------
-# demo: once `wstab demo` lands, drive the embedded demo (no --workspace) instead and add the
-# chat (JSON, Web PubSub subprotocol) and APIM refusal pictures.
+# --- the backend: the embedded demo ----------------------------------------------------------
+# `wstab` with no --workspace opens the demo (gateway + Web PubSub-style hub + echo + ticker, all
+# in-process). A temp config dir keeps the user's own profiles out of the pictures, and no
+# DISPLAY keeps copies off the system clipboard.
 WORK=$(mktemp -d)
 SOCK="wstab-shots-$$"
 cleanup() {
   tmux -L "$SOCK" kill-server 2>/dev/null || true
-  [ -n "${ECHO_PID:-}" ] && kill "$ECHO_PID" 2>/dev/null || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-target/debug/examples/echo_server 0 >"$WORK/echo.out" &
-ECHO_PID=$!
-for _ in $(seq 50); do grep -q listening "$WORK/echo.out" 2>/dev/null && break; sleep 0.1; done
-PORT=$(sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p' "$WORK/echo.out")
-cat >"$WORK/workspace.toml" <<TOML
-name = "Contoso gateway (local)"
-gateway = "ws://127.0.0.1:$PORT"
-
-[[apis]]
-name = "echo"
-display_name = "Echo"
-url_suffix = "echo"
-query = [{ name = "subscription-key", value = "0123456789abcdef", secret = true, required = true }]
-sample_message = '{"type":"sendToGroup","group":"demo","dataType":"json","data":{"text":"hello"}}'
-
-[[apis]]
-name = "chat"
-display_name = "Chat (Web PubSub)"
-url_suffix = "client/hubs/chat"
-subprotocols = ["json.webpubsub.azure.v1"]
-query = [{ name = "access_token", value = "", secret = true, required = true }]
-
-[[apis]]
-name = "ticker"
-display_name = "Wrong suffix"
-url_suffix = "tickr"
-headers = [{ name = "Ocp-Apim-Subscription-Key", value = "0123456789abcdef" }]
-
-[[apis]]
-name = "flood"
-display_name = "Ticks (a fast stream)"
-url_suffix = "flood"
-TOML
 
 # --- helpers ---------------------------------------------------------------------------------
 t() { tmux -L "$SOCK" "$@"; }
@@ -81,39 +48,57 @@ shot() {
 }
 
 # --- the pictures ----------------------------------------------------------------------------
-t new-session -d -s shots -x 120 -y 36 "WSTAB_DATA_DIR='$WORK' $BIN --workspace '$WORK/workspace.toml'"
+t new-session -d -s shots -x 120 -y 36 \
+  "WSTAB_CONFIG_DIR='$WORK' WSTAB_DATA_DIR='$WORK' DISPLAY= WAYLAND_DISPLAY= $BIN"
 wait_for "Disconnected"
 shot start
 
+# Chat: Ctrl-O picks the API's sample joinGroup into the composer; the hub acks it, then a
+# sendToGroup comes back to the group (us included) with its ack.
+keys Down Enter C-o
+wait_for "Saved messages"
 keys Enter F5
 wait_for " Connected "
 keys Enter
-type_text 'hello, gateway'
+wait_for '"ackId":1,'
+type_text '{"type":"sendToGroup","group":"lobby","dataType":"json","data":{"text":"hello, lobby"},"ackId":2}'
 keys Enter
-keys F2
-type_text 'de ad be ef 00 01 02 03'
-keys Enter F2 F2 F3
-wait_for "← pong"
-type_text '{"type":"joinGroup","group":"demo","ackId":1}'
-keys Enter
-wait_for '"ackId":1}'
-# A lone Esc must reach wstab before the next key, or the terminal reads Esc+k as Alt-k.
-keys Escape; sleep 0.3; keys k k k
-shot session
+wait_for '"ackId":2,'
+wait_for '{"data":{"text":"hello, lobby"}'
+shot chat
 
+# The hub's group message opened in full, pretty-printed.
+# A lone Esc must reach wstab before the next key, or the terminal reads Esc+k as Alt-k.
+keys Escape; sleep 0.3
 keys G k Enter
 wait_for "Esc close"
 shot detail
+keys Escape; sleep 0.3
+
+# The chat's access_token, decoded (i on Request), with its countdown beside the value.
+keys BTab i
+wait_for "Token · query parameter access_token"
+shot token
 keys Escape; sleep 0.3; keys F5
 wait_for "Disconnected"
 
-keys BTab BTab Down Down F5
+# Echo with its subscription key disabled: the gateway answers 401 with APIM's message, and the
+# trace opens by itself with the hint.
+keys BTab Up Tab Space F5
 wait_for "Handshake trace"
 shot refused
+keys Escape; sleep 0.3; keys Space
 
-keys Escape; sleep 0.3; keys Down F5
+# The copy menu over the request.
+keys y
+wait_for "the request URL (secrets masked)"
+shot copy
+keys Escape; sleep 0.3
+
+# The ticker: a fast stream, followed, with its rate.
+keys BTab Down Down F5
 wait_for "msg/s"
-sleep 1
+sleep 1.5
 shot stream
 
 keys q

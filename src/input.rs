@@ -24,8 +24,10 @@ pub enum Scope {
     Composer,
     /// A one-line prompt (names, values, search, file name, close).
     Prompt,
-    /// An overlay (help, detail, handshake trace).
+    /// An overlay (help, detail, handshake trace, token, import report).
     Overlay,
+    /// A menu (copy, saved messages) or a yes/no question: letters pick.
+    Menu,
 }
 
 impl Scope {
@@ -40,12 +42,13 @@ impl Scope {
             Scope::Messages => "Messages",
             Scope::Composer => "Message",
             Scope::Prompt => "Prompts",
-            Scope::Overlay => "Help, detail and handshake trace views",
+            Scope::Overlay => "Help, detail, handshake trace, token and import report views",
+            Scope::Menu => "Copy menu, saved messages and questions (or press the item's letter)",
         }
     }
 
     /// The scopes, in the order the help overlay lists them.
-    pub const ALL: [Scope; 9] = [
+    pub const ALL: [Scope; 10] = [
         Scope::Everywhere,
         Scope::OutsideText,
         Scope::Lists,
@@ -55,6 +58,7 @@ impl Scope {
         Scope::Composer,
         Scope::Prompt,
         Scope::Overlay,
+        Scope::Menu,
     ];
 }
 
@@ -113,10 +117,33 @@ pub static KEYMAP: &[Binding] = &[
     bind(Everywhere, ctrl('s'), Action::Save, "save the whole session as NDJSON", None),
     bind(Everywhere, key(KeyCode::Tab), Action::FocusNext, "focus the next pane (accept, in a prompt)", None),
     bind(Everywhere, key(KeyCode::BackTab), Action::FocusPrev, "focus the previous pane", None),
+    bind(
+        Everywhere,
+        ctrl('v'),
+        Action::PasteFromClipboard,
+        "paste the system clipboard into the field (trimmed)",
+        None,
+    ),
     bind(OutsideText, ch('q'), Action::Quit, "quit", Some("quit")),
     bind(OutsideText, ch('?'), Action::Help, "help (this list)", None),
     bind(OutsideText, ch('s'), Action::Save, "save the whole session as NDJSON", None),
     bind(OutsideText, ch('t'), Action::ShowTrace, "show the last handshake trace", None),
+    bind(
+        OutsideText,
+        ch('y'),
+        Action::CopyMenu,
+        "copy: message, URL, trace, wstab/wscat/websocat command",
+        Some("copy"),
+    ),
+    bind(OutsideText, ch('P'), Action::SaveProfile, "save the request as a profile (asks before overwriting)", None),
+    bind(OutsideText, ch('I'), Action::ImportApim, "import APIs from `az apim api list` JSON as profiles", None),
+    bind(
+        OutsideText,
+        ch('W'),
+        Action::TokenFromConnectionString,
+        "access_token from a Web PubSub connection string",
+        None,
+    ),
     bind(Lists, key(KeyCode::Up), Action::Up, "move up", None),
     bind(Lists, ch('k'), Action::Up, "move up", None),
     bind(Lists, key(KeyCode::Down), Action::Down, "move down", None),
@@ -128,6 +155,10 @@ pub static KEYMAP: &[Binding] = &[
     bind(Lists, key(KeyCode::End), Action::Last, "last row (Messages: follow the newest)", None),
     bind(Lists, ch('G'), Action::Last, "last row (Messages: follow the newest)", None),
     bind(Apis, key(KeyCode::Enter), Action::Enter, "use this API and write a message", Some("use")),
+    bind(Apis, ch('e'), Action::RenameProfile, "rename the saved profile", None),
+    bind(Apis, ch('D'), Action::DuplicateProfile, "duplicate the saved profile", None),
+    bind(Apis, ch('d'), Action::DeleteProfile, "delete the saved profile (asks first)", None),
+    bind(Apis, key(KeyCode::Delete), Action::DeleteProfile, "delete the saved profile (asks first)", None),
     bind(Request, key(KeyCode::Enter), Action::Enter, "edit the value (on \"+ add\": add a row)", Some("edit")),
     bind(Request, ch('a'), Action::AddQueryParam, "add a query parameter", Some("add param")),
     bind(Request, ch('A'), Action::AddHeader, "add a header", Some("add header")),
@@ -137,6 +168,13 @@ pub static KEYMAP: &[Binding] = &[
     bind(Request, key(KeyCode::Delete), Action::Delete, "delete the row", None),
     bind(Request, ch('r'), Action::RevealRow, "reveal / mask a secret value", Some("reveal")),
     bind(Request, ch('p'), Action::EditSubprotocols, "edit the subprotocols", None),
+    bind(
+        Request,
+        ch('i'),
+        Action::ShowToken,
+        "show the token's claims (the selected or first JWT value)",
+        Some("token"),
+    ),
     bind(Messages, key(KeyCode::Enter), Action::Enter, "open the message in full", Some("open")),
     bind(Messages, ch('/'), Action::Search, "search", Some("search")),
     bind(Messages, ch('n'), Action::SearchOlder, "next (older) match", None),
@@ -153,6 +191,7 @@ pub static KEYMAP: &[Binding] = &[
     ),
     bind(Composer, key(KeyCode::Down), Action::Down, "line down; on the last line, recall newer", None),
     bind(Composer, key(KeyCode::Esc), Action::Escape, "leave the editor", None),
+    bind(Composer, ctrl('o'), Action::PickSavedMessage, "pick a saved message", Some("saved")),
     bind(Prompt, key(KeyCode::Enter), Action::Enter, "accept", Some("accept")),
     bind(Prompt, key(KeyCode::Esc), Action::Escape, "cancel", Some("cancel")),
     bind(Overlay, key(KeyCode::Esc), Action::Escape, "close", Some("close")),
@@ -164,6 +203,12 @@ pub static KEYMAP: &[Binding] = &[
     bind(Overlay, key(KeyCode::PageUp), Action::PageUp, "page up", None),
     bind(Overlay, key(KeyCode::PageDown), Action::PageDown, "page down", None),
     bind(Overlay, key(KeyCode::Home), Action::First, "top", None),
+    bind(Menu, key(KeyCode::Up), Action::Up, "previous item", None),
+    bind(Menu, key(KeyCode::Down), Action::Down, "next item", Some("move")),
+    bind(Menu, key(KeyCode::Enter), Action::Enter, "choose (a question: yes)", Some("choose")),
+    bind(Menu, ch('y'), Action::Char('y'), "yes (questions)", None),
+    bind(Menu, ch('n'), Action::Char('n'), "no (questions)", None),
+    bind(Menu, key(KeyCode::Esc), Action::Escape, "close (a question: no)", Some("close")),
 ];
 
 /// Editing keys shared by the composer and prompts; listed in the help under "Text fields".
@@ -185,6 +230,8 @@ pub fn scopes(ctx: InputContext) -> &'static [Scope] {
         InputContext::Pane(Pane::Composer) | InputContext::Composer => &[Composer, Everywhere],
         InputContext::Prompt => &[Prompt, Everywhere],
         InputContext::Overlay => &[Overlay, Everywhere, OutsideText],
+        // Letters pick items, so the pane keys (q, t, s…) do not apply.
+        InputContext::Menu => &[Menu, Everywhere],
     }
 }
 
@@ -201,7 +248,7 @@ pub fn action_for_key(ev: &KeyEvent, ctx: InputContext) -> Option<Action> {
             return Some(b.action.clone());
         }
     }
-    let typing = matches!(ctx, InputContext::Composer | InputContext::Prompt);
+    let typing = matches!(ctx, InputContext::Composer | InputContext::Prompt | InputContext::Menu);
     if typing {
         if let Some((_, a, _)) = EDITING.iter().find(|(k, _, _)| *k == pressed) {
             return Some(a.clone());

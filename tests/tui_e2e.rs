@@ -212,3 +212,58 @@ fn test_demo_start_echo_round_trip() {
     let screen = tmux.wait_for("wstab to exit", timeout, |s| s.contains("WSTAB_EXIT="));
     assert!(screen.contains("WSTAB_EXIT=0"), "wstab did not exit 0:\n{screen}");
 }
+
+/// Issue 5's round trip: save the demo's Echo request as a profile from the console (P), quit,
+/// start again with `--profile NAME`, and find it first in APIs with its request.
+#[test]
+fn test_profile_saved_in_the_console_opens_first_with_profile() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        println!("SKIPPED test_profile_saved_in_the_console_opens_first_with_profile: tmux is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let tmux = Tmux { socket: format!("wstab-e2e-profile-{}-{nanos}", std::process::id()) };
+    let run = |args: &str| {
+        format!(
+            "WSTAB_CONFIG_DIR='{data}' WSTAB_DATA_DIR='{data}' DISPLAY= WAYLAND_DISPLAY= '{bin}' {args}; echo WSTAB_EXIT=$?; sleep 30",
+            data = dir.path().display(),
+            bin = env!("CARGO_BIN_EXE_wstab"),
+        )
+    };
+    let timeout = Duration::from_secs(20);
+    tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40", &run("")]);
+    tmux.wait_for("the demo", timeout, |s| s.contains("Echo") && s.contains("Disconnected"));
+    tmux.keys(&["P"]);
+    tmux.wait_for("the profile name prompt", timeout, |s| s.contains("Save the request as profile"));
+    tmux.keys(&["BSpace", "BSpace", "BSpace", "BSpace"]);
+    tmux.text("daily-echo");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("the save notice", timeout, |s| s.contains("saved profile daily-echo"));
+    assert!(screen.contains("daily-echo  ◆ profile"), "the APIs pane lists and marks it:\n{screen}");
+    // y u copies the masked URL; without a display that is OSC 52, and the status bar says so.
+    tmux.keys(&["y"]);
+    tmux.wait_for("the copy menu", timeout, |s| s.contains("the request URL (secrets masked)"));
+    tmux.keys(&["u"]);
+    tmux.wait_for("the copy notice", timeout, |s| s.contains("terminal clipboard (OSC 52)"));
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("wstab to exit", timeout, |s| s.contains("WSTAB_EXIT="));
+    assert!(screen.contains("WSTAB_EXIT=0"), "{screen}");
+    let file = dir.path().join("profiles").join("daily-echo.toml");
+    let text = std::fs::read_to_string(&file).expect("the profile file");
+    assert!(text.contains("url_suffix = \"echo\""), "{text}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&file).expect("metadata").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "profile files are private");
+
+    tmux.run(&["kill-session", "-t", "e2e"]);
+    tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40", &run("--profile daily-echo")]);
+    let screen = tmux.wait_for("the profile", timeout, |s| s.contains("daily-echo") && s.contains("Disconnected"));
+    let first_api = screen.lines().nth(1).unwrap_or_default();
+    assert!(first_api.contains("daily-echo"), "the profile is first in APIs:\n{screen}");
+    assert!(screen.contains("/echo?subscription-key=••••••"), "with its request, key masked:\n{screen}");
+    tmux.keys(&["C-c"]);
+    let screen = tmux.wait_for("wstab to exit", timeout, |s| s.contains("WSTAB_EXIT="));
+    assert!(screen.contains("WSTAB_EXIT=0"), "{screen}");
+}

@@ -5,9 +5,12 @@
 //! loop to carry out (start a session, send a frame, save a file, quit).
 
 pub mod composer;
+pub mod copy;
 pub mod editor;
 pub mod messages;
+pub mod profiles;
 pub mod request;
+pub mod token;
 
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
@@ -15,10 +18,13 @@ use std::time::{Duration, SystemTime};
 use crate::conn::{Command, ConnError, Direction, Event, EventKind, FailureKind, Frame, HandshakeTrace};
 use crate::conn::{SessionId, SessionState, Target};
 use crate::log::LogStore;
+use crate::profile::{ImportReport, Profile};
 use crate::workspace::Workspace;
 use composer::Composer;
+use copy::CopyContent;
 use editor::Editor;
 use messages::MessagesView;
+use profiles::{Pending, ProfileOp, ProfileOutcome};
 use request::{RequestDraft, Table};
 
 /// The panes focus moves between, in Tab order.
@@ -64,10 +70,41 @@ pub enum Overlay {
         /// First line shown.
         scroll: usize,
     },
+    /// A JWT's decoded claims and expiry (`i` on a Request row whose value is a token).
+    Token {
+        /// The table of the row.
+        table: Table,
+        /// The row.
+        row: usize,
+        /// First line shown.
+        scroll: usize,
+    },
+    /// What to copy (`y`): the message, the URL, the trace, a command line.
+    CopyMenu {
+        /// The highlighted item.
+        selected: usize,
+    },
+    /// The saved messages of the selected API, for the composer (Ctrl-O).
+    SavedMessages {
+        /// The highlighted message.
+        selected: usize,
+    },
+    /// The outcome of an import: what was imported, skipped and why.
+    Report {
+        /// First line shown.
+        scroll: usize,
+    },
+}
+
+impl Overlay {
+    /// True for overlays whose keys pick an item by letter (they read keys as typed characters).
+    pub fn is_menu(self) -> bool {
+        matches!(self, Overlay::CopyMenu { .. } | Overlay::SavedMessages { .. })
+    }
 }
 
 /// What a one-line prompt is editing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PromptFor {
     /// A row's name (`then_value`: a new row, whose value is asked next).
     ParamName {
@@ -93,11 +130,37 @@ pub enum PromptFor {
     SavePath,
     /// Close code and reason, e.g. `1000 bye`.
     Close,
+    /// The name to save the request as a profile under.
+    SaveProfile,
+    /// The new name of a saved profile.
+    RenameProfile {
+        /// Its current name.
+        from: String,
+    },
+    /// The name of a copy of a saved profile.
+    DuplicateProfile {
+        /// The profile copied.
+        from: String,
+    },
+    /// The `az apim api list` JSON file to import.
+    ImportFile,
+    /// The gateway URL for an import (empty: derived from each API's resource id).
+    ImportGateway {
+        /// The file, from the previous prompt.
+        path: String,
+    },
+    /// A Web PubSub connection string, to generate an `access_token` with.
+    ConnectionString,
+    /// The hub the token is for.
+    Hub {
+        /// The connection string, from the previous prompt (kept in memory only).
+        connection_string: String,
+    },
 }
 
 impl PromptFor {
     /// The prompt's label, shown before the field.
-    pub fn label(self) -> &'static str {
+    pub fn label(&self) -> &'static str {
         match self {
             PromptFor::ParamName { .. } => "Name",
             PromptFor::ParamValue { .. } => "Value",
@@ -105,8 +168,29 @@ impl PromptFor {
             PromptFor::Search => "Search",
             PromptFor::SavePath => "Save session as NDJSON to",
             PromptFor::Close => "Close with code and reason",
+            PromptFor::SaveProfile => "Save the request as profile",
+            PromptFor::RenameProfile { .. } => "Rename the profile to",
+            PromptFor::DuplicateProfile { .. } => "Duplicate the profile as",
+            PromptFor::ImportFile => "Import APIM APIs from (the JSON of `az apim api list`)",
+            PromptFor::ImportGateway { .. } => "Gateway URL (empty: <service>.azure-api.net from each API's id)",
+            PromptFor::ConnectionString => "Web PubSub connection string (used once, never saved)",
+            PromptFor::Hub { .. } => "Hub name",
         }
     }
+
+    /// True when the field holds a secret and is drawn masked.
+    pub fn is_secret(&self) -> bool {
+        matches!(self, PromptFor::ConnectionString)
+    }
+}
+
+/// A yes/no question asked before something that overwrites, deletes or will likely fail.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirm {
+    /// The question, ending in what `y` does.
+    pub question: String,
+    /// What happens on yes.
+    pub on_yes: Pending,
 }
 
 /// A one-line field being edited.
@@ -269,6 +353,47 @@ pub enum Action {
         /// Lines to scroll.
         lines: isize,
     },
+    /// P: ask for a name and save the selected API's request as a profile (handled by `App`,
+    /// which asks before overwriting and returns [`Effect::Profiles`]).
+    SaveProfile,
+    /// e in APIs: rename the selected saved profile.
+    RenameProfile,
+    /// D in APIs: duplicate the selected saved profile under a new name.
+    DuplicateProfile,
+    /// d / Del in APIs: delete the selected saved profile (asks first).
+    DeleteProfile,
+    /// I: ask for an `az apim api list` JSON file and import its WebSocket APIs as profiles.
+    ImportApim,
+    /// W: ask for a Web PubSub connection string and hub, and set the request's `access_token`.
+    TokenFromConnectionString,
+    /// i in Request: show the decoded claims of the selected (or first) JWT value.
+    ShowToken,
+    /// y: open the copy menu.
+    CopyMenu,
+    /// Ctrl-V: paste the system clipboard into the focused field (the loop reads it and sends
+    /// [`Action::Paste`]).
+    PasteFromClipboard,
+    /// Ctrl-O in the composer: pick one of the API's saved messages.
+    PickSavedMessage,
+    /// The saved profiles as they are now (sent by the loop at start and after every profile
+    /// effect), with the outcome of the operations just carried out.
+    ProfilesLoaded {
+        /// Profiles that load, by name, sorted.
+        profiles: Vec<(String, Profile)>,
+        /// Profile files that do not parse: name and error (with file:line:col).
+        broken: Vec<(String, String)>,
+        /// What the last [`Effect::Profiles`] did, one outcome per operation.
+        outcomes: Vec<ProfileOutcome>,
+        /// The profile to select afterwards (the one just saved, renamed or copied).
+        select: Option<String>,
+    },
+    /// An import file was read and parsed (sent by the loop after [`Effect::ReadImport`]).
+    ImportRead {
+        /// The file, for messages.
+        source: String,
+        /// The APIs found, or why the file could not be used.
+        result: Result<ImportReport, String>,
+    },
     /// The clock moved (sent by the loop's timer) — for the connected-for time and the rate.
     Tick(SystemTime),
     /// An effect finished (sent by the loop): what to tell the user.
@@ -302,6 +427,31 @@ pub enum Effect {
         /// Where.
         path: PathBuf,
     },
+    /// Save, rename, copy or delete profiles in the store, in order, then reload them and send
+    /// [`Action::ProfilesLoaded`] with the outcomes.
+    Profiles {
+        /// The operations.
+        ops: Vec<ProfileOp>,
+        /// The profile to select afterwards.
+        select: Option<String>,
+    },
+    /// Read an import file and parse it with `import_apim_json`, then send [`Action::ImportRead`].
+    ReadImport {
+        /// The file.
+        path: PathBuf,
+        /// The gateway URL given, if any.
+        gateway: Option<String>,
+    },
+    /// Put text on a clipboard (the system one, else the terminal's via OSC 52), then report
+    /// which one with [`Action::Report`].
+    Copy {
+        /// What it is, for the status bar ("the request URL").
+        what: String,
+        /// The text, or the request to render once its `${env:…}` references are resolved.
+        content: CopyContent,
+    },
+    /// Read the system clipboard and send its text back as [`Action::Paste`] (Ctrl-V).
+    PasteFromClipboard,
     /// Leave: restore the terminal, end the sessions.
     Quit,
 }
@@ -357,6 +507,8 @@ pub enum InputContext {
     Prompt,
     /// An overlay (keys scroll or close).
     Overlay,
+    /// A menu or a yes/no question: letters pick, arrows move, Enter chooses.
+    Menu,
 }
 
 /// The whole console state.
@@ -393,6 +545,20 @@ pub struct App {
     pub now: SystemTime,
     /// Messages per second, both ways.
     pub rate: Rate,
+    /// For each APIs entry (same index as `workspace.apis`), the profile it is saved as.
+    pub saved_as: Vec<Option<String>>,
+    /// The saved profiles that load, by name.
+    pub profiles: std::collections::BTreeMap<String, Profile>,
+    /// Profile files that do not parse: name → error with file:line:col. Never overwritten.
+    pub broken_profiles: std::collections::BTreeMap<String, String>,
+    /// The profile listed first (`--profile NAME`).
+    pub pinned_profile: Option<String>,
+    /// A yes/no question waiting for an answer.
+    pub confirm: Option<Confirm>,
+    /// The last import's report lines (error?, text), for the report overlay.
+    pub report: Vec<(bool, String)>,
+    /// Lines of an import in progress (skipped APIs), completed when its profiles are saved.
+    import_pending: Option<Vec<(bool, String)>>,
 }
 
 impl App {
@@ -416,7 +582,15 @@ impl App {
             notice: None,
             now: SystemTime::now(),
             rate: Rate::default(),
+            saved_as: Vec::new(),
+            profiles: Default::default(),
+            broken_profiles: Default::default(),
+            pinned_profile: None,
+            confirm: None,
+            report: Vec::new(),
+            import_pending: None,
         };
+        app.saved_as = vec![None; app.workspace.apis.len()];
         app.load_sample_message();
         app
     }
@@ -425,6 +599,8 @@ impl App {
     pub fn input_context(&self) -> InputContext {
         if self.prompt.is_some() {
             InputContext::Prompt
+        } else if self.confirm.is_some() || self.overlay.is_some_and(Overlay::is_menu) {
+            InputContext::Menu
         } else if self.overlay.is_some() {
             InputContext::Overlay
         } else if self.focus == Pane::Composer {
@@ -550,6 +726,13 @@ impl App {
                 self.scroll(pane, lines);
                 return None;
             }
+            Action::ProfilesLoaded { profiles, broken, outcomes, select } => {
+                self.profiles_loaded(profiles, broken, outcomes, select);
+                return None;
+            }
+            Action::ImportRead { source, result } => return self.import_read(&source, result),
+            // The clipboard is read by the loop, whatever has the focus.
+            Action::PasteFromClipboard => return Some(Effect::PasteFromClipboard),
             _ => {}
         }
         // Any key clears the last notice; errors stay until the next key too.
@@ -558,6 +741,9 @@ impl App {
         }
         if self.prompt.is_some() {
             return self.prompt_key(action);
+        }
+        if let Some(confirm) = self.confirm.take() {
+            return self.confirm_key(confirm, action);
         }
         if let Some(overlay) = self.overlay {
             return self.overlay_key(overlay, action);
@@ -589,6 +775,10 @@ impl App {
                     self.notice("no handshake yet: press F5 to connect", false);
                 }
             }
+            Action::SaveProfile => self.ask_profile_name(),
+            Action::ImportApim => self.start_prompt(PromptFor::ImportFile, ""),
+            Action::TokenFromConnectionString => self.start_prompt(PromptFor::ConnectionString, ""),
+            Action::CopyMenu => self.overlay = Some(Overlay::CopyMenu { selected: 0 }),
             action => match self.focus {
                 Pane::Apis => self.apis_key(action),
                 Pane::Request => self.request_key(action),
@@ -600,6 +790,7 @@ impl App {
     }
 
     fn toggle_connection(&mut self) -> Option<Effect> {
+        self.confirm = None;
         if let Some(conn) =
             self.connection.as_mut().filter(|c| matches!(c.state, SessionState::Connecting | SessionState::Open))
         {
@@ -610,6 +801,12 @@ impl App {
             self.notice("still disconnecting…", false);
             return None;
         }
+        self.connect(true)
+    }
+
+    /// Starts a session for the selected API's request; with `check_expiry`, an expired token
+    /// asks first.
+    fn connect(&mut self, check_expiry: bool) -> Option<Effect> {
         let Some(draft) = self.draft() else {
             self.notice("the workspace has no APIs", true);
             return None;
@@ -623,6 +820,10 @@ impl App {
             }
             self.focus = Pane::Request;
             self.notice(text, true);
+            return None;
+        }
+        if check_expiry && let Some(question) = token::expired_warning(draft, self.now) {
+            self.confirm = Some(Confirm { question, on_yes: Pending::Connect });
             return None;
         }
         let mut target = draft.target();
@@ -737,11 +938,63 @@ impl App {
                     _ => self.notice("close code must be 1000-1014 or 3000-4999, e.g. `1000 bye`", true),
                 }
             }
+            PromptFor::SaveProfile => return self.save_profile_as(text.trim()),
+            PromptFor::RenameProfile { from } => return self.rename_profile(&from, text.trim()),
+            PromptFor::DuplicateProfile { from } => return self.duplicate_profile(&from, text.trim()),
+            PromptFor::ImportFile => {
+                let path = text.trim();
+                if path.is_empty() {
+                    self.notice("nothing imported: no file name", true);
+                } else {
+                    self.start_prompt(PromptFor::ImportGateway { path: path.to_string() }, "");
+                }
+            }
+            PromptFor::ImportGateway { path } => {
+                let gateway = Some(text.trim().to_string()).filter(|g| !g.is_empty());
+                return Some(Effect::ReadImport { path: PathBuf::from(path), gateway });
+            }
+            PromptFor::ConnectionString => {
+                let cs = text.trim();
+                if cs.is_empty() {
+                    self.notice("no connection string: nothing changed", true);
+                } else {
+                    let hub = self.draft().and_then(|d| token::hub_in_url(&d.base_url)).unwrap_or("chat").to_string();
+                    self.start_prompt(PromptFor::Hub { connection_string: cs.to_string() }, &hub);
+                }
+            }
+            PromptFor::Hub { connection_string } => self.set_access_token(&connection_string, text.trim()),
         }
         None
     }
 
+    fn confirm_key(&mut self, confirm: Confirm, action: Action) -> Option<Effect> {
+        match action {
+            Action::Char('y' | 'Y') | Action::Enter => self.confirmed(confirm.on_yes),
+            Action::Char('n' | 'N') | Action::Escape => self.declined(confirm.on_yes),
+            // Anything else leaves the question open.
+            _ => {
+                self.confirm = Some(confirm);
+                None
+            }
+        }
+    }
+
+    fn confirmed(&mut self, pending: Pending) -> Option<Effect> {
+        match pending {
+            Pending::Connect => self.connect(false),
+            other => self.profile_confirmed(other),
+        }
+    }
+
     fn overlay_key(&mut self, overlay: Overlay, action: Action) -> Option<Effect> {
+        match overlay {
+            Overlay::CopyMenu { selected } => return self.copy_menu_key(selected, action),
+            Overlay::SavedMessages { selected } => {
+                self.saved_messages_key(selected, action);
+                return None;
+            }
+            _ => {}
+        }
         let scroll_by = |s: usize, d: isize| (s as isize + d).max(0) as usize;
         let page = self.messages.rows.max(5) as isize;
         let delta = match action {
@@ -763,12 +1016,20 @@ impl App {
                 self.overlay = None;
                 return self.toggle_connection();
             }
+            // y from a view (the trace, a message) opens the copy menu over it.
+            Action::CopyMenu => {
+                self.overlay = Some(Overlay::CopyMenu { selected: 0 });
+                return None;
+            }
             _ => return None,
         };
         self.overlay = Some(match overlay {
             Overlay::Help { scroll } => Overlay::Help { scroll: scroll_by(scroll, delta) },
             Overlay::Detail { seq, scroll } => Overlay::Detail { seq, scroll: scroll_by(scroll, delta) },
             Overlay::Trace { scroll } => Overlay::Trace { scroll: scroll_by(scroll, delta) },
+            Overlay::Token { table, row, scroll } => Overlay::Token { table, row, scroll: scroll_by(scroll, delta) },
+            Overlay::Report { scroll } => Overlay::Report { scroll: scroll_by(scroll, delta) },
+            menu @ (Overlay::CopyMenu { .. } | Overlay::SavedMessages { .. }) => menu,
         });
         None
     }
@@ -793,6 +1054,23 @@ impl App {
                 // The request is this API's; the next thing to do is usually to write a message.
                 self.load_sample_message();
                 self.focus = Pane::Composer;
+            }
+            Action::RenameProfile => {
+                if let Some(from) = self.selected_profile_or_say() {
+                    self.start_prompt(PromptFor::RenameProfile { from: from.clone() }, &from);
+                }
+            }
+            Action::DuplicateProfile => {
+                if let Some(from) = self.selected_profile_or_say() {
+                    let to = format!("{from}-copy");
+                    self.start_prompt(PromptFor::DuplicateProfile { from }, &to);
+                }
+            }
+            Action::DeleteProfile => {
+                if let Some(name) = self.selected_profile_or_say() {
+                    let question = format!("Delete the profile {name:?} (its file too)? y delete · n keep");
+                    self.confirm = Some(Confirm { question, on_yes: Pending::Delete { name } });
+                }
             }
             _ => {}
         }
@@ -842,6 +1120,13 @@ impl App {
                 let text = d.subprotocols.join(", ");
                 self.start_prompt(PromptFor::Subprotocols, &text);
             }
+            Action::ShowToken => match token::token_row(d) {
+                Some((table, row)) => {
+                    d.selected = d.flat(table, Some(row));
+                    self.overlay = Some(Overlay::Token { table, row, scroll: 0 });
+                }
+                None => self.notice("no JWT here: no query parameter or header value is a token", true),
+            },
             _ => {}
         }
     }
@@ -928,6 +1213,7 @@ impl App {
             Action::Down => c.down(),
             // Leaving the editor hands keys back to the panes (so `q` quits again).
             Action::Escape => self.focus = Pane::Messages,
+            Action::PickSavedMessage => self.open_saved_messages(),
             _ => {}
         }
         None
@@ -936,7 +1222,8 @@ impl App {
     fn paste(&mut self, text: String) -> Option<Effect> {
         if let Some(p) = self.prompt.as_mut() {
             p.field.insert_str(&text);
-        } else if self.overlay.is_some() {
+        } else if self.overlay.is_some() || self.confirm.is_some() {
+            // A menu or a question has no field to paste into.
         } else if self.focus == Pane::Composer {
             self.composer.editor.insert_str(&text);
             self.composer.edited();
@@ -948,6 +1235,8 @@ impl App {
             let mut field = Editor::one_line("");
             field.insert_str(&text);
             self.prompt = Some(Prompt { what: PromptFor::ParamValue { table, row }, field });
+        } else {
+            self.notice("nothing to paste into: select a Request row or focus the Message composer", true);
         }
         None
     }
@@ -1006,5 +1295,7 @@ impl App {
     }
 }
 
+#[cfg(test)]
+mod console_tests;
 #[cfg(test)]
 pub(crate) mod tests;

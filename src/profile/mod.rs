@@ -10,4 +10,4 @@ mod store;
 pub use envref::{EnvRefError, resolve_env_refs, resolve_target};
 pub use import::{ImportReport, Skipped, import_apim_json};
 pub use model::{CURRENT_VERSION, MessageFormat, Profile, SavedMessage};
-pub use store::{ProfileError, ProfileStore, atomic_write, validate_name};
+pub use store::{ProfileError, ProfileStore, atomic_write, sanitize_name, validate_name};

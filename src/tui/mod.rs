@@ -5,6 +5,7 @@
 //! changed, and at most ~60 times a second, so a flood of frames costs a few redraws, never one
 //! per frame.
 
+pub mod effects;
 pub mod terminal;
 
 use std::collections::HashMap;
@@ -17,6 +18,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::app::{Action, App, Effect, Notice};
+use crate::clipboard::Clipboard;
 use crate::conn::{self, EventBatch, EventKind, SessionHandle, SessionId};
 use crate::log::journal::Journal;
 use crate::profile::ProfileStore;
@@ -47,22 +49,19 @@ const BATCH: usize = 64;
 type KeepAlive = Option<Box<dyn std::any::Any + Send>>;
 
 /// What the console opens: the workspace, what must live as long as the console, and problems
-/// to show once it runs (profiles that failed to load).
+/// to show once it runs.
 struct Startup {
     workspace: Workspace,
     keep_alive: KeepAlive,
     notices: Vec<String>,
 }
 
-/// Which workspace the console opens: `--workspace FILE`, or the saved profiles around
-/// `--profile NAME`, or else the embedded demo. Saved profiles are always listed after the
-/// workspace's own APIs, and the one named by `--profile` comes first. Errors are printed as they
-/// should reach the user.
-async fn choose_workspace(options: &Options) -> Result<Startup, String> {
-    let store = ProfileStore::open_default();
-    let (profiles, errors) = store.load_all();
-    let mut notices: Vec<String> = errors.iter().map(|e| format!("profile not loaded: {e}")).collect();
-    let (mut workspace, keep_alive): (Workspace, KeepAlive) = match (&options.workspace, &options.profile) {
+/// Which workspace the console opens: `--workspace FILE`, or only the saved profiles with
+/// `--profile NAME` (which must load), or else the embedded demo. The saved profiles are added by
+/// the app from the store once it runs, the one named by `--profile` first. Errors are printed as
+/// they should reach the user.
+async fn choose_workspace(options: &Options, store: &ProfileStore) -> Result<Startup, String> {
+    let (workspace, keep_alive): (Workspace, KeepAlive) = match (&options.workspace, &options.profile) {
         (Some(path), _) => (Workspace::load(path).map_err(|e| e.to_string())?, None),
         (None, Some(name)) => {
             // Reports a missing or broken profile with its file:line:col.
@@ -74,20 +73,7 @@ async fn choose_workspace(options: &Options) -> Result<Startup, String> {
             (demo.workspace.clone(), Some(Box::new(demo)))
         }
     };
-    for (name, profile) in &profiles {
-        workspace.apis.push(profile.to_api(name));
-    }
-    if let Some(name) = &options.profile
-        && let Some(i) = workspace.apis.iter().position(|a| a.name == *name && a.url_suffix.contains("://"))
-    {
-        let api = workspace.apis.remove(i);
-        workspace.apis.insert(0, api);
-    }
-    if workspace.apis.is_empty() {
-        notices
-            .push("no APIs: pass --workspace FILE or --profile NAME, or import some with `wstab import apim`".into());
-    }
-    Ok(Startup { workspace, keep_alive, notices })
+    Ok(Startup { workspace, keep_alive, notices: Vec::new() })
 }
 
 /// Set (to anything) in debug builds to panic once the console owns the terminal: the end-to-end
@@ -97,7 +83,8 @@ const PANIC_FOR_TEST_ENV: &str = "WSTAB_PANIC_FOR_TEST";
 
 /// Runs the console; returns the exit code.
 pub async fn run(options: Options) -> i32 {
-    let Startup { workspace, keep_alive: _keep_alive, notices } = match choose_workspace(&options).await {
+    let store = ProfileStore::open_default();
+    let Startup { workspace, keep_alive: _keep_alive, mut notices } = match choose_workspace(&options, &store).await {
         Ok(w) => w,
         Err(e) => {
             eprintln!("wstab: {e}");
@@ -113,6 +100,17 @@ pub async fn run(options: Options) -> i32 {
     };
     let limit = if options.log_limit == 0 { crate::log::DEFAULT_LIMIT } else { options.log_limit };
     let mut app = App::new(workspace, limit);
+    app.pinned_profile = options.profile.clone();
+    let outside = effects::Outside::new(store, Clipboard::open());
+    let loaded = outside.load_profiles(Vec::new(), options.profile.clone());
+    if let Action::ProfilesLoaded { broken, .. } = &loaded {
+        notices.extend(broken.iter().map(|(_, e)| format!("profile not loaded: {e}")));
+    }
+    app.update(loaded);
+    if app.workspace.apis.is_empty() {
+        notices
+            .push("no APIs: pass --workspace FILE or --profile NAME, or import some with `wstab import apim`".into());
+    }
     for text in notices {
         app.update(Action::Report(Notice { text, error: true }));
     }
@@ -127,7 +125,7 @@ pub async fn run(options: Options) -> i32 {
     if std::env::var_os(PANIC_FOR_TEST_ENV).is_some() {
         panic!("{PANIC_FOR_TEST_ENV} is set: panicking with the terminal taken over");
     }
-    let result = event_loop(&mut guard.terminal, app, &mut journal).await;
+    let result = event_loop(&mut guard.terminal, app, &mut journal, outside).await;
     drop(guard);
     match result {
         Ok(()) => 0,
@@ -138,7 +136,12 @@ pub async fn run(options: Options) -> i32 {
     }
 }
 
-async fn event_loop(term: &mut terminal::Term, mut app: App, journal: &mut Journal) -> std::io::Result<()> {
+async fn event_loop(
+    term: &mut terminal::Term,
+    mut app: App,
+    journal: &mut Journal,
+    mut outside: effects::Outside,
+) -> std::io::Result<()> {
     let (tx, mut rx) = mpsc::channel::<EventBatch>(BATCH);
     let mut sessions: HashMap<SessionId, SessionHandle> = HashMap::new();
     let mut input = EventStream::new();
@@ -175,11 +178,20 @@ async fn event_loop(term: &mut terminal::Term, mut app: App, journal: &mut Journ
                     Some(a) if ui::layout(area, &app).is_none() && !matches!(a, Action::Quit) => None,
                     a => a,
                 };
-                if let Some(action) = action
-                    && let Some(effect) = app.update(action)
-                    && !carry_out(effect, &mut app, &mut sessions, &tx, journal)
-                {
-                    return Ok(());
+                if let Some(action) = action {
+                    // An effect may answer with an action that has an effect of its own (a paste
+                    // that opens a prompt, a reload after a save): follow the chain.
+                    let mut next = app.update(action);
+                    while let Some(effect) = next.take() {
+                        match outside.carry_out(effect, term.backend_mut()) {
+                            Ok(answer) => next = app.update(answer),
+                            Err(effect) => {
+                                if !carry_out(effect, &mut app, &mut sessions, &tx, journal) {
+                                    return Ok(());
+                                }
+                            }
+                        }
+                    }
                 }
             }
             n = rx.recv_many(&mut batch, BATCH) => {
@@ -196,7 +208,7 @@ async fn event_loop(term: &mut terminal::Term, mut app: App, journal: &mut Journ
                 app.update(Action::Tick(now));
                 // Redraw when the clock shown (connected-for time, rate) can have changed.
                 let second = now.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-                if app.is_connected() && second != last_second {
+                if app.shows_clock() && second != last_second {
                     dirty = true;
                 }
                 last_second = second;
@@ -269,6 +281,8 @@ fn carry_out(
 ) -> bool {
     match effect {
         Effect::Quit => return false,
+        // Carried out by `effects::Outside` before this is reached.
+        Effect::Profiles { .. } | Effect::ReadImport { .. } | Effect::Copy { .. } | Effect::PasteFromClipboard => {}
         Effect::Connect { session, target } => {
             sessions.insert(session, conn::spawn(session, *target, tx.clone()));
         }

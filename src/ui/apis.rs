@@ -1,5 +1,5 @@
-//! The **APIs** pane: the workspace's APIs by display name, with the URL suffix and a marker on
-//! the connected one.
+//! The **APIs** pane: the workspace's APIs by display name with the URL suffix, then the saved
+//! profiles (marked `◆ profile`), and a marker on the connected one.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -24,6 +24,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     if !app.workspace.name.is_empty() {
         block = block.title_bottom(Span::styled(format!(" {} ", escape_one_line(&app.workspace.name)), theme::dim()));
     }
+    if !app.broken_profiles.is_empty() {
+        let n = app.broken_profiles.len();
+        block = block.title_bottom(Span::styled(format!(" {n} broken profile(s) "), theme::error()));
+    }
     let body = inner(area);
     frame.render_widget(block, area);
     if app.workspace.apis.is_empty() {
@@ -47,12 +51,15 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 (true, _) => Span::styled("◌ ", Style::new().fg(Color::Yellow)),
                 _ => Span::raw("  "),
             };
-            let suffix = format!("  /{}", api.url_suffix.trim_start_matches('/'));
-            Line::from(vec![
-                marker,
-                Span::raw(escape_one_line(api.title())),
-                Span::styled(escape_one_line(&suffix), theme::dim()),
-            ])
+            // A saved profile is marked, and its URL is in Request: the mark says where it lives.
+            let tail = match app.saved_as.get(i).and_then(|s| s.as_ref()) {
+                Some(_) => Span::styled("  ◆ profile", Style::new().fg(Color::Magenta)),
+                None => {
+                    let suffix = format!("  /{}", api.url_suffix.trim_start_matches('/'));
+                    Span::styled(escape_one_line(&suffix), theme::dim())
+                }
+            };
+            Line::from(vec![marker, Span::raw(escape_one_line(api.title())), tail])
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), body);

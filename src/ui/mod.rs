@@ -5,13 +5,18 @@
 
 mod apis;
 mod composer;
+mod confirm;
+mod copy_menu;
 mod detail;
 mod help;
 mod messages;
 mod prompt;
+mod report;
 mod request;
+mod saved_messages;
 mod status;
 mod theme;
+mod token;
 mod trace;
 
 use ratatui::Frame;
@@ -96,7 +101,14 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Some(Overlay::Help { scroll }) => help::draw(frame, scroll),
         Some(Overlay::Detail { seq, scroll }) => detail::draw(frame, app, seq, scroll),
         Some(Overlay::Trace { scroll }) => trace::draw(frame, app, scroll),
+        Some(Overlay::Token { table, row, scroll }) => token::draw(frame, app, table, row, scroll),
+        Some(Overlay::CopyMenu { selected }) => copy_menu::draw(frame, selected),
+        Some(Overlay::SavedMessages { selected }) => saved_messages::draw(frame, app, selected),
+        Some(Overlay::Report { scroll }) => report::draw(frame, app, scroll),
         None => {}
+    }
+    if let Some(c) = &app.confirm {
+        confirm::draw(frame, c);
     }
     if let Some(p) = &app.prompt {
         prompt::draw(frame, p);

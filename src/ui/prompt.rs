@@ -22,11 +22,27 @@ pub fn draw(frame: &mut Frame, p: &Prompt) {
     let body = inner(r);
     frame.render_widget(block, r);
     // Pasted text may hold control characters: shown escaped, never sent to the terminal raw.
-    let text = escape_one_line(&p.field.text());
+    let shown = |t: &str| if p.what.is_secret() { mask_access_key(t) } else { escape_one_line(t) };
+    let text = shown(&p.field.text());
     let (_, col) = p.field.cursor();
-    let before = escape_one_line(&p.field.text().chars().take(col).collect::<String>());
+    let before = shown(&p.field.text().chars().take(col).collect::<String>());
     let cursor_x = before.width();
     let left = cursor_x.saturating_sub(body.width.saturating_sub(1) as usize);
     frame.render_widget(Paragraph::new(text).scroll((0, left as u16)), body);
     frame.set_cursor_position(Position { x: body.x + (cursor_x - left) as u16, y: body.y });
+}
+
+/// A connection string with its `AccessKey` value masked, so a screen share or a screenshot never
+/// shows the key while it is being pasted.
+fn mask_access_key(text: &str) -> String {
+    let parts: Vec<String> = text
+        .split(';')
+        .map(|part| match part.split_once('=') {
+            Some((k, v)) if k.trim().eq_ignore_ascii_case("accesskey") && !v.is_empty() => {
+                format!("{k}={}", crate::secret::MASK)
+            }
+            _ => part.to_string(),
+        })
+        .collect();
+    escape_one_line(&parts.join(";"))
 }

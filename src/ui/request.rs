@@ -1,5 +1,7 @@
 //! The **Request** pane: the URL as it will be sent (secrets masked), the subprotocols, and the
-//! **Query parameters** and **Headers** tables.
+//! **Query parameters** and **Headers** tables, with a countdown before each token's value.
+
+use std::time::SystemTime;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -51,11 +53,11 @@ pub fn draw(frame: &mut Frame, app: &App, a: &Areas) {
         Line::from(vec![Span::styled("Subprotocols  ", theme::label()), Span::raw(protocols)]),
     ];
     frame.render_widget(Paragraph::new(head), Rect { height: 2.min(body.height), ..body });
-    draw_table(frame, d, Table::Query, a.query, focused);
-    draw_table(frame, d, Table::Headers, a.headers, focused);
+    draw_table(frame, d, Table::Query, a.query, focused, app.now);
+    draw_table(frame, d, Table::Headers, a.headers, focused, app.now);
 }
 
-fn draw_table(frame: &mut Frame, d: &RequestDraft, table: Table, area: Rect, pane_focused: bool) {
+fn draw_table(frame: &mut Frame, d: &RequestDraft, table: Table, area: Rect, pane_focused: bool, now: SystemTime) {
     let (title, add) = match table {
         Table::Query => ("Query parameters", "+ add query parameter"),
         Table::Headers => ("Headers", "+ add header"),
@@ -90,7 +92,15 @@ fn draw_table(frame: &mut Frame, d: &RequestDraft, table: Table, area: Rect, pan
                 } else {
                     Span::raw(escape_one_line(&r.shown_value()))
                 };
-                let mut line = Line::from(vec![Span::raw(check), Span::raw(name), value]);
+                let mut spans = vec![Span::raw(check), Span::raw(name)];
+                // A token's countdown goes before its value (a JWT is long, and the table is
+                // narrow), so it is never cut off.
+                if let Some(t) = crate::app::token::row_token(r).filter(|t| t.exp.is_some()) {
+                    let style = super::token::expiry_style(&t, now);
+                    spans.push(Span::styled(format!("{} ", crate::app::token::countdown(&t, now)), style));
+                }
+                spans.push(value);
+                let mut line = Line::from(spans);
                 if !r.param.enabled {
                     line = line.style(theme::dim().add_modifier(Modifier::CROSSED_OUT));
                 }

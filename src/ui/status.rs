@@ -38,7 +38,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         (None, Some(e)) => Some(Span::styled(format!(" ✗ {} (t: trace) ", e.label()), theme::error())),
         (None, None) => None,
     };
-    let right_width = right.as_ref().map(|s| s.content.width() as u16).unwrap_or(0).min(area.width / 2 + 10);
+    // A notice may take all but the connection state: it is what the user just asked about.
+    let right_width = right.as_ref().map(|s| s.content.width() as u16).unwrap_or(0).min(area.width.saturating_sub(24));
     for (key, hint) in input::hints(app.input_context()) {
         left.push(Span::styled(key, Style::new().add_modifier(Modifier::BOLD)));
         left.push(Span::styled(format!(" {hint}  "), theme::dim()));

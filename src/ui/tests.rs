@@ -221,3 +221,69 @@ fn test_click_hits_panes_and_rows() {
     let m = super::inner(a.messages);
     assert_eq!(super::hit_test(area, &app, m.x + 1, m.y + 2), Some((Pane::Messages, Some(2))));
 }
+
+/// A JWT (decoded only, so unsigned) with fixed claims, for stable pictures.
+fn fixed_jwt() -> String {
+    use base64::Engine;
+    let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let claims = r#"{"aud":"http://127.0.0.1:7001/client/hubs/chat","exp":2000003540,"iat":2000000000,"sub":"demo-user","role":["webpubsub.joinLeaveGroup","webpubsub.sendToGroup"]}"#;
+    format!("{}.{}.c2ln", e.encode(r#"{"alg":"HS256","typ":"JWT"}"#), e.encode(claims))
+}
+
+#[test]
+fn test_snapshot_token_overlay_and_countdown() {
+    let mut app = App::new(workspace(), 100);
+    app.now = std::time::UNIX_EPOCH + Duration::from_secs(2_000_000_000);
+    app.update(Action::Down);
+    app.drafts[1].query.push(crate::app::request::Row {
+        param: crate::conn::Param::new("access_token", fixed_jwt()).secret(),
+        revealed: false,
+    });
+    app.focus = Pane::Request;
+    let s = screen(&render(&mut app, 120, 40));
+    assert!(s.contains("access_token      expires in 59m •••"), "the countdown is beside the masked value:\n{s}");
+    app.update(Action::ShowToken);
+    let s = screen(&render(&mut app, 120, 40));
+    for needle in [
+        "Token · query parameter access_token",
+        "demo-user",
+        "webpubsub.sendToGroup",
+        "2033-05-18 04:32:20 UTC  expires in 59m 0s",
+    ] {
+        assert!(s.contains(needle), "{needle} missing:\n{s}");
+    }
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn test_snapshot_copy_menu() {
+    let mut app = App::new(workspace(), 100);
+    app.update(Action::CopyMenu);
+    app.update(Action::Down);
+    let s = screen(&render(&mut app, 120, 40));
+    for needle in
+        ["u  the request URL (secrets masked)", "U  the request URL with its secrets", "w  the `wstab connect`"]
+    {
+        assert!(s.contains(needle), "{needle} missing:\n{s}");
+    }
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn test_profiles_are_marked_in_the_apis_pane_and_questions_are_drawn() {
+    let mut app = App::new(workspace(), 100);
+    let profile = crate::profile::Profile { url: "ws://h/x".into(), ..Default::default() };
+    app.update(Action::ProfilesLoaded {
+        profiles: vec![("chat-prod".into(), profile)],
+        broken: vec![("old".into(), "old.toml:3:1: invalid array".into())],
+        outcomes: vec![],
+        select: None,
+    });
+    let s = screen(&render(&mut app, 120, 40));
+    assert!(s.contains("chat-prod  ◆ profile"), "{s}");
+    assert!(s.contains("1 broken profile(s)"), "{s}");
+    app.selected_api = 2;
+    app.update(Action::DeleteProfile);
+    let s = screen(&render(&mut app, 120, 40));
+    assert!(s.contains("Delete the profile \"chat-prod\"") && s.contains("y / Enter yes"), "{s}");
+}
