@@ -201,7 +201,7 @@ impl App {
         let pos = self.messages.current(&self.log)?;
         let entry = self.log.get(self.log.seq_at(self.messages.filter, pos)?)?;
         Some(match &entry.body {
-            Body::Text(t) => t.clone(),
+            Body::Text(t) => t.to_string(),
             Body::Binary(b) => b.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" "),
         })
     }
