@@ -100,6 +100,8 @@ pub struct Target {
     pub tls: TlsOptions,
     /// Names, beyond the well-known ones, whose values are secret.
     pub secret_names: Vec<String>,
+    /// Values that are secret wherever they appear (e.g. taken from `${env:…}` into the URL).
+    pub secret_values: Vec<String>,
 }
 
 /// Default connect timeout.
@@ -118,6 +120,7 @@ impl Default for Target {
             max_message_size: Some(DEFAULT_MAX_MESSAGE_SIZE),
             tls: TlsOptions::default(),
             secret_names: Vec::new(),
+            secret_values: Vec::new(),
         }
     }
 }
@@ -163,6 +166,9 @@ impl Target {
         let mut names = self.secret_names.clone();
         names.extend(self.query.iter().chain(&self.headers).filter(|p| p.secret).map(|p| p.name.clone()));
         let mut m = Masker::new(names);
+        for v in &self.secret_values {
+            m.add_value(v);
+        }
         for p in self.query.iter().chain(&self.headers) {
             m.add_if_secret(&p.name, &p.value);
         }

@@ -21,7 +21,14 @@ pub fn resolve_env_refs(value: &str) -> Result<String, EnvRefError> {
 /// connect time). A value taken from the environment is marked secret, so it is masked like any
 /// other secret.
 pub fn resolve_target(target: &mut crate::conn::Target) -> Result<(), EnvRefError> {
-    target.url = resolve_env_refs(&target.url)?;
+    // A value put into the URL itself has no parameter name to be masked by: remember the value.
+    let mut in_url = Vec::new();
+    target.url = resolve_with(&target.url, |name| {
+        let v = std::env::var(name).ok();
+        in_url.extend(v.clone());
+        v
+    })?;
+    target.secret_values.extend(in_url);
     for p in target.query.iter_mut().chain(target.headers.iter_mut()) {
         let resolved = resolve_env_refs(&p.value)?;
         if resolved != p.value {
@@ -33,7 +40,7 @@ pub fn resolve_target(target: &mut crate::conn::Target) -> Result<(), EnvRefErro
 }
 
 /// Like [`resolve_env_refs`] with a custom lookup (for tests).
-pub fn resolve_with(value: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String, EnvRefError> {
+pub fn resolve_with(value: &str, mut lookup: impl FnMut(&str) -> Option<String>) -> Result<String, EnvRefError> {
     let mut out = String::with_capacity(value.len());
     let mut rest = value;
     while let Some(start) = rest.find("${env:") {
@@ -66,6 +73,16 @@ mod tests {
         assert_eq!(resolve_with("${env:KEY}", env).unwrap(), "s3cret");
         assert_eq!(resolve_with("Bearer ${env:KEY}!", env).unwrap(), "Bearer s3cret!");
         assert_eq!(resolve_with("plain ${not a ref} ${env:", env).unwrap(), "plain ${not a ref} ${env:");
+    }
+
+    #[test]
+    fn test_env_values_in_the_url_are_masked() {
+        // SAFETY: a variable only this test reads.
+        unsafe { std::env::set_var("WSTAB_TEST_URL_SECRET_9", "tok-in-url-77") };
+        let mut t = crate::conn::Target::new("ws://h/p?mine=${env:WSTAB_TEST_URL_SECRET_9}");
+        resolve_target(&mut t).unwrap();
+        assert_eq!(t.request_url().unwrap().as_str(), "ws://h/p?mine=tok-in-url-77");
+        assert!(!t.display_url().contains("tok-in-url-77"), "{}", t.display_url());
     }
 
     #[test]
