@@ -36,7 +36,7 @@ fn screen(t: &Terminal<TestBackend>) -> String {
 }
 
 fn event(app: &App, ms: u64, kind: EventKind) -> Event {
-    Event { session: app.connection.as_ref().map(|c| c.id).unwrap_or_default(), at: at(ms), kind }
+    Event { session: app.tab.connection.as_ref().map(|c| c.id).unwrap_or_default(), at: at(ms), kind }
 }
 
 fn frame(dir: Direction, frame: Frame) -> EventKind {
@@ -66,7 +66,7 @@ fn connected_app() -> App {
     }
     app.now = at(75_000);
     app.focus = Pane::Composer;
-    app.composer.editor.set_text(r#"{"type":"sendToGroup","group":"demo","data":"hi"}"#);
+    app.tab.composer.editor.set_text(r#"{"type":"sendToGroup","group":"demo","data":"hi"}"#);
     app
 }
 
@@ -282,7 +282,7 @@ fn test_profiles_are_marked_in_the_apis_pane_and_questions_are_drawn() {
     let s = screen(&render(&mut app, 120, 40));
     assert!(s.contains("chat-prod  ◆ profile"), "{s}");
     assert!(s.contains("1 broken profile(s)"), "{s}");
-    app.selected_api = 2;
+    app.tab.selected_api = 2;
     app.update(Action::DeleteProfile);
     let s = screen(&render(&mut app, 120, 40));
     assert!(s.contains("Delete the profile \"chat-prod\"") && s.contains("y / Enter yes"), "{s}");
