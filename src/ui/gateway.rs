@@ -57,7 +57,7 @@ pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
     frame.render_widget(
         Paragraph::new(Line::styled(
             format!(
-                "{:<8} {:<11} {:<6} {:<34} {:<21} {:>7}  URL",
+                "{:<8} {:<11} {:<6} {:<28} {:<16} {:>6}  URL · relayed",
                 "Time", "Operation", "Status", "Reason", "Client", "ms"
             ),
             theme::label(),
@@ -86,11 +86,11 @@ fn record_line(r: &LogRecord) -> Line<'static> {
             let style = if h.status == 101 { ratatui::style::Style::new() } else { theme::error() };
             Line::styled(
                 format!(
-                    "{:<8} {:<11} {:<6} {:<34} {:<21} {:>7}  {}",
+                    "{:<8} {:<11} {:<6} {:<28} {:<16} {:>6}  {}",
                     clock(&h.time),
                     "onHandshake",
                     h.status,
-                    cut(&escape_one_line(&h.reason), 34),
+                    cut(&escape_one_line(&h.reason), 28),
                     escape_one_line(&h.client),
                     h.duration_ms,
                     escape_one_line(&h.url)
@@ -99,25 +99,26 @@ fn record_line(r: &LogRecord) -> Line<'static> {
             )
         }
         LogRecord::ConnectionEnd(e) => {
-            let mut reason = format!(
-                "closed by {} · ↑{} msg {} · ↓{} msg {}",
-                e.closed_by,
+            let reason = match &e.error {
+                Some(err) => format!("closed by {} · {err}", e.closed_by),
+                None => format!("closed by {}", e.closed_by),
+            };
+            // Where a handshake shows its URL, a connection end shows what it relayed.
+            let relayed = format!(
+                "↑{} msg {} · ↓{} msg {}",
                 e.messages_from_client,
                 human_size(e.bytes_from_client),
                 e.messages_from_backend,
                 human_size(e.bytes_from_backend)
             );
-            if let Some(err) = &e.error {
-                reason.push_str(&format!(" · {err}"));
-            }
             let style = if e.error.is_some() { theme::error() } else { theme::dim() };
             Line::styled(
                 format!(
-                    "{:<8} {:<11} {:<6} {} {:<21} {:>7}",
+                    "{:<8} {:<11} {:<6} {:<28} {:<16} {:>6}  {relayed}",
                     clock(&e.time),
                     "onClose",
                     e.close_code,
-                    escape_one_line(&reason),
+                    cut(&escape_one_line(&reason), 28),
                     escape_one_line(&e.client),
                     e.duration_ms
                 ),
