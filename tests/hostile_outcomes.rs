@@ -136,6 +136,7 @@ async fn test_each_hostile_server_shows_its_error_in_the_status_bar_and_log_and_
             None => {
                 assert!(app.tab.last_error.is_none(), "{how:?}: {:?}", app.tab.last_error);
                 let closed = app
+                    .tab
                     .log
                     .slice(Filter::All, 0, app.tab.log.len(Filter::All))
                     .any(|e| matches!(&e.body, wstab::log::Body::Text(t) if t.contains("(1002)")));

@@ -9,7 +9,7 @@ use base64::Engine;
 use super::tests::{connect, workspace};
 use super::*;
 use crate::clipboard::Clipboard;
-use crate::conn::{ConnError, Direction, FailureKind, Frame, HandshakeTrace, Param};
+use crate::conn::{ConnError, Direction, EventKind, FailureKind, Frame, HandshakeTrace, Param};
 use crate::profile::{MessageFormat, ProfileStore, SavedMessage};
 use crate::tui::effects::Outside;
 

@@ -17,7 +17,7 @@ pub mod token;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-use crate::conn::{Command, Event, EventKind};
+use crate::conn::{Command, Event};
 use crate::conn::{SessionId, SessionState, Target};
 use crate::profile::{ImportReport, Profile};
 use crate::workspace::Workspace;

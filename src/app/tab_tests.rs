@@ -3,7 +3,7 @@
 
 use super::tests::{at, connect, workspace};
 use super::*;
-use crate::conn::{Closer, Direction, Frame, Utf8Bytes};
+use crate::conn::{Closer, Direction, EventKind, Frame, Utf8Bytes};
 use crate::gateway::log::{ConnectionEndRecord, HandshakeRecord, LogRecord};
 use crate::log::Filter;
 

@@ -3,7 +3,9 @@
 use std::time::{Duration, SystemTime};
 
 use super::*;
-use crate::conn::{Closer, ConnError, Direction, FailureKind, Frame, HandshakeTrace, Param, ResponseTrace, Utf8Bytes};
+use crate::conn::{
+    Closer, ConnError, Direction, EventKind, FailureKind, Frame, HandshakeTrace, Param, ResponseTrace, Utf8Bytes,
+};
 use crate::log::Filter;
 use crate::workspace::Api;
 
