@@ -57,7 +57,7 @@ async fn console_run(url: &str, n: u64) -> ConsoleRun {
     let mut last_draw = Instant::now() - FRAME;
     let mut dirty = true;
     let mut draws = 0u64;
-    while app.log.counters().received.messages < n {
+    while app.tab.log.counters().received.messages < n {
         if dirty && last_draw.elapsed() >= FRAME {
             wstab::tui::draw(&mut term, &mut app).expect("draw");
             draws += 1;
@@ -81,9 +81,9 @@ async fn console_run(url: &str, n: u64) -> ConsoleRun {
     let elapsed = start.elapsed();
     ConsoleRun {
         elapsed,
-        received: app.log.counters().received.messages,
-        in_memory: app.log.len(wstab::log::Filter::All),
-        dropped: app.log.dropped(),
+        received: app.tab.log.counters().received.messages,
+        in_memory: app.tab.log.len(wstab::log::Filter::All),
+        dropped: app.tab.log.dropped(),
         draws,
     }
 }

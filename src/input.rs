@@ -77,6 +77,9 @@ const fn key(code: KeyCode) -> Key {
 const fn ctrl(c: char) -> Key {
     Key { code: KeyCode::Char(c), mods: KeyModifiers::CONTROL }
 }
+const fn ctrl_key(code: KeyCode) -> Key {
+    Key { code, mods: KeyModifiers::CONTROL }
+}
 const fn alt(code: KeyCode) -> Key {
     Key { code, mods: KeyModifiers::ALT }
 }
@@ -113,6 +116,19 @@ pub static KEYMAP: &[Binding] = &[
     bind(Everywhere, key(KeyCode::F(2)), Action::ToggleMessageMode, "send as text / binary hex / binary base64", None),
     bind(Everywhere, key(KeyCode::F(3)), Action::Ping, "send a ping", None),
     bind(Everywhere, key(KeyCode::F(4)), Action::Close, "close with a code and reason", None),
+    bind(Everywhere, ctrl('t'), Action::NewTab, "new tab: another session with its own log", Some("new tab")),
+    bind(Everywhere, ctrl('w'), Action::CloseTab, "close the tab (disconnects its session)", None),
+    bind(Everywhere, alt(KeyCode::Right), Action::NextTab, "next tab", None),
+    bind(Everywhere, ctrl_key(KeyCode::PageDown), Action::NextTab, "next tab", None),
+    bind(Everywhere, alt(KeyCode::Left), Action::PrevTab, "previous tab", None),
+    bind(Everywhere, ctrl_key(KeyCode::PageUp), Action::PrevTab, "previous tab", None),
+    bind(
+        Everywhere,
+        key(KeyCode::F(6)),
+        Action::GatewayView,
+        "the gateway's side: its log and metrics for the API",
+        None,
+    ),
     bind(Everywhere, ctrl('l'), Action::ClearLog, "clear the Messages log", None),
     bind(Everywhere, ctrl('s'), Action::Save, "save the whole session as NDJSON", None),
     bind(Everywhere, key(KeyCode::Tab), Action::FocusNext, "focus the next pane (accept, in a prompt)", None),
@@ -301,7 +317,8 @@ pub fn key_label(k: Key) -> String {
     let mut label = String::new();
     if k.mods.contains(KeyModifiers::CONTROL) {
         label.push_str("Ctrl-");
-        return label + &base.to_uppercase();
+        // Letters read as `Ctrl-L`; named keys keep their case (`Ctrl-PgDn`).
+        return if matches!(k.code, KeyCode::Char(_)) { label + &base.to_uppercase() } else { label + &base };
     }
     if k.mods.contains(KeyModifiers::ALT) {
         label.push_str("Alt-");

@@ -123,10 +123,10 @@ async fn test_each_hostile_server_shows_its_error_in_the_status_bar_and_log_and_
         let (label, _, _) = expected(how);
         let s = screen(&mut app);
         assert!(s.contains("Disconnected"), "{how:?}:\n{s}");
-        let errors = app.log.len(Filter::Errors);
+        let errors = app.tab.log.len(Filter::Errors);
         match label {
             Some(label) => {
-                assert_eq!(app.last_error.as_ref().map(|e| e.label()).as_deref(), Some(label), "{how:?}");
+                assert_eq!(app.tab.last_error.as_ref().map(|e| e.label()).as_deref(), Some(label), "{how:?}");
                 // A refusal opens the trace overlay over the status bar; Esc gives it back.
                 app.update(Action::Escape);
                 let s = screen(&mut app);
@@ -134,10 +134,11 @@ async fn test_each_hostile_server_shows_its_error_in_the_status_bar_and_log_and_
                 assert_eq!(errors, 1, "{how:?}: one error row in the log");
             }
             None => {
-                assert!(app.last_error.is_none(), "{how:?}: {:?}", app.last_error);
+                assert!(app.tab.last_error.is_none(), "{how:?}: {:?}", app.tab.last_error);
                 let closed = app
+                    .tab
                     .log
-                    .slice(Filter::All, 0, app.log.len(Filter::All))
+                    .slice(Filter::All, 0, app.tab.log.len(Filter::All))
                     .any(|e| matches!(&e.body, wstab::log::Body::Text(t) if t.contains("(1002)")));
                 assert!(closed, "{how:?}: no log row for the 1002 close");
             }
@@ -145,14 +146,15 @@ async fn test_each_hostile_server_shows_its_error_in_the_status_bar_and_log_and_
         // The console keeps working: the next connection opens, sends and shows the echo.
         let effect = app.update(Action::ToggleConnection);
         let echoed = |a: &App| {
-            a.log
-                .slice(Filter::Received, 0, a.log.len(Filter::Received))
+            a.tab
+                .log
+                .slice(Filter::Received, 0, a.tab.log.len(Filter::Received))
                 .any(|e| matches!(&e.body, wstab::log::Body::Text(t) if t.as_str() == "still works"))
         };
         run_session(&mut app, effect, Some(format!("ws://{echo}/")), echoed).await;
         assert!(echoed(&app), "{how:?}: no echo after the failure");
         assert_eq!(app.state_word(), "Connected", "{how:?}");
-        assert!(app.last_error.is_none(), "{how:?}: the old error is cleared once connected");
+        assert!(app.tab.last_error.is_none(), "{how:?}: the old error is cleared once connected");
     }
 }
 

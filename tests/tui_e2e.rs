@@ -213,6 +213,69 @@ fn test_demo_start_echo_round_trip() {
     assert!(screen.contains("WSTAB_EXIT=0"), "wstab did not exit 0:\n{screen}");
 }
 
+/// Issue 8's two chat users in one console: two tabs on the demo's Chat hub join the same group,
+/// tab 2 sends to it, tab 1 (switched back to) shows the message in its own log; the gateway view
+/// shows the gateway's own handshake records (101) for chat.
+#[test]
+fn test_demo_two_tabs_chat_and_the_gateway_view() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        println!("SKIPPED test_demo_two_tabs_chat_and_the_gateway_view: tmux is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let tmux = Tmux { socket: format!("wstab-e2e-tabs-{}-{nanos}", std::process::id()) };
+    let command = format!(
+        "WSTAB_CONFIG_DIR='{data}' WSTAB_DATA_DIR='{data}' '{bin}'; echo WSTAB_EXIT=$?; sleep 30",
+        data = dir.path().display(),
+        bin = env!("CARGO_BIN_EXE_wstab"),
+    );
+    // Wide enough that a group message's data fits on its Messages row.
+    tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "200", "-y", "50", &command]);
+    let timeout = Duration::from_secs(20);
+    tmux.wait_for("the demo's APIs", timeout, |s| s.contains("Chat") && s.contains("Disconnected"));
+    let join = r#"{"type":"joinGroup","group":"g"}"#;
+    // Tab 1: Chat, connect, join g.
+    tmux.keys(&["Down", "Enter"]);
+    let connect_and_join = || {
+        tmux.keys(&["C-e"]);
+        for _ in 0..80 {
+            tmux.keys(&["BSpace"]);
+        }
+        tmux.keys(&["F5"]);
+        tmux.wait_for("Connected", timeout, |s| s.contains(" Connected "));
+        tmux.wait_for("the hub's connected message", timeout, |s| s.contains("connected"));
+        tmux.text(join);
+        tmux.keys(&["Enter"]);
+        tmux.wait_for("the join sent", timeout, |s| s.lines().any(|l| l.contains("→ json") && l.contains("joinGroup")));
+    };
+    connect_and_join();
+    // Tab 2: same API, its own session and log.
+    tmux.keys(&["C-t"]);
+    tmux.wait_for("the tab bar", timeout, |s| s.contains("2 ○ Chat"));
+    connect_and_join();
+    tmux.wait_for("tab 2 connected", timeout, |s| s.contains("2 ● Chat"));
+    tmux.text(r#"{"type":"sendToGroup","group":"g","dataType":"text","data":"hi from tab 2"}"#);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("tab 2's own copy", timeout, |s| s.lines().any(|l| l.contains("←") && l.contains("hi from tab 2")));
+    // Back to tab 1: the group message is in its log, and tab 1 never sent it.
+    tmux.keys(&["M-Left"]);
+    let screen = tmux.wait_for("the group message in tab 1", timeout, |s| {
+        !s.contains("sendToGroup") && s.lines().any(|l| l.contains("← json") && l.contains("hi from tab 2"))
+    });
+    assert!(screen.contains("1 ● Chat") && screen.contains("2 ● Chat"), "{screen}");
+    // The gateway's side: its own records of both chat handshakes.
+    tmux.keys(&["F6"]);
+    tmux.wait_for("the gateway's chat handshakes", timeout, |s| {
+        s.contains("Gateway: chat")
+            && s.lines().filter(|l| l.contains("onHandshake") && l.contains(" 101 ")).count() >= 2
+    });
+    tmux.keys(&["C-c"]);
+    let screen = tmux.wait_for("wstab to exit", timeout, |s| s.contains("WSTAB_EXIT="));
+    assert!(screen.contains("WSTAB_EXIT=0"), "wstab did not exit 0:\n{screen}");
+}
+
 /// Issue 5's round trip: save the demo's Echo request as a profile from the console (P), quit,
 /// start again with `--profile NAME`, and find it first in APIs with its request.
 #[test]

@@ -9,7 +9,7 @@ use base64::Engine;
 use super::tests::{connect, workspace};
 use super::*;
 use crate::clipboard::Clipboard;
-use crate::conn::Param;
+use crate::conn::{ConnError, Direction, EventKind, FailureKind, Frame, HandshakeTrace, Param};
 use crate::profile::{MessageFormat, ProfileStore, SavedMessage};
 use crate::tui::effects::Outside;
 
@@ -106,7 +106,7 @@ fn test_save_request_as_new_profile_lists_and_selects_it() {
     w.act(&mut app, Action::Enter);
     assert!(notice(&app).starts_with("saved profile daily-echo to "), "{}", notice(&app));
     assert_eq!(names(&app), [None, None, Some("daily-echo".into())]);
-    assert_eq!(app.selected_api, 2, "the saved profile is selected");
+    assert_eq!(app.tab.selected_api, 2, "the saved profile is selected");
     assert_eq!(app.draft().unwrap().base_url, "ws://127.0.0.1:9/echo");
     let text = std::fs::read_to_string(w.file("daily-echo")).unwrap();
     assert!(text.contains("gateway = \"ws://127.0.0.1:9\"") && text.contains("url_suffix = \"echo\""), "{text}");
@@ -219,7 +219,7 @@ fn test_rename_duplicate_and_delete_a_profile() {
     assert_eq!(names(&app), [None, None, Some("echo-prod".into())]);
     assert_eq!(notice(&app), "deleted profile echo-prod-copy");
     // Workspace APIs are not profiles: nothing to rename.
-    app.selected_api = 0;
+    app.tab.selected_api = 0;
     w.act(&mut app, Action::RenameProfile);
     assert!(app.prompt.is_none() && notice(&app).contains("not a saved profile"));
 }
@@ -237,10 +237,10 @@ fn test_pinned_profile_is_listed_first_and_stays_first() {
     app.pinned_profile = Some("zulu".into());
     app.update(w.outside.load_profiles(Vec::new(), Some("zulu".into())));
     assert_eq!(names(&app), [Some("zulu".into()), None, None, Some("alpha".into())]);
-    assert_eq!(app.selected_api, 0);
+    assert_eq!(app.tab.selected_api, 0);
     assert_eq!(app.draft().unwrap().base_url, "ws://h/zulu");
     // A later save keeps the order, and the connection marker follows its entry.
-    app.selected_api = 1;
+    app.tab.selected_api = 1;
     connect(&mut app);
     w.act(&mut app, Action::SaveProfile);
     w.retype(&mut app, "beta");
@@ -305,7 +305,7 @@ fn test_connection_string_sets_an_access_token_with_its_expiry() {
     let mut w = World::new();
     let mut app = w.app();
     app.now = SystemTime::now();
-    app.selected_api = 1; // chat: /client/hubs/chat
+    app.tab.selected_api = 1; // chat: /client/hubs/chat
     w.act(&mut app, Action::TokenFromConnectionString);
     w.type_text(&mut app, "Endpoint=https://contoso.webpubsub.azure.com;AccessKey=c2VjcmV0LWtleQ==;Version=1.0;");
     w.act(&mut app, Action::Enter);
@@ -355,7 +355,7 @@ fn test_token_overlay_and_expired_token_asks_before_connecting() {
     let q = app.confirm.as_ref().map(|c| c.question.clone()).unwrap_or_default();
     assert!(q.contains("Authorization expired 3m 0s ago") && q.contains("Connect anyway?"), "{q}");
     w.act(&mut app, Action::Char('n'));
-    assert!(app.connection.is_none(), "no: not connected");
+    assert!(app.tab.connection.is_none(), "no: not connected");
     w.act(&mut app, Action::ToggleConnection);
     assert!(matches!(w.act(&mut app, Action::Char('y')), Some(Effect::Connect { .. })), "yes: connects");
     // A valid token connects without asking.
@@ -429,7 +429,7 @@ fn test_copy_message_and_trace() {
     w.act(&mut app, Action::Char('t'));
     assert!(notice(&app).contains("no handshake yet"), "{}", notice(&app));
     connect(&mut app);
-    let session = app.connection.as_ref().unwrap().id;
+    let session = app.tab.connection.as_ref().unwrap().id;
     let frame = |t: &str| EventKind::Frame {
         dir: Direction::In,
         frame: Frame::Text(crate::conn::Utf8Bytes::from(t.to_string())),
@@ -449,12 +449,12 @@ fn test_copy_message_and_trace() {
     w.act(&mut app, Action::CopyMenu);
     w.act(&mut app, Action::Char('m'));
     assert_eq!(w.copied(), "{\"type\":\"ack\",\n\"ackId\":1}", "the whole message, not the preview");
-    app.last_trace = Some(HandshakeTrace {
+    app.tab.last_trace = Some(HandshakeTrace {
         request_line: "GET /echo HTTP/1.1".into(),
         request_headers: vec![("Ocp-Apim-Subscription-Key".into(), crate::secret::MASK.into())],
         response: None,
     });
-    app.last_error = Some(ConnError::new(FailureKind::HandshakeRefused { status: 401 }, "refused"));
+    app.tab.last_error = Some(ConnError::new(FailureKind::HandshakeRefused { status: 401 }, "refused"));
     w.act(&mut app, Action::CopyMenu);
     w.act(&mut app, Action::Char('t'));
     let t = w.copied();
@@ -470,7 +470,7 @@ fn test_ctrl_v_reads_the_clipboard_in_the_loop() {
     assert!(notice(&app).contains("nothing pasted: no system clipboard"), "{}", notice(&app));
     // What the loop sends back is a trimmed Paste: onto a Request row, it edits the value.
     app.focus = Pane::Request;
-    app.selected_api = 1;
+    app.tab.selected_api = 1;
     let trimmed = crate::clipboard::clean_pasted_value("  k-pasted\n");
     w.act(&mut app, Action::Paste(trimmed));
     w.act(&mut app, Action::Enter);
@@ -495,28 +495,28 @@ fn test_saved_message_picker_fills_the_composer() {
     };
     store.save("chat-prod", &profile, false).unwrap();
     let mut app = w.app();
-    app.selected_api = 2;
+    app.tab.selected_api = 2;
     app.focus = Pane::Composer;
-    app.composer.editor.clear();
+    app.tab.composer.editor.clear();
     w.act(&mut app, Action::PickSavedMessage);
     assert_eq!(app.overlay, Some(Overlay::SavedMessages { selected: 0 }));
     w.act(&mut app, Action::Down);
     w.act(&mut app, Action::Enter);
-    assert_eq!(app.composer.editor.text(), "de ad");
-    assert_eq!(app.composer.mode, composer::MessageMode::Hex);
+    assert_eq!(app.tab.composer.editor.text(), "de ad");
+    assert_eq!(app.tab.composer.mode, composer::MessageMode::Hex);
     assert_eq!(app.focus, Pane::Composer);
     w.act(&mut app, Action::PickSavedMessage);
     w.act(&mut app, Action::Enter);
-    assert_eq!(app.composer.editor.text(), r#"{"type":"joinGroup","group":"g"}"#);
-    assert_eq!(app.composer.mode, composer::MessageMode::Text);
+    assert_eq!(app.tab.composer.editor.text(), r#"{"type":"joinGroup","group":"g"}"#);
+    assert_eq!(app.tab.composer.mode, composer::MessageMode::Text);
     // A workspace API offers its sample message.
-    app.selected_api = 0;
+    app.tab.selected_api = 0;
     w.act(&mut app, Action::PickSavedMessage);
     assert_eq!(app.saved_messages().len(), 1);
     w.act(&mut app, Action::Enter);
-    assert_eq!(app.composer.editor.text(), "hello");
+    assert_eq!(app.tab.composer.editor.text(), "hello");
     // The workspace's chat has none.
-    app.selected_api = 1;
+    app.tab.selected_api = 1;
     w.act(&mut app, Action::PickSavedMessage);
     assert!(app.overlay.is_none() && notice(&app).contains("no saved messages"));
 }

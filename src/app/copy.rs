@@ -198,8 +198,8 @@ impl App {
     /// The selected message's full content: text as it is, binary as hex (as the composer's hex
     /// mode takes it back).
     fn selected_message_text(&self) -> Option<String> {
-        let pos = self.messages.current(&self.log)?;
-        let entry = self.log.get(self.log.seq_at(self.messages.filter, pos)?)?;
+        let pos = self.tab.messages.current(&self.tab.log)?;
+        let entry = self.tab.log.get(self.tab.log.seq_at(self.tab.messages.filter, pos)?)?;
         Some(match &entry.body {
             Body::Text(t) => t.to_string(),
             Body::Binary(b) => b.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" "),
@@ -208,18 +208,18 @@ impl App {
 
     /// The trace as the trace view shows it: the failure and its hint, then request and response.
     fn trace_text(&self) -> Option<String> {
-        if self.last_trace.is_none() && self.last_error.is_none() {
+        if self.tab.last_trace.is_none() && self.tab.last_error.is_none() {
             return None;
         }
         let mut out = String::new();
-        if let Some(e) = &self.last_error {
+        if let Some(e) = &self.tab.last_error {
             out.push_str(&format!("✗ {}\n{}\n", e.label(), e.message));
             if !e.hint.is_empty() {
                 out.push_str(&format!("hint: {}\n", e.hint));
             }
             out.push('\n');
         }
-        match &self.last_trace {
+        match &self.tab.last_trace {
             Some(t) => out.push_str(&t.to_text()),
             None => out.push_str("(no handshake: the connection failed before the request was sent)\n"),
         }
@@ -240,7 +240,7 @@ impl App {
         if let Some(p) = self.selected_profile().and_then(|n| self.profiles.get(n)) {
             return p.messages.clone();
         }
-        let sample = self.workspace.apis.get(self.selected_api).and_then(|a| a.sample_message.clone());
+        let sample = self.workspace.apis.get(self.tab.selected_api).and_then(|a| a.sample_message.clone());
         sample
             .map(|body| crate::profile::SavedMessage {
                 name: "sample".into(),
@@ -262,9 +262,9 @@ impl App {
             Action::Enter => {
                 self.overlay = None;
                 if let Some(m) = list.get(selected) {
-                    self.composer.editor.set_text(&m.body);
-                    self.composer.edited();
-                    self.composer.mode = match m.format {
+                    self.tab.composer.editor.set_text(&m.body);
+                    self.tab.composer.edited();
+                    self.tab.composer.mode = match m.format {
                         crate::profile::MessageFormat::Text => MessageMode::Text,
                         crate::profile::MessageFormat::Hex => MessageMode::Hex,
                         crate::profile::MessageFormat::Base64 => MessageMode::Base64,

@@ -7,25 +7,25 @@
 pub mod composer;
 pub mod copy;
 pub mod editor;
+pub mod gateway_side;
 pub mod messages;
 pub mod profiles;
 pub mod request;
+pub mod tabs;
 pub mod token;
 
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-use crate::conn::{Command, ConnError, Direction, Event, EventKind, FailureKind, Frame, HandshakeTrace};
+use crate::conn::{Command, Event};
 use crate::conn::{SessionId, SessionState, Target};
-use crate::log::LogStore;
 use crate::profile::{ImportReport, Profile};
 use crate::workspace::Workspace;
-use composer::Composer;
 use copy::CopyContent;
 use editor::Editor;
-use messages::MessagesView;
 use profiles::{Pending, ProfileOp, ProfileOutcome};
 use request::{RequestDraft, Table};
+pub use tabs::Tab;
 
 /// The panes focus moves between, in Tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +92,11 @@ pub enum Overlay {
     /// The outcome of an import: what was imported, skipped and why.
     Report {
         /// First line shown.
+        scroll: usize,
+    },
+    /// The gateway's side (F6): its log records and metrics for the selected API.
+    Gateway {
+        /// First record shown (0: the newest).
         scroll: usize,
     },
 }
@@ -396,6 +401,21 @@ pub enum Action {
     },
     /// The clock moved (sent by the loop's timer) — for the connected-for time and the rate.
     Tick(SystemTime),
+    /// Ctrl-T: open a new tab (its own session, log and composer) and show it.
+    NewTab,
+    /// Ctrl-W: close the shown tab, disconnecting its session.
+    CloseTab,
+    /// Alt-→ / Ctrl-PgDn: show the next tab.
+    NextTab,
+    /// Alt-← / Ctrl-PgUp: show the previous tab.
+    PrevTab,
+    /// F6: open (or close) the gateway's side view for the selected API.
+    GatewayView,
+    /// Gateway log records, oldest first (sent by the loop when it runs on the demo: the recent
+    /// ones at start, then each new one as the gateway writes it).
+    GatewayRecords(Vec<crate::gateway::log::LogRecord>),
+    /// The gateway's numbers per API (sent by the loop's timer when it runs on the demo).
+    GatewayMetrics(std::collections::BTreeMap<String, crate::gateway::metrics::ApiMetrics>),
     /// An effect finished (sent by the loop): what to tell the user.
     Report(Notice),
 }
@@ -518,33 +538,26 @@ pub struct App {
     pub workspace: Workspace,
     /// The focused pane.
     pub focus: Pane,
-    /// The API selected in **APIs**; its draft is the request.
-    pub selected_api: usize,
-    /// One request draft per API, so switching APIs loses no edits.
+    /// One request draft per API, shared by the tabs, so switching APIs loses no edits.
     pub drafts: Vec<RequestDraft>,
-    /// **Message**.
-    pub composer: Composer,
-    /// **Messages**' entries.
-    pub log: LogStore,
-    /// **Messages**' view.
-    pub messages: MessagesView,
-    /// The current connection, if one was started.
-    pub connection: Option<Connection>,
+    /// The tab shown: its session, log, Messages view and composer are what the panes draw.
+    pub tab: Tab,
+    /// The other tabs, in tab-bar order with the shown one left out (it sits at `active`).
+    pub parked: Vec<Tab>,
+    /// Where the shown tab sits in the tab bar.
+    pub active: usize,
+    next_tab: u64,
     next_session: u64,
+    /// Which tab (by id) each session belongs to, so its events reach it while hidden.
+    owners: std::collections::HashMap<SessionId, u64>,
     /// An overlay on top, if any.
     pub overlay: Option<Overlay>,
     /// A one-line prompt being edited, if any.
     pub prompt: Option<Prompt>,
-    /// The last handshake, for the trace view.
-    pub last_trace: Option<HandshakeTrace>,
-    /// The last failure, for the status bar and the trace view.
-    pub last_error: Option<ConnError>,
     /// The last thing to tell the user.
     pub notice: Option<Notice>,
     /// The clock, as of the last tick or event.
     pub now: SystemTime,
-    /// Messages per second, both ways.
-    pub rate: Rate,
     /// For each APIs entry (same index as `workspace.apis`), the profile it is saved as.
     pub saved_as: Vec<Option<String>>,
     /// The saved profiles that load, by name.
@@ -555,6 +568,8 @@ pub struct App {
     pub pinned_profile: Option<String>,
     /// A yes/no question waiting for an answer.
     pub confirm: Option<Confirm>,
+    /// The gateway's log records and metrics (when the console runs on the demo).
+    pub gateway: gateway_side::GatewaySide,
     /// The last import's report lines (error?, text), for the report overlay.
     pub report: Vec<(bool, String)>,
     /// Lines of an import in progress (skipped APIs), completed when its profiles are saved.
@@ -568,26 +583,24 @@ impl App {
         let mut app = Self {
             workspace,
             focus: Pane::Apis,
-            selected_api: 0,
             drafts,
-            composer: Composer::default(),
-            log: LogStore::new(log_limit),
-            messages: MessagesView::default(),
-            connection: None,
+            tab: Tab::new(1, log_limit),
+            parked: Vec::new(),
+            active: 0,
+            next_tab: 2,
             next_session: 1,
+            owners: Default::default(),
             overlay: None,
             prompt: None,
-            last_trace: None,
-            last_error: None,
             notice: None,
             now: SystemTime::now(),
-            rate: Rate::default(),
             saved_as: Vec::new(),
             profiles: Default::default(),
             broken_profiles: Default::default(),
             pinned_profile: None,
             confirm: None,
             report: Vec::new(),
+            gateway: Default::default(),
             import_pending: None,
         };
         app.saved_as = vec![None; app.workspace.apis.len()];
@@ -612,16 +625,16 @@ impl App {
 
     /// The request for the selected API.
     pub fn draft(&self) -> Option<&RequestDraft> {
-        self.drafts.get(self.selected_api)
+        self.drafts.get(self.tab.selected_api)
     }
 
     fn draft_mut(&mut self) -> Option<&mut RequestDraft> {
-        self.drafts.get_mut(self.selected_api)
+        self.drafts.get_mut(self.tab.selected_api)
     }
 
     /// The connection state in the portal's words.
     pub fn state_word(&self) -> &'static str {
-        match self.connection.as_ref().map(|c| c.state) {
+        match self.tab.connection.as_ref().map(|c| c.state) {
             Some(SessionState::Connecting) => "Connecting…",
             Some(SessionState::Open) => "Connected",
             Some(SessionState::Closing) => "Disconnecting…",
@@ -631,12 +644,12 @@ impl App {
 
     /// The API with an open (or opening) connection, for the APIs pane's marker.
     pub fn connected_api(&self) -> Option<usize> {
-        self.connection.as_ref().filter(|c| !c.state.is_terminal()).map(|c| c.api)
+        self.tab.connection.as_ref().filter(|c| !c.state.is_terminal()).map(|c| c.api)
     }
 
     /// How long the connection has been open.
     pub fn connected_for(&self) -> Option<Duration> {
-        let c = self.connection.as_ref()?;
+        let c = self.tab.connection.as_ref()?;
         if c.state != SessionState::Open && c.state != SessionState::Closing {
             return None;
         }
@@ -645,7 +658,7 @@ impl App {
 
     /// Sets the number of visible Messages rows (from the layout).
     pub fn set_messages_rows(&mut self, rows: usize) {
-        self.messages.rows = rows.max(1);
+        self.tab.messages.rows = rows.max(1);
     }
 
     fn notice(&mut self, text: impl Into<String>, error: bool) {
@@ -653,55 +666,41 @@ impl App {
     }
 
     fn is_live(&self) -> bool {
-        self.connection.as_ref().is_some_and(|c| matches!(c.state, SessionState::Connecting | SessionState::Open))
+        self.tab.connection.as_ref().is_some_and(|c| matches!(c.state, SessionState::Connecting | SessionState::Open))
     }
 
     fn open_session(&self) -> Option<SessionId> {
-        self.connection.as_ref().filter(|c| c.state == SessionState::Open).map(|c| c.id)
+        self.tab.connection.as_ref().filter(|c| c.state == SessionState::Open).map(|c| c.id)
     }
 
     fn load_sample_message(&mut self) {
-        if self.composer.editor.is_empty()
-            && let Some(sample) = self.workspace.apis.get(self.selected_api).and_then(|a| a.sample_message.clone())
+        if self.tab.composer.editor.is_empty()
+            && let Some(sample) = self.workspace.apis.get(self.tab.selected_api).and_then(|a| a.sample_message.clone())
         {
-            self.composer.editor.set_text(&sample);
+            self.tab.composer.editor.set_text(&sample);
         }
     }
 
-    /// Records a connection event: the log row, and the state it moves the console to.
+    /// Records a connection event in the tab that owns its session (shown or not): the log
+    /// row, and the state it moves that tab to.
     pub fn on_event(&mut self, event: Event) {
         if event.at > self.now {
             self.now = event.at;
         }
-        self.log.push_event(&event);
-        if let EventKind::Frame { frame: f @ (Frame::Text(_) | Frame::Binary(_)), .. } = &event.kind {
-            self.rate.record(event.at, f.len());
-        }
-        let Some(conn) = self.connection.as_mut().filter(|c| c.id == event.session) else {
-            // A session the user already left (e.g. its late close): logged, nothing more.
+        let shown = self.tab.id;
+        let Some(tab) = self.tab_of(event.session) else {
+            // A session whose tab was closed: the journal has it, no tab shows it.
             return;
         };
-        match event.kind {
-            EventKind::Connecting { .. } => conn.state = SessionState::Connecting,
-            EventKind::Handshake(trace) => self.last_trace = Some(*trace),
-            EventKind::Opened { subprotocol, .. } => {
-                conn.state = SessionState::Open;
-                conn.subprotocol = subprotocol;
-                conn.opened_at = Some(event.at);
-                self.last_error = None;
-            }
-            EventKind::Frame { dir: Direction::In, frame: Frame::Close(_) } => conn.state = SessionState::Closing,
-            EventKind::Frame { .. } => {}
-            EventKind::Closed { .. } => conn.state = SessionState::Closed,
-            EventKind::Failed(err) => {
-                conn.state = SessionState::Failed;
-                // A refusal explains itself: open the trace with the hint.
-                if matches!(err.kind, FailureKind::HandshakeRefused { .. } | FailureKind::BadHandshake) {
-                    self.prompt = None;
-                    self.overlay = Some(Overlay::Trace { scroll: 0 });
-                }
-                self.last_error = Some(err);
-            }
+        let in_shown = tab.id == shown;
+        let outcome = tab.on_event(event);
+        if in_shown {
+            self.tab.unseen = 0;
+        }
+        // A refusal explains itself: open the trace with the hint (in the tab being looked at).
+        if outcome == tabs::EventOutcome::Refused && in_shown {
+            self.prompt = None;
+            self.overlay = Some(Overlay::Trace { scroll: 0 });
         }
     }
 
@@ -714,6 +713,14 @@ impl App {
             }
             Action::Report(n) => {
                 self.notice = Some(n);
+                return None;
+            }
+            Action::GatewayRecords(records) => {
+                self.gateway.push(records);
+                return None;
+            }
+            Action::GatewayMetrics(metrics) => {
+                self.gateway.metrics = metrics;
                 return None;
             }
             Action::Quit => return Some(Effect::Quit),
@@ -754,12 +761,12 @@ impl App {
             Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
             Action::ToggleConnection => return self.toggle_connection(),
             Action::ClearLog => {
-                self.log.clear();
-                self.messages.follow();
+                self.tab.log.clear();
+                self.tab.messages.follow();
                 self.notice("log cleared (saving with s still writes the whole session)", false);
             }
             Action::Save => self.start_prompt(PromptFor::SavePath, "wstab-session.ndjson"),
-            Action::ToggleMessageMode => self.composer.mode = self.composer.mode.next(),
+            Action::ToggleMessageMode => self.tab.composer.mode = self.tab.composer.mode.next(),
             Action::Ping => return self.send(CommandToSend::Ping(Vec::new())),
             Action::Close => {
                 if self.open_session().is_some() {
@@ -768,8 +775,13 @@ impl App {
                     self.notice("not connected", true);
                 }
             }
+            Action::NewTab => self.new_tab(),
+            Action::CloseTab => return self.close_tab(),
+            Action::NextTab => self.step_tab(true),
+            Action::PrevTab => self.step_tab(false),
+            Action::GatewayView => self.overlay = Some(Overlay::Gateway { scroll: 0 }),
             Action::ShowTrace => {
-                if self.last_trace.is_some() || self.last_error.is_some() {
+                if self.tab.last_trace.is_some() || self.tab.last_error.is_some() {
                     self.overlay = Some(Overlay::Trace { scroll: 0 });
                 } else {
                     self.notice("no handshake yet: press F5 to connect", false);
@@ -792,12 +804,12 @@ impl App {
     fn toggle_connection(&mut self) -> Option<Effect> {
         self.confirm = None;
         if let Some(conn) =
-            self.connection.as_mut().filter(|c| matches!(c.state, SessionState::Connecting | SessionState::Open))
+            self.tab.connection.as_mut().filter(|c| matches!(c.state, SessionState::Connecting | SessionState::Open))
         {
             conn.state = SessionState::Closing;
             return Some(Effect::Disconnect { session: conn.id });
         }
-        if self.connection.as_ref().is_some_and(|c| c.state == SessionState::Closing) {
+        if self.tab.connection.as_ref().is_some_and(|c| c.state == SessionState::Closing) {
             self.notice("still disconnecting…", false);
             return None;
         }
@@ -838,16 +850,17 @@ impl App {
         }
         let id = SessionId(self.next_session);
         self.next_session += 1;
-        self.connection = Some(Connection {
+        self.owners.insert(id, self.tab.id);
+        self.tab.connection = Some(Connection {
             id,
-            api: self.selected_api,
+            api: self.tab.selected_api,
             state: SessionState::Connecting,
             subprotocol: None,
             opened_at: None,
         });
-        self.last_error = None;
+        self.tab.last_error = None;
         // A new session is watched live, whatever row an earlier one was paused on.
-        self.messages.follow();
+        self.tab.messages.follow();
         Some(Effect::Connect { session: id, target: Box::new(target) })
     }
 
@@ -908,9 +921,9 @@ impl App {
                 }
             }
             PromptFor::Search => {
-                self.messages.search = text;
-                if !self.messages.find(&self.log, true, true) {
-                    self.notice(format!("no match for {:?}", self.messages.search), true);
+                self.tab.messages.search = text;
+                if !self.tab.messages.find(&self.tab.log, true, true) {
+                    self.notice(format!("no match for {:?}", self.tab.messages.search), true);
                 }
             }
             PromptFor::SavePath => {
@@ -929,7 +942,7 @@ impl App {
                     Ok(code) if code == 1000 || (3000..=4999).contains(&code) || (1001..=1014).contains(&code) => {
                         let effect = self.send(CommandToSend::Close { code, reason: reason.trim().to_string() });
                         if effect.is_some()
-                            && let Some(c) = self.connection.as_mut()
+                            && let Some(c) = self.tab.connection.as_mut()
                         {
                             c.state = SessionState::Closing;
                         }
@@ -996,7 +1009,7 @@ impl App {
             _ => {}
         }
         let scroll_by = |s: usize, d: isize| (s as isize + d).max(0) as usize;
-        let page = self.messages.rows.max(5) as isize;
+        let page = self.tab.messages.rows.max(5) as isize;
         let delta = match action {
             Action::Up => -1,
             Action::Down => 1,
@@ -1016,6 +1029,14 @@ impl App {
                 self.overlay = None;
                 return self.toggle_connection();
             }
+            Action::GatewayView => {
+                self.overlay = if matches!(overlay, Overlay::Gateway { .. }) {
+                    None
+                } else {
+                    Some(Overlay::Gateway { scroll: 0 })
+                };
+                return None;
+            }
             // y from a view (the trace, a message) opens the copy menu over it.
             Action::CopyMenu => {
                 self.overlay = Some(Overlay::CopyMenu { selected: 0 });
@@ -1029,6 +1050,7 @@ impl App {
             Overlay::Trace { scroll } => Overlay::Trace { scroll: scroll_by(scroll, delta) },
             Overlay::Token { table, row, scroll } => Overlay::Token { table, row, scroll: scroll_by(scroll, delta) },
             Overlay::Report { scroll } => Overlay::Report { scroll: scroll_by(scroll, delta) },
+            Overlay::Gateway { scroll } => Overlay::Gateway { scroll: scroll_by(scroll, delta) },
             menu @ (Overlay::CopyMenu { .. } | Overlay::SavedMessages { .. }) => menu,
         });
         None
@@ -1036,7 +1058,7 @@ impl App {
 
     fn select_api(&mut self, i: usize) {
         if i < self.workspace.apis.len() {
-            self.selected_api = i;
+            self.tab.selected_api = i;
         }
     }
 
@@ -1046,8 +1068,8 @@ impl App {
             return;
         }
         match action {
-            Action::Up => self.select_api(self.selected_api.saturating_sub(1)),
-            Action::Down => self.select_api((self.selected_api + 1).min(n - 1)),
+            Action::Up => self.select_api(self.tab.selected_api.saturating_sub(1)),
+            Action::Down => self.select_api((self.tab.selected_api + 1).min(n - 1)),
             Action::PageUp | Action::First => self.select_api(0),
             Action::PageDown | Action::Last => self.select_api(n - 1),
             Action::Enter => {
@@ -1139,51 +1161,54 @@ impl App {
     }
 
     fn messages_key(&mut self, action: Action) {
-        let page = self.messages.rows.max(1) as isize;
+        let page = self.tab.messages.rows.max(1) as isize;
         match action {
-            Action::Up => self.messages.move_by(&self.log, -1),
-            Action::Down => self.messages.move_by(&self.log, 1),
-            Action::PageUp => self.messages.move_by(&self.log, -page),
-            Action::PageDown => self.messages.move_by(&self.log, page),
-            Action::First => self.messages.select(&self.log, 0, 0),
-            Action::Last => self.messages.follow(),
+            Action::Up => self.tab.messages.move_by(&self.tab.log, -1),
+            Action::Down => self.tab.messages.move_by(&self.tab.log, 1),
+            Action::PageUp => self.tab.messages.move_by(&self.tab.log, -page),
+            Action::PageDown => self.tab.messages.move_by(&self.tab.log, page),
+            Action::First => self.tab.messages.select(&self.tab.log, 0, 0),
+            Action::Last => self.tab.messages.follow(),
             Action::Enter => {
-                if let Some(seq) =
-                    self.messages.current(&self.log).and_then(|p| self.log.seq_at(self.messages.filter, p))
+                if let Some(seq) = self
+                    .tab
+                    .messages
+                    .current(&self.tab.log)
+                    .and_then(|p| self.tab.log.seq_at(self.tab.messages.filter, p))
                 {
                     self.overlay = Some(Overlay::Detail { seq, scroll: 0 });
                 }
             }
             Action::Search => {
-                let last = self.messages.search.clone();
+                let last = self.tab.messages.search.clone();
                 self.start_prompt(PromptFor::Search, &last);
             }
             Action::SearchOlder | Action::SearchNewer => {
-                if self.messages.search.is_empty() {
+                if self.tab.messages.search.is_empty() {
                     self.notice("nothing to search for: press / first", true);
-                } else if !self.messages.find(&self.log, action == Action::SearchOlder, false) {
-                    self.notice(format!("no more matches for {:?}", self.messages.search), true);
+                } else if !self.tab.messages.find(&self.tab.log, action == Action::SearchOlder, false) {
+                    self.notice(format!("no more matches for {:?}", self.tab.messages.search), true);
                 }
             }
             Action::CycleFilter => {
-                let next = self.messages.filter.next();
-                self.messages.set_filter(&self.log, next);
+                let next = self.tab.messages.filter.next();
+                self.tab.messages.set_filter(&self.tab.log, next);
             }
             _ => {}
         }
     }
 
     fn composer_key(&mut self, action: Action) -> Option<Effect> {
-        let c = &mut self.composer;
+        let c = &mut self.tab.composer;
         match action {
             Action::Enter => {
                 if self.open_session().is_none() {
                     self.notice("not connected: press F5 to connect", true);
                     return None;
                 }
-                match self.composer.command() {
+                match self.tab.composer.command() {
                     Ok(command) => {
-                        self.composer.sent();
+                        self.tab.composer.sent();
                         return self.send(command.into());
                     }
                     Err(e) => self.notice(e, true),
@@ -1225,8 +1250,8 @@ impl App {
         } else if self.overlay.is_some() || self.confirm.is_some() {
             // A menu or a question has no field to paste into.
         } else if self.focus == Pane::Composer {
-            self.composer.editor.insert_str(&text);
-            self.composer.edited();
+            self.tab.composer.editor.insert_str(&text);
+            self.tab.composer.edited();
         } else if self.focus == Pane::Request
             && let Some(d) = self.draft_mut()
             && let (table, Some(row)) = d.locate(d.selected)
@@ -1258,9 +1283,9 @@ impl App {
                 }
             }
             Pane::Messages => {
-                let start = self.messages.window(&self.log).start;
-                if start + row < self.log.len(self.messages.filter) {
-                    self.messages.select(&self.log, start + row, start);
+                let start = self.tab.messages.window(&self.tab.log).start;
+                if start + row < self.tab.log.len(self.tab.messages.filter) {
+                    self.tab.messages.select(&self.tab.log, start + row, start);
                 }
             }
             Pane::Composer => {}
@@ -1277,7 +1302,7 @@ impl App {
                     }
                 }
             }
-            None if pane == Pane::Messages => self.messages.scroll(&self.log, lines),
+            None if pane == Pane::Messages => self.tab.messages.scroll(&self.tab.log, lines),
             None => {
                 let a = if lines < 0 { Action::Up } else { Action::Down };
                 match pane {
@@ -1297,5 +1322,7 @@ impl App {
 
 #[cfg(test)]
 mod console_tests;
+#[cfg(test)]
+mod tab_tests;
 #[cfg(test)]
 pub(crate) mod tests;

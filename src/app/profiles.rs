@@ -92,7 +92,7 @@ pub enum Pending {
 impl App {
     /// The profile the selected APIs entry is saved as, if any.
     pub fn selected_profile(&self) -> Option<&str> {
-        self.saved_as.get(self.selected_api).and_then(|p| p.as_deref())
+        self.saved_as.get(self.tab.selected_api).and_then(|p| p.as_deref())
     }
 
     pub(super) fn selected_profile_or_say(&mut self) -> Option<String> {
@@ -110,7 +110,7 @@ impl App {
 
     /// P: asks for the name, offering the selected profile's own name or the API's.
     pub(super) fn ask_profile_name(&mut self) {
-        let Some(api) = self.workspace.apis.get(self.selected_api) else {
+        let Some(api) = self.workspace.apis.get(self.tab.selected_api) else {
             self.notice("no API selected: nothing to save", true);
             return;
         };
@@ -124,7 +124,7 @@ impl App {
     /// limits, saved messages).
     pub fn request_as_profile(&self, name: &str) -> Option<Profile> {
         let draft = self.draft()?;
-        let api = self.workspace.apis.get(self.selected_api)?;
+        let api = self.workspace.apis.get(self.tab.selected_api)?;
         let base = self.selected_profile().and_then(|n| self.profiles.get(n));
         let mut p =
             draft_to_profile(draft, base, &self.workspace.gateway, &api.url_suffix, api.sample_message.as_deref());
@@ -277,8 +277,18 @@ impl App {
         select: Option<String>,
     ) {
         // Entries are remembered by what they are, not where they were: the list is rebuilt.
-        let selected = entry_key(&self.saved_as, self.selected_api);
-        let connected = self.connection.as_ref().and_then(|c| entry_key(&self.saved_as, c.api));
+        let selected = entry_key(&self.saved_as, self.tab.selected_api);
+        let connected = self.tab.connection.as_ref().and_then(|c| entry_key(&self.saved_as, c.api));
+        // The hidden tabs' selections and sessions are remembered the same way.
+        let parked: Vec<_> = self
+            .parked
+            .iter()
+            .map(|t| {
+                let api = entry_key(&self.saved_as, t.selected_api);
+                let conn = t.connection.as_ref().and_then(|c| entry_key(&self.saved_as, c.api));
+                (api, conn)
+            })
+            .collect();
         let mut own = Vec::new();
         let mut old: BTreeMap<String, RequestDraft> = BTreeMap::new();
         let apis = std::mem::take(&mut self.workspace.apis);
@@ -319,13 +329,20 @@ impl App {
         self.profiles = new_profiles;
         self.broken_profiles = broken.into_iter().collect();
         let by_select = select.and_then(|n| find_entry(&self.saved_as, &EntryKey::Profile(n)));
-        self.selected_api = by_select
+        self.tab.selected_api = by_select
             .or_else(|| selected.as_ref().and_then(|k| find_entry(&self.saved_as, k)))
             .unwrap_or(0)
             .min(self.workspace.apis.len().saturating_sub(1));
-        if let Some(c) = self.connection.as_mut() {
+        if let Some(c) = self.tab.connection.as_mut() {
             // A deleted profile's session is marked on no entry rather than on the wrong one.
             c.api = connected.as_ref().and_then(|k| find_entry(&self.saved_as, k)).unwrap_or(usize::MAX);
+        }
+        let last = self.workspace.apis.len().saturating_sub(1);
+        for (t, (api, conn)) in self.parked.iter_mut().zip(parked) {
+            t.selected_api = api.as_ref().and_then(|k| find_entry(&self.saved_as, k)).unwrap_or(0).min(last);
+            if let Some(c) = t.connection.as_mut() {
+                c.api = conn.as_ref().and_then(|k| find_entry(&self.saved_as, k)).unwrap_or(usize::MAX);
+            }
         }
         self.report_outcomes(outcomes);
         self.load_sample_message();

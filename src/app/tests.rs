@@ -3,7 +3,9 @@
 use std::time::{Duration, SystemTime};
 
 use super::*;
-use crate::conn::{Closer, Param, ResponseTrace, Utf8Bytes};
+use crate::conn::{
+    Closer, ConnError, Direction, EventKind, FailureKind, Frame, HandshakeTrace, Param, ResponseTrace, Utf8Bytes,
+};
 use crate::log::Filter;
 use crate::workspace::Api;
 
@@ -35,7 +37,7 @@ pub fn at(ms: u64) -> SystemTime {
 }
 
 fn ev(app: &App, ms: u64, kind: EventKind) -> Event {
-    let session = app.connection.as_ref().map(|c| c.id).unwrap_or_default();
+    let session = app.tab.connection.as_ref().map(|c| c.id).unwrap_or_default();
     Event { session, at: at(ms), kind }
 }
 
@@ -119,7 +121,7 @@ fn test_refusal_opens_the_trace_with_the_hint() {
     app.on_event(ev(&app, 2, EventKind::Failed(err)));
     assert_eq!(app.state_word(), "Disconnected");
     assert_eq!(app.overlay, Some(Overlay::Trace { scroll: 0 }));
-    assert!(app.last_error.as_ref().unwrap().hint.contains("URL suffix"));
+    assert!(app.tab.last_error.as_ref().unwrap().hint.contains("URL suffix"));
     app.update(Action::Escape);
     assert_eq!(app.overlay, None);
     app.update(Action::ShowTrace);
@@ -130,12 +132,12 @@ fn test_refusal_opens_the_trace_with_the_hint() {
 fn test_required_param_empty_refuses_to_connect_and_names_it() {
     let mut app = App::new(workspace(), 100);
     app.update(Action::Down);
-    assert_eq!(app.selected_api, 1);
+    assert_eq!(app.tab.selected_api, 1);
     assert_eq!(app.update(Action::ToggleConnection), None);
     let notice = app.notice.clone().unwrap();
     assert!(notice.error && notice.text.contains("subscription-key"), "{notice:?}");
     assert_eq!(app.focus, Pane::Request);
-    assert_eq!(app.connection.as_ref().map(|c| c.state), None);
+    assert_eq!(app.tab.connection.as_ref().map(|c| c.state), None);
     // Fill it in: Enter edits the value, typing, Enter accepts; then F5 connects.
     app.update(Action::Enter);
     assert_eq!(app.input_context(), InputContext::Prompt);
@@ -188,12 +190,12 @@ fn test_send_and_history_recall() {
     let mut app = App::new(workspace(), 100);
     app.update(Action::Enter);
     assert_eq!(app.focus, Pane::Composer);
-    assert_eq!(app.composer.editor.text(), "hello", "the API's sample message is loaded");
+    assert_eq!(app.tab.composer.editor.text(), "hello", "the API's sample message is loaded");
     assert_eq!(app.update(Action::Enter), None, "not connected yet");
     assert!(app.notice.as_ref().unwrap().text.contains("F5"));
     let session = connect(&mut app);
     assert_eq!(app.update(Action::Enter), Some(Effect::Send { session, command: CommandToSend::Text("hello".into()) }));
-    assert!(app.composer.editor.is_empty());
+    assert!(app.tab.composer.editor.is_empty());
     type_text(&mut app, "two");
     app.update(Action::Newline);
     type_text(&mut app, "lines");
@@ -203,15 +205,15 @@ fn test_send_and_history_recall() {
     );
     type_text(&mut app, "draft");
     app.update(Action::Up);
-    assert_eq!(app.composer.editor.text(), "two\nlines");
+    assert_eq!(app.tab.composer.editor.text(), "two\nlines");
     app.update(Action::Up); // moves to the first line of the recalled message
     app.update(Action::Up);
-    assert_eq!(app.composer.editor.text(), "hello");
+    assert_eq!(app.tab.composer.editor.text(), "hello");
     app.update(Action::Down);
-    assert_eq!(app.composer.editor.text(), "two\nlines");
+    assert_eq!(app.tab.composer.editor.text(), "two\nlines");
     app.update(Action::Down);
     app.update(Action::Down);
-    assert_eq!(app.composer.editor.text(), "draft", "the unsent text comes back");
+    assert_eq!(app.tab.composer.editor.text(), "draft", "the unsent text comes back");
 }
 
 #[test]
@@ -219,7 +221,7 @@ fn test_binary_modes_ping_and_close() {
     let mut app = App::new(workspace(), 100);
     let session = connect(&mut app);
     app.focus = Pane::Composer;
-    app.composer.editor.clear();
+    app.tab.composer.editor.clear();
     app.update(Action::ToggleMessageMode);
     type_text(&mut app, "de ad be ef");
     assert_eq!(
@@ -229,7 +231,7 @@ fn test_binary_modes_ping_and_close() {
     type_text(&mut app, "zz");
     assert_eq!(app.update(Action::Enter), None);
     assert!(app.notice.as_ref().unwrap().text.contains("hex"));
-    app.composer.editor.clear();
+    app.tab.composer.editor.clear();
     app.update(Action::ToggleMessageMode);
     type_text(&mut app, "AQI=");
     assert_eq!(app.update(Action::Enter), Some(Effect::Send { session, command: CommandToSend::Binary(vec![1, 2]) }));
@@ -255,33 +257,33 @@ fn test_follow_pause_and_filter() {
         app.on_event(ev(&app, 100 + i, text(dir, &format!("m{i}"))));
     }
     app.focus = Pane::Messages;
-    assert!(app.messages.following());
+    assert!(app.tab.messages.following());
     app.update(Action::Up);
-    assert!(!app.messages.following(), "scrolling up pauses");
-    assert_eq!(app.messages.newer_than_selection(&app.log), 0, "the first Up selects the newest row");
+    assert!(!app.tab.messages.following(), "scrolling up pauses");
+    assert_eq!(app.tab.messages.newer_than_selection(&app.tab.log), 0, "the first Up selects the newest row");
     app.update(Action::Up);
-    assert_eq!(app.messages.newer_than_selection(&app.log), 1);
+    assert_eq!(app.tab.messages.newer_than_selection(&app.tab.log), 1);
     app.on_event(ev(&app, 200, text(Direction::In, "late")));
-    assert_eq!(app.messages.newer_than_selection(&app.log), 2, "the paused view stays put");
+    assert_eq!(app.tab.messages.newer_than_selection(&app.tab.log), 2, "the paused view stays put");
     app.update(Action::Last);
-    assert!(app.messages.following());
+    assert!(app.tab.messages.following());
     app.update(Action::Up);
     app.update(Action::ToggleConnection);
     app.on_event(ev(&app, 300, EventKind::Closed { code: 1000, reason: String::new(), by: Closer::Local }));
-    assert!(!app.messages.following());
+    assert!(!app.tab.messages.following());
     assert!(matches!(app.update(Action::ToggleConnection), Some(Effect::Connect { .. })));
-    assert!(app.messages.following(), "a new session is watched live");
+    assert!(app.tab.messages.following(), "a new session is watched live");
     app.update(Action::CycleFilter);
-    assert_eq!(app.messages.filter, Filter::Sent);
+    assert_eq!(app.tab.messages.filter, Filter::Sent);
     // Five sent messages, and "disconnected by us".
-    assert_eq!(app.log.len(Filter::Sent), 6);
+    assert_eq!(app.tab.log.len(Filter::Sent), 6);
     app.update(Action::CycleFilter);
-    assert_eq!(app.log.len(Filter::Received), 6);
+    assert_eq!(app.tab.log.len(Filter::Received), 6);
     app.update(Action::CycleFilter);
-    assert_eq!(app.log.len(Filter::Connection), 3);
+    assert_eq!(app.tab.log.len(Filter::Connection), 3);
     app.update(Action::CycleFilter);
-    assert_eq!(app.messages.filter, Filter::Errors);
-    assert_eq!(app.log.len(Filter::Errors), 0);
+    assert_eq!(app.tab.messages.filter, Filter::Errors);
+    assert_eq!(app.tab.log.len(Filter::Errors), 0);
 }
 
 #[test]
@@ -295,7 +297,7 @@ fn test_search_finds_older_and_newer_matches() {
     app.update(Action::Search);
     type_text(&mut app, "APPLE");
     app.update(Action::Enter);
-    let selected = |app: &App| app.messages.selected.and_then(|s| app.log.get(s)).map(|e| e.preview());
+    let selected = |app: &App| app.tab.messages.selected.and_then(|s| app.tab.log.get(s)).map(|e| e.preview());
     assert_eq!(selected(&app).as_deref(), Some("apple pie"));
     app.update(Action::SearchOlder);
     assert_eq!(selected(&app).as_deref(), Some("apple"));
@@ -314,10 +316,10 @@ fn test_bounded_log_says_how_many_were_dropped_and_clear_keeps_saving() {
     for i in 0..20 {
         app.on_event(ev(&app, 100 + i, text(Direction::In, "x")));
     }
-    assert_eq!(app.log.len(Filter::All), 5);
-    assert_eq!(app.log.dropped(), 17);
+    assert_eq!(app.tab.log.len(Filter::All), 5);
+    assert_eq!(app.tab.log.dropped(), 17);
     app.update(Action::ClearLog);
-    assert_eq!(app.log.len(Filter::All), 0);
+    assert_eq!(app.tab.log.len(Filter::All), 0);
     assert_eq!(app.update(Action::Save), None);
     assert_eq!(app.input_context(), InputContext::Prompt);
     assert_eq!(app.prompt.as_ref().unwrap().field.text(), "wstab-session.ndjson");
@@ -347,7 +349,7 @@ fn test_q_and_help_and_focus_cycle() {
 fn test_clicks_focus_and_select() {
     let mut app = App::new(workspace(), 100);
     app.update(Action::Click { pane: Pane::Apis, row: Some(1) });
-    assert_eq!(app.selected_api, 1);
+    assert_eq!(app.tab.selected_api, 1);
     app.update(Action::Click { pane: Pane::Composer, row: None });
     assert_eq!(app.focus, Pane::Composer);
     app.update(Action::Click { pane: Pane::Apis, row: Some(0) });
@@ -355,9 +357,9 @@ fn test_clicks_focus_and_select() {
     app.set_messages_rows(10);
     app.update(Action::Click { pane: Pane::Messages, row: Some(0) });
     assert_eq!(app.focus, Pane::Messages);
-    assert!(!app.messages.following());
+    assert!(!app.tab.messages.following());
     app.update(Action::Scroll { pane: Pane::Messages, lines: 3 });
-    assert!(app.messages.following(), "wheel down to the end follows again");
+    assert!(app.tab.messages.following(), "wheel down to the end follows again");
 }
 
 #[test]
@@ -378,5 +380,5 @@ fn test_events_of_a_left_session_are_logged_without_changing_state() {
         kind: EventKind::Failed(ConnError::new(FailureKind::Abnormal, "late")),
     });
     assert_eq!(app.state_word(), "Connected");
-    assert_eq!(app.log.len(Filter::Errors), 1);
+    assert_eq!(app.tab.log.len(Filter::Errors), 1);
 }

@@ -31,6 +31,23 @@ struct Counters {
     bytes: BTreeMap<(String, Flow), u64>,
 }
 
+/// One API's numbers, as the console's gateway view shows them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApiMetrics {
+    /// Handshakes answered, by status.
+    pub handshakes: BTreeMap<u16, u64>,
+    /// Open relayed connections.
+    pub active: i64,
+    /// Messages from the client to the backend.
+    pub messages_from_client: u64,
+    /// Messages from the backend to the client.
+    pub messages_from_backend: u64,
+    /// Payload bytes from the client to the backend.
+    pub bytes_from_client: u64,
+    /// Payload bytes from the backend to the client.
+    pub bytes_from_backend: u64,
+}
+
 /// The gateway's metrics.
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -58,6 +75,34 @@ impl Metrics {
             *c.messages.entry((api.to_string(), flow)).or_default() += 1;
             *c.bytes.entry((api.to_string(), flow)).or_default() += bytes as u64;
         });
+    }
+
+    /// Every API's numbers (the same counters `render` exposes), for the console's view.
+    pub fn per_api(&self) -> BTreeMap<String, ApiMetrics> {
+        self.with(|c| {
+            let mut out: BTreeMap<String, ApiMetrics> = BTreeMap::new();
+            for ((api, status), n) in &c.handshakes {
+                *out.entry(api.clone()).or_default().handshakes.entry(*status).or_default() += n;
+            }
+            for (api, n) in &c.active {
+                out.entry(api.clone()).or_default().active = *n;
+            }
+            for ((api, flow), n) in &c.messages {
+                let m = out.entry(api.clone()).or_default();
+                match flow {
+                    Flow::ClientToBackend => m.messages_from_client = *n,
+                    Flow::BackendToClient => m.messages_from_backend = *n,
+                }
+            }
+            for ((api, flow), n) in &c.bytes {
+                let m = out.entry(api.clone()).or_default();
+                match flow {
+                    Flow::ClientToBackend => m.bytes_from_client = *n,
+                    Flow::BackendToClient => m.bytes_from_backend = *n,
+                }
+            }
+            out
+        })
     }
 
     /// The Prometheus text exposition.
@@ -120,5 +165,18 @@ mod tests {
         assert!(text.contains("wstab_gateway_handshakes_total{api=\"echo\",status=\"101\"} 2"), "{text}");
         assert!(text.contains("wstab_gateway_connections_active{api=\"echo\"} 1"), "{text}");
         assert!(text.contains("wstab_gateway_bytes_total{api=\"echo\",direction=\"client_to_backend\"} 5"), "{text}");
+    }
+
+    #[test]
+    fn test_per_api_matches_the_rendered_counters() {
+        let m = Metrics::default();
+        m.handshake("chat", 101);
+        m.handshake("chat", 401);
+        m.active("chat", 1);
+        m.message("chat", Flow::BackendToClient, 7);
+        let chat = m.per_api().remove("chat").unwrap_or_default();
+        assert_eq!(chat.handshakes.get(&101), Some(&1));
+        assert_eq!(chat.handshakes.get(&401), Some(&1));
+        assert_eq!((chat.active, chat.messages_from_backend, chat.bytes_from_backend), (1, 1, 7));
     }
 }

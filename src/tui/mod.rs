@@ -10,6 +10,7 @@ pub mod terminal;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crossterm::event::{Event as TermEvent, EventStream, MouseButton, MouseEventKind};
@@ -20,6 +21,8 @@ use tokio::time::Instant;
 use crate::app::{Action, App, Effect, Notice};
 use crate::clipboard::Clipboard;
 use crate::conn::{self, EventBatch, EventKind, SessionHandle, SessionId};
+use crate::gateway::log::GatewayLog;
+use crate::gateway::metrics::Metrics;
 use crate::log::journal::Journal;
 use crate::profile::ProfileStore;
 use crate::workspace::Workspace;
@@ -52,11 +55,19 @@ const BATCH: usize = 64;
 /// Whatever must stay alive while the console runs (the embedded demo's servers).
 type KeepAlive = Option<Box<dyn std::any::Any + Send>>;
 
-/// What the console opens: the workspace, what must live as long as the console, and problems
-/// to show once it runs.
+/// The gateway the console can watch from the inside (the embedded demo's): its log and counters.
+#[derive(Clone)]
+struct WatchedGateway {
+    metrics: Arc<Metrics>,
+    log: Arc<GatewayLog>,
+}
+
+/// What the console opens: the workspace, what must live as long as the console, the gateway
+/// whose side it can show, and problems to show once it runs.
 struct Startup {
     workspace: Workspace,
     keep_alive: KeepAlive,
+    gateway: Option<WatchedGateway>,
     notices: Vec<String>,
 }
 
@@ -65,6 +76,7 @@ struct Startup {
 /// the app from the store once it runs, the one named by `--profile` first. Errors are printed as
 /// they should reach the user.
 async fn choose_workspace(options: &Options, store: &ProfileStore) -> Result<Startup, String> {
+    let mut gateway = None;
     let (workspace, keep_alive): (Workspace, KeepAlive) = match (&options.workspace, &options.profile) {
         (Some(path), _) => (Workspace::load(path).map_err(|e| e.to_string())?, None),
         (None, Some(name)) => {
@@ -74,10 +86,11 @@ async fn choose_workspace(options: &Options, store: &ProfileStore) -> Result<Sta
         }
         (None, None) => {
             let demo = crate::demo::start(0).await.map_err(|e| format!("cannot start the embedded demo: {e:#}"))?;
+            gateway = Some(WatchedGateway { metrics: demo.metrics.clone(), log: demo.log.clone() });
             (demo.workspace.clone(), Some(Box::new(demo)))
         }
     };
-    Ok(Startup { workspace, keep_alive, notices: Vec::new() })
+    Ok(Startup { workspace, keep_alive, gateway, notices: Vec::new() })
 }
 
 /// Set (to anything) in debug builds to panic once the console owns the terminal: the end-to-end
@@ -88,13 +101,14 @@ const PANIC_FOR_TEST_ENV: &str = "WSTAB_PANIC_FOR_TEST";
 /// Runs the console; returns the exit code.
 pub async fn run(options: Options) -> i32 {
     let store = ProfileStore::open_default();
-    let Startup { workspace, keep_alive: _keep_alive, mut notices } = match choose_workspace(&options, &store).await {
-        Ok(w) => w,
-        Err(e) => {
-            eprintln!("wstab: {e}");
-            return EXIT_USAGE;
-        }
-    };
+    let Startup { workspace, keep_alive: _keep_alive, gateway, mut notices } =
+        match choose_workspace(&options, &store).await {
+            Ok(w) => w,
+            Err(e) => {
+                eprintln!("wstab: {e}");
+                return EXIT_USAGE;
+            }
+        };
     let mut journal = match Journal::new(options.capture.as_deref()) {
         Ok(j) => j,
         Err(e) => {
@@ -129,7 +143,7 @@ pub async fn run(options: Options) -> i32 {
     if std::env::var_os(PANIC_FOR_TEST_ENV).is_some() {
         panic!("{PANIC_FOR_TEST_ENV} is set: panicking with the terminal taken over");
     }
-    let result = event_loop(&mut guard.terminal, app, &mut journal, outside).await;
+    let result = event_loop(&mut guard.terminal, app, &mut journal, outside, gateway).await;
     drop(guard);
     match result {
         Ok(()) => 0,
@@ -145,7 +159,16 @@ async fn event_loop(
     mut app: App,
     journal: &mut Journal,
     mut outside: effects::Outside,
+    gateway: Option<WatchedGateway>,
 ) -> std::io::Result<()> {
+    // The gateway's own records, live: subscribed before the recent ones are read, so none is
+    // missed in between.
+    let mut gateway_feed = gateway.as_ref().map(|g| {
+        let feed = g.log.subscribe();
+        app.update(Action::GatewayRecords(g.log.recent()));
+        app.update(Action::GatewayMetrics(g.metrics.per_api()));
+        feed
+    });
     let (tx, mut rx) = mpsc::channel::<EventBatch>(BATCH);
     let mut sessions: HashMap<SessionId, SessionHandle> = HashMap::new();
     let mut input = EventStream::new();
@@ -211,9 +234,31 @@ async fn event_loop(
                 }
                 dirty = true;
             }
+            record = async {
+                match gateway_feed.as_mut() {
+                    Some(feed) => feed.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                match record {
+                    Ok(r) => {
+                        app.update(Action::GatewayRecords(vec![r]));
+                        dirty = true;
+                    }
+                    // Fell behind a burst: the next records still come.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => gateway_feed = None,
+                }
+            }
             _ = tick.tick() => {
                 let now = SystemTime::now();
                 app.update(Action::Tick(now));
+                if let Some(g) = &gateway {
+                    app.update(Action::GatewayMetrics(g.metrics.per_api()));
+                    if matches!(app.overlay, Some(crate::app::Overlay::Gateway { .. })) {
+                        dirty = true;
+                    }
+                }
                 // Redraw when the clock shown (connected-for time, rate) can have changed.
                 let second = now.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
                 if app.shows_clock() && second != last_second {

@@ -14,7 +14,7 @@ use crate::terminal_text::escape_one_line;
 
 /// The first visible API for `rows` visible rows.
 pub fn offset(app: &App, rows: usize) -> usize {
-    scroll_offset(app.selected_api, app.workspace.apis.len(), rows)
+    scroll_offset(app.tab.selected_api, app.workspace.apis.len(), rows)
 }
 
 /// Draws the pane.
@@ -37,7 +37,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let rows = body.height as usize;
     let start = offset(app, rows);
     let connected = app.connected_api();
-    let state = app.connection.as_ref().map(|c| c.state);
+    let state = app.tab.connection.as_ref().map(|c| c.state);
     let lines: Vec<Line> = app
         .workspace
         .apis
@@ -64,5 +64,5 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         .collect();
     frame.render_widget(Paragraph::new(lines), body);
     let style = if focused { theme::selected() } else { theme::selected_unfocused() };
-    super::highlight_row(frame, body, app.selected_api - start, style);
+    super::highlight_row(frame, body, app.tab.selected_api - start, style);
 }

@@ -13,7 +13,7 @@ use crate::terminal_text::escape_for_terminal;
 /// Draws the pane, and puts the terminal cursor in it when it is focused.
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let focused = app.focus == Pane::Composer;
-    let c = &app.composer;
+    let c = &app.tab.composer;
     let title = format!("Message · {}", c.mode.name());
     let block = theme::pane_block(&title, focused).title_bottom(Span::styled(
         " Enter send · Alt-Enter new line · F2 text/binary · F3 ping · F4 close ",

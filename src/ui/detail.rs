@@ -19,7 +19,7 @@ const SHOWN_TEXT_LIMIT: usize = 256 * 1024;
 /// Draws the view of entry `seq`, from line `scroll`.
 pub fn draw(frame: &mut Frame, app: &App, seq: u64, scroll: usize) {
     let area = popup(frame, 90, 85);
-    let Some(e) = app.log.get(seq) else {
+    let Some(e) = app.tab.log.get(seq) else {
         frame.render_widget(
             Paragraph::new("This entry is no longer in memory (the log was cleared or it was dropped).")
                 .block(theme::pane_block("Message", true)),

@@ -29,8 +29,8 @@ pub fn marker(kind: EntryKind) -> (&'static str, Color) {
 /// Draws the pane.
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let focused = app.focus == Pane::Messages;
-    let log = &app.log;
-    let view = &app.messages;
+    let log = &app.tab.log;
+    let view = &app.tab.messages;
     let mut title = String::from("Messages");
     if view.filter != Filter::All {
         title.push_str(&format!(" · filter: {}", view.filter.name()));
@@ -116,15 +116,15 @@ fn highlight(text: String, query: &str, base: Style) -> Vec<Span<'static>> {
 }
 
 fn counters(app: &App) -> Line<'static> {
-    let c = app.log.counters();
+    let c = app.tab.log.counters();
     let mut spans = vec![
         Span::styled(" → ", Style::new().fg(Color::Cyan)),
         Span::raw(format!("{} msgs {}", c.sent.messages, human_size(c.sent.bytes))),
         Span::styled("  ← ", Style::new().fg(Color::Green)),
         Span::raw(format!("{} msgs {} ", c.received.messages, human_size(c.received.bytes))),
     ];
-    let open = app.connection.as_ref().is_some_and(|c| c.state == SessionState::Open);
-    let (msgs, bytes) = app.rate.per_second(app.now);
+    let open = app.tab.connection.as_ref().is_some_and(|c| c.state == SessionState::Open);
+    let (msgs, bytes) = app.tab.rate.per_second(app.now);
     if open && msgs > 0 {
         spans.push(Span::styled(format!(" {msgs} msg/s {}/s ", human_size(bytes)), theme::hint()));
     }

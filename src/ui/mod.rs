@@ -8,6 +8,7 @@ mod composer;
 mod confirm;
 mod copy_menu;
 mod detail;
+mod gateway;
 mod help;
 mod messages;
 mod prompt;
@@ -15,6 +16,7 @@ mod report;
 mod request;
 mod saved_messages;
 mod status;
+mod tabs;
 mod theme;
 mod token;
 mod trace;
@@ -50,6 +52,8 @@ pub struct Areas {
     pub composer: Rect,
     /// The status bar.
     pub status: Rect,
+    /// The tab bar (zero height while there is one tab).
+    pub tabs: Rect,
 }
 
 /// The pane layout for a terminal of `area`, or `None` below 80×24.
@@ -57,12 +61,15 @@ pub fn layout(area: Rect, app: &App) -> Option<Areas> {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return None;
     }
-    let [main, status] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    // The tab bar appears once a second tab is opened; one session keeps the whole screen.
+    let bar = if app.tab_count() > 1 { 1 } else { 0 };
+    let [tabs, main, status] =
+        Layout::vertical([Constraint::Length(bar), Constraint::Min(1), Constraint::Length(1)]).areas(area);
     let apis_width = (area.width / 4).clamp(22, 32);
     let [apis, right] = Layout::horizontal([Constraint::Length(apis_width), Constraint::Min(1)]).areas(main);
     let table_rows = app.draft().map(|d| d.query.len().max(d.headers.len()) + 1).unwrap_or(1).clamp(2, 5) as u16;
     let request_height = 2 + 2 + table_rows + 2;
-    let composer_lines = app.composer.editor.lines().len().clamp(2, 6) as u16;
+    let composer_lines = app.tab.composer.editor.lines().len().clamp(2, 6) as u16;
     let [request, messages, composer] = Layout::vertical([
         Constraint::Length(request_height),
         Constraint::Min(5),
@@ -72,7 +79,7 @@ pub fn layout(area: Rect, app: &App) -> Option<Areas> {
     let tables =
         Rect { x: request.x + 1, y: request.y + 3, width: request.width.saturating_sub(2), height: table_rows + 2 };
     let [query, headers] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(tables);
-    Some(Areas { apis, request, query, headers, messages, composer, status })
+    Some(Areas { apis, request, query, headers, messages, composer, status, tabs })
 }
 
 /// The inside of a bordered block.
@@ -97,6 +104,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
     messages::draw(frame, app, areas.messages);
     composer::draw(frame, app, areas.composer);
     status::draw(frame, app, areas.status);
+    if areas.tabs.height > 0 {
+        tabs::draw(frame, app, areas.tabs);
+    }
     match app.overlay {
         Some(Overlay::Help { scroll }) => help::draw(frame, scroll),
         Some(Overlay::Detail { seq, scroll }) => detail::draw(frame, app, seq, scroll),
@@ -105,6 +115,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Some(Overlay::CopyMenu { selected }) => copy_menu::draw(frame, selected),
         Some(Overlay::SavedMessages { selected }) => saved_messages::draw(frame, app, selected),
         Some(Overlay::Report { scroll }) => report::draw(frame, app, scroll),
+        Some(Overlay::Gateway { scroll }) => gateway::draw(frame, app, scroll),
         None => {}
     }
     if let Some(c) = &app.confirm {

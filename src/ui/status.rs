@@ -22,7 +22,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     };
     let mut left =
         vec![Span::styled(format!(" {word} "), Style::new().bg(color).fg(Color::Black).add_modifier(Modifier::BOLD))];
-    if let Some(p) = app.connection.as_ref().and_then(|c| c.subprotocol.as_deref()).filter(|_| app.is_connected()) {
+    if let Some(p) = app.tab.connection.as_ref().and_then(|c| c.subprotocol.as_deref()).filter(|_| app.is_connected()) {
         left.push(Span::raw(format!(" {p}")));
     }
     if let Some(d) = app.connected_for() {
@@ -30,7 +30,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         left.push(Span::raw(format!(" {:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)));
     }
     left.push(Span::raw("  "));
-    let right = match (&app.notice, &app.last_error) {
+    let right = match (&app.notice, &app.tab.last_error) {
         (Some(n), _) => Some(Span::styled(
             format!(" {} ", crate::terminal_text::escape_one_line(&n.text)),
             if n.error { theme::error() } else { theme::hint() },

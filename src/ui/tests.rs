@@ -36,7 +36,7 @@ fn screen(t: &Terminal<TestBackend>) -> String {
 }
 
 fn event(app: &App, ms: u64, kind: EventKind) -> Event {
-    Event { session: app.connection.as_ref().map(|c| c.id).unwrap_or_default(), at: at(ms), kind }
+    Event { session: app.tab.connection.as_ref().map(|c| c.id).unwrap_or_default(), at: at(ms), kind }
 }
 
 fn frame(dir: Direction, frame: Frame) -> EventKind {
@@ -66,7 +66,7 @@ fn connected_app() -> App {
     }
     app.now = at(75_000);
     app.focus = Pane::Composer;
-    app.composer.editor.set_text(r#"{"type":"sendToGroup","group":"demo","data":"hi"}"#);
+    app.tab.composer.editor.set_text(r#"{"type":"sendToGroup","group":"demo","data":"hi"}"#);
     app
 }
 
@@ -282,8 +282,71 @@ fn test_profiles_are_marked_in_the_apis_pane_and_questions_are_drawn() {
     let s = screen(&render(&mut app, 120, 40));
     assert!(s.contains("chat-prod  ◆ profile"), "{s}");
     assert!(s.contains("1 broken profile(s)"), "{s}");
-    app.selected_api = 2;
+    app.tab.selected_api = 2;
     app.update(Action::DeleteProfile);
     let s = screen(&render(&mut app, 120, 40));
     assert!(s.contains("Delete the profile \"chat-prod\"") && s.contains("y / Enter yes"), "{s}");
+}
+
+#[test]
+fn test_snapshot_two_tabs_with_the_bar() {
+    let mut app = connected_app();
+    app.update(Action::NewTab);
+    app.focus = Pane::Apis;
+    app.update(Action::Down); // the new tab on Chat, not connected
+    let s = screen(&render(&mut app, 120, 40));
+    assert!(s.lines().next().is_some_and(|l| l.contains("1 ● echo") && l.contains("2 ○ Chat")), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn test_snapshot_gateway_view_with_records_and_metrics() {
+    use crate::gateway::log::{ConnectionEndRecord, HandshakeRecord, LogRecord};
+    use crate::gateway::metrics::ApiMetrics;
+    let mut app = connected_app();
+    let handshake = |status: u16, reason: &str| {
+        LogRecord::Handshake(HandshakeRecord {
+            time: "2026-11-26T12:00:01Z".into(),
+            api: Some("echo".into()),
+            url: "/echo?subscription-key=***".into(),
+            status,
+            reason: reason.into(),
+            client: "127.0.0.1:50123".into(),
+            duration_ms: 2,
+        })
+    };
+    app.update(Action::GatewayRecords(vec![
+        handshake(401, "missing subscription key"),
+        handshake(101, "relayed"),
+        LogRecord::ConnectionEnd(ConnectionEndRecord {
+            time: "2026-11-26T12:00:09Z".into(),
+            api: "echo".into(),
+            client: "127.0.0.1:50123".into(),
+            messages_from_client: 2,
+            messages_from_backend: 2,
+            bytes_from_client: 10,
+            bytes_from_backend: 10,
+            close_code: 1000,
+            closed_by: "client".into(),
+            error: None,
+            duration_ms: 8012,
+        }),
+        handshake(101, "relayed"),
+    ]));
+    let mut echo = ApiMetrics { active: 1, messages_from_client: 3, bytes_from_client: 15, ..Default::default() };
+    echo.handshakes.insert(101, 2);
+    echo.handshakes.insert(401, 1);
+    app.update(Action::GatewayMetrics([("echo".to_string(), echo)].into_iter().collect()));
+    app.update(Action::GatewayView);
+    let s = screen(&render(&mut app, 120, 40));
+    assert!(s.contains("Handshakes by status  101: 2 · 401: 1") && s.contains("closed by client"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn test_gateway_view_off_the_demo_says_it_needs_it() {
+    let mut app = App::new(workspace(), 100);
+    app.update(Action::GatewayView);
+    let s = screen(&render(&mut app, 120, 40));
+    assert!(s.contains("needs the embedded demo"), "{s}");
 }

@@ -18,7 +18,7 @@ pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
     let body = inner(area);
     frame.render_widget(block, area);
     let mut lines = Vec::new();
-    if let Some(e) = &app.last_error {
+    if let Some(e) = &app.tab.last_error {
         lines.push(Line::from(Span::styled(format!("✗ {}", e.label()), theme::error())));
         lines.push(Line::raw(escape_one_line(&e.message)));
         if !e.hint.is_empty() {
@@ -29,7 +29,7 @@ pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
         }
         lines.push(Line::raw(""));
     }
-    match &app.last_trace {
+    match &app.tab.last_trace {
         Some(t) => {
             for l in escape_for_terminal(&t.to_text()).lines() {
                 let style = if l.starts_with('>') { theme::label() } else { ratatui::style::Style::new() };
