@@ -702,6 +702,8 @@ impl App {
                 }
                 self.last_error = Some(err);
             }
+            // The supervisor connects again by itself; the log row says when.
+            EventKind::Reconnecting { .. } => conn.state = SessionState::Connecting,
         }
     }
 
