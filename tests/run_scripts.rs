@@ -21,7 +21,11 @@ fn run(script: &str, demo: &wstab::demo::Demo) -> (Option<i32>, String, String) 
         .env("WSTAB_DATA_DIR", dir.path())
         .output()
         .unwrap();
-    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// The demo runs on its own runtime thread while the blocking child process runs.
@@ -79,9 +83,8 @@ fn test_chat_script_joins_sends_and_sees_ack_and_group_message() {
 #[test]
 fn test_strict_expect_fails_on_the_next_message_and_refusal_exits_3() {
     let (_rt, demo) = demo();
-    let strict = format!(
-        "{ECHO}\n[[steps]]\nsend = \"one\"\n[[steps]]\nexpect = {{ equals = \"two\", skip = false }}\n"
-    );
+    let strict =
+        format!("{ECHO}\n[[steps]]\nsend = \"one\"\n[[steps]]\nexpect = {{ equals = \"two\", skip = false }}\n");
     let (code, out, _) = run(&strict, &demo);
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("the next message did not match") && out.contains("+ one") && out.contains("- two"), "{out}");

@@ -141,9 +141,8 @@ pub fn parse(path: &str, text: &str) -> Result<Script, ScriptError> {
     };
     let script: Script = toml::from_str(text).map_err(|e| err(e.span(), e.message().trim().to_string()))?;
     // Locate each step for the checks serde cannot make.
-    let spans: Vec<Option<std::ops::Range<usize>>> = toml::from_str::<StepSpans>(text)
-        .map(|s| s.steps.iter().map(|x| Some(x.span())).collect())
-        .unwrap_or_default();
+    let spans: Vec<Option<std::ops::Range<usize>>> =
+        toml::from_str::<StepSpans>(text).map(|s| s.steps.iter().map(|x| Some(x.span())).collect()).unwrap_or_default();
     if script.profile.is_none() && script.url.is_none() {
         return Err(err(None, "the script names neither a profile nor a url".into()));
     }
@@ -200,7 +199,8 @@ mod tests {
 
     #[test]
     fn test_unknown_key_is_an_error_with_line_and_column() {
-        let text = "url = \"ws://h/\"\n\n[[steps]]\nsend = \"x\"\n\n[[steps]]\nexpect = { pointer = \"/a\", equal = 1 }\n";
+        let text =
+            "url = \"ws://h/\"\n\n[[steps]]\nsend = \"x\"\n\n[[steps]]\nexpect = { pointer = \"/a\", equal = 1 }\n";
         let e = parse("s.toml", text).unwrap_err().to_string();
         assert!(e.starts_with("s.toml:7:"), "{e}");
         assert!(e.contains("equal"), "{e}");

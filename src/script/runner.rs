@@ -167,12 +167,19 @@ impl Runner {
             EventKind::Closed { code, reason, .. } => {
                 self.ended.get_or_insert(Ended {
                     code: ConnError::new(FailureKind::Abnormal, "").exit_code(),
-                    message: format!("the connection closed ({code}{})", if reason.is_empty() { String::new() } else { format!(" {reason}") }),
+                    message: format!(
+                        "the connection closed ({code}{})",
+                        if reason.is_empty() { String::new() } else { format!(" {reason}") }
+                    ),
                     hint: String::new(),
                 });
             }
             EventKind::Failed(err) => {
-                self.ended.get_or_insert(Ended { code: err.exit_code(), message: err.message.clone(), hint: err.hint.clone() });
+                self.ended.get_or_insert(Ended {
+                    code: err.exit_code(),
+                    message: err.message.clone(),
+                    hint: err.hint.clone(),
+                });
             }
             _ => {}
         }
@@ -191,7 +198,9 @@ impl Runner {
         } else if let Some(v) = &step.send_json {
             Some(Command::Text(v.to_string()))
         } else {
-            step.send_hex.as_ref().map(|h| Command::Binary(hex::decode(h.split_whitespace().collect::<String>()).unwrap_or_default()))
+            step.send_hex
+                .as_ref()
+                .map(|h| Command::Binary(hex::decode(h.split_whitespace().collect::<String>()).unwrap_or_default()))
         };
         if let Some(cmd) = sent {
             if self.ended.is_some() || !handle.send(cmd) {
