@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::clock;
-use crate::conn::{Direction, Event, EventKind, Frame};
+use crate::conn::{Direction, Event, EventKind, Frame, ResponseTrace};
 
 /// One connection attempt being assembled.
 #[derive(Default)]
@@ -17,7 +17,7 @@ struct Entry {
     started: Option<SystemTime>,
     url: String,
     request_headers: Vec<(String, String)>,
-    response: Option<(u16, String, Vec<(String, String)>, String)>,
+    response: Option<ResponseTrace>,
     connect_time: Option<Duration>,
     messages: Vec<Value>,
 }
@@ -47,8 +47,13 @@ impl Entry {
         let query: Vec<Value> = Url::parse(&self.url)
             .map(|u| u.query_pairs().map(|(n, v)| json!({"name": n, "value": v})).collect())
             .unwrap_or_default();
-        let (status, status_text, resp_headers, body) =
-            self.response.clone().unwrap_or((0, String::new(), Vec::new(), String::new()));
+        let r = self.response.clone().unwrap_or(ResponseTrace {
+            status: 0,
+            reason: String::new(),
+            headers: Vec::new(),
+            body: String::new(),
+        });
+        let (status, status_text, resp_headers, body) = (r.status, r.reason, r.headers, r.body);
         let wait = self.connect_time.map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0);
         json!({
             "startedDateTime": clock::rfc3339(started),
@@ -96,8 +101,7 @@ pub fn from_events(events: &[Event]) -> Value {
         match &e.kind {
             EventKind::Handshake(trace) => {
                 entry.request_headers = trace.request_headers.clone();
-                entry.response =
-                    trace.response.as_ref().map(|r| (r.status, r.reason.clone(), r.headers.clone(), r.body.clone()));
+                entry.response = trace.response.clone();
             }
             EventKind::Opened { elapsed, .. } => entry.connect_time = Some(*elapsed),
             EventKind::Frame { dir, frame } => entry.message(e.at, *dir, frame),
