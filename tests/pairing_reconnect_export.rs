@@ -89,7 +89,7 @@ async fn dropping_server() -> (std::net::SocketAddr, mpsc::UnboundedReceiver<(us
             tokio::spawn(async move {
                 let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else { return };
                 while let Ok(Some(Ok(msg))) = tokio::time::timeout(WAIT, ws.next()).await {
-                    if let Ok(t) = msg.to_text() {
+                    if let tokio_tungstenite::tungstenite::Message::Text(t) = &msg {
                         let _ = tx.send((n, t.to_string()));
                     }
                     if n == 0 {
@@ -168,7 +168,7 @@ async fn test_dropped_connection_reconnects_resends_on_connect_and_cancel_stops_
 }
 
 #[tokio::test]
-async fn test_401_refusal_is_not_retried_and_token_is_fresh_on_each_connect() {
+async fn test_401_refusal_is_not_retried_and_prepare_runs_once() {
     let demo = wstab::demo::start(0).await.unwrap();
     // No subscription key: the gateway answers 401, which no retry can fix.
     let target = Target::new(format!("{}/echo", demo.gateway_url));
@@ -307,4 +307,81 @@ fn test_k6_export_has_url_headers_messages_and_no_inlined_secret() {
         let run = std::process::Command::new("k6").args(["inspect"]).arg(&out_path).output().unwrap();
         assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     }
+}
+
+#[test]
+fn test_webpubsub_profile_generates_a_token_and_sends_on_connect_messages() {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let (hub_addr, cs_text) = rt.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let text = format!("Endpoint=http://{addr};AccessKey=test-key-SECRET;Version=1.0;");
+        let cs = wstab::token::ConnectionString::parse(&text).unwrap();
+        wstab::hub::serve_on(listener, cs, shutdown.clone()).unwrap();
+        (addr, text)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let profile = format!(
+        r#"version = 1
+url = "ws://{hub_addr}/client/hubs/chat"
+subprotocols = ["json.webpubsub.azure.v1"]
+correlation = "/ackId"
+on_connect = ['{{"type":"joinGroup","group":"lobby","ackId":9}}']
+
+[webpubsub]
+connection_string = "${{env:WPS_CS}}"
+hub = "chat"
+user = "alice"
+roles = ["webpubsub.joinLeaveGroup"]
+"#
+    );
+    std::fs::create_dir_all(dir.path().join("profiles")).unwrap();
+    std::fs::write(dir.path().join("profiles/wps.toml"), profile).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wstab"))
+        .args(["connect", "--profile", "wps", "--count", "2", "--json"])
+        .env("WPS_CS", &cs_text)
+        .env("WSTAB_CONFIG_DIR", dir.path())
+        .env("WSTAB_DATA_DIR", dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let received: Vec<serde_json::Value> = lines
+        .iter()
+        .filter(|v| v["dir"] == "in")
+        .map(|v| serde_json::from_str(v["data"].as_str().unwrap()).unwrap())
+        .collect();
+    // The token the profile generated was accepted: the hub welcomed alice, and acked the join.
+    assert_eq!(received[0]["userId"], "alice", "{stdout}");
+    assert_eq!((received[1]["type"].as_str(), received[1]["ackId"].as_u64()), (Some("ack"), Some(9)), "{stdout}");
+    assert!(lines.iter().any(|v| v["dir"] == "in" && v["latency_ms"].is_number()), "{stdout}");
+    assert!(stderr.contains("latency: replies (/ackId): count 1"), "{stderr}");
+    assert!(!stderr.contains("test-key-SECRET") && !stdout.contains("test-key-SECRET"));
+    shutdown.cancel();
+}
+
+#[test]
+fn test_connect_reconnect_flag_survives_a_drop_and_resends_x_messages() {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let (addr, mut seen) = rt.block_on(dropping_server());
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wstab"))
+        .args(["connect", &format!("ws://{addr}/"), "--reconnect", "-x", "hi", "--count", "1"])
+        .env("WSTAB_CONFIG_DIR", dir.path())
+        .env("WSTAB_DATA_DIR", dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert_eq!(stdout.trim(), "hi");
+    assert!(
+        stderr.contains("reconnecting in") && stderr.contains("(attempt 1, after connection lost (1006))"),
+        "{stderr}"
+    );
+    let got: Vec<(usize, String)> = std::iter::from_fn(|| seen.try_recv().ok()).collect();
+    assert_eq!(got, [(0, "hi".to_string()), (1, "hi".to_string())]);
 }

@@ -47,3 +47,40 @@ impl Profile {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_token_refresher_replaces_the_access_token_and_marks_it_secret() {
+        let auth = WebPubSubAuth {
+            connection_string: "Endpoint=https://x.webpubsub.azure.com;AccessKey=k;Version=1.0;".into(),
+            hub: "chat".into(),
+            user: Some("u".into()),
+            roles: Vec::new(),
+            groups: Vec::new(),
+        };
+        let mut t = Target::new("wss://gw/client/hubs/chat");
+        t.query.push(Param::new("access_token", "stale"));
+        token_refresher(&auth)(&mut t).unwrap();
+        let tokens: Vec<&Param> = t.query.iter().filter(|p| p.name == "access_token").collect();
+        assert_eq!(tokens.len(), 1);
+        assert!(tokens[0].secret && tokens[0].value.starts_with("ey"), "{:?}", tokens[0]);
+        assert!(!t.display_url().contains(&tokens[0].value));
+    }
+
+    #[test]
+    fn test_bad_connection_string_is_an_invalid_request_with_a_hint() {
+        let auth = WebPubSubAuth {
+            connection_string: "AccessKey=k".into(),
+            hub: "chat".into(),
+            user: None,
+            roles: Vec::new(),
+            groups: Vec::new(),
+        };
+        let err = token_refresher(&auth)(&mut Target::new("ws://h/")).unwrap_err();
+        assert_eq!(err.kind, FailureKind::InvalidRequest);
+        assert!(err.message.contains("Endpoint") && err.hint.contains("[webpubsub]"), "{err}");
+    }
+}
