@@ -15,7 +15,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tokio::sync::mpsc;
 use wstab::app::{Action, App, Effect};
-use wstab::conn::{self, EventBatch};
+use wstab::conn::EventBatch;
 use wstab::log::journal::Journal;
 use wstab::workspace::{Api, Workspace};
 
@@ -49,10 +49,10 @@ async fn console_run(url: &str, n: u64) -> ConsoleRun {
     let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
     let (tx, mut rx) = mpsc::channel::<EventBatch>(64);
     let start = Instant::now();
-    let Some(Effect::Connect { session, target }) = app.update(Action::ToggleConnection) else {
+    let Some(Effect::Connect { session, target, profile }) = app.update(Action::ToggleConnection) else {
         panic!("F5 did not connect");
     };
-    let _handle = conn::spawn(session, *target, tx);
+    let _handle = wstab::tui::start_session(session, *target, profile.as_deref(), tx);
     let mut batch = Vec::with_capacity(64);
     let mut last_draw = Instant::now() - FRAME;
     let mut dirty = true;

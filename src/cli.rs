@@ -50,6 +50,10 @@ pub enum Command {
     Import(ImportArgs),
     /// List the saved profiles (and any file that fails to parse).
     Profiles,
+    /// Run a script of sends and expected replies; exit 0 when every expectation holds (for CI).
+    Run(RunArgs),
+    /// Export a profile for another tool.
+    Export(ExportArgs),
 }
 
 /// `wstab import`.
@@ -138,6 +142,50 @@ pub struct ConnectArgs {
     /// Also treat this query parameter or header name as secret (repeatable).
     #[arg(long = "secret", value_name = "NAME")]
     pub secret_names: Vec<String>,
+    /// Pair replies with requests by this JSON pointer (e.g. /ackId): `latency_ms` on paired
+    /// replies in --json, and a latency summary on stderr at exit. Overrides the profile's.
+    #[arg(long, value_name = "POINTER")]
+    pub correlate: Option<String>,
+    /// Reconnect with backoff (0.5 s doubling to 30 s, ±20 %) when the connection is lost,
+    /// re-sending the on-connect and -x messages; a 4xx refusal stops it.
+    #[arg(long)]
+    pub reconnect: bool,
+    /// Write the session (handshake and messages) as a HAR file at the end.
+    #[arg(long, value_name = "FILE")]
+    pub har: Option<PathBuf>,
+}
+
+/// `wstab run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The script (TOML): a profile or URL, then `[[steps]]` of send / expect / sleep.
+    pub script: PathBuf,
+}
+
+/// `wstab export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// What to write.
+    #[command(subcommand)]
+    pub format: ExportFormat,
+}
+
+/// The formats `wstab export` writes.
+#[derive(Debug, Subcommand)]
+pub enum ExportFormat {
+    /// A k6 WebSocket load-test script for a profile and its saved messages.
+    K6(ExportK6Args),
+}
+
+/// `wstab export k6`.
+#[derive(Debug, Args)]
+pub struct ExportK6Args {
+    /// The saved profile.
+    #[arg(long, value_name = "NAME")]
+    pub profile: String,
+    /// Write here instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// `wstab gateway`.

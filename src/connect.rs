@@ -16,7 +16,9 @@ use crate::cli::{BinaryFormat, ConnectArgs};
 use crate::clock;
 use crate::conn::{self, Closer, Command, Direction, Event, EventKind, Frame, Param, SessionId, Target};
 use crate::conn::{ConnError, FailureKind, HandshakeTrace};
-use crate::profile::ProfileStore;
+use crate::conn::{ReconnectPolicy, SessionHandle, SupervisedHandle, Supervision};
+use crate::pairing::Pairing;
+use crate::profile::{Profile, ProfileStore};
 use crate::terminal_text::escape_for_terminal;
 
 /// Exit code: success.
@@ -30,11 +32,32 @@ const BATCH: usize = 64;
 /// Builds the session target from the command line (over the profile when one is named), or a
 /// usage error.
 pub fn target_from_args(args: &ConnectArgs) -> Result<Target, String> {
-    let mut target = match &args.profile {
-        Some(name) => {
-            let profile = ProfileStore::open_default().load(name).map_err(|e| e.to_string())?;
-            profile.target().map_err(|e| e.to_string())?
-        }
+    let profile = load_profile(args)?;
+    target_over_profile(profile.as_ref(), args)
+}
+
+/// The profile `--profile` names, if any.
+fn load_profile(args: &ConnectArgs) -> Result<Option<Profile>, String> {
+    match &args.profile {
+        Some(name) => ProfileStore::open_default().load(name).map(Some).map_err(|e| e.to_string()),
+        None => Ok(None),
+    }
+}
+
+/// The session's supervision: the profile's, plus `--reconnect` and the `-x` messages (sent
+/// after every open, so again after each reconnect).
+fn supervision_from_args(profile: Option<&Profile>, args: &ConnectArgs) -> Supervision {
+    let mut s = profile.map(Profile::supervision).unwrap_or_default();
+    if args.reconnect && s.reconnect.is_none() {
+        s.reconnect = Some(ReconnectPolicy::default());
+    }
+    s.on_connect.extend(args.execute.iter().map(|m| Command::Text(m.clone())));
+    s
+}
+
+fn target_over_profile(profile: Option<&Profile>, args: &ConnectArgs) -> Result<Target, String> {
+    let mut target = match profile {
+        Some(profile) => profile.target().map_err(|e| e.to_string())?,
         None => Target::default(),
     };
     if let Some(url) = &args.url {
@@ -98,15 +121,28 @@ pub fn target_from_args(args: &ConnectArgs) -> Result<Target, String> {
 
 /// Runs `wstab connect`; returns the exit code.
 pub async fn run(args: ConnectArgs) -> i32 {
-    let target = match target_from_args(&args) {
-        Ok(t) => t,
+    let setup = load_profile(&args).and_then(|p| {
+        let target = target_over_profile(p.as_ref(), &args)?;
+        Ok((target, supervision_from_args(p.as_ref(), &args), p.and_then(|p| p.correlation)))
+    });
+    let (target, supervision, profile_correlation) = match setup {
+        Ok(s) => s,
         Err(e) => {
             eprintln!("wstab connect: {e}");
             return EXIT_USAGE;
         }
     };
+    let correlate = args.correlate.clone().or(profile_correlation);
+    if let Some(p) = &correlate
+        && !(p.is_empty() || p.starts_with('/'))
+    {
+        eprintln!("wstab connect: invalid --correlate {p:?}: a JSON pointer starts with '/', e.g. /ackId");
+        return EXIT_USAGE;
+    }
+    let mut pairing = correlate.as_ref().map(|p| Pairing::new(Some(p.clone())));
+    let mut har_events: Option<Vec<Event>> = args.har.as_ref().map(|_| Vec::new());
     let (tx, mut rx) = mpsc::channel(BATCH);
-    let handle = conn::spawn(SessionId(1), target, tx);
+    let handle = Handle::start(target, supervision, tx);
     let stdout_is_tty = io::stdout().is_terminal();
     let mut out = Output {
         w: io::BufWriter::with_capacity(1 << 16, io::stdout()),
@@ -135,6 +171,10 @@ pub async fn run(args: ConnectArgs) -> i32 {
                     break;
                 }
                 for event in batch.drain(..).flatten() {
+                    let paired = pairing.as_mut().and_then(|p| p.observe(&event));
+                    if let Some(events) = har_events.as_mut() {
+                        events.push(event.clone());
+                    }
                     match &event.kind {
                         EventKind::Connecting { url } => {
                             if stderr_tty { eprintln!("connecting to {url}"); }
@@ -143,9 +183,7 @@ pub async fn run(args: ConnectArgs) -> i32 {
                         EventKind::Opened { subprotocol, elapsed } => {
                             let proto = subprotocol.as_deref().map(|p| format!(" (subprotocol {p})")).unwrap_or_default();
                             eprintln!("connected in {} ms{proto}", elapsed.as_millis());
-                            for m in &args.execute {
-                                handle.send(Command::Text(m.clone()));
-                            }
+                            // The -x messages are on-connect messages: the supervisor sent them.
                             if let Some(tx) = lines_tx.take()
                                 && !io::stdin().is_terminal()
                             {
@@ -156,7 +194,7 @@ pub async fn run(args: ConnectArgs) -> i32 {
                             }
                         }
                         EventKind::Frame { dir, frame } => {
-                            out.frame(&event, *dir, frame);
+                            out.frame(&event, *dir, frame, paired.as_ref().map(|p| p.latency));
                             if *dir == Direction::In && matches!(frame, Frame::Text(_) | Frame::Binary(_)) {
                                 received += 1;
                                 if let Some(w) = wait {
@@ -176,6 +214,11 @@ pub async fn run(args: ConnectArgs) -> i32 {
                         EventKind::Failed(err) => {
                             report_failure(err, last_trace.as_deref());
                             code = Some(err.exit_code());
+                        }
+                        EventKind::Reconnecting { attempt, delay, after } => {
+                            // The end just reported was not final.
+                            code = None;
+                            eprintln!("reconnecting in {:.1}s (attempt {attempt}, after {after})", delay.as_secs_f64());
                         }
                     }
                     if out.broken {
@@ -201,7 +244,54 @@ pub async fn run(args: ConnectArgs) -> i32 {
     }
     out.flush();
     handle.cancel();
+    if let Some(p) = &pairing {
+        eprintln!("latency: {}", p.summary());
+    }
+    if let (Some(path), Some(events)) = (&args.har, &har_events) {
+        let har = crate::har::from_events(events);
+        let bytes = serde_json::to_vec_pretty(&har).unwrap_or_default();
+        // A bare file name has an empty parent, where no temporary file can be created.
+        let path = if path.parent().is_some_and(|p| p.as_os_str().is_empty()) {
+            std::path::Path::new(".").join(path)
+        } else {
+            path.clone()
+        };
+        if let Err(e) = crate::profile::atomic_write(&path, &bytes) {
+            eprintln!("wstab connect: cannot write the HAR file: {e}");
+            return code.filter(|c| *c != EXIT_OK).unwrap_or(1);
+        }
+    }
     code.unwrap_or(EXIT_OK)
+}
+
+/// The session, plain or supervised: the supervisor's extra hop is only paid when it is needed.
+enum Handle {
+    Plain(SessionHandle),
+    Supervised(SupervisedHandle),
+}
+
+impl Handle {
+    fn start(target: Target, supervision: Supervision, tx: mpsc::Sender<conn::EventBatch>) -> Self {
+        if supervision.reconnect.is_none() && supervision.prepare.is_none() && supervision.on_connect.is_empty() {
+            Handle::Plain(conn::spawn(SessionId(1), target, tx))
+        } else {
+            Handle::Supervised(conn::spawn_supervised(SessionId(1), target, supervision, tx))
+        }
+    }
+
+    fn send(&self, command: Command) -> bool {
+        match self {
+            Handle::Plain(h) => h.send(command),
+            Handle::Supervised(h) => h.send(command),
+        }
+    }
+
+    fn cancel(&self) {
+        match self {
+            Handle::Plain(h) => h.cancel(),
+            Handle::Supervised(h) => h.cancel(),
+        }
+    }
 }
 
 fn conn_lost_code() -> i32 {
@@ -259,6 +349,9 @@ struct JsonEvent<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
     size: usize,
+    /// Time since the request this reply (or pong) answers, with `--correlate`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    latency_ms: Option<f64>,
 }
 
 impl<W: Write> Output<W> {
@@ -269,7 +362,7 @@ impl<W: Write> Output<W> {
         }
     }
 
-    fn frame(&mut self, event: &Event, dir: Direction, frame: &Frame) {
+    fn frame(&mut self, event: &Event, dir: Direction, frame: &Frame, latency: Option<Duration>) {
         if self.broken {
             return;
         }
@@ -294,6 +387,7 @@ impl<W: Write> Output<W> {
                 code,
                 reason,
                 size: frame.len(),
+                latency_ms: latency.map(|d| (d.as_secs_f64() * 1e6).round() / 1e3),
             };
             serde_json::to_writer(&mut self.w, &line).map_err(io::Error::from).and_then(|()| self.w.write_all(b"\n"))
         } else if dir == Direction::In {

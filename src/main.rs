@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use wstab::cli::{Cli, Command, ImportArgs, ImportSource};
+use wstab::cli::{Cli, Command, ExportArgs, ExportFormat, ImportArgs, ImportSource};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -27,6 +27,8 @@ fn main() -> ExitCode {
                 wstab::profile::cli::import_apim(&args)
             }
             Some(Command::Profiles) => wstab::profile::cli::list(),
+            Some(Command::Run(args)) => wstab::script::run_file(&args.script).await,
+            Some(Command::Export(ExportArgs { format: ExportFormat::K6(args) })) => wstab::k6::cli::run(&args),
             None => {
                 let options = wstab::tui::Options {
                     workspace: cli.workspace,

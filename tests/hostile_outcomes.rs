@@ -68,7 +68,7 @@ fn screen(app: &mut App) -> String {
 /// once connected.
 async fn run_session(app: &mut App, effect: Option<Effect>, url: Option<String>, until: impl Fn(&App) -> bool) {
     let send = url.is_some();
-    let Some(Effect::Connect { session, mut target }) = effect else { panic!("F5 did not connect: {effect:?}") };
+    let Some(Effect::Connect { session, mut target, .. }) = effect else { panic!("F5 did not connect: {effect:?}") };
     target.connect_timeout = Duration::from_millis(500);
     target.max_message_size = Some(1 << 20);
     if let Some(url) = url {

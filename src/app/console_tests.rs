@@ -520,3 +520,29 @@ fn test_saved_message_picker_fills_the_composer() {
     w.act(&mut app, Action::PickSavedMessage);
     assert!(app.overlay.is_none() && notice(&app).contains("no saved messages"));
 }
+
+#[test]
+fn test_connecting_a_saved_profile_carries_its_reconnect_settings() {
+    let w = World::new();
+    let store = ProfileStore::new(w.dir.path().join("profiles"));
+    let profile = crate::profile::Profile {
+        url: "ws://h/live".into(),
+        reconnect: true,
+        on_connect: vec![r#"{"type":"joinGroup","group":"g"}"#.into()],
+        ..Default::default()
+    };
+    store.save("live", &profile, false).unwrap();
+    let mut app = App::new(workspace(), 100);
+    app.pinned_profile = Some("live".into());
+    app.update(w.outside.load_profiles(Vec::new(), Some("live".into())));
+    let Some(Effect::Connect { profile: Some(p), .. }) = app.update(Action::ToggleConnection) else {
+        panic!("a saved profile connects with its settings");
+    };
+    assert!(p.reconnect);
+    let supervision = p.supervision();
+    assert!(supervision.reconnect.is_some());
+    assert_eq!(supervision.on_connect.len(), 1);
+    // A workspace API that is not a saved profile connects plainly.
+    let mut app2 = App::new(workspace(), 100);
+    assert!(matches!(app2.update(Action::ToggleConnection), Some(Effect::Connect { profile: None, .. })));
+}

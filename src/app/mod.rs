@@ -429,6 +429,9 @@ pub enum Effect {
         session: SessionId,
         /// What to connect to.
         target: Box<Target>,
+        /// The saved profile behind the API, whose reconnect, on-connect messages and Web PubSub
+        /// token refresh apply to the session.
+        profile: Option<Box<Profile>>,
     },
     /// Give a running session a command (send, ping, close).
     Send {
@@ -861,7 +864,13 @@ impl App {
         self.tab.last_error = None;
         // A new session is watched live, whatever row an earlier one was paused on.
         self.tab.messages.follow();
-        Some(Effect::Connect { session: id, target: Box::new(target) })
+        let profile = self
+            .saved_as
+            .get(self.tab.selected_api)
+            .and_then(|name| name.as_ref())
+            .and_then(|name| self.profiles.get(name))
+            .map(|p| Box::new(p.clone()));
+        Some(Effect::Connect { session: id, target: Box::new(target), profile })
     }
 
     fn send(&mut self, command: CommandToSend) -> Option<Effect> {

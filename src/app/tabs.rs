@@ -111,6 +111,8 @@ impl Tab {
                     return EventOutcome::Refused;
                 }
             }
+            // The supervisor connects again by itself; the log row says when.
+            EventKind::Reconnecting { .. } => conn.state = SessionState::Connecting,
         }
         EventOutcome::Logged
     }

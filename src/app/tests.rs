@@ -66,7 +66,7 @@ fn test_life_cycle_connect_open_disconnect() {
     let mut app = App::new(workspace(), 100);
     assert_eq!(app.state_word(), "Disconnected");
     assert_eq!(app.focus, Pane::Apis);
-    let Some(Effect::Connect { session, target }) = app.update(Action::ToggleConnection) else { panic!() };
+    let Some(Effect::Connect { session, target, .. }) = app.update(Action::ToggleConnection) else { panic!() };
     assert_eq!(target.url, "ws://127.0.0.1:9/echo");
     assert_eq!(app.state_word(), "Connecting…");
     app.on_event(ev(&app, 5, EventKind::Opened { subprotocol: Some("p".into()), elapsed: Duration::ZERO }));

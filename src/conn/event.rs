@@ -128,4 +128,16 @@ pub enum EventKind {
     },
     /// The session could not connect, or broke.
     Failed(ConnError),
+    /// A supervised session ([`super::spawn_supervised`]) lost its connection (the `Closed` or
+    /// `Failed` event just before this one) and will connect again after `delay`. Only the
+    /// reconnect supervisor sends it; it always directly follows the event that ended the
+    /// connection, in the same batch, so a reader knows at once that the end was not final.
+    Reconnecting {
+        /// 1 for the first retry after a connection ended; reset once a connection opens.
+        attempt: u32,
+        /// How long the supervisor waits before connecting again (backoff with jitter).
+        delay: Duration,
+        /// Why it reconnects: the failure's label or the close code.
+        after: String,
+    },
 }

@@ -399,6 +399,10 @@ fn describe(kind: &EventKind) -> (EntryKind, &'static str, usize, Body) {
             (EntryKind::Close(dir), "closed", 0, Body::Text(format!("disconnected {who} ({code}){reason}").into()))
         }
         EventKind::Failed(err) => (EntryKind::Error, "error", 0, Body::Text(error_text(err).into())),
+        EventKind::Reconnecting { attempt, delay, after } => {
+            let text = format!("reconnecting in {:.1}s (attempt {attempt}, after {after})", delay.as_secs_f64());
+            (EntryKind::Connection, "reconnect", 0, Body::Text(text.into()))
+        }
     }
 }
 

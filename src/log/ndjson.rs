@@ -144,6 +144,10 @@ pub fn value(event: &Event) -> Value {
             "ts": ts, "session": session, "kind": "failed",
             "error": err.label(), "message": err.message, "hint": err.hint,
         }),
+        EventKind::Reconnecting { attempt, delay, after } => json!({
+            "ts": ts, "session": session, "kind": "reconnecting",
+            "attempt": attempt, "delay_ms": delay.as_millis() as u64, "after": after,
+        }),
     }
 }
 

@@ -6,8 +6,10 @@ mod envref;
 mod import;
 mod model;
 mod store;
+mod supervision;
 
 pub use envref::{EnvRefError, resolve_env_refs, resolve_target};
 pub use import::{ImportReport, Skipped, import_apim_json};
-pub use model::{CURRENT_VERSION, MessageFormat, Profile, SavedMessage};
+pub use model::{CURRENT_VERSION, MessageFormat, Profile, SavedMessage, WebPubSubAuth};
 pub use store::{ProfileError, ProfileStore, atomic_write, sanitize_name, validate_name};
+pub use supervision::token_refresher;

@@ -54,6 +54,42 @@ pub struct Profile {
     /// Named messages the user can send again.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub messages: Vec<SavedMessage>,
+    /// A JSON pointer (e.g. `/ackId`) whose value pairs a reply with the request that carried the
+    /// same value, for latency figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation: Option<String>,
+    /// Reconnect automatically (with backoff) when the connection is lost.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub reconnect: bool,
+    /// Text messages sent after every connect and reconnect (joinGroup, subscribe…).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub on_connect: Vec<String>,
+    /// Generate a fresh Web PubSub `access_token` before every connect from this connection string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webpubsub: Option<WebPubSubAuth>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// Where a fresh Web PubSub client access token comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebPubSubAuth {
+    /// `Endpoint=…;AccessKey=…;Version=1.0;`, usually `${env:NAME}` so the key stays out of the file.
+    pub connection_string: String,
+    /// The hub name.
+    pub hub: String,
+    /// The user id (`sub`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// Roles, e.g. `webpubsub.joinLeaveGroup`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
+    /// Groups joined on connect.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
 }
 
 fn is_default_tls(t: &TlsOptions) -> bool {
@@ -106,6 +142,10 @@ impl Default for Profile {
             max_message_size: None,
             secret_names: Vec::new(),
             messages: Vec::new(),
+            correlation: None,
+            reconnect: false,
+            on_connect: Vec::new(),
+            webpubsub: None,
         }
     }
 }

@@ -20,7 +20,7 @@ use tokio::time::Instant;
 
 use crate::app::{Action, App, Effect, Notice};
 use crate::clipboard::Clipboard;
-use crate::conn::{self, EventBatch, EventKind, SessionHandle, SessionId};
+use crate::conn::{self, EventBatch, EventKind, SessionId};
 use crate::gateway::log::GatewayLog;
 use crate::gateway::metrics::Metrics;
 use crate::log::journal::Journal;
@@ -170,7 +170,7 @@ async fn event_loop(
         feed
     });
     let (tx, mut rx) = mpsc::channel::<EventBatch>(BATCH);
-    let mut sessions: HashMap<SessionId, SessionHandle> = HashMap::new();
+    let mut sessions: HashMap<SessionId, conn::SupervisedHandle> = HashMap::new();
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(500));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -284,6 +284,19 @@ pub fn draw<B: ratatui::backend::Backend>(term: &mut ratatui::Terminal<B>, app: 
     Ok(())
 }
 
+/// Starts a session for the console: supervised as the saved profile behind the API asks
+/// (reconnect, on-connect messages, a fresh Web PubSub token each time); plain otherwise. The
+/// event loop and the console benchmark both use this.
+pub fn start_session(
+    session: SessionId,
+    target: crate::conn::Target,
+    profile: Option<&crate::profile::Profile>,
+    tx: mpsc::Sender<EventBatch>,
+) -> conn::SupervisedHandle {
+    let supervision = profile.map(crate::profile::Profile::supervision).unwrap_or_default();
+    conn::spawn_supervised(session, target, supervision, tx)
+}
+
 /// Takes batches of connection events into the console: each event is journalled (so nothing is
 /// lost when the bounded log drops it from view), then applied to the state. Returns the sessions
 /// that ended. The event loop and the console benchmark both use this.
@@ -328,7 +341,7 @@ fn stop_signals() -> (mpsc::Sender<()>, mpsc::Receiver<()>) {
 fn carry_out(
     effect: Effect,
     app: &mut App,
-    sessions: &mut HashMap<SessionId, SessionHandle>,
+    sessions: &mut HashMap<SessionId, conn::SupervisedHandle>,
     tx: &mpsc::Sender<EventBatch>,
     journal: &mut Journal,
 ) -> bool {
@@ -336,8 +349,8 @@ fn carry_out(
         Effect::Quit => return false,
         // Carried out by `effects::Outside` before this is reached.
         Effect::Profiles { .. } | Effect::ReadImport { .. } | Effect::Copy { .. } | Effect::PasteFromClipboard => {}
-        Effect::Connect { session, target } => {
-            sessions.insert(session, conn::spawn(session, *target, tx.clone()));
+        Effect::Connect { session, target, profile } => {
+            sessions.insert(session, start_session(session, *target, profile.as_deref(), tx.clone()));
         }
         Effect::Send { session, command } => {
             if !sessions.get(&session).is_some_and(|s| s.send(command.into())) {
