@@ -69,6 +69,51 @@ pub struct ImportArgs {
 pub enum ImportSource {
     /// The JSON printed by `az apim api list` (or the ARM/REST shape): one profile per WebSocket API.
     Apim(ImportApimArgs),
+    /// A Web PubSub connection string: a profile for one hub with a generated `access_token`.
+    Webpubsub(ImportWebPubSubArgs),
+}
+
+/// Where a Web PubSub `access_token` comes from when importing.
+#[derive(Debug, Args, Default, Clone)]
+pub struct ImportTokenArgs {
+    /// A Web PubSub connection string: an `access_token` is generated from it now (the string
+    /// itself is not stored).
+    #[arg(long, value_name = "STRING", conflicts_with = "connection_string_env")]
+    pub connection_string: Option<String>,
+    /// The environment variable holding the connection string: a token is generated now, and the
+    /// profile stores `${env:NAME}` so every connect generates a fresh one.
+    #[arg(long, value_name = "NAME")]
+    pub connection_string_env: Option<String>,
+    /// The token's user id (`sub`).
+    #[arg(long, value_name = "ID")]
+    pub user: Option<String>,
+    /// A role for the token, e.g. webpubsub.sendToGroup (repeatable).
+    #[arg(long = "role", value_name = "ROLE")]
+    pub roles: Vec<String>,
+    /// Token lifetime, e.g. 30m, 1h.
+    #[arg(long, default_value = "1h", value_name = "DURATION")]
+    pub ttl: String,
+}
+
+/// `wstab import webpubsub`.
+#[derive(Debug, Args)]
+pub struct ImportWebPubSubArgs {
+    /// The hub name.
+    #[arg(long)]
+    pub hub: String,
+    /// The profile's name (default: the hub name).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Connect through this gateway (`<gateway>/client/hubs/<hub>`, with a subscription key)
+    /// instead of straight to the service.
+    #[arg(long, value_name = "URL")]
+    pub gateway: Option<String>,
+    /// Replace the profile if it exists.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// The token.
+    #[command(flatten)]
+    pub token: ImportTokenArgs,
 }
 
 /// `wstab import apim`.
@@ -82,6 +127,10 @@ pub struct ImportApimArgs {
     /// Replace profiles that already exist (otherwise they are skipped).
     #[arg(long)]
     pub overwrite: bool,
+    /// For APIs whose path is `…/client/hubs/<hub>`, an `access_token` generated from a Web
+    /// PubSub connection string.
+    #[command(flatten)]
+    pub token: ImportTokenArgs,
 }
 
 /// How `connect` prints binary messages.

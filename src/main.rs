@@ -26,6 +26,9 @@ fn main() -> ExitCode {
             Some(Command::Import(ImportArgs { source: ImportSource::Apim(args) })) => {
                 wstab::profile::cli::import_apim(&args)
             }
+            Some(Command::Import(ImportArgs { source: ImportSource::Webpubsub(args) })) => {
+                wstab::profile::cli::import_webpubsub(&args)
+            }
             Some(Command::Profiles) => wstab::profile::cli::list(),
             Some(Command::Run(args)) => wstab::script::run_file(&args.script).await,
             Some(Command::Export(ExportArgs { format: ExportFormat::K6(args) })) => wstab::k6::cli::run(&args),

@@ -225,3 +225,75 @@ async fn test_copied_wstab_command_runs() {
     assert_eq!(req.uri, "/chat?subscription-key=k-789");
     assert_eq!(req.header("x-note"), ["it's fine"]);
 }
+
+#[tokio::test]
+async fn test_import_apim_with_a_connection_string_adds_an_access_token_with_its_expiry() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/apim_api_list.json");
+    let cs = "Endpoint=https://contoso-wps.webpubsub.azure.com;AccessKey=c2VjcmV0LWtleQ==;Version=1.0;";
+    let out = wstab_cmd(dir.path())
+        .args(["import", "apim", file, "--connection-string", cs, "--ttl", "30m"])
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("access_token for hub chat expires"), "{stdout}");
+    assert!(!stdout.contains("c2VjcmV0LWtleQ"), "the key is never printed: {stdout}");
+    let store = ProfileStore::new(dir.path().join("profiles"));
+    let chat = store.load("webpubsub-chat").unwrap();
+    let token = chat.query.iter().find(|p| p.name == "access_token").expect("token added");
+    assert!(token.secret && token.required);
+    let view = wstab::jwt_view::decode(&token.value).unwrap();
+    assert_eq!(view.aud.as_deref(), Some("https://contoso-wps.webpubsub.azure.com/client/hubs/chat"));
+    let left = view.seconds_left(std::time::SystemTime::now()).unwrap();
+    assert!((1700..=1800).contains(&left), "{left}");
+    assert!(chat.subprotocols.contains(&"json.webpubsub.azure.v1".to_string()));
+    assert!(chat.webpubsub.is_none(), "a literal connection string is not stored");
+    let raw = std::fs::read_to_string(store.path_of("webpubsub-chat")).unwrap();
+    assert!(!raw.contains("c2VjcmV0LWtleQ"), "{raw}");
+    // Not a hub: no token.
+    assert!(store.load("ticker").unwrap().query.iter().all(|p| p.name != "access_token"));
+}
+
+#[tokio::test]
+async fn test_import_webpubsub_from_env_connects_to_the_hub_with_fresh_tokens() {
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let cs_text = format!("Endpoint=http://{addr};AccessKey=hub-key-123456;Version=1.0;");
+    let cs = wstab::token::ConnectionString::parse(&cs_text).unwrap();
+    let _hub = wstab::hub::serve_on(listener, cs, shutdown.clone()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = wstab_cmd(dir.path())
+        .env("WPS_TEST_CS", &cs_text)
+        .args(["import", "webpubsub", "--hub", "chat", "--connection-string-env", "WPS_TEST_CS", "--user", "ann"])
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("fresh one is made from ${env:WPS_TEST_CS}"), "{stdout}");
+    let raw = std::fs::read_to_string(dir.path().join("profiles/chat.toml")).unwrap();
+    assert!(raw.contains("${env:WPS_TEST_CS}") && !raw.contains("hub-key-123456"), "{raw}");
+    // The profile connects straight to the hub; the hub says who we are.
+    let out = wstab_cmd(dir.path())
+        .env("WPS_TEST_CS", &cs_text)
+        .args(["connect", "--profile", "chat", "--count", "1"])
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let connected: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!((connected["event"].as_str(), connected["userId"].as_str()), (Some("connected"), Some("ann")));
+    // Without the variable: a clear usage error.
+    let out = wstab_cmd(dir.path())
+        .args(["import", "webpubsub", "--hub", "x", "--connection-string-env", "WPS_TEST_UNSET_1"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("WPS_TEST_UNSET_1"));
+    shutdown.cancel();
+}

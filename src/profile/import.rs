@@ -111,7 +111,7 @@ fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
 }
 
 /// `https://x.azure-api.net` → `wss://x.azure-api.net`; ws/wss kept.
-fn ws_scheme(url: &str) -> String {
+pub(crate) fn ws_scheme(url: &str) -> String {
     let url = url.trim().trim_end_matches('/');
     if let Some(rest) = url.strip_prefix("https://") {
         format!("wss://{rest}")

@@ -7,6 +7,7 @@ mod import;
 mod model;
 mod store;
 mod supervision;
+pub mod webpubsub;
 
 pub use envref::{EnvRefError, resolve_env_refs, resolve_target};
 pub use import::{ImportReport, Skipped, import_apim_json};
