@@ -16,7 +16,7 @@ use crate::cli::{BinaryFormat, ConnectArgs};
 use crate::clock;
 use crate::conn::{self, Closer, Command, Direction, Event, EventKind, Frame, Param, SessionId, Target};
 use crate::conn::{ConnError, FailureKind, HandshakeTrace};
-use crate::conn::{ReconnectPolicy, SessionHandle, SupervisedHandle, Supervision};
+use crate::conn::{ReconnectPolicy, Supervision};
 use crate::pairing::Pairing;
 use crate::profile::{Profile, ProfileStore};
 use crate::terminal_text::escape_for_terminal;
@@ -142,7 +142,7 @@ pub async fn run(args: ConnectArgs) -> i32 {
     let mut pairing = correlate.as_ref().map(|p| Pairing::new(Some(p.clone())));
     let mut har_events: Option<Vec<Event>> = args.har.as_ref().map(|_| Vec::new());
     let (tx, mut rx) = mpsc::channel(BATCH);
-    let handle = Handle::start(target, supervision, tx);
+    let handle = conn::spawn_supervised(SessionId(1), target, supervision, tx);
     let stdout_is_tty = io::stdout().is_terminal();
     let mut out = Output {
         w: io::BufWriter::with_capacity(1 << 16, io::stdout()),
@@ -262,36 +262,6 @@ pub async fn run(args: ConnectArgs) -> i32 {
         }
     }
     code.unwrap_or(EXIT_OK)
-}
-
-/// The session, plain or supervised: the supervisor's extra hop is only paid when it is needed.
-enum Handle {
-    Plain(SessionHandle),
-    Supervised(SupervisedHandle),
-}
-
-impl Handle {
-    fn start(target: Target, supervision: Supervision, tx: mpsc::Sender<conn::EventBatch>) -> Self {
-        if supervision.reconnect.is_none() && supervision.prepare.is_none() && supervision.on_connect.is_empty() {
-            Handle::Plain(conn::spawn(SessionId(1), target, tx))
-        } else {
-            Handle::Supervised(conn::spawn_supervised(SessionId(1), target, supervision, tx))
-        }
-    }
-
-    fn send(&self, command: Command) -> bool {
-        match self {
-            Handle::Plain(h) => h.send(command),
-            Handle::Supervised(h) => h.send(command),
-        }
-    }
-
-    fn cancel(&self) {
-        match self {
-            Handle::Plain(h) => h.cancel(),
-            Handle::Supervised(h) => h.cancel(),
-        }
-    }
 }
 
 fn conn_lost_code() -> i32 {

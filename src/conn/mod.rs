@@ -18,7 +18,7 @@ pub use event::{Closer, Direction, Event, EventBatch, EventKind, Frame, SessionI
 pub use handshake::{ClientWs, UpgradeError, UpgradeResponse, upgrade};
 pub use session::{Command, MAX_BATCH, SessionHandle, spawn};
 pub use state::{SessionState, Transition};
-pub use supervisor::{PrepareTarget, ReconnectPolicy, SupervisedHandle, Supervision, should_retry, spawn_supervised};
+pub use supervisor::{PrepareTarget, ReconnectPolicy, Supervision, should_retry, spawn_supervised};
 pub use target::{HANDSHAKE_HEADERS, Param, Target, TargetError, TlsOptions};
 pub use tls::client_config;
 pub use tokio_tungstenite::tungstenite::Utf8Bytes;

@@ -43,7 +43,8 @@ pub enum Command {
     },
 }
 
-/// The owner's side of a running session. Dropping it cancels the session.
+/// The owner's side of a running session, plain ([`spawn`]) or supervised
+/// ([`super::spawn_supervised`]). Dropping it cancels the session.
 #[derive(Debug)]
 pub struct SessionHandle {
     /// The session's id (as carried by its events).
@@ -54,12 +55,25 @@ pub struct SessionHandle {
 }
 
 impl SessionHandle {
-    /// Queues a command; false when the session has ended.
+    /// The handle of a session task started elsewhere in the connection manager.
+    pub(super) fn new(
+        id: SessionId,
+        commands: mpsc::UnboundedSender<Command>,
+        cancel: CancellationToken,
+        task: JoinHandle<()>,
+    ) -> Self {
+        Self { id, commands, cancel, task }
+    }
+
+    /// Queues a command; false when the session has ended. A supervised session drops commands
+    /// given while it waits to reconnect: what must follow a reconnect are the on-connect
+    /// messages.
     pub fn send(&self, command: Command) -> bool {
         self.commands.send(command).is_ok()
     }
 
-    /// Ends the session: a close handshake when open, an abort while connecting.
+    /// Ends the session: a close handshake when open, an abort while connecting, and (when
+    /// supervised) no further reconnect.
     pub fn cancel(&self) {
         self.cancel.cancel();
     }

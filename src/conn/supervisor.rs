@@ -11,12 +11,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
+
 use tokio_util::sync::CancellationToken;
 
 use super::error::{ConnError, FailureKind};
 use super::event::{Closer, Event, EventBatch, EventKind, SessionId};
-use super::session::{Command, spawn};
+use super::session::{Command, SessionHandle, spawn};
 use super::target::Target;
 
 /// When and how often a lost connection is retried.
@@ -107,42 +107,6 @@ pub fn should_retry(kind: &EventKind) -> bool {
     }
 }
 
-/// The owner's side of a supervised session. Dropping it cancels the session.
-#[derive(Debug)]
-pub struct SupervisedHandle {
-    /// The session's id (as carried by its events).
-    pub id: SessionId,
-    commands: mpsc::UnboundedSender<Command>,
-    cancel: CancellationToken,
-    task: JoinHandle<()>,
-}
-
-impl SupervisedHandle {
-    /// Queues a command for the current connection; false when the session has ended. Commands
-    /// given while reconnecting are dropped: the messages that must follow a reconnect are the
-    /// on-connect ones.
-    pub fn send(&self, command: Command) -> bool {
-        self.commands.send(command).is_ok()
-    }
-
-    /// Ends the session and stops reconnecting: a close handshake when open, an abort while
-    /// connecting, and no further attempt while waiting for one.
-    pub fn cancel(&self) {
-        self.cancel.cancel();
-    }
-
-    /// True once the session (every connection of it) has ended.
-    pub fn is_finished(&self) -> bool {
-        self.task.is_finished()
-    }
-}
-
-impl Drop for SupervisedHandle {
-    fn drop(&mut self) {
-        self.cancel.cancel();
-    }
-}
-
 /// Starts a supervised session for `target`: like [`spawn`], plus reconnects, on-connect
 /// messages and credential refresh as `supervision` says.
 pub fn spawn_supervised(
@@ -150,11 +114,15 @@ pub fn spawn_supervised(
     target: Target,
     supervision: Supervision,
     events: mpsc::Sender<EventBatch>,
-) -> SupervisedHandle {
+) -> SessionHandle {
+    // Nothing to supervise: a plain session, without the supervisor's extra hop per batch.
+    if supervision.reconnect.is_none() && supervision.prepare.is_none() && supervision.on_connect.is_empty() {
+        return spawn(id, target, events);
+    }
     let (tx, rx) = mpsc::unbounded_channel();
     let cancel = CancellationToken::new();
     let task = tokio::spawn(supervise(id, target, supervision, events, rx, cancel.clone()));
-    SupervisedHandle { id, commands: tx, cancel, task }
+    SessionHandle::new(id, tx, cancel, task)
 }
 
 async fn supervise(

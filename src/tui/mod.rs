@@ -170,7 +170,7 @@ async fn event_loop(
         feed
     });
     let (tx, mut rx) = mpsc::channel::<EventBatch>(BATCH);
-    let mut sessions: HashMap<SessionId, conn::SupervisedHandle> = HashMap::new();
+    let mut sessions: HashMap<SessionId, conn::SessionHandle> = HashMap::new();
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(500));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -292,7 +292,7 @@ pub fn start_session(
     target: crate::conn::Target,
     profile: Option<&crate::profile::Profile>,
     tx: mpsc::Sender<EventBatch>,
-) -> conn::SupervisedHandle {
+) -> conn::SessionHandle {
     let supervision = profile.map(crate::profile::Profile::supervision).unwrap_or_default();
     conn::spawn_supervised(session, target, supervision, tx)
 }
@@ -341,7 +341,7 @@ fn stop_signals() -> (mpsc::Sender<()>, mpsc::Receiver<()>) {
 fn carry_out(
     effect: Effect,
     app: &mut App,
-    sessions: &mut HashMap<SessionId, conn::SupervisedHandle>,
+    sessions: &mut HashMap<SessionId, conn::SessionHandle>,
     tx: &mpsc::Sender<EventBatch>,
     journal: &mut Journal,
 ) -> bool {
