@@ -1397,6 +1397,8 @@ impl App {
 #[cfg(test)]
 mod console_tests;
 #[cfg(test)]
+mod pairing_tests;
+#[cfg(test)]
 mod tab_tests;
 #[cfg(test)]
 pub(crate) mod tests;

@@ -51,10 +51,13 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             theme::hint(),
         ));
     }
-    block = block.title_bottom(counters(app));
+    // One line, so a narrow pane cuts the latency figures at its end rather than drawing them
+    // over the counters.
+    let mut bottom = counters(app);
     if let Some(line) = latency_line(app) {
-        block = block.title_bottom(line.right_aligned());
+        bottom.spans.extend(line.spans);
     }
+    block = block.title_bottom(bottom);
     if !view.search.is_empty() {
         block = block.title_bottom(Span::styled(format!(" /{} ", view.search), theme::dim()));
     }
@@ -163,7 +166,7 @@ fn sparkline(history: impl Iterator<Item = Duration>) -> String {
     last.iter().map(|v| BARS[((v * 7) / top).min(7) as usize]).collect()
 }
 
-/// ` ↩ ▁▃█ p50/p95/max 3/9/11 ms · 2 waiting · ping ▂▅ 1/2/2 ms `: the pairing at a glance,
+/// `↩ ▁▃█ p50/p95/max 3/9/11 ms · 2 waiting · ping ▂▅ 1/2/2 ms `: the pairing at a glance,
 /// from the stats cached on the tab (drawing never sorts samples).
 fn latency_line(app: &App) -> Option<Line<'static>> {
     let p = &app.tab.pairing;
@@ -182,13 +185,13 @@ fn latency_line(app: &App) -> Option<Line<'static>> {
         }
     };
     if p.replies.count > 0 {
-        spans.push(Span::styled(" ↩ ", Style::new().fg(Color::Green)));
+        spans.push(Span::styled("↩ ", Style::new().fg(Color::Green)));
         spans.push(Span::styled(sparkline(replies.history()), Style::new().fg(Color::Green)));
         spans.push(Span::raw(format!(" p50/p95/max {}", figures(&p.replies))));
     }
     if waiting > 0 {
         sep(&mut spans);
-        spans.push(Span::styled(format!(" {waiting} waiting (w)"), theme::hint()));
+        spans.push(Span::styled(format!(" {waiting} waiting"), theme::hint()));
     }
     if p.pings.count > 0 {
         sep(&mut spans);
