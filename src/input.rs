@@ -130,6 +130,13 @@ pub static KEYMAP: &[Binding] = &[
         None,
     ),
     bind(Everywhere, ctrl('l'), Action::ClearLog, "clear the Messages log", None),
+    bind(
+        Everywhere,
+        ctrl('r'),
+        Action::SetCorrelation,
+        "correlation pointer pairing replies in this tab (e.g. /ackId)",
+        None,
+    ),
     bind(Everywhere, ctrl('s'), Action::Save, "save the whole session as NDJSON", None),
     bind(Everywhere, key(KeyCode::Tab), Action::FocusNext, "focus the next pane (accept, in a prompt)", None),
     bind(Everywhere, key(KeyCode::BackTab), Action::FocusPrev, "focus the previous pane", None),
@@ -151,6 +158,9 @@ pub static KEYMAP: &[Binding] = &[
         "copy: message, URL, trace, wstab/wscat/websocat command",
         Some("copy"),
     ),
+    bind(OutsideText, ch('w'), Action::ShowWaiting, "requests still waiting for a reply, with their age", None),
+    bind(OutsideText, ch('H'), Action::ExportHar, "export the tab's session as HAR (opens in browser tools)", None),
+    bind(OutsideText, ch('R'), Action::SaveScript, "save the tab's session as a `wstab run` script", None),
     bind(OutsideText, ch('P'), Action::SaveProfile, "save the request as a profile (asks before overwriting)", None),
     bind(OutsideText, ch('I'), Action::ImportApim, "import APIs from `az apim api list` JSON as profiles", None),
     bind(

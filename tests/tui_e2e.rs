@@ -330,3 +330,68 @@ fn test_profile_saved_in_the_console_opens_first_with_profile() {
     let screen = tmux.wait_for("wstab to exit", timeout, |s| s.contains("WSTAB_EXIT="));
     assert!(screen.contains("WSTAB_EXIT=0"), "{screen}");
 }
+
+/// Issue 8's pairing in the console: on the demo's Chat hub, Ctrl-R sets `/ackId`, a joinGroup
+/// with an ackId gets its ack, and the ack row shows the latency and the border the stats; then
+/// H and R write the session as HAR and as a `wstab run` script.
+#[test]
+fn test_demo_chat_ack_latency_and_exports() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        println!("SKIPPED test_demo_chat_ack_latency_and_exports: tmux is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let tmux = Tmux { socket: format!("wstab-e2e-pairing-{}-{nanos}", std::process::id()) };
+    let command = format!(
+        "WSTAB_CONFIG_DIR='{data}' WSTAB_DATA_DIR='{data}' '{bin}'; echo WSTAB_EXIT=$?; sleep 30",
+        data = dir.path().display(),
+        bin = env!("CARGO_BIN_EXE_wstab"),
+    );
+    tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "200", "-y", "50", &command]);
+    let timeout = Duration::from_secs(20);
+    tmux.wait_for("the demo's APIs", timeout, |s| s.contains("Chat") && s.contains("Disconnected"));
+    tmux.keys(&["Down", "Enter"]);
+    tmux.keys(&["C-e"]);
+    for _ in 0..80 {
+        tmux.keys(&["BSpace"]);
+    }
+    // Ctrl-R offers /ackId; Enter takes it.
+    tmux.keys(&["C-r"]);
+    tmux.wait_for("the correlation prompt", timeout, |s| s.contains("Correlation JSON pointer"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the pointer set", timeout, |s| s.contains("pairing replies by /ackId"));
+    tmux.keys(&["F5"]);
+    tmux.wait_for("Connected", timeout, |s| s.contains(" Connected "));
+    tmux.text(r#"{"type":"joinGroup","group":"g","ackId":1}"#);
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("the ack row with its latency", timeout, |s| {
+        s.lines().any(|l| l.contains("← json") && l.contains("↩ ") && l.contains(" ms") && l.contains(r#""ackId":1"#))
+    });
+    assert!(screen.contains("p50/p95/max"), "the border shows the stats:\n{screen}");
+    // Leave the composer, then export.
+    tmux.keys(&["Escape"]);
+    for (key, name, what) in [("H", "chat.har", "HAR"), ("R", "chat.toml", "script")] {
+        tmux.keys(&[key]);
+        tmux.wait_for("the file prompt", timeout, |s| s.contains("the tab's session"));
+        for _ in 0..40 {
+            tmux.keys(&["BSpace"]);
+        }
+        tmux.text(&dir.path().join(name).display().to_string());
+        tmux.keys(&["Enter"]);
+        tmux.wait_for("the saved notice", timeout, |s| s.contains(&format!("saved the {what} to")));
+    }
+    let har: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("chat.har")).expect("HAR written"))
+            .expect("JSON");
+    let messages = har["log"]["entries"][0]["_webSocketMessages"].as_array().cloned().unwrap_or_default();
+    assert!(
+        messages.iter().any(|m| m["type"] == "send" && m["data"].as_str().is_some_and(|d| d.contains("joinGroup")))
+    );
+    let script = std::fs::read_to_string(dir.path().join("chat.toml")).expect("script written");
+    assert!(script.contains("joinGroup") && script.contains("[[steps]]"), "{script}");
+    tmux.keys(&["C-c"]);
+    let screen = tmux.wait_for("wstab to exit", timeout, |s| s.contains("WSTAB_EXIT="));
+    assert!(screen.contains("WSTAB_EXIT=0"), "wstab did not exit 0:\n{screen}");
+}

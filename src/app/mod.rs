@@ -7,9 +7,12 @@
 pub mod composer;
 pub mod copy;
 pub mod editor;
+pub mod export;
 pub mod gateway_side;
+pub mod latency;
 pub mod messages;
 pub mod profiles;
+pub mod recording;
 pub mod request;
 pub mod tabs;
 pub mod token;
@@ -99,6 +102,11 @@ pub enum Overlay {
         /// First record shown (0: the newest).
         scroll: usize,
     },
+    /// Requests (and pings) of the shown tab still waiting for their reply, with their age (w).
+    Waiting {
+        /// First row shown.
+        scroll: usize,
+    },
 }
 
 impl Overlay {
@@ -133,6 +141,12 @@ pub enum PromptFor {
     Search,
     /// The file to save the session to.
     SavePath,
+    /// The file to export the shown tab's session to as HAR.
+    HarPath,
+    /// The file to save the shown tab's session to as a `wstab run` script.
+    ScriptPath,
+    /// The JSON pointer pairing requests with replies in the shown tab (empty: pings only).
+    Correlation,
     /// Close code and reason, e.g. `1000 bye`.
     Close,
     /// The name to save the request as a profile under.
@@ -172,6 +186,9 @@ impl PromptFor {
             PromptFor::Subprotocols => "Subprotocols (comma-separated)",
             PromptFor::Search => "Search",
             PromptFor::SavePath => "Save session as NDJSON to",
+            PromptFor::HarPath => "Export the tab's session as HAR to",
+            PromptFor::ScriptPath => "Save the tab's session as a `wstab run` script to",
+            PromptFor::Correlation => "Correlation JSON pointer, e.g. /ackId (empty: pair pings only)",
             PromptFor::Close => "Close with code and reason",
             PromptFor::SaveProfile => "Save the request as profile",
             PromptFor::RenameProfile { .. } => "Rename the profile to",
@@ -418,6 +435,17 @@ pub enum Action {
     GatewayMetrics(std::collections::BTreeMap<String, crate::gateway::metrics::ApiMetrics>),
     /// An effect finished (sent by the loop): what to tell the user.
     Report(Notice),
+    /// Ctrl-R: ask for the correlation JSON pointer of the shown tab (handled by `App`, which
+    /// restarts the tab's pairing with it).
+    SetCorrelation,
+    /// w: open (or close) the list of requests still waiting for a reply in the shown tab.
+    ShowWaiting,
+    /// H: ask for a file name and export the shown tab's session as HAR (`App` answers with
+    /// [`Effect::WriteFile`]).
+    ExportHar,
+    /// R: ask for a file name and save the shown tab's session as a `wstab run` script (`App`
+    /// answers with [`Effect::WriteFile`]).
+    SaveScript,
 }
 
 /// What the loop must do for an action: the only way `App` reaches the world.
@@ -449,6 +477,17 @@ pub enum Effect {
     Save {
         /// Where.
         path: PathBuf,
+    },
+    /// Write `contents` to a file atomically (temp file + rename), then report with
+    /// [`Action::Report`] (sent for a HAR export or a saved script; carried out by
+    /// `tui::effects::Outside`).
+    WriteFile {
+        /// Where.
+        path: PathBuf,
+        /// What it is, for the status bar ("HAR", "script").
+        what: String,
+        /// The file's text.
+        contents: String,
     },
     /// Save, rename, copy or delete profiles in the store, in order, then reload them and send
     /// [`Action::ProfilesLoaded`] with the outcomes.
@@ -712,6 +751,7 @@ impl App {
         match action {
             Action::Tick(now) => {
                 self.now = now;
+                self.tab.pairing.refresh();
                 return None;
             }
             Action::Report(n) => {
@@ -769,6 +809,13 @@ impl App {
                 self.notice("log cleared (saving with s still writes the whole session)", false);
             }
             Action::Save => self.start_prompt(PromptFor::SavePath, "wstab-session.ndjson"),
+            Action::ExportHar => self.ask_export(PromptFor::HarPath, "wstab-session.har"),
+            Action::SaveScript => self.ask_export(PromptFor::ScriptPath, "wstab-session.toml"),
+            Action::SetCorrelation => {
+                let current = self.tab.pairing.pairing.pointer().unwrap_or("/ackId").to_string();
+                self.start_prompt(PromptFor::Correlation, &current);
+            }
+            Action::ShowWaiting => self.overlay = Some(Overlay::Waiting { scroll: 0 }),
             Action::ToggleMessageMode => self.tab.composer.mode = self.tab.composer.mode.next(),
             Action::Ping => return self.send(CommandToSend::Ping(Vec::new())),
             Action::Close => {
@@ -870,6 +917,13 @@ impl App {
             .and_then(|name| name.as_ref())
             .and_then(|name| self.profiles.get(name))
             .map(|p| Box::new(p.clone()));
+        // Stats and exports are per session: the tab's pointer (Ctrl-R) wins over the profile's.
+        let pointer = match &self.tab.correlation_override {
+            Some(p) => p.clone(),
+            None => profile.as_ref().and_then(|p| p.correlation.clone()),
+        };
+        self.tab.pairing.restart(pointer);
+        self.tab.recording.clear();
         Some(Effect::Connect { session: id, target: Box::new(target), profile })
     }
 
@@ -943,6 +997,8 @@ impl App {
                 }
                 return Some(Effect::Save { path: PathBuf::from(path) });
             }
+            PromptFor::HarPath | PromptFor::ScriptPath => return self.export(&what, text.trim()),
+            PromptFor::Correlation => self.set_correlation(text.trim()),
             PromptFor::Close => {
                 let text = text.trim();
                 let (code, reason) = text.split_once(' ').unwrap_or((text, ""));
@@ -1038,6 +1094,14 @@ impl App {
                 self.overlay = None;
                 return self.toggle_connection();
             }
+            Action::ShowWaiting => {
+                self.overlay = if matches!(overlay, Overlay::Waiting { .. }) {
+                    None
+                } else {
+                    Some(Overlay::Waiting { scroll: 0 })
+                };
+                return None;
+            }
             Action::GatewayView => {
                 self.overlay = if matches!(overlay, Overlay::Gateway { .. }) {
                     None
@@ -1060,6 +1124,7 @@ impl App {
             Overlay::Token { table, row, scroll } => Overlay::Token { table, row, scroll: scroll_by(scroll, delta) },
             Overlay::Report { scroll } => Overlay::Report { scroll: scroll_by(scroll, delta) },
             Overlay::Gateway { scroll } => Overlay::Gateway { scroll: scroll_by(scroll, delta) },
+            Overlay::Waiting { scroll } => Overlay::Waiting { scroll: scroll_by(scroll, delta) },
             menu @ (Overlay::CopyMenu { .. } | Overlay::SavedMessages { .. }) => menu,
         });
         None
@@ -1331,6 +1396,8 @@ impl App {
 
 #[cfg(test)]
 mod console_tests;
+#[cfg(test)]
+mod pairing_tests;
 #[cfg(test)]
 mod tab_tests;
 #[cfg(test)]

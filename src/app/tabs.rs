@@ -10,7 +10,9 @@ use crate::conn::{SessionId, SessionState};
 use crate::log::LogStore;
 
 use super::composer::Composer;
+use super::latency::TabPairing;
 use super::messages::MessagesView;
+use super::recording::Recording;
 use super::{App, Connection, Effect, Rate};
 
 /// One tab: a session of its own and everything the panes show about it.
@@ -36,6 +38,13 @@ pub struct Tab {
     pub rate: Rate,
     /// Messages received while the tab was not shown (the tab bar marks them).
     pub unseen: u64,
+    /// Request/reply and ping/pong pairing of the current session, with the latencies shown.
+    pub pairing: TabPairing,
+    /// The correlation pointer set with Ctrl-R for this tab: `Some(None)` cleared, `None` not
+    /// set (the saved profile's `correlation` applies).
+    pub correlation_override: Option<Option<String>>,
+    /// The current session's events, for HAR export and "save as script".
+    pub recording: Recording,
 }
 
 /// What an event did to its tab that the console as a whole must react to.
@@ -61,6 +70,9 @@ impl Tab {
             last_error: None,
             rate: Rate::default(),
             unseen: 0,
+            pairing: TabPairing::default(),
+            correlation_override: None,
+            recording: Recording::default(),
         }
     }
 
@@ -91,6 +103,9 @@ impl Tab {
             // An earlier session of this tab (e.g. its late close): logged, nothing more.
             return EventOutcome::Logged;
         };
+        // Paired and recorded for the current session only, so stats and exports are its own.
+        self.pairing.observe(&event, self.log.last_seq(), self.log.limit());
+        self.recording.push(&event, self.log.limit());
         match event.kind {
             EventKind::Connecting { .. } => conn.state = SessionState::Connecting,
             EventKind::Handshake(trace) => self.last_trace = Some(*trace),
@@ -188,6 +203,8 @@ impl App {
         self.parked.insert(back_at, outgoing);
         self.active = to;
         self.tab.unseen = 0;
+        // Its stats waited for a tick while hidden.
+        self.tab.pairing.refresh();
         // Views opened on the other tab (its trace, one of its messages) do not apply here.
         self.overlay = None;
     }

@@ -225,6 +225,11 @@ impl LogStore {
         }
     }
 
+    /// The seq of the newest row pushed (even if cleared since), `None` before the first.
+    pub fn last_seq(&self) -> Option<u64> {
+        self.next_seq.checked_sub(1)
+    }
+
     /// Empties the view and resets the counters (the journal keeps the session).
     pub fn clear(&mut self) {
         self.entries.clear();

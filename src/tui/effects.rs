@@ -35,6 +35,7 @@ impl Outside {
             Effect::ReadImport { path, gateway } => Ok(read_import(&path, gateway.as_deref())),
             Effect::Copy { what, content } => Ok(self.copy(&what, content, terminal)),
             Effect::PasteFromClipboard => Ok(self.paste()),
+            Effect::WriteFile { path, what, contents } => Ok(write_file(&path, &what, &contents)),
             other => Err(other),
         }
     }
@@ -90,6 +91,17 @@ impl Outside {
             Err(e) => Action::Report(Notice { text: format!("nothing pasted: {e}"), error: true }),
         }
     }
+}
+
+/// Writes an export atomically (a reader never sees half a file; an old one is replaced whole)
+/// and says where it went.
+pub fn write_file(path: &Path, what: &str, contents: &str) -> Action {
+    let target = expand_home(path);
+    let notice = match crate::profile::atomic_write(&target, contents.as_bytes()) {
+        Ok(()) => Notice { text: format!("saved the {what} to {}", target.display()), error: false },
+        Err(e) => Notice { text: format!("{what} not saved: {e}"), error: true },
+    };
+    Action::Report(notice)
 }
 
 /// Reads and parses an import file.

@@ -348,7 +348,11 @@ fn carry_out(
     match effect {
         Effect::Quit => return false,
         // Carried out by `effects::Outside` before this is reached.
-        Effect::Profiles { .. } | Effect::ReadImport { .. } | Effect::Copy { .. } | Effect::PasteFromClipboard => {}
+        Effect::Profiles { .. }
+        | Effect::ReadImport { .. }
+        | Effect::Copy { .. }
+        | Effect::PasteFromClipboard
+        | Effect::WriteFile { .. } => {}
         Effect::Connect { session, target, profile } => {
             sessions.insert(session, start_session(session, *target, profile.as_deref(), tx.clone()));
         }

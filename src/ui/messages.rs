@@ -1,5 +1,8 @@
 //! The **Messages** pane: one row per event — time, marker, kind, size, one-line preview — with
-//! follow mode, the filter, search matches, the drop count and the counters.
+//! follow mode, the filter, search matches, the drop count and the counters; a paired reply
+//! shows its latency, and the bottom border the latency sparkline and percentiles.
+
+use std::time::Duration;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -48,7 +51,13 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             theme::hint(),
         ));
     }
-    block = block.title_bottom(counters(app));
+    // One line, so a narrow pane cuts the latency figures at its end rather than drawing them
+    // over the counters.
+    let mut bottom = counters(app);
+    if let Some(line) = latency_line(app) {
+        bottom.spans.extend(line.spans);
+    }
+    block = block.title_bottom(bottom);
     if !view.search.is_empty() {
         block = block.title_bottom(Span::styled(format!(" /{} ", view.search), theme::dim()));
     }
@@ -65,7 +74,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
     let window = view.window(log);
     let query = view.search.to_ascii_lowercase();
-    let lines: Vec<Line> = log.slice(view.filter, window.start, body.height as usize).map(|e| row(e, &query)).collect();
+    let lines: Vec<Line> = log
+        .slice(view.filter, window.start, body.height as usize)
+        .map(|e| row(e, &query, app.tab.pairing.latency_of(e.seq)))
+        .collect();
     frame.render_widget(Paragraph::new(lines), body);
     if let Some(sel) = window.selected {
         let style = if focused { theme::selected() } else { theme::selected_unfocused() };
@@ -73,7 +85,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
 }
 
-fn row<'a>(e: &'a Entry, query: &str) -> Line<'a> {
+fn row<'a>(e: &'a Entry, query: &str, latency: Option<Duration>) -> Line<'a> {
     let (mark, color) = marker(e.kind);
     let size = if e.size > 0 || matches!(e.kind, EntryKind::Sent | EntryKind::Received) {
         human_size(e.size as u64)
@@ -88,6 +100,9 @@ fn row<'a>(e: &'a Entry, query: &str) -> Line<'a> {
         Span::styled(format!("{:<9}", e.label), Style::new().fg(color)),
         Span::styled(format!("{size:>9}  "), theme::dim()),
     ];
+    if let Some(d) = latency {
+        spans.push(Span::styled(format!("↩ {}  ", ms(d)), theme::hint()));
+    }
     let base = if e.kind == EntryKind::Error { theme::error() } else { Style::new() };
     spans.extend(highlight(e.preview(), query, base));
     Line::from(spans)
@@ -129,4 +144,61 @@ fn counters(app: &App) -> Line<'static> {
         spans.push(Span::styled(format!(" {msgs} msg/s {}/s ", human_size(bytes)), theme::hint()));
     }
     Line::from(spans)
+}
+
+/// A latency as the console writes it: whole milliseconds, or `<1 ms`.
+fn ms(d: Duration) -> String {
+    match d.as_millis() {
+        0 => "<1 ms".to_string(),
+        n => format!("{n} ms"),
+    }
+}
+
+/// Samples the bottom border's sparkline shows.
+const SPARK: usize = 12;
+
+/// `▁▃█` of the last latencies, each scaled to the largest of them.
+fn sparkline(history: impl Iterator<Item = Duration>) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let all: Vec<u128> = history.map(|d| d.as_micros()).collect();
+    let last = &all[all.len().saturating_sub(SPARK)..];
+    let top = last.iter().copied().max().unwrap_or(0).max(1);
+    last.iter().map(|v| BARS[((v * 7) / top).min(7) as usize]).collect()
+}
+
+/// `↩ ▁▃█ p50/p95/max 3/9/11 ms · 2 waiting · ping ▂▅ 1/2/2 ms `: the pairing at a glance,
+/// from the stats cached on the tab (drawing never sorts samples).
+fn latency_line(app: &App) -> Option<Line<'static>> {
+    let p = &app.tab.pairing;
+    let (replies, pings) = (p.pairing.replies(), p.pairing.pings());
+    let waiting = replies.unanswered() + pings.unanswered();
+    if p.replies.count == 0 && p.pings.count == 0 && waiting == 0 {
+        return None;
+    }
+    let figures = |s: &crate::pairing::LatencyStats| {
+        format!("{}/{}/{} ms", s.p50.as_millis(), s.p95.as_millis(), s.max.as_millis())
+    };
+    let mut spans = Vec::new();
+    let sep = |spans: &mut Vec<Span<'static>>| {
+        if !spans.is_empty() {
+            spans.push(Span::styled(" ·", theme::dim()));
+        }
+    };
+    if p.replies.count > 0 {
+        spans.push(Span::styled("↩ ", Style::new().fg(Color::Green)));
+        spans.push(Span::styled(sparkline(replies.history()), Style::new().fg(Color::Green)));
+        spans.push(Span::raw(format!(" p50/p95/max {}", figures(&p.replies))));
+    }
+    if waiting > 0 {
+        sep(&mut spans);
+        spans.push(Span::styled(format!(" {waiting} waiting"), theme::hint()));
+    }
+    if p.pings.count > 0 {
+        sep(&mut spans);
+        spans.push(Span::styled(" ping ", Style::new().fg(Color::Magenta)));
+        spans.push(Span::styled(sparkline(pings.history()), Style::new().fg(Color::Magenta)));
+        spans.push(Span::raw(format!(" {}", figures(&p.pings))));
+    }
+    spans.push(Span::raw(" "));
+    Some(Line::from(spans))
 }

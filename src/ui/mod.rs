@@ -20,6 +20,7 @@ mod tabs;
 mod theme;
 mod token;
 mod trace;
+mod waiting;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -116,6 +117,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Some(Overlay::SavedMessages { selected }) => saved_messages::draw(frame, app, selected),
         Some(Overlay::Report { scroll }) => report::draw(frame, app, scroll),
         Some(Overlay::Gateway { scroll }) => gateway::draw(frame, app, scroll),
+        Some(Overlay::Waiting { scroll }) => waiting::draw(frame, app, scroll),
         None => {}
     }
     if let Some(c) = &app.confirm {

@@ -350,3 +350,48 @@ fn test_gateway_view_off_the_demo_says_it_needs_it() {
     let s = screen(&render(&mut app, 120, 40));
     assert!(s.contains("needs the embedded demo"), "{s}");
 }
+
+/// Connected with `/ackId` pairing: three acked requests, one waiting, and a ping's pong.
+fn paired_app() -> App {
+    let mut app = App::new(workspace(), 100);
+    app.tab.correlation_override = Some(Some("/ackId".into()));
+    connect(&mut app);
+    for (i, ms) in [(1u64, 8u64), (2, 30), (3, 14)] {
+        let sent = 1000 + i * 100;
+        let out = format!(r#"{{"type":"joinGroup","group":"g","ackId":{i}}}"#);
+        let back = format!(r#"{{"type":"ack","ackId":{i},"success":true}}"#);
+        let e = event(&app, sent, frame(Direction::Out, text(&out)));
+        app.on_event(e);
+        let e = event(&app, sent + ms, frame(Direction::In, text(&back)));
+        app.on_event(e);
+    }
+    let e = event(&app, 1500, frame(Direction::Out, text(r#"{"type":"joinGroup","group":"x","ackId":4}"#)));
+    app.on_event(e);
+    let e = event(&app, 1600, frame(Direction::Out, Frame::Ping(Default::default())));
+    app.on_event(e);
+    let e = event(&app, 1603, frame(Direction::In, Frame::Pong(Default::default())));
+    app.on_event(e);
+    app.now = at(4_000);
+    app.focus = Pane::Messages;
+    app
+}
+
+#[test]
+fn test_snapshot_messages_with_latencies_and_stats_line() {
+    let mut app = paired_app();
+    // Wide enough for the whole line; a narrower pane cuts it at the end.
+    let s = screen(&render(&mut app, 130, 30));
+    assert!(s.contains("↩ 30 ms"), "the reply row shows its latency:\n{s}");
+    assert!(s.contains("p50/p95/max 14/30/30 ms"), "{s}");
+    assert!(s.contains("1 waiting") && s.contains("ping █ 3/3/3 ms"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn test_snapshot_waiting_overlay_lists_requests_with_their_age() {
+    let mut app = paired_app();
+    app.update(Action::ShowWaiting);
+    let s = screen(&render(&mut app, 120, 30));
+    assert!(s.contains("2.5 s") && s.contains(r#""group":"x","ackId":4"#), "{s}");
+    insta::assert_snapshot!(s);
+}
