@@ -297,3 +297,28 @@ async fn test_import_webpubsub_from_env_connects_to_the_hub_with_fresh_tokens() 
     assert!(String::from_utf8_lossy(&out.stderr).contains("WPS_TEST_UNSET_1"));
     shutdown.cancel();
 }
+
+/// The copied `wstab connect` command runs against the embedded demo, the subscription key
+/// coming from the shell variable the copy names instead of the clipboard.
+#[tokio::test]
+async fn test_copied_wstab_command_runs_against_the_demo() {
+    let demo = wstab::demo::start(0).await.unwrap();
+    let echo = demo.workspace.apis.iter().find(|a| a.name == "echo").unwrap();
+    let target = echo.target(&demo.workspace.gateway);
+    let line = command_line(&target, Tool::Wstab, false).unwrap();
+    assert!(line.contains("${SUBSCRIPTION_KEY}") && !line.contains(&demo.subscription_key), "{line}");
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_wstab")).parent().unwrap();
+    let script = format!("{line} -x 'through the demo' --count 1");
+    let out = tokio::process::Command::new("bash")
+        .args(["-c", &script])
+        .env("PATH", format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default()))
+        .env("SUBSCRIPTION_KEY", &demo.subscription_key)
+        .env("WSTAB_DATA_DIR", std::env::temp_dir().join("wstab-test-data"))
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{script}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "through the demo\n");
+    demo.shutdown();
+}
