@@ -30,6 +30,11 @@ pub struct Cli {
     #[arg(long, value_name = "N", default_value_t = crate::log::DEFAULT_LIMIT)]
     pub log_limit: usize,
 
+    /// Watch a gateway emulator from outside: its admin address (e.g. http://127.0.0.1:9090),
+    /// polled for the gateway's side view (F6) when the console is not on the embedded demo.
+    #[arg(long, value_name = "URL")]
+    pub gateway_admin: Option<String>,
+
     /// What to run.
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -38,6 +38,7 @@ fn main() -> ExitCode {
                     profile: cli.profile,
                     capture: cli.capture,
                     log_limit: cli.log_limit,
+                    gateway_admin: cli.gateway_admin,
                 };
                 wstab::tui::run(options).await
             }

@@ -205,3 +205,24 @@ async fn test_subprotocol_the_backend_ignores_is_passed_through_as_none() {
     assert_eq!(opened, None);
     demo.shutdown();
 }
+
+/// `GET /status` on the admin address gives what the console's gateway view shows when it
+/// watches a gateway from outside: numbers per API and the recent records, secrets masked.
+#[tokio::test]
+async fn test_admin_status_reports_metrics_and_records_without_secrets() {
+    let demo = wstab::demo::start(0).await.unwrap();
+    let echo = demo.apis.iter().find(|a| a.name == "echo").unwrap().clone();
+    let mut ws = connect(&echo.url, &demo.subscription_key, None).await;
+    ws.send(Message::text("hello")).await.unwrap();
+    assert_eq!(recv_text(&mut ws).await, "hello");
+    let status = wstab::gateway::fetch_status(&demo.admin_url).await.unwrap();
+    let m = status.metrics.get("echo").expect("echo metrics");
+    assert_eq!(m.handshakes.get(&101), Some(&1));
+    assert_eq!(m.active, 1);
+    assert_eq!(m.messages_from_client, 1);
+    let json = serde_json::to_string(&status).unwrap();
+    assert!(json.contains("onHandshake"), "{json}");
+    assert!(!json.contains(&demo.subscription_key), "{json}");
+    assert!(wstab::gateway::fetch_status("http://127.0.0.1:1").await.unwrap_err().contains("cannot reach"));
+    demo.shutdown();
+}

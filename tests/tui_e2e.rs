@@ -395,3 +395,68 @@ fn test_demo_chat_ack_latency_and_exports() {
     let screen = tmux.wait_for("wstab to exit", timeout, |s| s.contains("WSTAB_EXIT="));
     assert!(screen.contains("WSTAB_EXIT=0"), "wstab did not exit 0:\n{screen}");
 }
+
+/// Off the demo, `--gateway-admin URL` watches a gateway emulator through its admin address: the
+/// console talks to a `wstab demo --serve` in another process and F6 shows that gateway's 101.
+#[test]
+fn test_gateway_view_through_the_admin_address() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        println!("SKIPPED test_gateway_view_through_the_admin_address: tmux is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut demo = Command::new(env!("CARGO_BIN_EXE_wstab"))
+        .args(["demo", "--serve"])
+        .env("WSTAB_DATA_DIR", dir.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("demo runs");
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(demo.stdout.take().expect("stdout")), &mut line)
+        .expect("the demo's JSON line");
+    let _demo = Kill(demo);
+    let info: serde_json::Value = serde_json::from_str(&line).expect("JSON line");
+    let (gateway, admin, key) = (
+        info["gateway"].as_str().expect("gateway"),
+        info["admin"].as_str().expect("admin"),
+        info["subscription_key"].as_str().expect("key"),
+    );
+    let workspace = dir.path().join("w.toml");
+    std::fs::write(
+        &workspace,
+        format!(
+            "gateway = \"{gateway}\"\n[[apis]]\nname = \"echo\"\nurl_suffix = \"echo\"\nquery = [{{ name = \"subscription-key\", value = \"{key}\", secret = true }}]\n"
+        ),
+    )
+    .expect("workspace written");
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let tmux = Tmux { socket: format!("wstab-e2e-admin-{}-{nanos}", std::process::id()) };
+    let command = format!(
+        "WSTAB_CONFIG_DIR='{d}' WSTAB_DATA_DIR='{d}' '{bin}' --workspace '{w}' --gateway-admin '{admin}'; echo WSTAB_EXIT=$?; sleep 30",
+        d = dir.path().display(),
+        bin = env!("CARGO_BIN_EXE_wstab"),
+        w = workspace.display(),
+    );
+    tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "160", "-y", "40", &command]);
+    let timeout = Duration::from_secs(20);
+    tmux.wait_for("the console", timeout, |s| s.contains("APIs") && s.contains("Disconnected"));
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["F5"]);
+    tmux.wait_for("Connected", timeout, |s| s.contains(" Connected "));
+    tmux.keys(&["F6"]);
+    let screen = tmux.wait_for("the other process's gateway records", timeout, |s| {
+        s.contains("Gateway: echo") && s.lines().any(|l| l.contains("onHandshake") && l.contains(" 101 "))
+    });
+    assert!(!screen.contains(key), "the key never shows:\n{screen}");
+    tmux.keys(&["C-c"]);
+    let screen = tmux.wait_for("wstab to exit", timeout, |s| s.contains("WSTAB_EXIT="));
+    assert!(screen.contains("WSTAB_EXIT=0"), "{screen}");
+}

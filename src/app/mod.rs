@@ -433,6 +433,9 @@ pub enum Action {
     GatewayRecords(Vec<crate::gateway::log::LogRecord>),
     /// The gateway's numbers per API (sent by the loop's timer when it runs on the demo).
     GatewayMetrics(std::collections::BTreeMap<String, crate::gateway::metrics::ApiMetrics>),
+    /// A gateway emulator's whole status read from its admin address (sent by the loop's poller
+    /// with `--gateway-admin URL`): replaces the records and numbers shown.
+    GatewayStatus(Box<crate::gateway::GatewayStatus>),
     /// An effect finished (sent by the loop): what to tell the user.
     Report(Notice),
     /// Ctrl-R: ask for the correlation JSON pointer of the shown tab (handled by `App`, which
@@ -764,6 +767,13 @@ impl App {
             }
             Action::GatewayMetrics(metrics) => {
                 self.gateway.metrics = metrics;
+                return None;
+            }
+            Action::GatewayStatus(status) => {
+                let status = *status;
+                self.gateway.records.clear();
+                self.gateway.push(status.records);
+                self.gateway.metrics = status.metrics;
                 return None;
             }
             Action::Quit => return Some(Effect::Quit),

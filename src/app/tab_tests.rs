@@ -159,3 +159,16 @@ fn test_f6_opens_and_closes_the_gateway_view() {
     app.update(Action::GatewayView);
     assert_eq!(app.overlay, None);
 }
+
+#[test]
+fn test_gateway_status_from_the_admin_address_replaces_what_is_shown() {
+    let mut app = App::new(workspace(), 100);
+    app.update(Action::GatewayRecords(vec![handshake("echo", 101), handshake("echo", 401)]));
+    let mut metrics = std::collections::BTreeMap::new();
+    metrics.insert("echo".to_string(), crate::gateway::metrics::ApiMetrics { active: 2, ..Default::default() });
+    let status = crate::gateway::GatewayStatus { metrics, records: vec![handshake("echo", 101)] };
+    app.update(Action::GatewayStatus(Box::new(status)));
+    assert!(app.gateway.watched);
+    assert_eq!(app.gateway.records_for("echo").count(), 1, "a poll replaces, never duplicates");
+    assert_eq!(app.gateway.metrics["echo"].active, 2);
+}

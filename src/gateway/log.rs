@@ -5,14 +5,14 @@ use std::collections::VecDeque;
 use std::io::Write;
 use std::sync::Mutex;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
 /// How many records are kept in memory for the console.
 const RECENT: usize = 1000;
 
 /// One log record.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "operation")]
 pub enum LogRecord {
     /// A handshake was answered.
@@ -24,7 +24,7 @@ pub enum LogRecord {
 }
 
 /// A handshake as the gateway answered it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HandshakeRecord {
     /// RFC 3339 time.
     pub time: String,
@@ -43,7 +43,7 @@ pub struct HandshakeRecord {
 }
 
 /// A relayed connection's summary.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConnectionEndRecord {
     /// RFC 3339 time.
     pub time: String,

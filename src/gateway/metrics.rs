@@ -32,7 +32,7 @@ struct Counters {
 }
 
 /// One API's numbers, as the console's gateway view shows them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ApiMetrics {
     /// Handshakes answered, by status.
     pub handshakes: BTreeMap<u16, u64>,

@@ -99,10 +99,10 @@ impl Gateway {
             .map_err(|source| StartError::Bind { addr: listen, source })?;
         let admin_addr = match admin {
             Some(addr) => {
-                let m = metrics.clone();
+                let (m, l) = (metrics.clone(), log.clone());
                 let handler: Handler = Arc::new(move |req, _| {
-                    let m = m.clone();
-                    async move { admin_reply(&m, req.method(), req.uri().path()) }.boxed()
+                    let (m, l) = (m.clone(), l.clone());
+                    async move { admin_reply(&m, &l, req.method(), req.uri().path()) }.boxed()
                 });
                 let admin = wsserver::bind(addr, handler, ServerOptions::default(), shutdown.clone()).await.map_err(
                     |source| {
@@ -129,13 +129,60 @@ impl Drop for Gateway {
     }
 }
 
-fn admin_reply(metrics: &Metrics, method: &Method, path: &str) -> Reply {
+fn admin_reply(metrics: &Metrics, log: &GatewayLog, method: &Method, path: &str) -> Reply {
     let res = match (method, path) {
         (&Method::GET, "/metrics") => {
             wsserver::response(StatusCode::OK, "text/plain; version=0.0.4; charset=utf-8", metrics.render())
         }
+        (&Method::GET, "/status") => {
+            let status = GatewayStatus { metrics: metrics.per_api(), records: log.recent() };
+            match serde_json::to_string(&status) {
+                Ok(json) => wsserver::response(StatusCode::OK, "application/json", json),
+                Err(e) => wsserver::text_response(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+            }
+        }
         (&Method::GET, "/healthz") => wsserver::text_response(StatusCode::OK, "ok"),
-        _ => wsserver::text_response(StatusCode::NOT_FOUND, "Not found: try GET /metrics"),
+        _ => wsserver::text_response(StatusCode::NOT_FOUND, "Not found: try GET /metrics or GET /status"),
     };
     Reply::Http(res)
+}
+
+/// What `GET /status` on the admin address answers: the numbers per API and the recent log
+/// records (secrets already masked), for a console watching the gateway from outside.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct GatewayStatus {
+    /// Per-API metrics.
+    pub metrics: std::collections::BTreeMap<String, metrics::ApiMetrics>,
+    /// The recent log records, oldest first.
+    pub records: Vec<LogRecord>,
+}
+
+/// Reads `GET <admin>/status` from a running gateway emulator (`admin` like
+/// `http://127.0.0.1:9090`).
+pub async fn fetch_status(admin: &str) -> Result<GatewayStatus, String> {
+    use http_body_util::{BodyExt, Empty, Limited};
+    let url = url::Url::parse(admin).map_err(|e| format!("invalid admin URL {admin:?}: {e}"))?;
+    let host = url.host_str().ok_or_else(|| format!("invalid admin URL {admin:?}: no host"))?.to_string();
+    let port = url.port_or_known_default().unwrap_or(80);
+    let tcp = tokio::net::TcpStream::connect((host.as_str(), port))
+        .await
+        .map_err(|e| format!("cannot reach the gateway admin at {host}:{port}: {e}"))?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp))
+        .await
+        .map_err(|e| format!("gateway admin: {e}"))?;
+    tokio::spawn(connection);
+    let request = http::Request::get("/status")
+        .header(http::header::HOST, format!("{host}:{port}"))
+        .body(Empty::<bytes::Bytes>::new())
+        .map_err(|e| e.to_string())?;
+    let response = sender.send_request(request).await.map_err(|e| format!("gateway admin: {e}"))?;
+    if response.status() != StatusCode::OK {
+        return Err(format!("gateway admin answered {} to GET /status", response.status()));
+    }
+    let body = Limited::new(response.into_body(), 16 << 20)
+        .collect()
+        .await
+        .map_err(|e| format!("gateway admin: {e}"))?
+        .to_bytes();
+    serde_json::from_slice(&body).map_err(|e| format!("gateway admin: not a status answer: {e}"))
 }

@@ -39,6 +39,8 @@ pub struct Options {
     pub capture: Option<PathBuf>,
     /// `--log-limit N`: log entries kept in memory.
     pub log_limit: usize,
+    /// `--gateway-admin URL`: a gateway emulator's admin address to watch from outside.
+    pub gateway_admin: Option<String>,
 }
 
 /// Exit code when the console cannot start (no workspace, unreadable file).
@@ -143,7 +145,9 @@ pub async fn run(options: Options) -> i32 {
     if std::env::var_os(PANIC_FOR_TEST_ENV).is_some() {
         panic!("{PANIC_FOR_TEST_ENV} is set: panicking with the terminal taken over");
     }
-    let result = event_loop(&mut guard.terminal, app, &mut journal, outside, gateway).await;
+    // Off the demo, a gateway emulator can still be watched through its admin address.
+    let admin = if gateway.is_none() { options.gateway_admin.clone() } else { None };
+    let result = event_loop(&mut guard.terminal, app, &mut journal, outside, gateway, admin).await;
     drop(guard);
     match result {
         Ok(()) => 0,
@@ -160,7 +164,9 @@ async fn event_loop(
     journal: &mut Journal,
     mut outside: effects::Outside,
     gateway: Option<WatchedGateway>,
+    gateway_admin: Option<String>,
 ) -> std::io::Result<()> {
+    let mut admin_feed = gateway_admin.map(poll_gateway_admin);
     // The gateway's own records, live: subscribed before the recent ones are read, so none is
     // missed in between.
     let mut gateway_feed = gateway.as_ref().map(|g| {
@@ -250,6 +256,22 @@ async fn event_loop(
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => gateway_feed = None,
                 }
             }
+            status = async {
+                match admin_feed.as_mut() {
+                    Some(feed) => feed.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => match status {
+                Some(Ok(status)) => {
+                    app.update(Action::GatewayStatus(Box::new(status)));
+                    dirty = true;
+                }
+                Some(Err(e)) => {
+                    app.update(Action::Report(Notice { text: e, error: true }));
+                    dirty = true;
+                }
+                None => admin_feed = None,
+            },
             _ = tick.tick() => {
                 let now = SystemTime::now();
                 app.update(Action::Tick(now));
@@ -272,6 +294,37 @@ async fn event_loop(
             _ = stop.recv() => return Ok(()),
         }
     }
+}
+
+/// Polls a gateway emulator's `GET /status` every second in a task; the loop reads the answers.
+/// A failure is reported once, until the gateway answers again.
+fn poll_gateway_admin(admin: String) -> mpsc::Receiver<Result<crate::gateway::GatewayStatus, String>> {
+    let (tx, rx) = mpsc::channel(2);
+    tokio::spawn(async move {
+        let mut failing = false;
+        let mut every = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            every.tick().await;
+            let answer = crate::gateway::fetch_status(&admin).await;
+            let report = match answer {
+                Ok(status) => {
+                    failing = false;
+                    Some(Ok(status))
+                }
+                Err(e) if !failing => {
+                    failing = true;
+                    Some(Err(e))
+                }
+                Err(_) => None,
+            };
+            if let Some(r) = report
+                && tx.send(r).await.is_err()
+            {
+                return;
+            }
+        }
+    });
+    rx
 }
 
 /// Draws one frame of the console into `term` (any ratatui backend: the real terminal, or a

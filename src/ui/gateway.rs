@@ -24,7 +24,11 @@ pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
     if !app.gateway.watched {
         let lines = vec![
             Line::raw("The gateway's side needs the embedded demo:"),
-            Line::styled("run `wstab` with no --workspace or --profile to open it on the demo gateway.", theme::dim()),
+            Line::styled("run `wstab` with no --workspace or --profile to open it on the demo gateway,", theme::dim()),
+            Line::styled(
+                "or pass --gateway-admin URL to watch a `wstab gateway` through its admin address.",
+                theme::dim(),
+            ),
         ];
         frame.render_widget(Paragraph::new(lines), body);
         return;
