@@ -13,6 +13,18 @@ struct Tmux {
 }
 
 impl Tmux {
+    /// A tmux server for `test` on a socket no other run uses; `None` (saying SKIPPED) when tmux
+    /// is not installed. CI installs it.
+    fn for_test(test: &str) -> Option<Tmux> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            println!("SKIPPED {test}: tmux is not installed (apt-get install tmux)");
+            return None;
+        }
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        Some(Tmux { socket: format!("e2e-{}-{}-{nanos}", &test[5..test.len().min(30)], std::process::id()) })
+    }
+
     fn run(&self, args: &[&str]) -> String {
         let out = Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().expect("tmux runs");
         String::from_utf8_lossy(&out.stdout).into_owned()
@@ -81,10 +93,7 @@ fn start_echo_server() -> u16 {
 
 #[test]
 fn test_echo_round_trip_in_a_real_terminal_and_terminal_restored() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        println!("SKIPPED test_echo_round_trip_in_a_real_terminal: tmux is not installed (apt-get install tmux)");
-        return;
-    }
+    let Some(tmux) = Tmux::for_test("test_echo_round_trip_in_a_real_terminal") else { return };
     let port = start_echo_server();
     let dir = tempfile::tempdir().expect("tempdir");
     let workspace = dir.path().join("workspace.toml");
@@ -96,9 +105,6 @@ fn test_echo_round_trip_in_a_real_terminal_and_terminal_restored() {
     )
     .expect("workspace written");
     let capture = dir.path().join("capture.ndjson");
-    let nanos =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    let tmux = Tmux { socket: format!("wstab-e2e-{}-{nanos}", std::process::id()) };
     let command = format!(
         "WSTAB_CONFIG_DIR='{data}' WSTAB_DATA_DIR='{data}' '{bin}' --workspace '{ws}' --capture '{cap}'; echo WSTAB_EXIT=$?; sleep 30",
         data = dir.path().display(),
@@ -152,16 +158,10 @@ fn test_echo_round_trip_in_a_real_terminal_and_terminal_restored() {
 
 #[test]
 fn test_panic_restores_the_terminal() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        println!("SKIPPED test_panic_restores_the_terminal: tmux is not installed (apt-get install tmux)");
-        return;
-    }
+    let Some(tmux) = Tmux::for_test("test_panic_restores_the_terminal") else { return };
     let dir = tempfile::tempdir().expect("tempdir");
     let workspace = dir.path().join("workspace.toml");
     std::fs::write(&workspace, "gateway = \"ws://127.0.0.1:9\"\n[[apis]]\nname = \"echo\"\n").expect("written");
-    let nanos =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    let tmux = Tmux { socket: format!("wstab-e2e-panic-{}-{nanos}", std::process::id()) };
     let command = format!(
         "RUST_BACKTRACE=0 WSTAB_PANIC_FOR_TEST=1 WSTAB_CONFIG_DIR='{data}' WSTAB_DATA_DIR='{data}' '{bin}' --workspace '{ws}'; echo WSTAB_EXIT=$?; stty -a | grep -o -- '-\\?icanon' ; sleep 30",
         data = dir.path().display(),
@@ -182,14 +182,8 @@ fn test_panic_restores_the_terminal() {
 /// F5, Enter sends the sample message through the demo gateway and it comes back.
 #[test]
 fn test_demo_start_echo_round_trip() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        println!("SKIPPED test_demo_start_echo_round_trip: tmux is not installed (apt-get install tmux)");
-        return;
-    }
+    let Some(tmux) = Tmux::for_test("test_demo_start_echo_round_trip") else { return };
     let dir = tempfile::tempdir().expect("tempdir");
-    let nanos =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    let tmux = Tmux { socket: format!("wstab-e2e-demo-{}-{nanos}", std::process::id()) };
     let command = format!(
         "WSTAB_CONFIG_DIR='{data}' WSTAB_DATA_DIR='{data}' '{bin}'; echo WSTAB_EXIT=$?; sleep 30",
         data = dir.path().display(),
@@ -218,14 +212,8 @@ fn test_demo_start_echo_round_trip() {
 /// shows the gateway's own handshake records (101) for chat.
 #[test]
 fn test_demo_two_tabs_chat_and_the_gateway_view() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        println!("SKIPPED test_demo_two_tabs_chat_and_the_gateway_view: tmux is not installed");
-        return;
-    }
+    let Some(tmux) = Tmux::for_test("test_demo_two_tabs_chat_and_the_gateway_view") else { return };
     let dir = tempfile::tempdir().expect("tempdir");
-    let nanos =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    let tmux = Tmux { socket: format!("wstab-e2e-tabs-{}-{nanos}", std::process::id()) };
     let command = format!(
         "WSTAB_CONFIG_DIR='{data}' WSTAB_DATA_DIR='{data}' '{bin}'; echo WSTAB_EXIT=$?; sleep 30",
         data = dir.path().display(),
@@ -280,14 +268,8 @@ fn test_demo_two_tabs_chat_and_the_gateway_view() {
 /// start again with `--profile NAME`, and find it first in APIs with its request.
 #[test]
 fn test_profile_saved_in_the_console_opens_first_with_profile() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        println!("SKIPPED test_profile_saved_in_the_console_opens_first_with_profile: tmux is not installed");
-        return;
-    }
+    let Some(tmux) = Tmux::for_test("test_profile_saved_in_the_console_opens_first_with_profile") else { return };
     let dir = tempfile::tempdir().expect("tempdir");
-    let nanos =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    let tmux = Tmux { socket: format!("wstab-e2e-profile-{}-{nanos}", std::process::id()) };
     let run = |args: &str| {
         format!(
             "WSTAB_CONFIG_DIR='{data}' WSTAB_DATA_DIR='{data}' DISPLAY= WAYLAND_DISPLAY= '{bin}' {args}; echo WSTAB_EXIT=$?; sleep 30",
@@ -336,14 +318,8 @@ fn test_profile_saved_in_the_console_opens_first_with_profile() {
 /// H and R write the session as HAR and as a `wstab run` script.
 #[test]
 fn test_demo_chat_ack_latency_and_exports() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        println!("SKIPPED test_demo_chat_ack_latency_and_exports: tmux is not installed");
-        return;
-    }
+    let Some(tmux) = Tmux::for_test("test_demo_chat_ack_latency_and_exports") else { return };
     let dir = tempfile::tempdir().expect("tempdir");
-    let nanos =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    let tmux = Tmux { socket: format!("wstab-e2e-pairing-{}-{nanos}", std::process::id()) };
     let command = format!(
         "WSTAB_CONFIG_DIR='{data}' WSTAB_DATA_DIR='{data}' '{bin}'; echo WSTAB_EXIT=$?; sleep 30",
         data = dir.path().display(),
@@ -400,10 +376,7 @@ fn test_demo_chat_ack_latency_and_exports() {
 /// console talks to a `wstab demo --serve` in another process and F6 shows that gateway's 101.
 #[test]
 fn test_gateway_view_through_the_admin_address() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        println!("SKIPPED test_gateway_view_through_the_admin_address: tmux is not installed");
-        return;
-    }
+    let Some(tmux) = Tmux::for_test("test_gateway_view_through_the_admin_address") else { return };
     let dir = tempfile::tempdir().expect("tempdir");
     let mut demo = Command::new(env!("CARGO_BIN_EXE_wstab"))
         .args(["demo", "--serve"])
@@ -436,9 +409,6 @@ fn test_gateway_view_through_the_admin_address() {
         ),
     )
     .expect("workspace written");
-    let nanos =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    let tmux = Tmux { socket: format!("wstab-e2e-admin-{}-{nanos}", std::process::id()) };
     let command = format!(
         "WSTAB_CONFIG_DIR='{d}' WSTAB_DATA_DIR='{d}' '{bin}' --workspace '{w}' --gateway-admin '{admin}'; echo WSTAB_EXIT=$?; sleep 30",
         d = dir.path().display(),
