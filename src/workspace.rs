@@ -135,7 +135,7 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 pub fn parse_toml<T: serde::de::DeserializeOwned>(path: &str, text: &str) -> Result<T, WorkspaceError> {
     toml::from_str(text).map_err(|e| {
         let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
-        WorkspaceError::Parse { path: path.to_string(), line, col, message: e.message().to_string() }
+        WorkspaceError::Parse { path: path.to_string(), line, col, message: e.message().trim().to_string() }
     })
 }
 

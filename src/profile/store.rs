@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::model::{CURRENT_VERSION, Profile};
-use crate::workspace::line_col;
+use crate::workspace::{WorkspaceError, parse_toml};
 
 /// Why a profile operation failed. Every variant names the file.
 #[derive(Debug, thiserror::Error)]
@@ -125,9 +125,9 @@ impl ProfileStore {
 
     /// Parses a profile from TOML text (`path` only names it in errors).
     pub fn parse(path: &str, text: &str) -> Result<Profile, ProfileError> {
-        let profile: Profile = toml::from_str(text).map_err(|e| {
-            let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
-            ProfileError::Parse { path: path.to_string(), line, col, message: e.message().trim().to_string() }
+        let profile: Profile = parse_toml(path, text).map_err(|e| match e {
+            WorkspaceError::Parse { path, line, col, message } => ProfileError::Parse { path, line, col, message },
+            WorkspaceError::Read { path, source } => ProfileError::Io { path, source },
         })?;
         if profile.version > CURRENT_VERSION {
             return Err(ProfileError::Version { path: path.to_string(), found: profile.version });
