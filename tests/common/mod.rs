@@ -4,6 +4,9 @@
 // tungstenite's handshake callback returns its whole error response by value.
 #![allow(clippy::result_large_err)]
 
+pub mod process;
+pub mod tools;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
