@@ -1,6 +1,6 @@
 //! HAR 1.2 export: one entry per connection attempt, carrying the handshake (request as sent,
-//! secrets masked as in the trace; response status and headers) and `_webSocketMessages` the
-//! way Chrome's DevTools writes them, so the capture opens in browser tools.
+//! secrets masked; response status and headers) and `_webSocketMessages` the way Chrome's
+//! DevTools writes them, so the capture opens in browser tools.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -10,6 +10,7 @@ use url::Url;
 
 use crate::clock;
 use crate::conn::{Direction, Event, EventKind, Frame, ResponseTrace};
+use crate::secret::Masker;
 
 /// One connection attempt being assembled.
 #[derive(Default)]
@@ -26,8 +27,8 @@ fn unix_secs(at: SystemTime) -> f64 {
     at.duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
 }
 
-fn headers(list: &[(String, String)]) -> Value {
-    Value::Array(list.iter().map(|(n, v)| json!({"name": n, "value": v})).collect())
+fn headers(list: &[(String, String)], masker: &Masker) -> Value {
+    Value::Array(list.iter().map(|(n, v)| json!({"name": n, "value": masker.header_value(n, v)})).collect())
 }
 
 impl Entry {
@@ -42,9 +43,10 @@ impl Entry {
         self.messages.push(json!({"type": kind, "time": unix_secs(at), "opcode": opcode, "data": data}));
     }
 
-    fn to_value(&self) -> Value {
+    fn to_value(&self, masker: &Masker) -> Value {
         let started = self.started.unwrap_or(UNIX_EPOCH);
-        let query: Vec<Value> = Url::parse(&self.url)
+        let url = masker.redact(&self.url);
+        let query: Vec<Value> = Url::parse(&url)
             .map(|u| u.query_pairs().map(|(n, v)| json!({"name": n, "value": v})).collect())
             .unwrap_or_default();
         let r = self.response.clone().unwrap_or(ResponseTrace {
@@ -53,16 +55,16 @@ impl Entry {
             headers: Vec::new(),
             body: String::new(),
         });
-        let (status, status_text, resp_headers, body) = (r.status, r.reason, r.headers, r.body);
+        let (status, status_text, resp_headers, body) = (r.status, r.reason, r.headers, masker.redact(&r.body));
         let wait = self.connect_time.map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0);
         json!({
             "startedDateTime": clock::rfc3339(started),
             "time": wait,
             "request": {
                 "method": "GET",
-                "url": self.url,
+                "url": url,
                 "httpVersion": "HTTP/1.1",
-                "headers": headers(&self.request_headers),
+                "headers": headers(&self.request_headers, masker),
                 "queryString": query,
                 "cookies": [],
                 "headersSize": -1,
@@ -72,7 +74,7 @@ impl Entry {
                 "status": status,
                 "statusText": status_text,
                 "httpVersion": "HTTP/1.1",
-                "headers": headers(&resp_headers),
+                "headers": headers(&resp_headers, masker),
                 "cookies": [],
                 "content": {"size": body.len(), "mimeType": "x-unknown", "text": body},
                 "redirectURL": "",
@@ -87,10 +89,17 @@ impl Entry {
     }
 }
 
-/// A session's events as a HAR 1.2 document: one entry per connection attempt (a reconnecting
-/// session has several). The URL and headers are the masked ones the events carry, so no
-/// secret reaches the file.
+/// [`from_events_masked`] knowing only the well-known secret names: for events the connection
+/// manager already masked (`wstab connect --har`).
 pub fn from_events(events: &[Event]) -> Value {
+    from_events_masked(events, &Masker::default())
+}
+
+/// A session's events as a HAR 1.2 document: one entry per connection attempt (a reconnecting
+/// session has several). The URL, the headers and the response body are masked here with
+/// `masker` (secret names and values), not trusted to arrive masked: the file is meant to be
+/// shared, so it is the last place a secret can be stopped.
+pub fn from_events_masked(events: &[Event], masker: &Masker) -> Value {
     let mut entries: Vec<Entry> = Vec::new();
     for e in events {
         if let EventKind::Connecting { url } = &e.kind {
@@ -113,7 +122,7 @@ pub fn from_events(events: &[Event]) -> Value {
             "version": "1.2",
             "creator": {"name": "wstab", "version": env!("CARGO_PKG_VERSION")},
             "pages": [],
-            "entries": entries.iter().map(Entry::to_value).collect::<Vec<_>>(),
+            "entries": entries.iter().map(|e| e.to_value(masker)).collect::<Vec<_>>(),
         }
     })
 }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use super::{App, Effect, PromptFor};
 use crate::conn::EventKind;
 use crate::script::ScriptTarget;
+use crate::secret::Masker;
 
 impl App {
     /// Asks for the file, unless the tab has no session to export.
@@ -25,12 +26,13 @@ impl App {
             return None;
         }
         let events = self.tab.recording.events();
+        let masker = self.session_masker();
         let (kind, contents) = match what {
             PromptFor::HarPath => {
-                let har = crate::har::from_events(&events);
+                let har = crate::har::from_events_masked(&events, &masker);
                 ("HAR", serde_json::to_string_pretty(&har).unwrap_or_default())
             }
-            _ => ("script", crate::script::from_session(&self.script_target(&events), &events)),
+            _ => ("script", crate::script::from_session(&self.script_target(&events), &events, &masker)),
         };
         let mut what = kind.to_string();
         if self.tab.recording.dropped() > 0 {
@@ -38,6 +40,18 @@ impl App {
             what.push_str(&format!(" (oldest {} messages dropped; s saves all)", self.tab.recording.dropped()));
         }
         Some(Effect::WriteFile { path: PathBuf::from(path), what, contents })
+    }
+
+    /// The secrets of the request the tab's session was opened for (names marked secret, the
+    /// values sent under secret names, `${env:…}` values), so the exports mask them even if an
+    /// event carried one unmasked.
+    fn session_masker(&self) -> Masker {
+        let api = self.tab.connection.as_ref().map_or(self.tab.selected_api, |c| c.api);
+        let Some(draft) = self.drafts.get(api) else { return Masker::default() };
+        let mut target = draft.target();
+        // An unset variable only means there is no value to remember; names still mask.
+        let _ = crate::profile::resolve_target(&mut target);
+        target.masker()
     }
 
     /// The profile the tab's session was opened with, else the URL it connected to (as logged:

@@ -4,9 +4,10 @@
 
 use std::time::Duration;
 
+use super::request::Row;
 use super::tests::{at, connect, workspace};
 use super::*;
-use crate::conn::{Direction, EventKind, Frame, HandshakeTrace, ResponseTrace, Utf8Bytes};
+use crate::conn::{Direction, EventKind, Frame, HandshakeTrace, Param, ResponseTrace, Utf8Bytes};
 use crate::profile::ProfileStore;
 use crate::tui::effects::Outside;
 
@@ -113,19 +114,35 @@ fn test_saved_profile_correlation_applies_on_connect() {
     assert_eq!(app.tab.pairing.pairing.pointer(), Some("/id"));
 }
 
-/// Connected to `chat` with a secret subscription key, a handshake and a short exchange.
+/// The secrets `chat_session` connects with: a subscription key typed into the request, a
+/// custom header the user marked secret, and what the gateway put in the URL (an access token).
+const SUBSCRIPTION_KEY: &str = "s3cr3t-key";
+const TENANT_TOKEN: &str = "tenant-t0ken-9f2";
+const ACCESS_TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.c2lnbmF0dXJl";
+
+/// Connected to `chat` with secrets in the query and a header, a handshake and a short exchange.
+/// The events carry the secrets **unmasked**, as a regression in the connection manager's
+/// masking would deliver them: the exports must mask them themselves, not trust their input.
 fn chat_session() -> App {
     let mut app = App::new(workspace(), 100);
     app.tab.selected_api = 1;
     if let Some(d) = app.drafts.get_mut(1) {
-        d.query[0].param.value = "s3cr3t-key".into();
+        d.query[0].param.value = SUBSCRIPTION_KEY.into();
+        d.headers.push(Row { param: Param::new("X-Tenant-Token", TENANT_TOKEN).secret(), revealed: false });
     }
     let Some(Effect::Connect { .. }) = app.update(Action::ToggleConnection) else { panic!("F5 should connect") };
-    let url = "ws://127.0.0.1:9/client/hubs/chat?subscription-key=***";
-    app.on_event(ev(&app, 0, EventKind::Connecting { url: url.into() }));
+    let url = format!(
+        "ws://127.0.0.1:9/client/hubs/chat?subscription-key={SUBSCRIPTION_KEY}&access_token={ACCESS_TOKEN}&hub=chat"
+    );
+    app.on_event(ev(&app, 0, EventKind::Connecting { url: url.clone() }));
     let trace = HandshakeTrace {
-        request_line: "GET /client/hubs/chat?subscription-key=*** HTTP/1.1".into(),
-        request_headers: vec![("Host".into(), "127.0.0.1:9".into())],
+        request_line: format!("GET {} HTTP/1.1", url.trim_start_matches("ws://127.0.0.1:9")),
+        request_headers: vec![
+            ("Host".into(), "127.0.0.1:9".into()),
+            ("Ocp-Apim-Subscription-Key".into(), SUBSCRIPTION_KEY.into()),
+            ("Authorization".into(), format!("Bearer {ACCESS_TOKEN}")),
+            ("X-Tenant-Token".into(), TENANT_TOKEN.into()),
+        ],
         response: Some(ResponseTrace {
             status: 101,
             reason: "Switching Protocols".into(),
@@ -138,6 +155,14 @@ fn chat_session() -> App {
     app.on_event(ev(&app, 10, text(Direction::Out, r#"{"type":"joinGroup","group":"g","ackId":1}"#)));
     app.on_event(ev(&app, 21, text(Direction::In, r#"{"type":"ack","ackId":1,"success":true}"#)));
     app
+}
+
+/// Fails naming the secret if an export holds any of `chat_session`'s secrets.
+#[track_caller]
+fn assert_no_secret(text: &str) {
+    for secret in [SUBSCRIPTION_KEY, TENANT_TOKEN, ACCESS_TOKEN] {
+        assert!(!text.contains(secret), "the export leaks {secret:?}:\n{text}");
+    }
 }
 
 /// Asks for `action`'s file, names it `name` in `dir`, and carries the write out as the loop does.
@@ -165,11 +190,24 @@ fn test_export_har_holds_the_session_messages_and_no_secret() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = chat_session();
     let text = export(&mut app, Action::ExportHar, dir.path(), "chat.har");
-    assert!(!text.contains("s3cr3t-key"), "{text}");
+    assert_no_secret(&text);
     let har: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
     let entries = har["log"]["entries"].as_array().expect("entries");
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0]["response"]["status"], 101);
+    // Masked, not dropped: the reader still sees which credentials were sent, and the rest as is.
+    let request = &entries[0]["request"];
+    assert_eq!(
+        request["url"],
+        "ws://127.0.0.1:9/client/hubs/chat?subscription-key=••••••&access_token=••••••&hub=chat"
+    );
+    let header = |name: &str| {
+        request["headers"].as_array().expect("headers").iter().find(|h| h["name"] == name).map(|h| h["value"].clone())
+    };
+    assert_eq!(header("Authorization"), Some("Bearer ••••••".into()));
+    assert_eq!(header("Ocp-Apim-Subscription-Key"), Some("••••••".into()));
+    assert_eq!(header("X-Tenant-Token"), Some("••••••".into()), "a header the user marked secret");
+    assert_eq!(header("Host"), Some("127.0.0.1:9".into()));
     let messages = entries[0]["_webSocketMessages"].as_array().expect("messages");
     let kinds: Vec<_> = messages.iter().map(|m| m["type"].as_str().unwrap_or_default()).collect();
     assert_eq!(kinds, ["send", "receive"]);
@@ -182,9 +220,12 @@ fn test_save_script_parses_and_replays_the_exchange_without_the_secret() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = chat_session();
     let text = export(&mut app, Action::SaveScript, dir.path(), "chat.toml");
-    assert!(!text.contains("s3cr3t-key"), "{text}");
+    assert_no_secret(&text);
     let script = crate::script::parse("chat.toml", &text).expect("the script loads as `wstab run` loads it");
-    assert_eq!(script.url.as_deref(), Some("ws://127.0.0.1:9/client/hubs/chat?subscription-key=***"));
+    assert_eq!(
+        script.url.as_deref(),
+        Some("ws://127.0.0.1:9/client/hubs/chat?subscription-key=••••••&access_token=••••••&hub=chat")
+    );
     assert_eq!(script.steps.len(), 2);
     assert!(script.steps[0].send_json.is_some() && script.steps[1].expect.is_some());
 }

@@ -6,6 +6,7 @@ use serde_json::Value;
 use super::expect::Expect;
 use super::{Script, Step};
 use crate::conn::{Direction, Event, EventKind, Frame};
+use crate::secret::Masker;
 
 /// Fields whose values change from run to run; a recorded expectation leaves them out, or the
 /// script would fail on its first replay.
@@ -17,19 +18,21 @@ const VOLATILE: &[&str] =
 pub enum ScriptTarget {
     /// A saved profile, by name.
     Profile(String),
-    /// A URL (give it unmasked only if it holds no secret: prefer `${env:NAME}` references).
+    /// A URL; [`from_session`] masks its secrets, so replaying it may need them put back as
+    /// `${env:NAME}` references.
     Url(String),
 }
 
 /// The script for a session: each text or binary message sent becomes a send step (`send_json`
 /// for a JSON object), each one received an `expect` that skips others and requires the
 /// message's stable fields (`includes`, volatile ones such as `connectionId` left out). Returns
-/// the TOML text.
-pub fn from_session(target: &ScriptTarget, events: &[Event]) -> String {
+/// the TOML text. A URL target is written with `masker`'s secrets masked (by name and value):
+/// a script is meant to be shared, so it is the last place a secret can be stopped.
+pub fn from_session(target: &ScriptTarget, events: &[Event], masker: &Masker) -> String {
     let mut script = Script::default();
     match target {
         ScriptTarget::Profile(p) => script.profile = Some(p.clone()),
-        ScriptTarget::Url(u) => script.url = Some(u.clone()),
+        ScriptTarget::Url(u) => script.url = Some(masker.redact(u)),
     }
     for e in events {
         let EventKind::Frame { dir, frame } = &e.kind else { continue };
@@ -95,7 +98,7 @@ mod tests {
             frame(Direction::In, r#"{"type":"ack","ackId":1,"success":true,"error":null}"#),
             frame(Direction::Out, "plain"),
         ];
-        let text = from_session(&ScriptTarget::Profile("chat".into()), &events);
+        let text = from_session(&ScriptTarget::Profile("chat".into()), &events, &Masker::default());
         let script = super::super::parse("rec.toml", &text).unwrap_or_else(|e| panic!("{e}\n{text}"));
         assert_eq!(script.profile.as_deref(), Some("chat"));
         assert_eq!(script.steps.len(), 4);
