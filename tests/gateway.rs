@@ -23,7 +23,9 @@ use wstab::wsserver::{self, Handler, Reply, ServerOptions};
 const KEY: &str = "primary-key-123456";
 const KEY2: &str = "secondary-key-7890";
 const JWT_SECRET: &str = "jwt-secret-for-tests";
-const WAIT: Duration = Duration::from_secs(5);
+/// How long a wait may take before the test fails: only a failure waits this long, and 2 cores
+/// shared by the whole suite can stall a healthy step for seconds.
+const WAIT: Duration = Duration::from_secs(20);
 
 type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -37,16 +39,23 @@ struct Seen {
 struct Backend {
     addr: SocketAddr,
     seen: Arc<Mutex<Vec<Seen>>>,
+    /// The payload of every ping the backend received, in order: what proves a client's ping was
+    /// relayed, since each hop also answers a ping with its own pong.
+    pings: Arc<Mutex<Vec<Vec<u8>>>>,
     _stop: CancellationToken,
 }
 
-/// A backend that records each handshake; `/refuse` answers 403, others accept (choosing the
-/// first requested subprotocol), echo, and close with 4001 when sent "close-me".
+/// A backend that records each handshake and each ping's payload; `/refuse` answers 403, others
+/// accept (choosing the first requested subprotocol), echo, close with 4001 when sent
+/// "close-me", and send a ping carrying `X` when sent "ping-me:X".
 async fn start_backend() -> Backend {
     let seen = Arc::new(Mutex::new(Vec::new()));
+    let pings = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
+    let ping_log = pings.clone();
     let handler: Handler = Arc::new(move |req, _| {
         let log = log.clone();
+        let ping_log = ping_log.clone();
         async move {
             log.lock().unwrap().push(Seen { uri: req.uri().to_string(), headers: req.headers().clone() });
             if req.uri().path() == "/refuse" {
@@ -64,6 +73,11 @@ async fn start_backend() -> Backend {
                     async move {
                         while let Some(Ok(m)) = ws.next().await {
                             match m {
+                                Message::Ping(p) => ping_log.lock().unwrap().push(p.to_vec()),
+                                Message::Text(t) if t.as_str().starts_with("ping-me:") => {
+                                    let payload = t.as_bytes()["ping-me:".len()..].to_vec();
+                                    let _ = ws.send(Message::Ping(payload.into())).await;
+                                }
                                 Message::Text(t) if t.as_str() == "close-me" => {
                                     let frame =
                                         CloseFrame { code: CloseCode::from(4001), reason: "bye from backend".into() };
@@ -85,7 +99,7 @@ async fn start_backend() -> Backend {
     let stop = CancellationToken::new();
     let server =
         wsserver::bind("127.0.0.1:0".parse().unwrap(), handler, ServerOptions::default(), stop.clone()).await.unwrap();
-    Backend { addr: server.addr, seen, _stop: stop }
+    Backend { addr: server.addr, seen, pings, _stop: stop }
 }
 
 fn fixtures() -> std::path::PathBuf {
@@ -510,17 +524,35 @@ async fn test_fragmented_and_binary_frames_are_relayed() {
     let binary: Vec<u8> = (0..=255u8).collect();
     ws.send(Message::binary(binary.clone())).await.unwrap();
     assert_eq!(next_message(&mut ws).await, Message::binary(binary));
-    ws.send(Message::Ping(b"p".to_vec().into())).await.unwrap();
-    let pong = tokio::time::timeout(WAIT, async {
+}
+
+#[tokio::test]
+async fn test_pings_are_relayed_both_ways_with_their_payload() {
+    // A pong proves nothing here: the gateway answers a client's ping itself. The proof is the
+    // payload arriving at the far end: recorded by the backend one way, read by the client the
+    // other (no hop originates a ping with these payloads).
+    let r = rig().await;
+    let mut ws = r.connect(&format!("echo?subscription-key={KEY}"), &[]).await.unwrap();
+    ws.send(Message::Ping(b"client-ping-41".to_vec().into())).await.unwrap();
+    // A text message after the ping, echoed: the relay keeps order, so once its echo is back the
+    // ping has been forwarded and the backend, which reads in order, has recorded it.
+    ws.send(Message::text("after the ping")).await.unwrap();
+    assert_eq!(next_message(&mut ws).await, Message::text("after the ping"));
+    assert_eq!(*r.backend.pings.lock().unwrap(), [b"client-ping-41".to_vec()], "the backend saw the client's ping");
+
+    ws.send(Message::text("ping-me:backend-ping-42")).await.unwrap();
+    let ping = tokio::time::timeout(WAIT, async {
         loop {
-            if let Some(Ok(Message::Pong(p))) = ws.next().await {
-                return p;
+            match ws.next().await {
+                Some(Ok(Message::Ping(p))) => return p,
+                Some(Ok(_)) => continue,
+                other => panic!("the connection ended before the backend's ping: {other:?}"),
             }
         }
     })
     .await
-    .unwrap();
-    assert_eq!(&pong[..], b"p");
+    .expect("the backend's ping reached the client in time");
+    assert_eq!(&ping[..], b"backend-ping-42");
 }
 
 #[tokio::test]

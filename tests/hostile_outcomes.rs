@@ -223,6 +223,8 @@ async fn test_connect_memory_stays_small_facing_a_gib_header_and_endless_fragmen
             .expect("wstab runs");
         let (code, peak) = tokio::task::spawn_blocking(move || wait_peak_rss_kib(&mut child)).await.unwrap();
         assert_eq!(code, 5, "{how:?}");
+        // 0 means the kernel reported nothing: a bound on it would pass without measuring.
+        assert!(peak > 0, "{how:?}: wait4 reported no peak RSS, so memory was not measured");
         assert!(peak < LIMIT_KIB, "{how:?}: peak RSS {peak} KiB");
         eprintln!("{how:?}: wstab connect peak RSS {peak} KiB");
     }

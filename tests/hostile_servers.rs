@@ -1,5 +1,6 @@
-//! Hostile and broken servers: each ends as a classified error (never a panic or a hang), and
-//! what the client holds in memory stays within the max message size.
+//! Hostile and broken servers: each ends as a classified error (never a panic or a hang). What
+//! the client then holds in memory is measured from outside, as the peak RSS of `wstab connect`,
+//! in `hostile_outcomes.rs`: a test process running many tests at once cannot measure it.
 
 mod common;
 
@@ -66,8 +67,10 @@ async fn test_unoffered_subprotocol_is_a_bad_handshake() {
 }
 
 #[tokio::test]
-async fn test_one_gib_length_header_is_refused_without_allocating_it() {
-    // A binary frame header announcing 1 GiB, then only a few bytes.
+async fn test_one_gib_length_header_is_refused_as_too_large() {
+    // A binary frame header announcing 1 GiB, then only a few bytes. That nothing near 1 GiB is
+    // allocated is pinned by hostile_outcomes.rs
+    // (`test_connect_memory_stays_small_facing_a_gib_header_and_endless_fragments`).
     let mut frame = vec![0x82, 127];
     frame.extend_from_slice(&(1u64 << 30).to_be_bytes());
     frame.extend_from_slice(b"tiny");
@@ -79,7 +82,7 @@ async fn test_one_gib_length_header_is_refused_without_allocating_it() {
 }
 
 #[tokio::test]
-async fn test_fragmented_message_that_never_ends_stops_at_the_max_size() {
+async fn test_fragmented_message_that_never_ends_is_refused_as_too_large() {
     // A text frame without FIN, then continuation frames of 64 KiB forever.
     let addr = raw_server(|mut tcp| async move {
         let head = read_head(&mut tcp).await;
