@@ -1,71 +1,14 @@
 //! End to end in a real terminal: `wstab --workspace FILE` inside tmux, connected to an echo
 //! server started by the test: select echo, F5, type, Enter, see the echo in **Messages**, quit,
-//! and check the terminal was given back.
+//! and check the terminal was given back. Every test here needs tmux (`common::tmux`).
+
+mod common;
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::tmux::Tmux;
 use futures_util::{SinkExt, StreamExt};
-
-/// A tmux server of our own (its own socket), killed when the test ends however it ends.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    /// A tmux server for `test` on a socket no other run uses; `None` (saying SKIPPED) when tmux
-    /// is not installed. CI installs it.
-    fn for_test(test: &str) -> Option<Tmux> {
-        if Command::new("tmux").arg("-V").output().is_err() {
-            println!("SKIPPED {test}: tmux is not installed (apt-get install tmux)");
-            return None;
-        }
-        let nanos =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-        Some(Tmux { socket: format!("e2e-{}-{}-{nanos}", &test[5..test.len().min(30)], std::process::id()) })
-    }
-
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().expect("tmux runs");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn capture(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "e2e"])
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "e2e"];
-        args.extend_from_slice(keys);
-        self.run(&args);
-    }
-
-    fn text(&self, text: &str) {
-        self.run(&["send-keys", "-t", "e2e", "-l", text]);
-    }
-
-    /// Polls the screen until `pred` holds, failing with the last screen after `timeout`.
-    #[track_caller]
-    fn wait_for(&self, what: &str, timeout: Duration, pred: impl Fn(&str) -> bool) -> String {
-        let started = Instant::now();
-        loop {
-            let screen = self.capture();
-            if pred(&screen) {
-                return screen;
-            }
-            if started.elapsed() > timeout {
-                panic!("timed out after {timeout:?} waiting for {what}; the screen was:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux").arg("-L").arg(&self.socket).arg("kill-server").output();
-    }
-}
 
 /// An echo server on a loopback port, on its own thread and runtime.
 fn start_echo_server() -> u16 {
@@ -91,9 +34,119 @@ fn start_echo_server() -> u16 {
     rx.recv_timeout(Duration::from_secs(10)).expect("echo server started")
 }
 
+/// The status bar: the last line of the screen, starting with the connection state.
+fn status_bar(screen: &str) -> &str {
+    screen.trim_end().lines().last().unwrap_or_default()
+}
+
+/// A workspace with one API, `echo`, on the echo server at `port`, and the shell command that
+/// runs the console on it in `dir`, printing `WSTAB_EXIT=<code>` when it ends.
+fn console_on_echo(dir: &std::path::Path, port: u16) -> String {
+    let workspace = dir.join("workspace.toml");
+    std::fs::write(
+        &workspace,
+        format!(
+            "name = \"e2e\"\ngateway = \"ws://127.0.0.1:{port}\"\n\n[[apis]]\nname = \"echo\"\nurl_suffix = \"echo\"\n"
+        ),
+    )
+    .expect("workspace written");
+    format!(
+        "WSTAB_CONFIG_DIR='{data}' WSTAB_DATA_DIR='{data}' DISPLAY= WAYLAND_DISPLAY= '{bin}' --workspace '{ws}'; echo WSTAB_EXIT=$?; sleep 60",
+        data = dir.display(),
+        bin = env!("CARGO_BIN_EXE_wstab"),
+        ws = workspace.display(),
+    )
+}
+
+/// The README's console keys in a real terminal against an echo server: F2 sends typed hex as
+/// a binary message that echoes back, F3 pings and logs the pong, Ctrl-S saves the session,
+/// Ctrl-L clears the log, Ctrl-T / Ctrl-PgUp / Ctrl-PgDn / Ctrl-W open, switch and close tabs,
+/// and F4 closes with the code and reason typed.
 #[test]
+#[cfg_attr(missing_tmux, ignore = "needs tmux: apt-get install tmux")]
+fn test_console_keys_binary_ping_save_clear_tabs_and_close_in_a_real_terminal() {
+    let port = start_echo_server();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tmux = Tmux::start(
+        "test_console_keys_binary_ping_save_clear_tabs_and_close_in_a_real_terminal",
+        120,
+        40,
+        &console_on_echo(dir.path(), port),
+    );
+    let timeout = Duration::from_secs(20);
+    tmux.wait_for("the console", timeout, |s| s.contains("APIs") && s.contains("Disconnected"));
+    tmux.keys(&["Enter", "F5"]);
+    tmux.wait_for("Connected", timeout, |s| status_bar(s).starts_with(" Connected"));
+
+    // F2: the composer sends binary typed as hex; the echo comes back as binary.
+    tmux.keys(&["F2"]);
+    tmux.wait_for("the hex mode", timeout, |s| s.contains("Message · binary (hex)"));
+    tmux.text("de ad be ef");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the binary echo", timeout, |s| {
+        ["→ binary", "← binary"].iter().all(|dir| s.lines().any(|l| l.contains(dir) && l.contains("4 B  deadbeef")))
+    });
+
+    // F3: a ping, and the server's pong logged after it.
+    tmux.keys(&["F3"]);
+    tmux.wait_for("the ping and its pong", timeout, |s| {
+        let ping = s.lines().position(|l| l.contains("→ ping"));
+        let pong = s.lines().position(|l| l.contains("← pong"));
+        matches!((ping, pong), (Some(a), Some(b)) if a < b)
+    });
+
+    // Ctrl-S: the whole session as NDJSON, to the file named in the prompt.
+    let saved = dir.path().join("keys.ndjson");
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("the save prompt", timeout, |s| s.contains("Save session as NDJSON to"));
+    for _ in 0.."wstab-session.ndjson".len() {
+        tmux.keys(&["BSpace"]);
+    }
+    tmux.text(&saved.display().to_string());
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the saved notice", timeout, |s| s.contains("saved the session"));
+    let ndjson = std::fs::read_to_string(&saved).expect("the session file");
+    assert!(ndjson.lines().any(|l| l.contains("ping")), "the ping is in the saved session:\n{ndjson}");
+
+    // Ctrl-L: the Messages log is empty again.
+    tmux.keys(&["C-l"]);
+    tmux.wait_for("the log cleared", timeout, |s| s.contains("No messages yet") && !s.contains("deadbeef"));
+
+    // Ctrl-T: a second tab without a session; Ctrl-PgUp back to the connected one, Ctrl-PgDn to
+    // the new one again, Ctrl-W closes it and the first tab (still connected) is shown alone.
+    tmux.keys(&["C-t"]);
+    tmux.wait_for("the second tab", timeout, |s| {
+        s.contains("1 ● echo") && s.contains("2 ○ echo") && status_bar(s).starts_with(" Disconnected")
+    });
+    tmux.keys(&["C-PPage"]);
+    tmux.wait_for("the first tab shown", timeout, |s| status_bar(s).starts_with(" Connected"));
+    tmux.keys(&["C-NPage"]);
+    tmux.wait_for("the second tab shown", timeout, |s| status_bar(s).starts_with(" Disconnected"));
+    tmux.keys(&["C-w"]);
+    tmux.wait_for("the second tab closed", timeout, |s| {
+        !s.contains("2 ○ echo") && status_bar(s).starts_with(" Connected")
+    });
+
+    // F4: close with a code and a reason; the close is logged with both.
+    tmux.keys(&["F4"]);
+    tmux.wait_for("the close prompt", timeout, |s| s.contains("Close with code and reason"));
+    for _ in 0.."1000 ".len() {
+        tmux.keys(&["BSpace"]);
+    }
+    tmux.text("4001 done here");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the close logged", timeout, |s| {
+        s.lines().any(|l| l.contains("× closed") && l.contains("(4001): done here"))
+            && status_bar(s).starts_with(" Disconnected")
+    });
+    tmux.keys(&["C-c"]);
+    let screen = tmux.wait_for("wstab to exit", timeout, |s| s.contains("WSTAB_EXIT="));
+    assert!(screen.contains("WSTAB_EXIT=0"), "wstab did not exit 0:\n{screen}");
+}
+
+#[test]
+#[cfg_attr(missing_tmux, ignore = "needs tmux: apt-get install tmux")]
 fn test_echo_round_trip_in_a_real_terminal_and_terminal_restored() {
-    let Some(tmux) = Tmux::for_test("test_echo_round_trip_in_a_real_terminal") else { return };
     let port = start_echo_server();
     let dir = tempfile::tempdir().expect("tempdir");
     let workspace = dir.path().join("workspace.toml");
@@ -112,7 +165,7 @@ fn test_echo_round_trip_in_a_real_terminal_and_terminal_restored() {
         ws = workspace.display(),
         cap = capture.display(),
     );
-    tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40", &command]);
+    let tmux = Tmux::start("test_echo_round_trip_in_a_real_terminal_and_terminal_restored", 120, 40, &command);
 
     let timeout = Duration::from_secs(20);
     tmux.wait_for("the console", timeout, |s| s.contains("APIs") && s.contains("Disconnected"));
@@ -136,29 +189,29 @@ fn test_echo_round_trip_in_a_real_terminal_and_terminal_restored() {
     assert!(screen.contains("Messages"), "{screen}");
 
     // Below 80×24 the console says so; back at full size it draws the panes again.
-    tmux.run(&["resize-window", "-t", "e2e", "-x", "70", "-y", "20"]);
+    tmux.resize(70, 20);
     tmux.wait_for("the too-small message", timeout, |s| s.contains("at least 80×24"));
-    tmux.run(&["resize-window", "-t", "e2e", "-x", "80", "-y", "24"]);
+    tmux.resize(80, 24);
     tmux.wait_for("the panes at 80×24", timeout, |s| s.contains("Messages") && s.contains("APIs"));
 
     // Leave the editor (Esc), then q quits.
     tmux.keys(&["Escape"]);
-    // A lone Esc must be read before the next key, or the terminal reports Esc+q as Alt-q.
-    std::thread::sleep(Duration::from_millis(300));
+    // A lone Esc must be read before the next key, or the terminal reports Esc+q as Alt-q: wait
+    // until the console shows the Messages pane's hints (the editor was left).
+    tmux.wait_for("the editor left", timeout, |s| status_bar(s).contains("Enter open"));
     tmux.keys(&["q"]);
     let screen = tmux.wait_for("wstab to exit", timeout, |s| s.contains("WSTAB_EXIT="));
     assert!(screen.contains("WSTAB_EXIT=0"), "wstab did not exit 0:\n{screen}");
     assert!(!screen.contains("Messages"), "the console is still on screen after quitting:\n{screen}");
-    let alternate = tmux.run(&["display-message", "-p", "-t", "e2e", "#{alternate_on}"]);
-    assert_eq!(alternate.trim(), "0", "the alternate screen was not left");
+    assert_eq!(tmux.display("#{alternate_on}"), "0", "the alternate screen was not left");
 
     let captured = std::fs::read_to_string(&capture).expect("capture file written");
     assert!(captured.lines().any(|l| l.contains("\"dir\":\"in\"") && l.contains("hello from e2e")), "{captured}");
 }
 
 #[test]
+#[cfg_attr(missing_tmux, ignore = "needs tmux: apt-get install tmux")]
 fn test_panic_restores_the_terminal() {
-    let Some(tmux) = Tmux::for_test("test_panic_restores_the_terminal") else { return };
     let dir = tempfile::tempdir().expect("tempdir");
     let workspace = dir.path().join("workspace.toml");
     std::fs::write(&workspace, "gateway = \"ws://127.0.0.1:9\"\n[[apis]]\nname = \"echo\"\n").expect("written");
@@ -168,12 +221,11 @@ fn test_panic_restores_the_terminal() {
         bin = env!("CARGO_BIN_EXE_wstab"),
         ws = workspace.display(),
     );
-    tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30", &command]);
+    let tmux = Tmux::start("test_panic_restores_the_terminal", 100, 30, &command);
     let screen = tmux.wait_for("wstab to exit", Duration::from_secs(20), |s| s.contains("WSTAB_EXIT="));
     assert!(!screen.contains("WSTAB_EXIT=0"), "a panic must not exit 0:\n{screen}");
     assert!(screen.contains("panicking with the terminal taken over"), "the panic message is visible:\n{screen}");
-    let alternate = tmux.run(&["display-message", "-p", "-t", "e2e", "#{alternate_on}"]);
-    assert_eq!(alternate.trim(), "0", "the alternate screen was not left");
+    assert_eq!(tmux.display("#{alternate_on}"), "0", "the alternate screen was not left");
     let screen = tmux.wait_for("stty's report", Duration::from_secs(5), |s| s.contains("icanon"));
     assert!(screen.lines().any(|l| l.trim() == "icanon"), "raw mode was not left (canonical mode is off):\n{screen}");
 }
@@ -181,15 +233,15 @@ fn test_panic_restores_the_terminal() {
 /// The newcomer's path: `wstab` with nothing configured opens the embedded demo; Enter on Echo,
 /// F5, Enter sends the sample message through the demo gateway and it comes back.
 #[test]
+#[cfg_attr(missing_tmux, ignore = "needs tmux: apt-get install tmux")]
 fn test_demo_start_echo_round_trip() {
-    let Some(tmux) = Tmux::for_test("test_demo_start_echo_round_trip") else { return };
     let dir = tempfile::tempdir().expect("tempdir");
     let command = format!(
         "WSTAB_CONFIG_DIR='{data}' WSTAB_DATA_DIR='{data}' '{bin}'; echo WSTAB_EXIT=$?; sleep 30",
         data = dir.path().display(),
         bin = env!("CARGO_BIN_EXE_wstab"),
     );
-    tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40", &command]);
+    let tmux = Tmux::start("test_demo_start_echo_round_trip", 120, 40, &command);
     let timeout = Duration::from_secs(20);
     let screen = tmux.wait_for("the demo's APIs", timeout, |s| s.contains("Echo") && s.contains("Disconnected"));
     assert!(screen.contains("Chat") && screen.contains("ticker"), "{screen}");
@@ -211,8 +263,8 @@ fn test_demo_start_echo_round_trip() {
 /// tab 2 sends to it, tab 1 (switched back to) shows the message in its own log; the gateway view
 /// shows the gateway's own handshake records (101) for chat.
 #[test]
+#[cfg_attr(missing_tmux, ignore = "needs tmux: apt-get install tmux")]
 fn test_demo_two_tabs_chat_and_the_gateway_view() {
-    let Some(tmux) = Tmux::for_test("test_demo_two_tabs_chat_and_the_gateway_view") else { return };
     let dir = tempfile::tempdir().expect("tempdir");
     let command = format!(
         "WSTAB_CONFIG_DIR='{data}' WSTAB_DATA_DIR='{data}' '{bin}'; echo WSTAB_EXIT=$?; sleep 30",
@@ -220,7 +272,7 @@ fn test_demo_two_tabs_chat_and_the_gateway_view() {
         bin = env!("CARGO_BIN_EXE_wstab"),
     );
     // Wide enough that a group message's data fits on its Messages row.
-    tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "200", "-y", "50", &command]);
+    let tmux = Tmux::start("test_demo_two_tabs_chat_and_the_gateway_view", 200, 50, &command);
     let timeout = Duration::from_secs(20);
     tmux.wait_for("the demo's APIs", timeout, |s| s.contains("Chat") && s.contains("Disconnected"));
     let join = r#"{"type":"joinGroup","group":"g"}"#;
@@ -267,8 +319,8 @@ fn test_demo_two_tabs_chat_and_the_gateway_view() {
 /// Issue 5's round trip: save the demo's Echo request as a profile from the console (P), quit,
 /// start again with `--profile NAME`, and find it first in APIs with its request.
 #[test]
+#[cfg_attr(missing_tmux, ignore = "needs tmux: apt-get install tmux")]
 fn test_profile_saved_in_the_console_opens_first_with_profile() {
-    let Some(tmux) = Tmux::for_test("test_profile_saved_in_the_console_opens_first_with_profile") else { return };
     let dir = tempfile::tempdir().expect("tempdir");
     let run = |args: &str| {
         format!(
@@ -278,7 +330,7 @@ fn test_profile_saved_in_the_console_opens_first_with_profile() {
         )
     };
     let timeout = Duration::from_secs(20);
-    tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40", &run("")]);
+    let tmux = Tmux::start("test_profile_saved_in_the_console_opens_first_with_profile", 120, 40, &run(""));
     tmux.wait_for("the demo", timeout, |s| s.contains("Echo") && s.contains("Disconnected"));
     tmux.keys(&["P"]);
     tmux.wait_for("the profile name prompt", timeout, |s| s.contains("Save the request as profile"));
@@ -302,8 +354,7 @@ fn test_profile_saved_in_the_console_opens_first_with_profile() {
     let mode = std::fs::metadata(&file).expect("metadata").permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "profile files are private");
 
-    tmux.run(&["kill-session", "-t", "e2e"]);
-    tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40", &run("--profile daily-echo")]);
+    tmux.restart(120, 40, &run("--profile daily-echo"));
     let screen = tmux.wait_for("the profile", timeout, |s| s.contains("daily-echo") && s.contains("Disconnected"));
     let first_api = screen.lines().nth(1).unwrap_or_default();
     assert!(first_api.contains("daily-echo"), "the profile is first in APIs:\n{screen}");
@@ -317,15 +368,15 @@ fn test_profile_saved_in_the_console_opens_first_with_profile() {
 /// with an ackId gets its ack, and the ack row shows the latency and the border the stats; then
 /// H and R write the session as HAR and as a `wstab run` script.
 #[test]
+#[cfg_attr(missing_tmux, ignore = "needs tmux: apt-get install tmux")]
 fn test_demo_chat_ack_latency_and_exports() {
-    let Some(tmux) = Tmux::for_test("test_demo_chat_ack_latency_and_exports") else { return };
     let dir = tempfile::tempdir().expect("tempdir");
     let command = format!(
         "WSTAB_CONFIG_DIR='{data}' WSTAB_DATA_DIR='{data}' '{bin}'; echo WSTAB_EXIT=$?; sleep 30",
         data = dir.path().display(),
         bin = env!("CARGO_BIN_EXE_wstab"),
     );
-    tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "200", "-y", "50", &command]);
+    let tmux = Tmux::start("test_demo_chat_ack_latency_and_exports", 200, 50, &command);
     let timeout = Duration::from_secs(20);
     tmux.wait_for("the demo's APIs", timeout, |s| s.contains("Chat") && s.contains("Disconnected"));
     tmux.keys(&["Down", "Enter"]);
@@ -346,8 +397,9 @@ fn test_demo_chat_ack_latency_and_exports() {
         s.lines().any(|l| l.contains("← json") && l.contains("↩ ") && l.contains(" ms") && l.contains(r#""ackId":1"#))
     });
     assert!(screen.contains("p50/p95/max"), "the border shows the stats:\n{screen}");
-    // Leave the composer, then export.
+    // Leave the composer, then export. Esc must be read alone, or Esc+H arrives as Alt-H.
     tmux.keys(&["Escape"]);
+    tmux.wait_for("the editor left", timeout, |s| status_bar(s).contains("Enter open"));
     for (key, name, what) in [("H", "chat.har", "HAR"), ("R", "chat.toml", "script")] {
         tmux.keys(&[key]);
         tmux.wait_for("the file prompt", timeout, |s| s.contains("the tab's session"));
@@ -375,8 +427,8 @@ fn test_demo_chat_ack_latency_and_exports() {
 /// Off the demo, `--gateway-admin URL` watches a gateway emulator through its admin address: the
 /// console talks to a `wstab demo --serve` in another process and F6 shows that gateway's 101.
 #[test]
+#[cfg_attr(missing_tmux, ignore = "needs tmux: apt-get install tmux")]
 fn test_gateway_view_through_the_admin_address() {
-    let Some(tmux) = Tmux::for_test("test_gateway_view_through_the_admin_address") else { return };
     let dir = tempfile::tempdir().expect("tempdir");
     let mut demo = Command::new(env!("CARGO_BIN_EXE_wstab"))
         .args(["demo", "--serve"])
@@ -415,7 +467,7 @@ fn test_gateway_view_through_the_admin_address() {
         bin = env!("CARGO_BIN_EXE_wstab"),
         w = workspace.display(),
     );
-    tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "160", "-y", "40", &command]);
+    let tmux = Tmux::start("test_gateway_view_through_the_admin_address", 160, 40, &command);
     let timeout = Duration::from_secs(20);
     tmux.wait_for("the console", timeout, |s| s.contains("APIs") && s.contains("Disconnected"));
     tmux.keys(&["Enter"]);

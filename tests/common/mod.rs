@@ -5,6 +5,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod process;
+pub mod tmux;
 pub mod tools;
 
 use std::net::SocketAddr;
