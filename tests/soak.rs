@@ -34,11 +34,18 @@ struct Figures {
     elapsed: Duration,
 }
 
+/// Resident memory of this process in KiB (Linux). Fails the test when it cannot be read: the
+/// long soak's "memory stays flat" bound would pass on zeros without measuring anything.
+#[track_caller]
 fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok())
-        .unwrap_or(0)
+    let status = std::fs::read_to_string("/proc/self/status").expect("reading /proc/self/status for VmRSS");
+    let kib = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("no VmRSS line in /proc/self/status:\n{status}"));
+    assert!(kib > 0, "VmRSS reads 0 KiB: memory cannot be measured here");
+    kib
 }
 
 async fn echo_backend(stop: CancellationToken) -> SocketAddr {
