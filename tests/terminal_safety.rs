@@ -4,9 +4,9 @@
 
 mod common;
 
-use std::process::Command;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
+use common::tmux::Tmux;
 use common::*;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -98,29 +98,9 @@ fn test_hostile_message_is_inert_in_the_messages_list_and_the_detail_view() {
     assert!(reached, "the end of the long line is not reachable by scrolling");
 }
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().expect("tmux runs");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux").arg("-L").arg(&self.socket).arg("kill-server").output();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(missing_tmux, ignore = "needs tmux: apt-get install tmux")]
 async fn test_connect_prints_a_hostile_message_inert_to_a_terminal() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        println!("SKIPPED: tmux is not installed (apt-get install tmux)");
-        return;
-    }
     // A server that sends the hostile text as one text frame after the upgrade.
     let addr = raw_server(|mut tcp| async move {
         let head = read_head(&mut tcp).await;
@@ -133,25 +113,15 @@ async fn test_connect_prints_a_hostile_message_inert_to_a_terminal() {
         tokio::time::sleep(Duration::from_secs(30)).await;
     })
     .await;
-    let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    let tmux = Tmux { socket: format!("wstab-inert-{}-{nanos}", std::process::id()) };
     let data = tempfile::tempdir().expect("tempdir");
     let command = format!(
         "printf 'BEFORE\\n'; WSTAB_DATA_DIR='{}' '{}' connect ws://{addr}/ --count 1; echo EXIT=$?; sleep 30",
         data.path().display(),
         env!("CARGO_BIN_EXE_wstab")
     );
-    tmux.run(&["new-session", "-d", "-s", "t", "-x", "200", "-y", "60", &command]);
-    let started = Instant::now();
-    let screen = loop {
-        // -J joins wrapped lines so the long line reads as one.
-        let s = tmux.run(&["capture-pane", "-p", "-J", "-t", "t"]);
-        if s.contains("EXIT=") {
-            break s;
-        }
-        assert!(started.elapsed() < WAIT, "wstab connect did not finish; the screen was:\n{s}");
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let tmux = Tmux::start("test_connect_prints_a_hostile_message_inert_to_a_terminal", 200, 60, &command);
+    // Joined wrapped lines, so the long line reads as one.
+    let screen = tmux.wait_for_with("wstab connect to finish", WAIT, Tmux::capture_joined, |s| s.contains("EXIT="));
     assert!(screen.contains("EXIT=0"), "{screen}");
     // Not interpreted: the clear-screen and cursor-home did not erase what was printed before…
     assert!(screen.starts_with("BEFORE\n"), "the screen was cleared or the cursor moved:\n{screen}");
@@ -161,9 +131,9 @@ async fn test_connect_prints_a_hostile_message_inert_to_a_terminal() {
     }
     assert!(screen.contains(&format!("{}END", "L".repeat(5000))), "the long line is whole");
     // …no colour was set (capture with attributes shows none)…
-    let styled = tmux.run(&["capture-pane", "-p", "-e", "-t", "t"]);
+    let styled = tmux.capture_styled();
     assert!(!styled.contains("\x1b[31m") && !styled.contains("\x1b[0;31m"), "text was coloured:\n{styled:?}");
     // …and the title was not changed.
-    let title = tmux.run(&["display-message", "-p", "-t", "t", "#{pane_title}"]);
+    let title = tmux.display("#{pane_title}");
     assert!(!title.contains("pwned"), "the pane title was set to {title:?}");
 }
