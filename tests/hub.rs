@@ -151,6 +151,42 @@ async fn test_join_and_send_to_group_reaches_members_with_echo() {
 }
 
 #[tokio::test]
+async fn test_send_to_group_binary_arrives_as_base64_with_data_type_binary() {
+    use base64::Engine;
+    let hub = start_hub().await;
+    let (mut alice, _) = hub.json_client("alice", ALL, &["lobby"]).await;
+    let (mut bob, _) = hub.json_client("bob", ALL, &["lobby"]).await;
+    // Bytes that are not UTF-8 (0xff, 0xfe) and a NUL: only base64 carries them in JSON intact.
+    let bytes = [0x00u8, 0xff, 0xfe, 0x10, b'h', b'i'];
+    let data = base64::engine::general_purpose::STANDARD.encode(bytes);
+    send_json(
+        &mut alice,
+        json!({"type": "sendToGroup", "group": "lobby", "ackId": 1, "noEcho": true, "dataType": "binary", "data": data}),
+    )
+    .await;
+    assert_eq!(recv_json(&mut alice).await, json!({"type": "ack", "ackId": 1, "success": true}));
+    let got = recv_json(&mut bob).await;
+    assert_eq!(
+        got,
+        json!({"type": "message", "from": "group", "fromUserId": "alice", "group": "lobby", "dataType": "binary", "data": data})
+    );
+    let decoded = base64::engine::general_purpose::STANDARD.decode(got["data"].as_str().unwrap()).unwrap();
+    assert_eq!(decoded, bytes);
+}
+
+#[tokio::test]
+async fn test_simple_clients_broadcast_binary_frames_as_binary() {
+    let hub = start_hub().await;
+    let token = hub.token("s", &[], &[]);
+    let mut a = hub.open(&token, None).await.unwrap();
+    let mut b = hub.open(&token, None).await.unwrap();
+    let bytes = vec![0x00u8, 0xff, 0x80, 0x7f];
+    a.send(Message::binary(bytes.clone())).await.unwrap();
+    let got = tokio::time::timeout(WAIT, b.next()).await.expect("no frame in time").unwrap().unwrap();
+    assert_eq!(got, Message::binary(bytes));
+}
+
+#[tokio::test]
 async fn test_no_echo_skips_the_sender() {
     let hub = start_hub().await;
     let (mut alice, _) = hub.json_client("alice", ALL, &["lobby"]).await;
