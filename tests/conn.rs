@@ -209,11 +209,8 @@ async fn test_trace_and_errors_mask_secrets() {
 
 #[tokio::test]
 async fn test_connection_refused_dns_and_timeout_are_classified() {
-    // Refused: a port nobody listens on.
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    // Refused: a port held bound but not listening (kept until the end of the test).
+    let (_held, port) = refusing_port();
     let (err, _) = failure_of(Target::new(format!("ws://127.0.0.1:{port}/"))).await;
     assert_eq!(err.kind, FailureKind::Refused, "{err}");
     assert_eq!(err.exit_code(), 4);

@@ -22,6 +22,8 @@ async fn wstab(args: &[&str], stdin: Option<&str>) -> Run {
     cmd.arg("connect").args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
     cmd.env("WSTAB_DATA_DIR", std::env::temp_dir().join("wstab-test-data"));
     cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    // A hung wstab is killed when the timeout below drops it, not left running.
+    cmd.kill_on_drop(true);
     let mut child = cmd.spawn().expect("run wstab");
     if let Some(input) = stdin {
         let mut pipe = child.stdin.take().unwrap();
@@ -123,10 +125,8 @@ async fn test_refused_handshake_exits_3_with_trace_body_and_hint_and_no_secret()
 
 #[tokio::test]
 async fn test_cannot_connect_exits_4_and_lost_connection_exits_5() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    // A port held bound but not listening (kept until the end of the test): refused.
+    let (_held, port) = refusing_port();
     let r = wstab(&[&format!("ws://127.0.0.1:{port}/")], None).await;
     assert_eq!(r.code, 4, "{}", r.stderr);
     assert!(r.stderr.contains("hint:"), "{}", r.stderr);
@@ -167,10 +167,12 @@ async fn test_closed_stdout_pipe_ends_quietly() {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        .kill_on_drop(true)
         .spawn()
         .unwrap();
     let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("m0"));
+    let first = tokio::time::timeout(WAIT, lines.next_line()).await.expect("no first line in time");
+    assert_eq!(first.unwrap().as_deref(), Some("m0"));
     drop(lines); // like `| head -1`
     let out = tokio::time::timeout(WAIT, child.wait_with_output()).await.expect("hung after EPIPE").unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -205,18 +207,20 @@ async fn test_wss_with_ca_flag() {
 }
 
 /// Against an independent implementation (Python's `websockets`), as wscat would be used.
-/// `.ci/run` installs it; without it the test says so and checks nothing.
+/// `.ci/run` installs it; without it the test fails (CI) or is listed as ignored (local build).
 #[tokio::test]
+#[cfg_attr(missing_python_websockets, ignore = "needs python websockets: pip install websockets")]
 async fn test_against_independent_python_echo_server() {
+    tools::require(tools::PYTHON_WEBSOCKETS);
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/echo_server.py");
-    let probe = std::process::Command::new("python3").args(["-c", "import websockets"]).status();
-    if !probe.is_ok_and(|s| s.success()) {
-        eprintln!("SKIPPED: python3 with `websockets` is not installed (pip install websockets)");
-        return;
-    }
     let mut server = Command::new("python3").arg(script).stdout(Stdio::piped()).kill_on_drop(true).spawn().unwrap();
     let mut lines = tokio::io::BufReader::new(server.stdout.take().unwrap()).lines();
-    let port = tokio::time::timeout(WAIT, lines.next_line()).await.unwrap().unwrap().unwrap();
+    // The server binds port 0 itself and prints the port it holds: no race for it.
+    let port = tokio::time::timeout(WAIT, lines.next_line())
+        .await
+        .expect("the Python server printed no port in time")
+        .unwrap()
+        .expect("the Python server ended before printing its port");
     let url = format!("ws://127.0.0.1:{port}/");
     let big = "z".repeat(100_000);
     let r = wstab(&[&url, "-s", "chat.v1", "-x", "first", "-x", &big, "--count", "3"], Some("from stdin\n")).await;

@@ -6,6 +6,7 @@ mod common;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Stdio;
 
+use common::process::output_within_async;
 use common::*;
 use wstab::command_line::{Tool, command_line};
 use wstab::conn::{Param, TlsOptions};
@@ -154,15 +155,15 @@ fn wstab_cmd(config: &std::path::Path) -> tokio::process::Command {
 async fn test_import_command_writes_profiles_and_skips_existing() {
     let dir = tempfile::tempdir().unwrap();
     let file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/apim_api_list.json");
-    let out = wstab_cmd(dir.path()).args(["import", "apim", file]).output().await.unwrap();
+    let out = output_within_async(wstab_cmd(dir.path()).args(["import", "apim", file]), WAIT).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("imported  webpubsub-chat"), "{stdout}");
     assert!(stdout.contains("skipped   orders") && stdout.contains("not a WebSocket API"), "{stdout}");
     assert!(dir.path().join("profiles/webpubsub-chat.toml").exists());
-    let again = wstab_cmd(dir.path()).args(["import", "apim", file]).output().await.unwrap();
+    let again = output_within_async(wstab_cmd(dir.path()).args(["import", "apim", file]), WAIT).await;
     assert!(String::from_utf8_lossy(&again.stdout).contains("a profile of that name exists"));
-    let list = wstab_cmd(dir.path()).arg("profiles").output().await.unwrap();
+    let list = output_within_async(wstab_cmd(dir.path()).arg("profiles"), WAIT).await;
     let listed = String::from_utf8_lossy(&list.stdout);
     assert!(listed.contains("webpubsub-chat") && listed.contains("wss://contoso-apim.azure-api.net/client/hubs/chat"));
 }
@@ -179,23 +180,34 @@ async fn test_connect_with_profile_resolves_env_and_flags_override() {
         ..Profile::default()
     };
     store.save("local", &profile, false).unwrap();
-    let out = wstab_cmd(dir.path())
-        .env("WSTAB_TEST_KEY", "from-env-123")
-        .args(["connect", "--profile", "local", "-H", "X-Over: flag", "-q", "a=2", "-x", "hi", "--count", "1"])
-        .output()
-        .await
-        .unwrap();
+    let out = output_within_async(
+        wstab_cmd(dir.path()).env("WSTAB_TEST_KEY", "from-env-123").args([
+            "connect",
+            "--profile",
+            "local",
+            "-H",
+            "X-Over: flag",
+            "-q",
+            "a=2",
+            "-x",
+            "hi",
+            "--count",
+            "1",
+        ]),
+        WAIT,
+    )
+    .await;
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "hi\n");
-    let req = seen.recv().await.unwrap();
+    let req = tokio::time::timeout(WAIT, seen.recv()).await.expect("no handshake at the echo server in time").unwrap();
     assert_eq!(req.uri, "/p?subscription-key=from-env-123&a=2");
     assert_eq!(req.header("x-env"), ["from-env-123"]);
     assert_eq!(req.header("x-over"), ["flag"]);
     // Unset variable: a usage error naming it, before any connection.
-    let out = wstab_cmd(dir.path()).args(["connect", "--profile", "local"]).output().await.unwrap();
+    let out = output_within_async(wstab_cmd(dir.path()).args(["connect", "--profile", "local"]), WAIT).await;
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("WSTAB_TEST_KEY is not set"));
-    let out = wstab_cmd(dir.path()).args(["connect", "--profile", "nope"]).output().await.unwrap();
+    let out = output_within_async(wstab_cmd(dir.path()).args(["connect", "--profile", "nope"]), WAIT).await;
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no profile named \"nope\""));
 }
@@ -210,18 +222,19 @@ async fn test_copied_wstab_command_runs() {
     assert!(!line.contains("k-789"), "{line}");
     let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_wstab")).parent().unwrap();
     let script = format!("{line} -x copied --count 1");
-    let out = tokio::process::Command::new("bash")
-        .args(["-c", &script])
-        .env("PATH", format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default()))
-        .env("SUBSCRIPTION_KEY", "k-789")
-        .env("WSTAB_DATA_DIR", std::env::temp_dir().join("wstab-test-data"))
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .unwrap();
+    let out = output_within_async(
+        tokio::process::Command::new("bash")
+            .args(["-c", &script])
+            .env("PATH", format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default()))
+            .env("SUBSCRIPTION_KEY", "k-789")
+            .env("WSTAB_DATA_DIR", std::env::temp_dir().join("wstab-test-data"))
+            .stdin(Stdio::null()),
+        WAIT,
+    )
+    .await;
     assert_eq!(out.status.code(), Some(0), "{script}\n{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "copied\n");
-    let req = seen.recv().await.unwrap();
+    let req = tokio::time::timeout(WAIT, seen.recv()).await.expect("no handshake at the echo server in time").unwrap();
     assert_eq!(req.uri, "/chat?subscription-key=k-789");
     assert_eq!(req.header("x-note"), ["it's fine"]);
 }
@@ -231,11 +244,11 @@ async fn test_import_apim_with_a_connection_string_adds_an_access_token_with_its
     let dir = tempfile::tempdir().unwrap();
     let file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/apim_api_list.json");
     let cs = "Endpoint=https://contoso-wps.webpubsub.azure.com;AccessKey=c2VjcmV0LWtleQ==;Version=1.0;";
-    let out = wstab_cmd(dir.path())
-        .args(["import", "apim", file, "--connection-string", cs, "--ttl", "30m"])
-        .output()
-        .await
-        .unwrap();
+    let out = output_within_async(
+        wstab_cmd(dir.path()).args(["import", "apim", file, "--connection-string", cs, "--ttl", "30m"]),
+        WAIT,
+    )
+    .await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("access_token for hub chat expires"), "{stdout}");
@@ -265,34 +278,48 @@ async fn test_import_webpubsub_from_env_connects_to_the_hub_with_fresh_tokens() 
     let cs = wstab::token::ConnectionString::parse(&cs_text).unwrap();
     let _hub = wstab::hub::serve_on(listener, cs, shutdown.clone()).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let out = wstab_cmd(dir.path())
-        .env("WPS_TEST_CS", &cs_text)
-        .args(["import", "webpubsub", "--hub", "chat", "--connection-string-env", "WPS_TEST_CS", "--user", "ann"])
-        .output()
-        .await
-        .unwrap();
+    let out = output_within_async(
+        wstab_cmd(dir.path()).env("WPS_TEST_CS", &cs_text).args([
+            "import",
+            "webpubsub",
+            "--hub",
+            "chat",
+            "--connection-string-env",
+            "WPS_TEST_CS",
+            "--user",
+            "ann",
+        ]),
+        WAIT,
+    )
+    .await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("fresh one is made from ${env:WPS_TEST_CS}"), "{stdout}");
     let raw = std::fs::read_to_string(dir.path().join("profiles/chat.toml")).unwrap();
     assert!(raw.contains("${env:WPS_TEST_CS}") && !raw.contains("hub-key-123456"), "{raw}");
     // The profile connects straight to the hub; the hub says who we are.
-    let out = wstab_cmd(dir.path())
-        .env("WPS_TEST_CS", &cs_text)
-        .args(["connect", "--profile", "chat", "--count", "1"])
-        .output()
-        .await
-        .unwrap();
+    let out = output_within_async(
+        wstab_cmd(dir.path()).env("WPS_TEST_CS", &cs_text).args(["connect", "--profile", "chat", "--count", "1"]),
+        WAIT,
+    )
+    .await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let connected: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
     assert_eq!((connected["event"].as_str(), connected["userId"].as_str()), (Some("connected"), Some("ann")));
     // Without the variable: a clear usage error.
-    let out = wstab_cmd(dir.path())
-        .args(["import", "webpubsub", "--hub", "x", "--connection-string-env", "WPS_TEST_UNSET_1"])
-        .output()
-        .await
-        .unwrap();
+    let out = output_within_async(
+        wstab_cmd(dir.path()).args([
+            "import",
+            "webpubsub",
+            "--hub",
+            "x",
+            "--connection-string-env",
+            "WPS_TEST_UNSET_1",
+        ]),
+        WAIT,
+    )
+    .await;
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("WPS_TEST_UNSET_1"));
     shutdown.cancel();
@@ -309,15 +336,16 @@ async fn test_copied_wstab_command_runs_against_the_demo() {
     assert!(line.contains("${SUBSCRIPTION_KEY}") && !line.contains(&demo.subscription_key), "{line}");
     let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_wstab")).parent().unwrap();
     let script = format!("{line} -x 'through the demo' --count 1");
-    let out = tokio::process::Command::new("bash")
-        .args(["-c", &script])
-        .env("PATH", format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default()))
-        .env("SUBSCRIPTION_KEY", &demo.subscription_key)
-        .env("WSTAB_DATA_DIR", std::env::temp_dir().join("wstab-test-data"))
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .unwrap();
+    let out = output_within_async(
+        tokio::process::Command::new("bash")
+            .args(["-c", &script])
+            .env("PATH", format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default()))
+            .env("SUBSCRIPTION_KEY", &demo.subscription_key)
+            .env("WSTAB_DATA_DIR", std::env::temp_dir().join("wstab-test-data"))
+            .stdin(Stdio::null()),
+        WAIT,
+    )
+    .await;
     assert_eq!(out.status.code(), Some(0), "{script}\n{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "through the demo\n");
     demo.shutdown();

@@ -13,6 +13,9 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use wstab::token::{ClientClaims, ConnectionString, TokenRequest, client_access};
 
+mod common;
+use common::process::output_within;
+
 const WAIT: Duration = Duration::from_secs(10);
 
 type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -64,22 +67,28 @@ fn test_http_endpoint_gives_ws_url_and_port_is_honoured() {
 #[test]
 fn test_token_command_prints_url_and_exits_2_on_bad_input() {
     let bin = env!("CARGO_BIN_EXE_wstab");
-    let out = Command::new(bin)
-        .args(["token", "--connection-string", "Endpoint=https://x.webpubsub.azure.com;AccessKey=k;Version=1.0;"])
-        .args(["--hub", "chat", "--user", "u1", "--role", "webpubsub.sendToGroup", "--ttl", "30m"])
-        .output()
-        .unwrap();
+    let out = output_within(
+        Command::new(bin)
+            .args(["token", "--connection-string", "Endpoint=https://x.webpubsub.azure.com;AccessKey=k;Version=1.0;"])
+            .args(["--hub", "chat", "--user", "u1", "--role", "webpubsub.sendToGroup", "--ttl", "30m"])
+            .stdin(Stdio::null()),
+        WAIT,
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let url = String::from_utf8(out.stdout).unwrap();
     assert!(url.trim().starts_with("wss://x.webpubsub.azure.com/client/hubs/chat?access_token=ey"), "{url}");
-    let bad =
-        Command::new(bin).args(["token", "--connection-string", "AccessKey=k", "--hub", "chat"]).output().unwrap();
+    let bad = output_within(
+        Command::new(bin).args(["token", "--connection-string", "AccessKey=k", "--hub", "chat"]).stdin(Stdio::null()),
+        WAIT,
+    );
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("Endpoint"));
-    let bad_ttl = Command::new(bin)
-        .args(["token", "--connection-string", "Endpoint=https://x;AccessKey=k", "--hub", "chat", "--ttl", "1y"])
-        .output()
-        .unwrap();
+    let bad_ttl = output_within(
+        Command::new(bin)
+            .args(["token", "--connection-string", "Endpoint=https://x;AccessKey=k", "--hub", "chat", "--ttl", "1y"])
+            .stdin(Stdio::null()),
+        WAIT,
+    );
     assert_eq!(bad_ttl.status.code(), Some(2));
 }
 
@@ -147,6 +156,7 @@ async fn test_demo_serves_echo_chat_and_ticker_through_the_gateway() {
 fn test_demo_serve_prints_one_json_line_first() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_wstab"))
         .args(["demo", "--serve", "--port", "0"])
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -159,6 +169,7 @@ fn test_demo_serve_prints_one_json_line_first() {
         let _ = tx.send(line);
     });
     let line = rx.recv_timeout(WAIT);
+    // Killed before waiting, so the wait is bounded: a served demo never exits by itself.
     let _ = child.kill();
     let _ = child.wait();
     let line = line.expect("no JSON line in time");
@@ -174,7 +185,7 @@ fn test_demo_serve_prints_one_json_line_first() {
 
 #[test]
 fn test_demo_without_serve_prints_help() {
-    let out = Command::new(env!("CARGO_BIN_EXE_wstab")).arg("demo").output().unwrap();
+    let out = output_within(Command::new(env!("CARGO_BIN_EXE_wstab")).arg("demo").stdin(Stdio::null()), WAIT);
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("--serve"));
 }

@@ -109,6 +109,16 @@ pub async fn echo_server() -> (SocketAddr, mpsc::UnboundedReceiver<SeenRequest>)
     (addr, rx)
 }
 
+/// A loopback port nobody accepts on, held for as long as the returned socket lives: it is bound
+/// but not listening, so a connect is refused (RST), and no other test or process can take the
+/// port in between, as it could after "bind port 0, drop, reuse".
+pub fn refusing_port() -> (tokio::net::TcpSocket, u16) {
+    let socket = tokio::net::TcpSocket::new_v4().expect("a TCP socket");
+    socket.bind("127.0.0.1:0".parse().unwrap()).expect("bind a loopback port");
+    let port = socket.local_addr().expect("bound address").port();
+    (socket, port)
+}
+
 /// Reads an HTTP request head from `tcp` and returns it as text.
 pub async fn read_head(tcp: &mut TcpStream) -> String {
     let mut buf = Vec::new();
