@@ -193,20 +193,27 @@ fn test_paused_view_and_dropped_count_are_shown() {
     assert!(!s.contains("tick 199"), "{s}");
 }
 
+/// A log far longer than the screen shows its newest rows, in order, while following. How long
+/// such a frame takes is not asserted here (a wall clock on 2 shared cores in debug proves
+/// little): `cargo bench --bench draw` measures 1,000,000 entries against 100 and checks the
+/// target (within 1.2×) in benches/README.md.
 #[test]
-fn test_drawing_a_huge_log_draws_only_the_visible_rows() {
+fn test_a_huge_log_shows_its_newest_rows_while_following() {
     let mut app = App::new(workspace(), 1_000_000);
     connect(&mut app);
     for i in 0..300_000u64 {
-        let e = event(&app, 100 + i, frame(Direction::In, text("x")));
+        let e = event(&app, 100 + i, frame(Direction::In, text(&format!("row {i:06}"))));
         app.on_event(e);
     }
-    let started = std::time::Instant::now();
-    for _ in 0..20 {
-        render(&mut app, 120, 40);
-    }
-    // Generous: a frame that walked 300k entries would take far longer than this in debug.
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    let s = screen(&render(&mut app, 120, 40));
+    let shown: Vec<u64> = s
+        .lines()
+        .filter_map(|l| l.split("row ").nth(1))
+        .filter_map(|rest| rest.get(..6).and_then(|n| n.parse().ok()))
+        .collect();
+    assert!(shown.len() >= 10, "a screenful of rows is drawn:\n{s}");
+    assert_eq!(shown.last(), Some(&299_999), "the newest row is last:\n{s}");
+    assert!(shown.windows(2).all(|w| w[1] == w[0] + 1), "consecutive, oldest first:\n{s}");
 }
 
 #[test]
