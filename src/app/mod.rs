@@ -1407,6 +1407,10 @@ impl App {
 #[cfg(test)]
 mod console_tests;
 #[cfg(test)]
+mod key_tests;
+#[cfg(test)]
+mod log_limit_tests;
+#[cfg(test)]
 mod pairing_tests;
 #[cfg(test)]
 mod tab_tests;
