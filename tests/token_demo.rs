@@ -234,6 +234,9 @@ async fn test_admin_status_reports_metrics_and_records_without_secrets() {
     let json = serde_json::to_string(&status).unwrap();
     assert!(json.contains("onHandshake"), "{json}");
     assert!(!json.contains(&demo.subscription_key), "{json}");
-    assert!(wstab::gateway::fetch_status("http://127.0.0.1:1").await.unwrap_err().contains("cannot reach"));
+    // A port held bound but not listening: refused, whatever else runs on this machine.
+    let (_held, port) = common::refusing_port();
+    let unreachable = format!("http://127.0.0.1:{port}");
+    assert!(wstab::gateway::fetch_status(&unreachable).await.unwrap_err().contains("cannot reach"));
     demo.shutdown();
 }
