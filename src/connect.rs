@@ -142,6 +142,9 @@ pub async fn run(args: ConnectArgs) -> i32 {
     let mut pairing = correlate.as_ref().map(|p| Pairing::new(Some(p.clone())));
     let mut har_events: Option<Vec<Event>> = args.har.as_ref().map(|_| Vec::new());
     let (tx, mut rx) = mpsc::channel(BATCH);
+    // The HAR file masks what the session's target calls secret (names marked with --secret or
+    // in the profile, `${env:}` values), not only the well-known names.
+    let har_masker = target.masker();
     let handle = conn::spawn_supervised(SessionId(1), target, supervision, tx);
     let stdout_is_tty = io::stdout().is_terminal();
     let mut out = Output {
@@ -248,7 +251,7 @@ pub async fn run(args: ConnectArgs) -> i32 {
         eprintln!("latency: {}", p.summary());
     }
     if let (Some(path), Some(events)) = (&args.har, &har_events) {
-        let har = crate::har::from_events(events);
+        let har = crate::har::from_events_masked(events, &har_masker);
         let bytes = serde_json::to_vec_pretty(&har).unwrap_or_default();
         // A bare file name has an empty parent, where no temporary file can be created.
         let path = if path.parent().is_some_and(|p| p.as_os_str().is_empty()) {

@@ -5,12 +5,13 @@ use std::io::Read;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// Runs `cmd` to completion (stdin closed unless the caller set it), failing the test if it
-/// has not exited within `timeout`; the child is killed first so nothing is left behind.
+/// Runs `cmd` to completion with stdin closed (a child waiting for input would otherwise read the
+/// test runner's), failing the test if it has not exited within `timeout`; the child is killed
+/// first so nothing is left behind.
 #[track_caller]
 pub fn output_within(cmd: &mut Command, timeout: Duration) -> Output {
     let what = format!("{cmd:?}");
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap_or_else(|e| panic!("{what}: {e}"));
+    let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap_or_else(|e| panic!("{what}: {e}"));
     // Readers on their own threads, so a child filling a pipe can never block its own exit.
     let mut out = child.stdout.take().expect("piped stdout");
     let mut err = child.stderr.take().expect("piped stderr");
