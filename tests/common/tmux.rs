@@ -22,6 +22,8 @@ const SESSION: &str = "t";
 /// (however the test ends), with one session running the test's command.
 pub struct Tmux {
     socket: String,
+    /// The socket file, removed after the server ends (tmux leaves it behind).
+    socket_path: Option<std::path::PathBuf>,
 }
 
 impl Tmux {
@@ -36,8 +38,9 @@ impl Tmux {
         let short: String =
             test.trim_start_matches("test_").chars().filter(|c| c.is_ascii_alphanumeric()).take(20).collect();
         let socket = format!("wstab-{short}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
-        let tmux = Tmux { socket };
+        let mut tmux = Tmux { socket, socket_path: None };
         tmux.new_session(width, height, command);
+        tmux.socket_path = Some(tmux.display("#{socket_path}").into()).filter(|p: &std::path::PathBuf| p.is_absolute());
         tmux
     }
 
@@ -142,5 +145,8 @@ impl Drop for Tmux {
         }
         let _ = child.kill();
         let _ = child.wait();
+        if let Some(path) = &self.socket_path {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
