@@ -47,9 +47,6 @@ pub struct Options {
 const EXIT_USAGE: i32 = 2;
 /// The shortest time between two draws (~60 per second).
 const FRAME: Duration = Duration::from_millis(16);
-/// Set (to anything) to quit right after the first frame is drawn: the start-up benchmark
-/// measures launch → first frame with it.
-pub const EXIT_AFTER_FIRST_DRAW_ENV: &str = "WSTAB_EXIT_AFTER_FIRST_DRAW";
 
 /// Event batches taken from the channel at once (each holds up to `conn::MAX_BATCH` events).
 const BATCH: usize = 64;
@@ -186,13 +183,9 @@ async fn event_loop(
     let mut last_second = 0u64;
     // The sender is kept here so `recv` waits (rather than ending) where no signal is watched.
     let (_stop_sender, mut stop) = stop_signals();
-    let exit_after_first_draw = std::env::var_os(EXIT_AFTER_FIRST_DRAW_ENV).is_some();
     loop {
         if dirty && last_draw.elapsed() >= FRAME {
             draw(term, &mut app)?;
-            if exit_after_first_draw {
-                return Ok(());
-            }
             dirty = false;
             last_draw = Instant::now();
         }
