@@ -266,6 +266,8 @@ impl Drop for Pty {
 /// size; dropped, it kills that server and nothing else.
 pub struct Tmux {
     socket: String,
+    /// The socket file, removed once the server has ended (tmux leaves it behind).
+    socket_path: Option<std::path::PathBuf>,
 }
 
 impl Tmux {
@@ -274,9 +276,13 @@ impl Tmux {
         // A socket per server: a new one never meets the previous one still shutting down.
         static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let nth = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let tmux = Self { socket: format!("wstab-bench-{name}-{}-{nth}", std::process::id()) };
+        let mut tmux = Self { socket: format!("wstab-bench-{name}-{}-{nth}", std::process::id()), socket_path: None };
         let ok =
             tmux.run(&["new-session", "-d", "-s", "b", "-x", &cols.to_string(), "-y", &rows.to_string(), command])?;
+        let path = tmux
+            .run(&["display-message", "-p", "#{socket_path}"])
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+        tmux.socket_path = path.map(std::path::PathBuf::from).filter(|p| p.is_absolute());
         ok.status.success().then_some(tmux)
     }
 
@@ -320,6 +326,9 @@ impl Tmux {
 impl Drop for Tmux {
     fn drop(&mut self) {
         self.run(&["kill-server"]);
+        if let Some(path) = &self.socket_path {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
