@@ -1,65 +1,247 @@
-//! Gateway relay: echo throughput through the gateway emulator versus connecting to the echo
-//! backend directly, and versus nginx as a WebSocket proxy when nginx is installed. One client
-//! streams N text messages of 64 bytes and reads the N echoes back; all on loopback.
+//! Gateway relay: echo through the gateway emulator versus straight to the same echo backend,
+//! and versus nginx as a WebSocket proxy in front of it when nginx is installed. All on loopback.
 //!
-//! Run: `cargo bench --bench relay` (N from `WSTAB_BENCH_MESSAGES`, default 200,000).
+//! Like with like: one backend serves every path, and it writes the way the gateway does (it
+//! echoes everything already read, then flushes once), so no path wins by coalescing another's
+//! small writes. Every client sends the same handshake (a subscription key and a bearer JWT).
+//! The gateway runs as deployed — `wstab gateway --config FILE --log-file FILE`, its own
+//! process like nginx — checking both (subscription required, `validate_jwt` with HS256,
+//! audience and issuer) and writing its JSON log to the file. Client and backend share this
+//! process's runtime on every path.
+//!
+//! Three loads, each on every path, interleaved run by run:
+//! - round trips: one client, one message in flight: the per-message latency (request → reply),
+//!   p50 and p99, and what the gateway adds to it;
+//! - one stream: one client streaming N messages (up to 1024 in flight): throughput;
+//! - 100 streams: 100 clients at once, N/100 messages each (up to 16 in flight each):
+//!   throughput, and the latency of each message under that load.
+//!
+//! Run: `cargo bench --bench relay` (`WSTAB_BENCH_MESSAGES`, default 200,000;
+//! `WSTAB_BENCH_ROUNDTRIPS`, default 20,000; `WSTAB_BENCH_RUNS`, default 3).
 
 mod common;
 
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use common::*;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
+use tokio::sync::{Semaphore, mpsc};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_util::sync::CancellationToken;
-use wstab::gateway::config::{ApiConfig, KeyNames, Policies};
-use wstab::gateway::{Gateway, GatewayConfig, LogSink};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-/// Streams `n` messages to `url` and waits for all `n` echoes; returns the time taken.
-async fn echo_run(url: &str, n: u64) -> Duration {
-    let (ws, _) = tokio_tungstenite::connect_async(url).await.expect("connect");
-    let (mut tx, mut rx) = ws.split();
-    let start = Instant::now();
-    let writer = tokio::spawn(async move {
-        let msg = Message::text("y".repeat(PAYLOAD));
-        for _ in 0..n {
-            tx.feed(msg.clone()).await.expect("send");
+const KEY: &str = "bench-primary-key-0123456789";
+const JWT_SECRET: &str = "bench-jwt-secret";
+/// The target in `benches/README.md`: the gateway relays at least 70% of direct.
+const TARGET_SHARE: f64 = 0.70;
+
+/// The one echo backend: echoes every text and binary message, writing all that is already
+/// read before one flush (as the gateway's relay does), on every path alike.
+async fn batched_echo() -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let _ = tcp.set_nodelay(true);
+                let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else { return };
+                while let Some(Ok(first)) = ws.next().await {
+                    let mut next = Some(first);
+                    // Echo what is already buffered without waiting, then flush once.
+                    while let Some(m) = next.take() {
+                        if (m.is_text() || m.is_binary()) && ws.feed(m).await.is_err() {
+                            return;
+                        }
+                        next = match ws.next().now_or_never() {
+                            Some(Some(Ok(m))) => Some(m),
+                            Some(_) => return,
+                            None => None,
+                        };
+                    }
+                    if ws.flush().await.is_err() {
+                        return;
+                    }
+                }
+            });
         }
-        tx.flush().await.expect("flush");
-        tx
     });
-    let mut got = 0u64;
-    while got < n {
-        match rx.next().await {
-            Some(Ok(m)) if m.is_text() => got += 1,
-            Some(Ok(_)) => {}
-            other => panic!("echo stream ended after {got} of {n}: {other:?}"),
+    addr
+}
+
+/// The gateway config: subscription key required, `validate_jwt` (HS256, audience, issuer).
+fn gateway_config(backend: SocketAddr) -> String {
+    format!(
+        r#"
+[[subscriptions]]
+name = "bench"
+primary_key = "{KEY}"
+
+[[apis]]
+name = "echo"
+url_suffix = "echo"
+backend = "ws://{backend}/echo"
+subscription_required = true
+[apis.policies.validate_jwt]
+hs256_secret = "{JWT_SECRET}"
+audiences = ["api://wstab-bench"]
+issuers = ["https://issuer.bench"]
+"#
+    )
+}
+
+/// A server process we started; stopped with `signal` by its pid (then killed if it lingers).
+struct Server {
+    child: Child,
+    signal: i32,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // SAFETY: signalling the process we started, by its pid.
+        unsafe { libc::kill(self.child.id() as i32, self.signal) };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `wstab gateway` as deployed: its own process, the config from a file, the JSON log to a
+/// file. It binds port 0 itself and says where it listens.
+fn start_gateway(dir: &Path, backend: SocketAddr, log: &Path) -> Result<(Server, SocketAddr), String> {
+    let config = dir.join("gateway.toml");
+    std::fs::write(&config, gateway_config(backend)).map_err(|e| e.to_string())?;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wstab"))
+        .arg("gateway")
+        .arg("--config")
+        .arg(&config)
+        .args(["--listen", "127.0.0.1:0", "--log-file"])
+        .arg(log)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let stderr = child.stderr.take().ok_or("no stderr")?;
+    let server = Server { child, signal: libc::SIGINT };
+    let (tx, rx) = std::sync::mpsc::channel();
+    // Reads to the end, so the gateway never writes into a closed pipe when it stops.
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        let line = rx.recv_timeout(left).map_err(|_| "wstab gateway said nothing about listening".to_string())?;
+        if let Some(addr) = line.split("listening on ws://").nth(1).and_then(|rest| rest.split_whitespace().next()) {
+            return Ok((server, addr.parse().map_err(|e| format!("{line:?}: {e}"))?));
+        }
+    }
+    Err("wstab gateway did not listen within 15 s".into())
+}
+
+fn token() -> String {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+    let claims = serde_json::json!({"aud": "api://wstab-bench", "iss": "https://issuer.bench", "exp": now + 3600});
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(JWT_SECRET.as_bytes()),
+    )
+    .unwrap()
+}
+
+/// What one load on one path measured.
+struct Run {
+    elapsed: Duration,
+    /// Request → reply of every message, sorted.
+    latencies: Vec<Duration>,
+}
+
+/// `clients` clients each send `each` messages of [`PAYLOAD`] bytes with at most `window` in
+/// flight and read every echo; the clock starts once all are connected.
+async fn load(url: &str, token: &str, clients: usize, each: u64, window: usize) -> Run {
+    let mut sockets = Vec::with_capacity(clients);
+    for _ in 0..clients {
+        let mut request = url.into_client_request().unwrap();
+        request.headers_mut().insert("Ocp-Apim-Subscription-Key", KEY.parse().unwrap());
+        request.headers_mut().insert("Authorization", format!("Bearer {token}").parse().unwrap());
+        let (ws, _) = tokio_tungstenite::connect_async(request).await.expect("connect");
+        sockets.push(ws);
+    }
+    let start = Instant::now();
+    let mut tasks = Vec::with_capacity(clients);
+    for ws in sockets {
+        tasks.push(tokio::spawn(async move {
+            let (mut tx, mut rx) = ws.split();
+            let permits = Arc::new(Semaphore::new(window));
+            let (sent_at, mut sent) = mpsc::unbounded_channel::<Instant>();
+            let writer = {
+                let permits = permits.clone();
+                tokio::spawn(async move {
+                    let msg = Message::text("y".repeat(PAYLOAD));
+                    for _ in 0..each {
+                        // Write while the window allows; flush only before waiting for room.
+                        match permits.try_acquire() {
+                            Ok(p) => p.forget(),
+                            Err(_) => {
+                                tx.flush().await.expect("flush");
+                                permits.acquire().await.expect("permits").forget();
+                            }
+                        }
+                        let _ = sent_at.send(Instant::now());
+                        tx.feed(msg.clone()).await.expect("send");
+                    }
+                    tx.flush().await.expect("flush");
+                    tx
+                })
+            };
+            let mut latencies = Vec::with_capacity(each as usize);
+            while (latencies.len() as u64) < each {
+                match rx.next().await {
+                    Some(Ok(m)) if m.is_text() => {
+                        let at = sent.recv().await.expect("a send time for every echo");
+                        latencies.push(at.elapsed());
+                        permits.add_permits(1);
+                    }
+                    Some(Ok(_)) => {}
+                    other => panic!("echo stream ended after {} of {each}: {other:?}", latencies.len()),
+                }
+            }
+            let mut tx = writer.await.expect("writer");
+            let _ = tx.close().await;
+            latencies
+        }));
+    }
+    let mut latencies = Vec::with_capacity(clients * each as usize);
+    for t in tasks {
+        latencies.extend(t.await.expect("client"));
     }
     let elapsed = start.elapsed();
-    let mut tx = writer.await.expect("writer");
-    let _ = tx.close().await;
-    elapsed
+    latencies.sort();
+    Run { elapsed, latencies }
 }
 
-struct Nginx(Child);
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// nginx proxying WebSockets to `backend` on a free port, if nginx is installed.
-fn start_nginx(dir: &Path, backend: SocketAddr) -> Option<(Nginx, u16)> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+/// nginx proxying WebSockets to `backend` on loopback, if nginx is installed. nginx must bind
+/// its own port, so a free one is picked and the start retried if another process took it.
+fn start_nginx(dir: &Path, backend: SocketAddr) -> Result<(Server, u16), String> {
     let d = dir.display();
-    let conf = format!(
-        r#"worker_processes 1;
+    let mut last = String::new();
+    for _ in 0..5 {
+        let port =
+            std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
+        let conf = format!(
+            r#"worker_processes auto;
 daemon off;
 pid {d}/nginx.pid;
 error_log {d}/error.log;
@@ -81,84 +263,174 @@ http {{
   }}
 }}
 "#
-    );
-    std::fs::write(dir.join("nginx.conf"), conf).ok()?;
-    let child = Command::new("nginx")
-        .args(["-c", &format!("{d}/nginx.conf"), "-p", &d.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let nginx = Nginx(child);
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some((nginx, port));
+        );
+        std::fs::write(dir.join("nginx.conf"), conf).map_err(|e| e.to_string())?;
+        let child = Command::new("nginx")
+            .args(["-p", &d.to_string(), "-c", &format!("{d}/nginx.conf"), "-e", &format!("{d}/error.log")])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("not installed ({e}; apt-get install nginx)"))?;
+        // SIGTERM lets the master stop its workers.
+        let mut nginx = Server { child, signal: libc::SIGTERM };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = nginx.child.try_wait() {
+                last = format!(
+                    "nginx exited with {status}: {}",
+                    std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()
+                );
+                break;
+            }
+            // Ours only once its pid file is written: the port answers from our nginx.
+            if dir.join("nginx.pid").exists() && std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Ok((nginx, port));
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
-        std::thread::sleep(Duration::from_millis(20));
+        if last.is_empty() {
+            last = "nginx did not listen within 10 s".into();
+        }
     }
-    None
+    Err(last)
+}
+
+/// One load's figures on one path across runs.
+#[derive(Default)]
+struct Figures {
+    times: Vec<Duration>,
+    p50: Vec<Duration>,
+    p99: Vec<Duration>,
+}
+
+impl Figures {
+    fn add(&mut self, run: Run) {
+        self.p50.push(percentile(&run.latencies, 50.0));
+        self.p99.push(percentile(&run.latencies, 99.0));
+        self.times.push(run.elapsed);
+    }
+}
+
+fn us(d: Duration) -> String {
+    format!("{:.0} µs", d.as_secs_f64() * 1e6)
+}
+
+fn us_spread(v: &[Duration]) -> String {
+    let s = Spread::of(v);
+    format!("{} ({:.0}–{:.0})", us(s.median), s.min.as_secs_f64() * 1e6, s.max.as_secs_f64() * 1e6)
+}
+
+/// Signed difference in µs between two medians.
+fn added(through: &[Duration], direct: &[Duration]) -> String {
+    let d = Spread::of(through).median.as_secs_f64() - Spread::of(direct).median.as_secs_f64();
+    format!("{:+.0} µs", d * 1e6)
 }
 
 fn main() {
     let n: u64 = env_or("WSTAB_BENCH_MESSAGES", 200_000);
+    let round_trips: u64 = env_or("WSTAB_BENCH_ROUNDTRIPS", 20_000);
     let runs: usize = env_or("WSTAB_BENCH_RUNS", 3);
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let shutdown = CancellationToken::new();
-    let (backend, gateway) = rt.block_on(async {
-        let echo = wstab::hub::start_echo("127.0.0.1:0".parse().unwrap(), shutdown.clone()).await.expect("echo");
-        let config = GatewayConfig {
-            apis: vec![ApiConfig {
-                name: "echo".into(),
-                display_name: "Echo".into(),
-                url_suffix: "echo".into(),
-                backend: url::Url::parse(&format!("ws://{}/", echo.addr)).unwrap(),
-                subscription_required: false,
-                subscription_key: KeyNames::default(),
-                policies: Policies::default(),
-            }],
-            ..GatewayConfig::default()
-        };
-        let gateway =
-            Gateway::start(config, "127.0.0.1:0".parse().unwrap(), None, LogSink::Memory).await.expect("gateway");
-        (echo.addr, gateway)
-    });
     let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("gateway.log");
+    let backend = rt.block_on(batched_echo());
+    let (gateway, gateway_addr) = start_gateway(dir.path(), backend, &log).expect("wstab gateway");
     let nginx = start_nginx(dir.path(), backend);
-    let mut direct = Vec::new();
-    let mut through = Vec::new();
-    let mut proxied = Vec::new();
+    let token = token();
+    let mut paths: Vec<(&str, String)> = vec![
+        ("direct to the backend", format!("ws://{backend}/echo")),
+        ("through `wstab gateway` (its own process)", format!("ws://{gateway_addr}/echo")),
+    ];
+    if let Ok((_, port)) = &nginx {
+        paths.push(("through nginx (proxy_pass, workers: auto)", format!("ws://127.0.0.1:{port}/echo")));
+    }
+    // (name, clients, messages per client, window)
+    let loads: [(&str, usize, u64, usize); 3] = [
+        ("round trips (1 client, 1 in flight)", 1, round_trips, 1),
+        ("one stream (1 client, ≤1024 in flight)", 1, n, 1024),
+        ("100 streams (100 clients, ≤16 in flight each)", 100, n / 100, 16),
+    ];
+    let mut figures: Vec<Vec<Figures>> =
+        loads.iter().map(|_| paths.iter().map(|_| Figures::default()).collect()).collect();
     for _ in 0..runs {
-        direct.push(rt.block_on(echo_run(&format!("ws://{backend}/"), n)));
-        through.push(rt.block_on(echo_run(&format!("ws://{}/echo", gateway.addr), n)));
-        if let Some((_, port)) = &nginx {
-            proxied.push(rt.block_on(echo_run(&format!("ws://127.0.0.1:{port}/"), n)));
+        for (l, &(_, clients, each, window)) in loads.iter().enumerate() {
+            for (p, (_, url)) in paths.iter().enumerate() {
+                figures[l][p].add(rt.block_on(load(url, &token, clients, each, window)));
+            }
         }
     }
-    let rate = |d: Duration| n as f64 / d.as_secs_f64() / 1000.0;
-    let direct = median(direct);
-    let through = median(through);
-    println!("gateway relay: {n} echoed text messages of {PAYLOAD} B over loopback, median of {runs}");
-    println!("| path | time | k msgs/s | vs direct |");
-    println!("|---|---|---|---|");
-    println!("| direct to the echo backend | {:.3} s | {:.0} | 100% |", direct.as_secs_f64(), rate(direct));
+
     println!(
-        "| through the wstab gateway | {:.3} s | {:.0} | {:.0}% |",
-        through.as_secs_f64(),
-        rate(through),
-        100.0 * direct.as_secs_f64() / through.as_secs_f64()
+        "gateway relay: echo of {PAYLOAD} B text messages over loopback, {runs} interleaved runs (median, min–max)"
     );
-    if proxied.is_empty() {
-        println!("| through nginx | not installed (apt-get install nginx) | | |");
-    } else {
-        let p = median(proxied);
-        println!(
-            "| through nginx (proxy_pass, 1 worker) | {:.3} s | {:.0} | {:.0}% |",
-            p.as_secs_f64(),
-            rate(p),
-            100.0 * direct.as_secs_f64() / p.as_secs_f64()
-        );
+    println!(
+        "gateway: subscription key + validate_jwt (HS256, aud, iss) + JSON log to a file; one batched-flush echo backend for every path"
+    );
+    println!("| load | path | time | k msgs/s | vs direct | latency p50 | latency p99 | added p50 / p99 |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for (l, &(load_name, clients, each, _)) in loads.iter().enumerate() {
+        let total = clients as u64 * each;
+        let direct = Spread::of(&figures[l][0].times).median;
+        for (p, (path_name, _)) in paths.iter().enumerate() {
+            let f = &figures[l][p];
+            let t = Spread::of(&f.times);
+            let added = if p == 0 {
+                "—".to_string()
+            } else {
+                format!("{} / {}", added(&f.p50, &figures[l][0].p50), added(&f.p99, &figures[l][0].p99))
+            };
+            println!(
+                "| {load_name} | {path_name} | {} | {:.0} | {:.0}% | {} | {} | {added} |",
+                t.secs(),
+                total as f64 / t.median.as_secs_f64() / 1000.0,
+                100.0 * direct.as_secs_f64() / t.median.as_secs_f64(),
+                us_spread(&f.p50),
+                us_spread(&f.p99),
+            );
+        }
     }
+    if let Err(why) = &nginx {
+        println!("| | through nginx | not measured: {why} | | | | | |");
+    }
+    let log_lines = std::fs::read_to_string(&log).map(|t| t.lines().count()).unwrap_or(0);
+    println!("gateway log file: {log_lines} JSON records (one per handshake, one per connection end)");
+
+    let mut verdicts = Vec::new();
+    for (l, &(load_name, _, _, _)) in loads.iter().enumerate().skip(1) {
+        let direct = Spread::of(&figures[l][0].times);
+        let through = Spread::of(&figures[l][1].times);
+        let share = direct.median.as_secs_f64() / through.median.as_secs_f64();
+        verdicts.push(Verdict {
+            target: format!("relay at least 70% of direct: {load_name}"),
+            figure: format!("gateway {} = {:.0}%", through.secs(), 100.0 * share),
+            baseline: format!("direct {}", direct.secs()),
+            met: Some(share >= TARGET_SHARE),
+        });
+        verdicts.push(match figures[l].get(2) {
+            Some(nginx) => {
+                let proxied = Spread::of(&nginx.times);
+                Verdict {
+                    target: format!("relay at least as fast as nginx: {load_name}"),
+                    figure: format!("gateway {}", through.secs()),
+                    baseline: format!("nginx {}", proxied.secs()),
+                    met: Some(through.median <= proxied.median),
+                }
+            }
+            None => Verdict {
+                target: format!("relay at least as fast as nginx: {load_name}"),
+                figure: format!("gateway {}", through.secs()),
+                baseline: "nginx not run".into(),
+                met: None,
+            },
+        });
+    }
+    print_verdicts("relay", &verdicts);
+    println!(
+        "latency added by the gateway (round trips, p50 / p99): {} / {} — reported, no target in benches/README.md",
+        added(&figures[0][1].p50, &figures[0][0].p50),
+        added(&figures[0][1].p99, &figures[0][0].p99)
+    );
     drop(nginx);
-    gateway.stop();
-    shutdown.cancel();
+    drop(gateway);
 }
