@@ -14,7 +14,10 @@ fn main() {
         println!("cargo::rustc-check-cfg=cfg(missing_{})", tool.name);
         if !ci && !tool.is_installed() {
             println!("cargo::rustc-cfg=missing_{}", tool.name);
-            println!("cargo::warning=`{}` is not installed: the tests that need it are ignored ({})", tool.name, tool.install);
+            println!(
+                "cargo::warning=`{}` is not installed: the tests that need it are ignored ({})",
+                tool.name, tool.install
+            );
         }
     }
 }

@@ -18,10 +18,10 @@ use common::*;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tokio::sync::mpsc;
-use wstab::app::{Action, App, Effect};
-use wstab::conn::EventBatch;
-use wstab::log::journal::Journal;
-use wstab::workspace::{Api, Workspace};
+use wstab::console::message_log::journal::Journal;
+use wstab::console::state::{Action, App, Effect};
+use wstab_core::connection::EventBatch;
+use wstab_core::workspace::{Api, Workspace};
 
 /// The shortest time between two draws, as in the event loop.
 const FRAME: Duration = Duration::from_millis(16);
@@ -48,7 +48,7 @@ async fn console_run(url: &str, n: u64) -> ConsoleRun {
             sample_message: None,
         }],
     };
-    let mut app = App::new(workspace, wstab::log::DEFAULT_LIMIT);
+    let mut app = App::new(workspace, wstab::console::message_log::DEFAULT_LIMIT);
     let mut journal = Journal::new(None).expect("journal");
     let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
     let (tx, mut rx) = mpsc::channel::<EventBatch>(64);
@@ -56,14 +56,14 @@ async fn console_run(url: &str, n: u64) -> ConsoleRun {
     let Some(Effect::Connect { session, target, profile }) = app.update(Action::ToggleConnection) else {
         panic!("F5 did not connect");
     };
-    let _handle = wstab::tui::start_session(session, *target, profile.as_deref(), tx);
+    let _handle = wstab::console::runtime::start_session(session, *target, profile.as_deref(), tx);
     let mut batch = Vec::with_capacity(64);
     let mut last_draw = Instant::now() - FRAME;
     let mut dirty = true;
     let mut draws = 0u64;
     while app.tab.log.counters().received.messages < n {
         if dirty && last_draw.elapsed() >= FRAME {
-            wstab::tui::draw(&mut term, &mut app).expect("draw");
+            wstab::console::runtime::draw(&mut term, &mut app).expect("draw");
             draws += 1;
             dirty = false;
             last_draw = Instant::now();
@@ -74,19 +74,19 @@ async fn console_run(url: &str, n: u64) -> ConsoleRun {
                 if got == 0 {
                     break;
                 }
-                wstab::tui::ingest(&mut app, &mut journal, &mut batch);
+                wstab::console::runtime::ingest(&mut app, &mut journal, &mut batch);
                 dirty = true;
             }
             _ = tokio::time::sleep_until(next_draw), if dirty => {}
         }
     }
-    wstab::tui::draw(&mut term, &mut app).expect("draw");
+    wstab::console::runtime::draw(&mut term, &mut app).expect("draw");
     draws += 1;
     let elapsed = start.elapsed();
     ConsoleRun {
         elapsed,
         received: app.tab.log.counters().received.messages,
-        in_memory: app.tab.log.len(wstab::log::Filter::All),
+        in_memory: app.tab.log.len(wstab::console::message_log::Filter::All),
         dropped: app.tab.log.dropped(),
         draws,
     }
@@ -200,7 +200,7 @@ fn main() {
          real binary in tmux: {:.1} MB",
         peak as f64 / 1024.0,
         rss_before as f64 / 1024.0,
-        wstab::log::DEFAULT_LIMIT,
+        wstab::console::message_log::DEFAULT_LIMIT,
         terminal_rss as f64 / 1024.0
     );
 

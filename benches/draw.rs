@@ -14,9 +14,9 @@ mod common;
 use criterion::{BenchmarkId, Criterion, criterion_group};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use wstab::app::App;
-use wstab::conn::{Direction, Event, EventKind, Frame, SessionId, Utf8Bytes};
-use wstab::workspace::{Api, Workspace};
+use wstab::console::state::App;
+use wstab_core::connection::{Direction, Event, EventKind, Frame, SessionId, Utf8Bytes};
+use wstab_core::workspace::{Api, Workspace};
 
 fn app_with(entries: usize) -> App {
     let workspace = Workspace {
@@ -56,7 +56,7 @@ fn draw(c: &mut Criterion) {
         let mut app = app_with(entries);
         let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
         group.bench_with_input(BenchmarkId::from_parameter(entries), &entries, |b, _| {
-            b.iter(|| wstab::tui::draw(&mut term, &mut app).expect("draw"));
+            b.iter(|| wstab::console::runtime::draw(&mut term, &mut app).expect("draw"));
         });
     }
     group.finish();
@@ -72,7 +72,7 @@ fn per_draw(entries: usize) -> common::Spread {
         .map(|_| {
             let start = std::time::Instant::now();
             for _ in 0..200 {
-                wstab::tui::draw(&mut term, &mut app).expect("draw");
+                wstab::console::runtime::draw(&mut term, &mut app).expect("draw");
             }
             start.elapsed() / 200
         })

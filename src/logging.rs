@@ -12,7 +12,7 @@ use tracing_subscriber::EnvFilter;
 /// Starts logging to `path` (or the default log file). Returns the path used, or `None` when the
 /// file could not be opened.
 pub fn init(path: Option<&Path>) -> Option<PathBuf> {
-    let path = path.map(Path::to_path_buf).unwrap_or_else(crate::paths::log_file);
+    let path = path.map(Path::to_path_buf).unwrap_or_else(wstab_core::paths::log_file);
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
     }

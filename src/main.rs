@@ -3,12 +3,12 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use wstab::cli::{Cli, Command, ExportArgs, ExportFormat, ImportArgs, ImportSource};
+use wstab::cli::args::{Cli, Command, ExportArgs, ExportFormat, ImportArgs, ImportSource};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // The local UTC offset can only be read safely while the process has one thread.
-    wstab::clock::init_local_offset();
+    wstab_core::clock::init_local_offset();
     wstab::logging::init(None);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -19,28 +19,28 @@ fn main() -> ExitCode {
     };
     let code = runtime.block_on(async move {
         match cli.command {
-            Some(Command::Connect(args)) => wstab::connect::run(args).await,
-            Some(Command::Gateway(args)) => wstab::gateway::cli::run(args).await,
-            Some(Command::Demo(args)) => wstab::demo::cli::run(args).await,
-            Some(Command::Token(args)) => wstab::token::cli::run(args),
+            Some(Command::Connect(args)) => wstab::cli::connect::run(args).await,
+            Some(Command::Gateway(args)) => wstab::cli::gateway::run(args).await,
+            Some(Command::Demo(args)) => wstab::cli::demo::run(args).await,
+            Some(Command::Token(args)) => wstab::cli::token::run(args),
             Some(Command::Import(ImportArgs { source: ImportSource::Apim(args) })) => {
-                wstab::profile::cli::import_apim(&args)
+                wstab::cli::profiles::import_apim(&args)
             }
             Some(Command::Import(ImportArgs { source: ImportSource::Webpubsub(args) })) => {
-                wstab::profile::cli::import_webpubsub(&args)
+                wstab::cli::profiles::import_webpubsub(&args)
             }
-            Some(Command::Profiles) => wstab::profile::cli::list(),
-            Some(Command::Run(args)) => wstab::script::run_file(&args.script).await,
-            Some(Command::Export(ExportArgs { format: ExportFormat::K6(args) })) => wstab::k6::cli::run(&args),
+            Some(Command::Profiles) => wstab::cli::profiles::list(),
+            Some(Command::Run(args)) => wstab_core::script::run_file(&args.script).await,
+            Some(Command::Export(ExportArgs { format: ExportFormat::K6(args) })) => wstab::cli::export::run(&args),
             None => {
-                let options = wstab::tui::Options {
+                let options = wstab::console::runtime::Options {
                     workspace: cli.workspace,
                     profile: cli.profile,
                     capture: cli.capture,
                     log_limit: cli.log_limit,
                     gateway_admin: cli.gateway_admin,
                 };
-                wstab::tui::run(options).await
+                wstab::console::runtime::run(options).await
             }
         }
     });

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use common::process::output_within;
 use common::tools::{XCLIP, XVFB, require};
-use wstab::clipboard::{Clipboard, CopyMethod};
+use wstab::console::clipboard::{Clipboard, CopyMethod};
 
 /// A child this test started, killed and reaped when the test ends however it ends.
 struct Started(Child);
@@ -93,7 +93,7 @@ fn test_clipboard_round_trip_through_a_real_x_clipboard() {
     loop {
         let got = cb.paste().unwrap_or_default();
         if got.contains("eyJhbGciOi") {
-            assert_eq!(wstab::clipboard::clean_pasted_value(&got), "eyJhbGciOi.token.sig");
+            assert_eq!(wstab::console::clipboard::clean_pasted_value(&got), "eyJhbGciOi.token.sig");
             break;
         }
         assert!(Instant::now() < deadline, "paste never saw xclip's text: {got:?}");

@@ -8,13 +8,17 @@ use std::time::Duration;
 use common::*;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
-use wstab::conn::{Closer, Command, Direction, Event, EventKind, FailureKind, Frame, Param, SessionHandle, Target};
+use wstab_core::connection::{
+    Closer, Command, Direction, Event, EventKind, FailureKind, Frame, Param, SessionHandle, Target,
+};
 
 fn start(target: Target) -> (SessionHandle, mpsc::Receiver<Event>) {
     start_session(target)
 }
 
-async fn failure_of(target: Target) -> (wstab::conn::ConnError, Option<wstab::conn::HandshakeTrace>) {
+async fn failure_of(
+    target: Target,
+) -> (wstab_core::connection::ConnError, Option<wstab_core::connection::HandshakeTrace>) {
     let (_h, mut rx) = start(target);
     let mut trace = None;
     loop {

@@ -7,11 +7,11 @@
 //! same file with a large `PROPTEST_CASES` (see `tests/README.md`).
 
 use proptest::prelude::*;
-use wstab::app::composer::{Composer, MessageMode};
-use wstab::conn::{Command, HandshakeTrace, Param, Target};
-use wstab::profile::{Profile, ProfileStore, import_apim_json};
-use wstab::secret::{MASK, Masker, mask_header_value, mask_url};
-use wstab::terminal_text::{escape_for_terminal, escape_one_line};
+use wstab::console::state::composer::{Composer, MessageMode};
+use wstab_core::connection::{Command, HandshakeTrace, Param, Target};
+use wstab_core::profile::{Profile, ProfileStore, import_apim_json};
+use wstab_core::secret::{MASK, Masker, mask_header_value, mask_url};
+use wstab_core::terminal_text::{escape_for_terminal, escape_one_line};
 
 /// Cases per property in CI, unless `PROPTEST_CASES` says otherwise.
 const CI_CASES: u32 = 256;
@@ -210,7 +210,7 @@ proptest! {
         let mutated = mutate(IMPORT_SEED, &e);
         if let Ok(report) = import_apim_json(&mutated, gw.as_deref()) {
             for (name, profile) in &report.profiles {
-                prop_assert!(wstab::profile::validate_name(name).is_ok(), "{name:?}");
+                prop_assert!(wstab_core::profile::validate_name(name).is_ok(), "{name:?}");
                 let _ = profile.target_unresolved().request();
             }
         }

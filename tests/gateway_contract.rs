@@ -17,7 +17,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use wstab::gateway::{Gateway, GatewayConfig, LogRecord, LogSink};
+use wstab_emulator::gateway::{Gateway, GatewayConfig, LogRecord, LogSink};
 
 const KEY_A: &str = "sub-a-primary-0001";
 const KEY_A2: &str = "sub-a-secondary-0002";

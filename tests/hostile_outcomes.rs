@@ -12,10 +12,10 @@ use common::*;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tokio::sync::mpsc;
-use wstab::app::{Action, App, CommandToSend, Effect};
-use wstab::conn::{Command, EventBatch};
-use wstab::log::Filter;
-use wstab::workspace::{Api, Workspace};
+use wstab::console::message_log::Filter;
+use wstab::console::state::{Action, App, CommandToSend, Effect};
+use wstab_core::connection::{Command, EventBatch};
+use wstab_core::workspace::{Api, Workspace};
 
 /// What the user should see for `how`: the status bar's label, or `None` when the session ends
 /// with a close (no failure), and `wstab connect`'s exit code with a phrase of its message.
@@ -49,8 +49,8 @@ fn workspace(gateway: String) -> Workspace {
 fn screen(app: &mut App) -> String {
     let mut t = Terminal::new(TestBackend::new(120, 40)).expect("test terminal");
     let area = ratatui::layout::Rect::new(0, 0, 120, 40);
-    app.set_messages_rows(wstab::ui::messages_rows(area, app));
-    t.draw(|f| wstab::ui::draw(f, app)).expect("draw");
+    app.set_messages_rows(wstab::console::view::messages_rows(area, app));
+    t.draw(|f| wstab::console::view::draw(f, app)).expect("draw");
     let buf = t.backend().buffer();
     let mut out = String::new();
     for y in 0..buf.area.height {
@@ -75,7 +75,7 @@ async fn run_session(app: &mut App, effect: Option<Effect>, url: Option<String>,
         target.url = url;
     }
     let (tx, mut rx) = mpsc::channel::<EventBatch>(64);
-    let handle = wstab::conn::spawn(session, *target, tx);
+    let handle = wstab_core::connection::spawn(session, *target, tx);
     let deadline = tokio::time::Instant::now() + WAIT;
     let mut sent = false;
     loop {
@@ -93,7 +93,7 @@ async fn run_session(app: &mut App, effect: Option<Effect>, url: Option<String>,
         // Once open, type and send one message, as a user would.
         if !sent && send && app.state_word() == "Connected" {
             sent = true;
-            app.focus = wstab::app::Pane::Composer;
+            app.focus = wstab::console::state::Pane::Composer;
             for c in "still works".chars() {
                 app.update(Action::Char(c));
             }
@@ -139,7 +139,7 @@ async fn test_each_hostile_server_shows_its_error_in_the_status_bar_and_log_and_
                     .tab
                     .log
                     .slice(Filter::All, 0, app.tab.log.len(Filter::All))
-                    .any(|e| matches!(&e.body, wstab::log::Body::Text(t) if t.contains("(1002)")));
+                    .any(|e| matches!(&e.body, wstab::console::message_log::Body::Text(t) if t.contains("(1002)")));
                 assert!(closed, "{how:?}: no log row for the 1002 close");
             }
         }
@@ -149,7 +149,7 @@ async fn test_each_hostile_server_shows_its_error_in_the_status_bar_and_log_and_
             a.tab
                 .log
                 .slice(Filter::Received, 0, a.tab.log.len(Filter::Received))
-                .any(|e| matches!(&e.body, wstab::log::Body::Text(t) if t.as_str() == "still works"))
+                .any(|e| matches!(&e.body, wstab::console::message_log::Body::Text(t) if t.as_str() == "still works"))
         };
         run_session(&mut app, effect, Some(format!("ws://{echo}/")), echoed).await;
         assert!(echoed(&app), "{how:?}: no echo after the failure");

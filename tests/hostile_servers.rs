@@ -9,13 +9,13 @@ use std::time::Duration;
 use common::*;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
-use wstab::conn::{self, Command, Direction, Event, EventKind, FailureKind, Frame, Target};
+use wstab_core::connection::{self, Command, Direction, Event, EventKind, FailureKind, Frame, Target};
 
-fn start(target: Target) -> (conn::SessionHandle, mpsc::Receiver<Event>) {
+fn start(target: Target) -> (connection::SessionHandle, mpsc::Receiver<Event>) {
     start_session(target)
 }
 
-async fn failure(target: Target) -> wstab::conn::ConnError {
+async fn failure(target: Target) -> wstab_core::connection::ConnError {
     let (_h, mut rx) = start(target);
     match wait_for(&mut rx, "failure", |k| matches!(k, EventKind::Failed(_))).await.kind {
         EventKind::Failed(e) => e,

@@ -9,11 +9,11 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
-use wstab::conn::{
+use wstab_core::connection::{
     Command, Event, EventBatch, EventKind, Frame, Param, ReconnectPolicy, SessionId, Supervision, Target,
     spawn_supervised,
 };
-use wstab::pairing::Pairing;
+use wstab_core::pairing::Pairing;
 
 use common::process::output_within;
 use common::{WAIT, tools};
@@ -40,16 +40,16 @@ async fn next(rx: &mut mpsc::Receiver<EventBatch>, queue: &mut std::collections:
     }
 }
 
-fn chat_target(demo: &wstab::demo::Demo) -> Target {
+fn chat_target(demo: &wstab_emulator::demo::Demo) -> Target {
     let api = demo.workspace.apis.iter().find(|a| a.name == "chat").unwrap();
     api.target(&demo.workspace.gateway)
 }
 
 #[tokio::test]
 async fn test_hub_acks_pair_by_ack_id_with_latency_stats_and_pings_pair_with_pongs() {
-    let demo = wstab::demo::start(0).await.unwrap();
+    let demo = wstab_emulator::demo::start(0).await.unwrap();
     let (tx, mut rx) = mpsc::channel(64);
-    let handle = wstab::conn::spawn(SessionId(1), chat_target(&demo), tx);
+    let handle = wstab_core::connection::spawn(SessionId(1), chat_target(&demo), tx);
     let mut q = Default::default();
     let mut pairing = Pairing::new(Some("/ackId".into()));
     let mut paired = Vec::new();
@@ -155,7 +155,7 @@ async fn test_dropped_connection_reconnects_resends_on_connect_and_cancel_stops_
     // The echo of the re-sent join comes back on the new connection.
     loop {
         let e = next(&mut rx, &mut q).await.expect("session ended");
-        if matches!(&e.kind, EventKind::Frame { frame: Frame::Text(t), dir: wstab::conn::Direction::In } if t.as_str() == "join")
+        if matches!(&e.kind, EventKind::Frame { frame: Frame::Text(t), dir: wstab_core::connection::Direction::In } if t.as_str() == "join")
         {
             break;
         }
@@ -179,7 +179,7 @@ async fn test_dropped_connection_reconnects_resends_on_connect_and_cancel_stops_
 
 #[tokio::test]
 async fn test_401_refusal_is_not_retried_and_prepare_runs_once() {
-    let demo = wstab::demo::start(0).await.unwrap();
+    let demo = wstab_emulator::demo::start(0).await.unwrap();
     // No subscription key: the gateway answers 401, which no retry can fix.
     let target = Target::new(format!("{}/echo", demo.gateway_url));
     let (tx, mut rx) = mpsc::channel(64);
@@ -212,7 +212,7 @@ async fn test_401_refusal_is_not_retried_and_prepare_runs_once() {
 #[test]
 fn test_connect_correlate_prints_latency_and_har_holds_handshake_and_messages_without_secret() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    let demo = rt.block_on(wstab::demo::start(0)).unwrap();
+    let demo = rt.block_on(wstab_emulator::demo::start(0)).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let har_path = dir.path().join("session.har");
     let out = output_within(
@@ -260,8 +260,8 @@ fn test_connect_correlate_prints_latency_and_har_holds_handshake_and_messages_wi
 /// and saved messages; returns the temp dir (kept alive) and the script.
 fn k6_export_of_a_chat_profile() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
-    let store = wstab::profile::ProfileStore::new(dir.path().join("profiles"));
-    let profile = wstab::profile::Profile {
+    let store = wstab_core::profile::ProfileStore::new(dir.path().join("profiles"));
+    let profile = wstab_core::profile::Profile {
         gateway: "wss://contoso.azure-api.net".into(),
         url_suffix: "client/hubs/chat".into(),
         query: vec![Param::new("subscription-key", "k-SECRET-123").secret(), Param::new("mode", "a b")],
@@ -269,15 +269,15 @@ fn k6_export_of_a_chat_profile() -> (tempfile::TempDir, String) {
         subprotocols: vec!["json.webpubsub.azure.v1".into()],
         on_connect: vec![r#"{"type":"joinGroup","group":"lobby"}"#.into()],
         messages: vec![
-            wstab::profile::SavedMessage {
+            wstab_core::profile::SavedMessage {
                 name: "hello".into(),
                 body: r#"{"type":"sendToGroup","group":"lobby","data":"hi"}"#.into(),
-                format: wstab::profile::MessageFormat::Text,
+                format: wstab_core::profile::MessageFormat::Text,
             },
-            wstab::profile::SavedMessage {
+            wstab_core::profile::SavedMessage {
                 name: "raw".into(),
                 body: "de ad".into(),
-                format: wstab::profile::MessageFormat::Hex,
+                format: wstab_core::profile::MessageFormat::Hex,
             },
         ],
         ..Default::default()
@@ -327,8 +327,8 @@ fn test_webpubsub_profile_generates_a_token_and_sends_on_connect_messages() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let text = format!("Endpoint=http://{addr};AccessKey=test-key-SECRET;Version=1.0;");
-        let cs = wstab::token::ConnectionString::parse(&text).unwrap();
-        wstab::hub::serve_on(listener, cs, shutdown.clone()).unwrap();
+        let cs = wstab_core::webpubsub_token::ConnectionString::parse(&text).unwrap();
+        wstab_emulator::hub::serve_on(listener, cs, shutdown.clone()).unwrap();
         (addr, text)
     });
     let dir = tempfile::tempdir().unwrap();

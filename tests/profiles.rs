@@ -8,9 +8,9 @@ use std::process::Stdio;
 
 use common::process::output_within_async;
 use common::*;
-use wstab::command_line::{Tool, command_line};
-use wstab::conn::{Param, TlsOptions};
-use wstab::profile::{MessageFormat, Profile, ProfileError, ProfileStore, SavedMessage, import_apim_json};
+use wstab_core::connection::{Param, TlsOptions};
+use wstab_core::export::command_line::{Tool, command_line};
+use wstab_core::profile::{MessageFormat, Profile, ProfileError, ProfileStore, SavedMessage, import_apim_json};
 
 fn sample() -> Profile {
     Profile {
@@ -215,7 +215,7 @@ async fn test_connect_with_profile_resolves_env_and_flags_override() {
 #[tokio::test]
 async fn test_copied_wstab_command_runs() {
     let (addr, mut seen) = echo_server().await;
-    let mut target = wstab::conn::Target::new(format!("ws://{addr}/chat"));
+    let mut target = wstab_core::connection::Target::new(format!("ws://{addr}/chat"));
     target.query = vec![Param::new("subscription-key", "k-789")];
     target.headers = vec![Param::new("X-Note", "it's fine")];
     let line = command_line(&target, Tool::Wstab, false).unwrap();
@@ -257,7 +257,7 @@ async fn test_import_apim_with_a_connection_string_adds_an_access_token_with_its
     let chat = store.load("webpubsub-chat").unwrap();
     let token = chat.query.iter().find(|p| p.name == "access_token").expect("token added");
     assert!(token.secret && token.required);
-    let view = wstab::jwt_view::decode(&token.value).unwrap();
+    let view = wstab_core::jwt_claims::decode(&token.value).unwrap();
     assert_eq!(view.aud.as_deref(), Some("https://contoso-wps.webpubsub.azure.com/client/hubs/chat"));
     let left = view.seconds_left(std::time::SystemTime::now()).unwrap();
     assert!((1700..=1800).contains(&left), "{left}");
@@ -275,8 +275,8 @@ async fn test_import_webpubsub_from_env_connects_to_the_hub_with_fresh_tokens() 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let cs_text = format!("Endpoint=http://{addr};AccessKey=hub-key-123456;Version=1.0;");
-    let cs = wstab::token::ConnectionString::parse(&cs_text).unwrap();
-    let _hub = wstab::hub::serve_on(listener, cs, shutdown.clone()).unwrap();
+    let cs = wstab_core::webpubsub_token::ConnectionString::parse(&cs_text).unwrap();
+    let _hub = wstab_emulator::hub::serve_on(listener, cs, shutdown.clone()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let out = output_within_async(
         wstab_cmd(dir.path()).env("WPS_TEST_CS", &cs_text).args([
@@ -329,7 +329,7 @@ async fn test_import_webpubsub_from_env_connects_to_the_hub_with_fresh_tokens() 
 /// coming from the shell variable the copy names instead of the clipboard.
 #[tokio::test]
 async fn test_copied_wstab_command_runs_against_the_demo() {
-    let demo = wstab::demo::start(0).await.unwrap();
+    let demo = wstab_emulator::demo::start(0).await.unwrap();
     let echo = demo.workspace.apis.iter().find(|a| a.name == "echo").unwrap();
     let target = echo.target(&demo.workspace.gateway);
     let line = command_line(&target, Tool::Wstab, false).unwrap();

@@ -19,7 +19,7 @@ const RUN_DEADLINE: Duration = Duration::from_secs(60);
 
 /// Runs `wstab run` on `script` (written to a temp file) with the demo's key and chat URL in the
 /// environment; returns (exit code, stdout, stderr).
-fn run(script: &str, demo: &wstab::demo::Demo) -> (Option<i32>, String, String) {
+fn run(script: &str, demo: &wstab_emulator::demo::Demo) -> (Option<i32>, String, String) {
     let chat = demo.apis.iter().find(|a| a.name == "chat").unwrap();
     run_with_env(script, &[("DEMO_KEY", &demo.subscription_key), ("CHAT_URL", &chat.url), ("GW", &demo.gateway_url)])
 }
@@ -43,9 +43,9 @@ fn run_with_env(script: &str, env: &[(&str, &str)]) -> (Option<i32>, String, Str
 }
 
 /// The demo runs on its own runtime thread while the blocking child process runs.
-fn demo() -> (tokio::runtime::Runtime, wstab::demo::Demo) {
+fn demo() -> (tokio::runtime::Runtime, wstab_emulator::demo::Demo) {
     let rt = runtime();
-    let demo = rt.block_on(wstab::demo::start(0)).unwrap();
+    let demo = rt.block_on(wstab_emulator::demo::start(0)).unwrap();
     (rt, demo)
 }
 

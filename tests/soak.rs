@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
-use wstab::conn::{Command, Direction, EventBatch, EventKind, Frame, SessionId, Target};
-use wstab::gateway::{Gateway, GatewayConfig, LogSink};
-use wstab::wsserver::{self, Handler, Reply, ServerOptions};
+use wstab_core::connection::{Command, Direction, EventBatch, EventKind, Frame, SessionId, Target};
+use wstab_emulator::gateway::{Gateway, GatewayConfig, LogSink};
+use wstab_emulator::wsserver::{self, Handler, Reply, ServerOptions};
 
 const KEY: &str = "soak-key-123456";
 /// Messages a session may have in flight (sent, echo not yet seen).
@@ -104,9 +104,9 @@ fn parse(frame: &Frame) -> Option<(usize, u64)> {
 /// echoes. Returns (sent, received, lost, reordered, failed).
 async fn session(sid: usize, url: String, run: Duration) -> (u64, u64, u64, u64, bool) {
     let mut target = Target::new(url);
-    target.query = vec![wstab::conn::Param::new("subscription-key", KEY)];
+    target.query = vec![wstab_core::connection::Param::new("subscription-key", KEY)];
     let (tx, mut rx) = mpsc::channel::<EventBatch>(64);
-    let handle = wstab::conn::spawn(SessionId(sid as u64), target, tx);
+    let handle = wstab_core::connection::spawn(SessionId(sid as u64), target, tx);
     let (mut sent, mut received, mut reordered, mut expected) = (0u64, 0u64, 0u64, 0u64);
     let mut open = false;
     let mut failed = false;

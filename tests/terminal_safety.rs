@@ -11,9 +11,9 @@ use common::*;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tokio::io::AsyncWriteExt;
-use wstab::app::{Action, App, Effect, Pane};
-use wstab::conn::{Direction, Event, EventKind, Frame, Utf8Bytes};
-use wstab::workspace::{Api, Workspace};
+use wstab::console::state::{Action, App, Effect, Pane};
+use wstab_core::connection::{Direction, Event, EventKind, Frame, Utf8Bytes};
+use wstab_core::workspace::{Api, Workspace};
 
 /// Everything a terminal might act on, then 5000 characters on one line.
 fn hostile_text() -> String {
@@ -31,8 +31,8 @@ fn dangerous(c: char) -> bool {
 fn render(app: &mut App) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(120, 40)).expect("test terminal");
     let area = ratatui::layout::Rect::new(0, 0, 120, 40);
-    app.set_messages_rows(wstab::ui::messages_rows(area, app));
-    t.draw(|f| wstab::ui::draw(f, app)).expect("draw");
+    app.set_messages_rows(wstab::console::view::messages_rows(area, app));
+    t.draw(|f| wstab::console::view::draw(f, app)).expect("draw");
     t
 }
 

@@ -11,7 +11,7 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-use wstab::token::{ClientClaims, ConnectionString, TokenRequest, client_access};
+use wstab_core::webpubsub_token::{ClientClaims, ConnectionString, TokenRequest, client_access};
 
 mod common;
 use common::process::output_within;
@@ -112,7 +112,7 @@ async fn recv_text(ws: &mut Client) -> String {
 
 #[tokio::test]
 async fn test_demo_serves_echo_chat_and_ticker_through_the_gateway() {
-    let demo = wstab::demo::start(0).await.unwrap();
+    let demo = wstab_emulator::demo::start(0).await.unwrap();
     let api = |name: &str| demo.apis.iter().find(|a| a.name == name).unwrap().clone();
     let mut echo = connect(&api("echo").url, &demo.subscription_key, None).await;
     echo.send(Message::text("hello")).await.unwrap();
@@ -194,18 +194,18 @@ fn test_demo_without_serve_prints_help() {
 /// and wstab's session reports that no subprotocol was negotiated.
 #[tokio::test]
 async fn test_subprotocol_the_backend_ignores_is_passed_through_as_none() {
-    let demo = wstab::demo::start(0).await.unwrap();
+    let demo = wstab_emulator::demo::start(0).await.unwrap();
     let api = demo.workspace.apis.iter().find(|a| a.name == "echo").unwrap();
     let mut target = api.target(&demo.workspace.gateway);
     target.subprotocols = vec!["made.up.v1".into()];
     let (tx, mut rx) = tokio::sync::mpsc::channel(16);
-    let _session = wstab::conn::spawn(wstab::conn::SessionId(1), target, tx);
+    let _session = wstab_core::connection::spawn(wstab_core::connection::SessionId(1), target, tx);
     let opened = tokio::time::timeout(Duration::from_secs(10), async {
         loop {
             for e in rx.recv().await.expect("session ended") {
                 match e.kind {
-                    wstab::conn::EventKind::Opened { subprotocol, .. } => return subprotocol,
-                    wstab::conn::EventKind::Failed(err) => panic!("{err}"),
+                    wstab_core::connection::EventKind::Opened { subprotocol, .. } => return subprotocol,
+                    wstab_core::connection::EventKind::Failed(err) => panic!("{err}"),
                     _ => {}
                 }
             }
@@ -221,12 +221,12 @@ async fn test_subprotocol_the_backend_ignores_is_passed_through_as_none() {
 /// watches a gateway from outside: numbers per API and the recent records, secrets masked.
 #[tokio::test]
 async fn test_admin_status_reports_metrics_and_records_without_secrets() {
-    let demo = wstab::demo::start(0).await.unwrap();
+    let demo = wstab_emulator::demo::start(0).await.unwrap();
     let echo = demo.apis.iter().find(|a| a.name == "echo").unwrap().clone();
     let mut ws = connect(&echo.url, &demo.subscription_key, None).await;
     ws.send(Message::text("hello")).await.unwrap();
     assert_eq!(recv_text(&mut ws).await, "hello");
-    let status = wstab::gateway::fetch_status(&demo.admin_url).await.unwrap();
+    let status = wstab_emulator::gateway::fetch_status(&demo.admin_url).await.unwrap();
     let m = status.metrics.get("echo").expect("echo metrics");
     assert_eq!(m.handshakes.get(&101), Some(&1));
     assert_eq!(m.active, 1);
@@ -237,6 +237,6 @@ async fn test_admin_status_reports_metrics_and_records_without_secrets() {
     // A port held bound but not listening: refused, whatever else runs on this machine.
     let (_held, port) = common::refusing_port();
     let unreachable = format!("http://127.0.0.1:{port}");
-    assert!(wstab::gateway::fetch_status(&unreachable).await.unwrap_err().contains("cannot reach"));
+    assert!(wstab_emulator::gateway::fetch_status(&unreachable).await.unwrap_err().contains("cannot reach"));
     demo.shutdown();
 }

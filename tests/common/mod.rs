@@ -20,7 +20,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use wstab::conn::{Event, EventBatch, EventKind, SessionHandle, SessionId, Target};
+use wstab_core::connection::{Event, EventBatch, EventKind, SessionHandle, SessionId, Target};
 
 /// How long any wait in a test may take before the test fails instead of hanging.
 pub const WAIT: Duration = Duration::from_secs(20);
@@ -241,7 +241,7 @@ pub async fn tls_echo_server(pki: &TestPki) -> SocketAddr {
 /// Starts a session and returns its events one by one (the manager sends them in batches).
 pub fn start_session(target: Target) -> (SessionHandle, mpsc::Receiver<Event>) {
     let (tx, mut batches) = mpsc::channel::<EventBatch>(64);
-    let handle = wstab::conn::spawn(SessionId(7), target, tx);
+    let handle = wstab_core::connection::spawn(SessionId(7), target, tx);
     let (one_tx, one_rx) = mpsc::channel(4096);
     tokio::spawn(async move {
         while let Some(batch) = batches.recv().await {

@@ -11,7 +11,12 @@ use std::time::{Duration, Instant};
 #[track_caller]
 pub fn output_within(cmd: &mut Command, timeout: Duration) -> Output {
     let what = format!("{cmd:?}");
-    let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap_or_else(|e| panic!("{what}: {e}"));
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
     // Readers on their own threads, so a child filling a pipe can never block its own exit.
     let mut out = child.stdout.take().expect("piped stdout");
     let mut err = child.stderr.take().expect("piped stderr");

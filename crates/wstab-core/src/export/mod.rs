@@ -1,0 +1,5 @@
+//! A session or a request in another tool's format: HAR, a k6 script, a command line.
+
+pub mod command_line;
+pub mod har;
+pub mod k6;

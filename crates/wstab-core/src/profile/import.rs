@@ -1,0 +1,149 @@
+//! Importing WebSocket APIs from Azure API Management: the JSON printed by
+//! `az apim api list` (flattened, `apiType`) or the ARM/REST shape (`properties.type`).
+
+use serde_json::Value;
+
+use super::model::Profile;
+use super::store::sanitize_name;
+use crate::connection::Param;
+
+/// What an import produced.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImportReport {
+    /// Profiles to save, by name.
+    pub profiles: Vec<(String, Profile)>,
+    /// APIs that were not imported, and why.
+    pub skipped: Vec<Skipped>,
+}
+
+/// An API that was not imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The API's name (or its position when it has none).
+    pub name: String,
+    /// Why it was skipped.
+    pub reason: String,
+}
+
+/// Parses `az apim api list` / ARM JSON. `gateway` is the `gatewayUrl` from `az apim show`
+/// (https:// is turned into wss://); without it the gateway is derived from the API's resource id
+/// (`https://<service>.azure-api.net`, APIM's default host name).
+pub fn import_apim_json(text: &str, gateway: Option<&str>) -> Result<ImportReport, String> {
+    let json: Value = serde_json::from_str(text)
+        .map_err(|e| format!("not valid JSON at line {}, column {}: {e}", e.line(), e.column()))?;
+    let items: Vec<&Value> = match &json {
+        Value::Array(a) => a.iter().collect(),
+        Value::Object(o) => match o.get("value") {
+            Some(Value::Array(a)) => a.iter().collect(),
+            _ => vec![&json],
+        },
+        _ => return Err("expected a JSON array of APIs (az apim api list) or an object with a \"value\" array".into()),
+    };
+    let mut report = ImportReport::default();
+    for (i, item) in items.iter().enumerate() {
+        let name = str_at(item, &["name"]).unwrap_or_default();
+        let shown = if name.is_empty() { format!("#{}", i + 1) } else { name.to_string() };
+        // The flattened CLI shape has the fields at the top; ARM nests them in `properties`.
+        let props = item.get("properties").filter(|p| p.is_object()).unwrap_or(item);
+        let api_type = str_at(props, &["apiType"]).or_else(|| str_at(props, &["type"]).filter(|t| !t.contains('/')));
+        match api_type {
+            Some(t) if t.eq_ignore_ascii_case("websocket") => {}
+            Some(t) => {
+                report.skipped.push(Skipped { name: shown, reason: format!("not a WebSocket API (type {t})") });
+                continue;
+            }
+            None => {
+                report.skipped.push(Skipped {
+                    name: shown,
+                    reason: "not a WebSocket API (no apiType; HTTP APIs have none)".into(),
+                });
+                continue;
+            }
+        }
+        if name.is_empty() {
+            report.skipped.push(Skipped { name: shown, reason: "has no name".into() });
+            continue;
+        }
+        let gateway = match gateway {
+            Some(g) => ws_scheme(g),
+            None => match service_from_id(str_at(item, &["id"]).unwrap_or_default()) {
+                Some(service) => format!("wss://{service}.azure-api.net"),
+                None => {
+                    report.skipped.push(Skipped {
+                        name: shown,
+                        reason: "no gateway URL: pass --gateway (the gatewayUrl from `az apim show`)".into(),
+                    });
+                    continue;
+                }
+            },
+        };
+        let key_names = props.get("subscriptionKeyParameterNames");
+        let header = key_names.and_then(|k| str_at(k, &["header"])).unwrap_or("Ocp-Apim-Subscription-Key");
+        let query = key_names.and_then(|k| str_at(k, &["query"])).unwrap_or("subscription-key");
+        let required = props.get("subscriptionRequired").and_then(Value::as_bool).unwrap_or(true);
+        let mut profile = Profile {
+            display_name: str_at(props, &["displayName"]).unwrap_or_default().to_string(),
+            gateway,
+            url_suffix: str_at(props, &["path"]).unwrap_or_default().to_string(),
+            ..Profile::default()
+        };
+        // Browsers cannot set headers on a WebSocket, so APIM's test console sends the key as a
+        // query parameter; the header row is there, disabled, for clients that can.
+        let mut q = Param::new(query, "").secret();
+        let mut h = Param::new(header, "").secret();
+        h.enabled = false;
+        if required {
+            q = q.required();
+        }
+        profile.query.push(q);
+        profile.headers.push(h);
+        report.profiles.push((sanitize_name(name), profile));
+    }
+    Ok(report)
+}
+
+fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    let mut cur = v;
+    for p in path {
+        cur = cur.get(p)?;
+    }
+    cur.as_str()
+}
+
+/// `https://x.azure-api.net` → `wss://x.azure-api.net`; ws/wss kept.
+pub(crate) fn ws_scheme(url: &str) -> String {
+    let url = url.trim().trim_end_matches('/');
+    if let Some(rest) = url.strip_prefix("https://") {
+        format!("wss://{rest}")
+    } else if let Some(rest) = url.strip_prefix("http://") {
+        format!("ws://{rest}")
+    } else if url.contains("://") {
+        url.to_string()
+    } else {
+        format!("wss://{url}")
+    }
+}
+
+/// The service name from `/subscriptions/…/providers/Microsoft.ApiManagement/service/<name>/apis/…`.
+fn service_from_id(id: &str) -> Option<&str> {
+    let mut parts = id.split('/');
+    parts.find(|p| p.eq_ignore_ascii_case("service"))?;
+    parts.next().filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_gateway_scheme_and_service_name() {
+        assert_eq!(ws_scheme("https://contoso.azure-api.net/"), "wss://contoso.azure-api.net");
+        assert_eq!(ws_scheme("contoso.example"), "wss://contoso.example");
+        assert_eq!(
+            service_from_id(
+                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ApiManagement/service/contoso/apis/chat"
+            ),
+            Some("contoso")
+        );
+    }
+}

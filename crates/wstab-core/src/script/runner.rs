@@ -1,0 +1,283 @@
+//! Runs a script against a live server: connect, then each step in order, printing each step's
+//! result; the first failed expectation stops the run with the closest message and a diff.
+
+use std::collections::VecDeque;
+use std::io::Write;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+
+use super::expect::{Expect, Outcome, line_diff, pretty};
+use super::{DEFAULT_TIMEOUT, Script, Step};
+use crate::connection::{
+    self, Command, ConnError, Event, EventBatch, EventKind, FailureKind, Frame, SessionId, Target,
+};
+use crate::connection::{Direction, HandshakeTrace};
+use crate::profile::{ProfileStore, resolve_env_refs, resolve_target};
+use crate::terminal_text::escape_for_terminal;
+
+/// Exit code: an expectation failed (timed out, or the next message did not match).
+pub const EXIT_EXPECTATION: i32 = 1;
+/// Exit code: the script cannot be read or used.
+const EXIT_USAGE: i32 = 2;
+
+/// `wstab run FILE`: parses and runs the script, reporting to stdout; returns the exit code.
+pub async fn run_file(path: &Path) -> i32 {
+    let script = match super::load(path) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("wstab run: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let mut out = std::io::stdout();
+    run_script(&script, &mut out).await
+}
+
+/// The target a script connects to: the profile's (token refreshed), with the script's URL,
+/// query, headers and subprotocols over it, `${env:NAME}` resolved.
+pub fn target_of(script: &Script) -> Result<Target, String> {
+    let mut target = match &script.profile {
+        Some(name) => {
+            let profile = ProfileStore::open_default().load(name).map_err(|e| e.to_string())?;
+            let mut t = profile.target().map_err(|e| e.to_string())?;
+            if let Some(prepare) = profile.supervision().prepare {
+                prepare(&mut t).map_err(|e| e.to_string())?;
+            }
+            t
+        }
+        None => Target::default(),
+    };
+    if let Some(url) = &script.url {
+        target.url = resolve_env_refs(url).map_err(|e| e.to_string())?;
+    }
+    for q in &script.query {
+        target.query.retain(|p| p.name != q.name);
+        target.query.push(q.clone());
+    }
+    for h in &script.headers {
+        target.headers.retain(|p| !p.name.eq_ignore_ascii_case(&h.name));
+        target.headers.push(h.clone());
+    }
+    for s in &script.subprotocols {
+        if !target.subprotocols.contains(s) {
+            target.subprotocols.push(s.clone());
+        }
+    }
+    resolve_target(&mut target).map_err(|e| e.to_string())?;
+    target.request().map_err(|e| e.to_string())?;
+    Ok(target)
+}
+
+/// Runs a parsed script, writing each step's result to `out`; returns the exit code.
+pub async fn run_script(script: &Script, out: &mut dyn Write) -> i32 {
+    let target = match target_of(script) {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = writeln!(out, "wstab run: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let default_timeout = script.timeout.map(Duration::from_secs_f64).unwrap_or(DEFAULT_TIMEOUT);
+    let (tx, rx) = mpsc::channel(64);
+    let _ = writeln!(out, "connecting to {}", target.display_url());
+    let connect_deadline = Instant::now() + target.connect_timeout + Duration::from_secs(1);
+    let handle = connection::spawn(SessionId(1), target, tx);
+    let mut run = Runner { rx, inbox: VecDeque::new(), opened: false, ended: None, trace: None };
+    while !run.opened && run.ended.is_none() {
+        if !run.pump(connect_deadline).await {
+            let _ = writeln!(out, "✗ connect: timed out");
+            return ConnError::new(FailureKind::Timeout, "").exit_code();
+        }
+    }
+    if let Some(end) = run.ended.take() {
+        let _ = writeln!(out, "✗ connect: {}", escape_for_terminal(&end.message));
+        if let Some(trace) = &run.trace {
+            let _ = write!(out, "{}", escape_for_terminal(&trace.to_text()));
+        }
+        if !end.hint.is_empty() {
+            let _ = writeln!(out, "hint: {}", end.hint);
+        }
+        return end.code;
+    }
+    let _ = writeln!(out, "✓ connected");
+    for (i, step) in script.steps.iter().enumerate() {
+        let n = i + 1;
+        let started = Instant::now();
+        if let Err(code) = run.step(&handle, step, n, default_timeout, out).await {
+            handle.cancel();
+            return code;
+        }
+        if step.expect.is_some() {
+            let _ = writeln!(out, "✓ step {n}: {} ({} ms)", step.describe(), started.elapsed().as_millis());
+        } else {
+            let _ = writeln!(out, "✓ step {n}: {}", step.describe());
+        }
+    }
+    handle.cancel();
+    // Let the close handshake finish, briefly: the server's log then shows a clean 1000.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while run.ended.is_none() && run.pump(deadline).await {}
+    let _ = writeln!(out, "all {} steps passed", script.steps.len());
+    0
+}
+
+/// How the connection ended, for the report.
+struct Ended {
+    code: i32,
+    message: String,
+    hint: String,
+}
+
+struct Runner {
+    rx: mpsc::Receiver<EventBatch>,
+    /// Received messages not yet consumed by an `expect` (binary as hex).
+    inbox: VecDeque<String>,
+    opened: bool,
+    ended: Option<Ended>,
+    trace: Option<Box<HandshakeTrace>>,
+}
+
+impl Runner {
+    /// Takes the next batch of events, or returns false at `deadline`.
+    async fn pump(&mut self, deadline: Instant) -> bool {
+        let batch = match tokio::time::timeout_at(deadline.into(), self.rx.recv()).await {
+            Ok(Some(b)) => b,
+            Ok(None) => {
+                self.ended.get_or_insert(Ended {
+                    code: ConnError::new(FailureKind::Abnormal, "").exit_code(),
+                    message: "the session ended".into(),
+                    hint: String::new(),
+                });
+                return true;
+            }
+            Err(_) => return false,
+        };
+        for e in batch {
+            self.take(e);
+        }
+        true
+    }
+
+    fn take(&mut self, e: Event) {
+        match e.kind {
+            EventKind::Opened { .. } => self.opened = true,
+            EventKind::Handshake(t) => self.trace = Some(t),
+            EventKind::Frame { dir: Direction::In, frame: Frame::Text(t) } => self.inbox.push_back(t.to_string()),
+            EventKind::Frame { dir: Direction::In, frame: Frame::Binary(b) } => self.inbox.push_back(hex::encode(b)),
+            EventKind::Closed { code, reason, .. } => {
+                self.ended.get_or_insert(Ended {
+                    code: ConnError::new(FailureKind::Abnormal, "").exit_code(),
+                    message: format!(
+                        "the connection closed ({code}{})",
+                        if reason.is_empty() { String::new() } else { format!(" {reason}") }
+                    ),
+                    hint: String::new(),
+                });
+            }
+            EventKind::Failed(err) => {
+                self.ended.get_or_insert(Ended {
+                    code: err.exit_code(),
+                    message: err.message.clone(),
+                    hint: err.hint.clone(),
+                });
+            }
+            _ => {}
+        }
+    }
+
+    async fn step(
+        &mut self,
+        handle: &connection::SessionHandle,
+        step: &Step,
+        n: usize,
+        default_timeout: Duration,
+        out: &mut dyn Write,
+    ) -> Result<(), i32> {
+        let sent = if let Some(t) = &step.send {
+            Some(Command::Text(t.clone()))
+        } else if let Some(v) = &step.send_json {
+            Some(Command::Text(v.to_string()))
+        } else {
+            step.send_hex
+                .as_ref()
+                .map(|h| Command::Binary(hex::decode(h.split_whitespace().collect::<String>()).unwrap_or_default()))
+        };
+        if let Some(cmd) = sent {
+            if self.ended.is_some() || !handle.send(cmd) {
+                let _ = writeln!(out, "✗ step {n}: {}: the connection is closed", step.describe());
+                return Err(self.lost_code());
+            }
+            return Ok(());
+        }
+        if let Some(secs) = step.sleep {
+            tokio::time::sleep(Duration::from_secs_f64(secs)).await;
+            return Ok(());
+        }
+        let Some(expect) = &step.expect else { return Ok(()) };
+        let timeout = expect.timeout.map(Duration::from_secs_f64).unwrap_or(default_timeout);
+        let deadline = Instant::now() + timeout;
+        let mut seen: Vec<(String, Outcome)> = Vec::new();
+        loop {
+            while let Some(m) = self.inbox.pop_front() {
+                let outcome = expect.check(&m);
+                if outcome.passed {
+                    return Ok(());
+                }
+                seen.push((m, outcome));
+                if !expect.skips() {
+                    let _ = writeln!(out, "✗ step {n}: {}: the next message did not match", step.describe());
+                    report(out, expect, &seen);
+                    return Err(EXIT_EXPECTATION);
+                }
+            }
+            if let Some(end) = &self.ended {
+                let _ = writeln!(out, "✗ step {n}: {}: {} before a match", step.describe(), end.message);
+                report(out, expect, &seen);
+                return Err(end.code);
+            }
+            if !self.pump(deadline).await {
+                let _ = writeln!(
+                    out,
+                    "✗ step {n}: {}: timed out after {:.1}s ({} message(s) received, none matched)",
+                    step.describe(),
+                    timeout.as_secs_f64(),
+                    seen.len()
+                );
+                report(out, expect, &seen);
+                return Err(EXIT_EXPECTATION);
+            }
+        }
+    }
+
+    fn lost_code(&self) -> i32 {
+        self.ended.as_ref().map(|e| e.code).unwrap_or_else(|| ConnError::new(FailureKind::Abnormal, "").exit_code())
+    }
+}
+
+/// Prints the expectation, the closest message received and a diff.
+fn report(out: &mut dyn Write, expect: &Expect, seen: &[(String, Outcome)]) {
+    let _ = writeln!(out, "  expected ({}):", expect.describe());
+    for l in expect.expected_text().lines() {
+        let _ = writeln!(out, "    {l}");
+    }
+    // The message meeting the most conditions; among equals, the latest.
+    let Some((msg, outcome)) = seen.iter().rev().max_by_key(|(_, o)| o.held) else {
+        let _ = writeln!(out, "  received: nothing");
+        return;
+    };
+    let whole = serde_json::from_str::<serde_json::Value>(msg).map(|v| pretty(&v)).unwrap_or_else(|_| msg.clone());
+    let _ = writeln!(out, "  closest received message:");
+    for l in escape_for_terminal(&whole).lines() {
+        let _ = writeln!(out, "    {l}");
+    }
+    let actual = match &outcome.actual {
+        Some(v) => pretty(v),
+        None => format!("(nothing at {})", expect.pointer.as_deref().unwrap_or("")),
+    };
+    let _ = writeln!(out, "  diff (- expected, + received):");
+    for l in escape_for_terminal(&line_diff(&expect.expected_text(), &actual)).lines() {
+        let _ = writeln!(out, "    {l}");
+    }
+}

@@ -1,0 +1,245 @@
+//! The embedded demo: a gateway in front of a Web PubSub-style hub, an echo and a ticker backend,
+//! all in this process on 127.0.0.1, plus the workspace the console opens on it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use crate::gateway::config::{ApiConfig, GatewayConfig, KeyNames, Policies, Subscription};
+use crate::gateway::{Gateway, GatewayLog, LogSink, Metrics};
+use wstab_core::connection::Param;
+use wstab_core::webpubsub_token::{self, ConnectionString, ROLE_JOIN_LEAVE, ROLE_SEND_TO_GROUP, TokenRequest};
+use wstab_core::workspace::{Api, Workspace};
+
+/// The chat hub's name.
+pub const CHAT_HUB: &str = "chat";
+/// The chat subprotocol.
+pub const CHAT_PROTOCOL: &str = crate::hub::protocol::JSON_PROTOCOL;
+
+/// One demo API as the JSON line and the table describe it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DemoApi {
+    /// The API id.
+    pub name: String,
+    /// The ready URL: every query parameter it needs except the subscription key.
+    pub url: String,
+    /// The subscription key to send (query `subscription-key` or header `Ocp-Apim-Subscription-Key`).
+    pub subscription_key: String,
+    /// The hub access token already in `url` (chat only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<String>,
+}
+
+/// The running demo. Dropping it stops every server.
+#[derive(Debug)]
+pub struct Demo {
+    /// `ws://127.0.0.1:P`.
+    pub gateway_url: String,
+    /// `http://127.0.0.1:A` (GET /metrics).
+    pub admin_url: String,
+    /// The demo subscription's primary key.
+    pub subscription_key: String,
+    /// The APIs: echo, chat, ticker.
+    pub apis: Vec<DemoApi>,
+    /// The same APIs as a console workspace, keys prefilled.
+    pub workspace: Workspace,
+    /// The gateway's counters.
+    pub metrics: Arc<Metrics>,
+    /// The gateway's log records.
+    pub log: Arc<GatewayLog>,
+    connection_string: ConnectionString,
+    gateway: Gateway,
+    shutdown: CancellationToken,
+}
+
+/// The JSON line `wstab demo --serve` prints.
+#[derive(Debug, Serialize)]
+struct DemoLine<'a> {
+    gateway: &'a str,
+    admin: &'a str,
+    subscription_key: &'a str,
+    apis: &'a [DemoApi],
+}
+
+fn random_key() -> String {
+    format!("{:016x}{:016x}", rand::random::<u64>(), rand::random::<u64>())
+}
+
+fn local(port: u16) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], port))
+}
+
+/// Starts the demo with the gateway on 127.0.0.1:`port` (0 picks a free port).
+pub async fn start(port: u16) -> anyhow::Result<Demo> {
+    use anyhow::Context;
+    let shutdown = CancellationToken::new();
+    // Bind the hub first: its address is its endpoint, which the tokens' audience names.
+    let hub_listener = tokio::net::TcpListener::bind(local(0)).await.context("cannot bind the demo hub")?;
+    let hub_addr = hub_listener.local_addr()?;
+    let cs = ConnectionString::parse(&format!("Endpoint=http://{hub_addr};AccessKey={};Version=1.0;", random_key()))
+        .context("demo connection string")?;
+    let hub = crate::hub::serve_on(hub_listener, cs.clone(), shutdown.clone())?;
+    let echo = crate::hub::start_echo(local(0), shutdown.clone()).await.context("cannot start the echo backend")?;
+    let ticker =
+        crate::hub::start_ticker(local(0), shutdown.clone()).await.context("cannot start the ticker backend")?;
+
+    let key = random_key();
+    let api = |name: &str, display: &str, suffix: &str, backend: String| -> anyhow::Result<ApiConfig> {
+        Ok(ApiConfig {
+            name: name.into(),
+            display_name: display.into(),
+            url_suffix: suffix.into(),
+            backend: url::Url::parse(&backend)?,
+            subscription_required: true,
+            subscription_key: KeyNames::default(),
+            policies: Policies::default(),
+        })
+    };
+    let config = GatewayConfig {
+        subscriptions: vec![Subscription {
+            name: "demo".into(),
+            primary_key: key.clone(),
+            secondary_key: None,
+            active: true,
+        }],
+        apis: vec![
+            api("echo", "Echo", "echo", format!("ws://{}/", echo.addr))?,
+            // Like APIM in front of Web PubSub: the gateway checks the key, the hub the token.
+            api(
+                "chat",
+                "Chat (Web PubSub hub)",
+                "client/hubs/chat",
+                format!("ws://{}/client/hubs/{CHAT_HUB}", hub.addr),
+            )?,
+            api("ticker", "Stock ticker", "ticker", format!("ws://{}/", ticker.addr))?,
+        ],
+        ..GatewayConfig::default()
+    };
+    let gateway = Gateway::start(config, local(port), Some(local(0)), LogSink::Memory)
+        .await
+        .with_context(|| format!("cannot start the demo gateway on 127.0.0.1:{port}"))?;
+    let gateway_url = format!("ws://{}", gateway.addr);
+    let admin_url = gateway.admin_addr.map(|a| format!("http://{a}")).unwrap_or_default();
+    let mut demo = Demo {
+        gateway_url,
+        admin_url,
+        subscription_key: key,
+        apis: Vec::new(),
+        workspace: Workspace { name: String::new(), gateway: String::new(), apis: Vec::new() },
+        metrics: gateway.metrics.clone(),
+        log: gateway.log.clone(),
+        connection_string: cs,
+        gateway,
+        shutdown,
+    };
+    demo.refresh()?;
+    Ok(demo)
+}
+
+impl Demo {
+    /// A fresh chat access token: user `demo-user`, may join/leave and send to any group.
+    pub fn chat_token(&self, ttl: Duration) -> anyhow::Result<String> {
+        let req = TokenRequest {
+            hub: CHAT_HUB.into(),
+            user: Some("demo-user".into()),
+            roles: vec![ROLE_JOIN_LEAVE.into(), ROLE_SEND_TO_GROUP.into()],
+            groups: Vec::new(),
+            ttl,
+        };
+        Ok(webpubsub_token::client_access(&self.connection_string, &req)?.token)
+    }
+
+    /// Rebuilds `apis` and `workspace` with a fresh chat token (valid one hour).
+    pub fn refresh(&mut self) -> anyhow::Result<()> {
+        let token = self.chat_token(Duration::from_secs(3600))?;
+        let gw = &self.gateway_url;
+        let key = &self.subscription_key;
+        self.apis = vec![
+            DemoApi {
+                name: "echo".into(),
+                url: format!("{gw}/echo"),
+                subscription_key: key.clone(),
+                access_token: None,
+            },
+            DemoApi {
+                name: "chat".into(),
+                url: format!("{gw}/client/hubs/{CHAT_HUB}?access_token={token}"),
+                subscription_key: key.clone(),
+                access_token: Some(token.clone()),
+            },
+            DemoApi {
+                name: "ticker".into(),
+                url: format!("{gw}/ticker"),
+                subscription_key: key.clone(),
+                access_token: None,
+            },
+        ];
+        let key_param = || Param::new(crate::gateway::config::DEFAULT_KEY_QUERY, key.clone()).secret().required();
+        self.workspace = Workspace {
+            name: "wstab demo".into(),
+            gateway: gw.clone(),
+            apis: vec![
+                Api {
+                    name: "echo".into(),
+                    display_name: "Echo".into(),
+                    url_suffix: "echo".into(),
+                    query: vec![key_param()],
+                    headers: Vec::new(),
+                    subprotocols: Vec::new(),
+                    sample_message: Some("hello".into()),
+                },
+                Api {
+                    name: "chat".into(),
+                    display_name: "Chat (Web PubSub hub)".into(),
+                    url_suffix: format!("client/hubs/{CHAT_HUB}"),
+                    query: vec![key_param(), Param::new("access_token", token).secret().required()],
+                    headers: Vec::new(),
+                    subprotocols: vec![CHAT_PROTOCOL.into()],
+                    // Joining comes first; the user then edits it into a sendToGroup.
+                    sample_message: Some(r#"{"type":"joinGroup","group":"lobby","ackId":1}"#.into()),
+                },
+                Api {
+                    name: "ticker".into(),
+                    display_name: "Stock ticker".into(),
+                    url_suffix: "ticker".into(),
+                    query: vec![key_param()],
+                    headers: Vec::new(),
+                    subprotocols: Vec::new(),
+                    sample_message: None,
+                },
+            ],
+        };
+        Ok(())
+    }
+
+    /// The gateway's address.
+    pub fn gateway_addr(&self) -> SocketAddr {
+        self.gateway.addr
+    }
+
+    /// The one JSON line `wstab demo --serve` prints.
+    pub fn json_line(&self) -> String {
+        let line = DemoLine {
+            gateway: &self.gateway_url,
+            admin: &self.admin_url,
+            subscription_key: &self.subscription_key,
+            apis: &self.apis,
+        };
+        serde_json::to_string(&line).unwrap_or_default()
+    }
+
+    /// Stops every server of the demo.
+    pub fn shutdown(&self) {
+        self.gateway.stop();
+        self.shutdown.cancel();
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}

@@ -1,0 +1,180 @@
+//! The gateway's `onHandshake`: route by exact URL suffix, check the upgrade, the subscription
+//! key and the policies, forward the handshake to the backend and answer 101 only once the
+//! backend has, then relay.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use futures_util::FutureExt;
+use http::{Request, StatusCode};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_util::sync::CancellationToken;
+
+use super::access_log::{ConnectionEndRecord, GatewayLog, HandshakeRecord, LogRecord, now};
+use super::config::{Limits, Subscription};
+use super::forward;
+use super::metrics::Metrics;
+use super::policy::CompiledApi;
+use super::ratelimit::RateLimiter;
+use super::relay::{self, RelayOptions};
+use super::response::Refusal;
+use crate::wsserver::{self, Reply};
+use wstab_core::secret::mask_url;
+
+/// Everything a handshake needs, shared by all connections.
+pub struct GatewayState {
+    /// The APIs.
+    pub apis: Vec<CompiledApi>,
+    /// The subscriptions.
+    pub subscriptions: Vec<Subscription>,
+    /// The limits.
+    pub limits: Limits,
+    /// Counters.
+    pub metrics: Arc<Metrics>,
+    /// The log.
+    pub log: Arc<GatewayLog>,
+    /// Rate limit windows.
+    pub limiter: RateLimiter,
+    /// Open relayed connections (for `max_connections`).
+    pub open: AtomicUsize,
+    /// TLS settings for `wss://` backends.
+    pub tls: Option<Arc<rustls::ClientConfig>>,
+    /// Cancelled when the gateway stops.
+    pub shutdown: CancellationToken,
+}
+
+/// Each side's read buffer. tungstenite allocates (and zero-fills) its read buffer up front,
+/// 128 KiB by default: two per relayed connection made a thousand idle connections cost 256 MiB.
+/// Messages larger than this are still read whole, in more reads.
+pub const RELAY_READ_BUFFER: usize = 16 * 1024;
+
+/// The WebSocket settings of both sides of a relayed connection under `limits`.
+pub fn relay_ws_config(limits: &Limits) -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(limits.max_message_bytes))
+        .max_frame_size(Some(limits.max_message_bytes))
+        .read_buffer_size(RELAY_READ_BUFFER)
+}
+
+impl GatewayState {
+    fn ws_config(&self) -> WebSocketConfig {
+        relay_ws_config(&self.limits)
+    }
+}
+
+/// Decrements the open-connection count when the connection ends (or never starts).
+struct OpenSlot(Arc<GatewayState>, String);
+
+impl Drop for OpenSlot {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::SeqCst);
+        self.0.metrics.active(&self.1, -1);
+    }
+}
+
+/// Handles one request on the gateway's listener.
+pub async fn handle<B>(state: Arc<GatewayState>, req: Request<B>, peer: SocketAddr) -> Reply {
+    let started = Instant::now();
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().map(str::to_string);
+    let suffix = path.trim_matches('/');
+    let api = state.apis.iter().find(|a| a.suffix == suffix).cloned();
+    let secret_names = api.as_ref().map(CompiledApi::secret_query_names).unwrap_or_default();
+    let shown_url = mask_url(&query.as_ref().map_or(path.clone(), |q| format!("{path}?{q}")), &secret_names);
+    let log_answer = |status: StatusCode, reason: &str| {
+        let api_name = api.as_ref().map(|a| a.name.clone());
+        state.metrics.handshake(api_name.as_deref().unwrap_or(""), status.as_u16());
+        state.log.record(LogRecord::Handshake(HandshakeRecord {
+            time: now(),
+            api: api_name,
+            url: shown_url.clone(),
+            status: status.as_u16(),
+            reason: reason.to_string(),
+            client: peer.to_string(),
+            duration_ms: started.elapsed().as_millis() as u64,
+        }));
+    };
+    let refuse = |r: Refusal| {
+        log_answer(r.status, &r.reason);
+        Reply::Http(r.into_response())
+    };
+
+    let Some(api) = api.clone() else {
+        return refuse(Refusal::not_found());
+    };
+    let missing = wsserver::missing_upgrade_headers(req.method(), req.headers());
+    if !missing.is_empty() {
+        let message =
+            format!("Bad Request: not a WebSocket upgrade request; missing or invalid: {}", missing.join(", "));
+        return refuse(Refusal::json(StatusCode::BAD_REQUEST, &message, "not a WebSocket upgrade"));
+    }
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_deref().unwrap_or_default().as_bytes())
+        .map(|(n, v)| (n.into_owned(), v.into_owned()))
+        .collect();
+    let subscription = match api.check_subscription(&state.subscriptions, &pairs, req.headers()) {
+        Ok(s) => s,
+        Err(r) => return refuse(r),
+    };
+    if let Err(r) = api.check_policies(peer.ip(), subscription, &pairs, req.headers(), &state.limiter) {
+        return refuse(r);
+    }
+    // Reserve a slot before the backend handshake, so a burst cannot overshoot the limit.
+    if state.open.fetch_add(1, Ordering::SeqCst) >= state.limits.max_connections {
+        state.open.fetch_sub(1, Ordering::SeqCst);
+        return refuse(Refusal::json(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!(
+                "Service Unavailable: the gateway is at its limit of {} concurrent WebSocket connections.",
+                state.limits.max_connections
+            ),
+            "max_connections reached",
+        ));
+    }
+    state.metrics.active(&api.name, 1);
+    let slot = OpenSlot(state.clone(), api.name.clone());
+
+    let request = match forward::backend_request(&api, query.as_deref(), req.headers(), peer) {
+        Ok(r) => r,
+        Err(e) => {
+            return refuse(Refusal::json(StatusCode::INTERNAL_SERVER_ERROR, &e, "cannot build the backend request"));
+        }
+    };
+    let mut backend_shown = api.backend.clone();
+    backend_shown.set_query(None);
+    let timeout = Duration::from_secs(state.limits.handshake_timeout_secs.max(1));
+    let (backend, protocol) =
+        match forward::connect(request, backend_shown.as_str(), state.ws_config(), state.tls.clone(), timeout).await {
+            Ok(ok) => ok,
+            Err(r) => return refuse(r),
+        };
+    log_answer(StatusCode::SWITCHING_PROTOCOLS, "relayed to the backend");
+    let response = wsserver::switching_protocols(req.headers(), protocol.as_deref());
+    let on_upgrade = Box::new(move |client: wsserver::ServerWs| {
+        async move {
+            let opened = Instant::now();
+            let options = RelayOptions {
+                api: api.name.clone(),
+                idle_timeout: Duration::from_secs(state.limits.idle_timeout_secs.max(1)),
+            };
+            let out = relay::relay(client, backend, options, &state.metrics, state.shutdown.clone()).await;
+            state.log.record(LogRecord::ConnectionEnd(ConnectionEndRecord {
+                time: now(),
+                api: api.name.clone(),
+                client: peer.to_string(),
+                messages_from_client: out.messages_from_client,
+                messages_from_backend: out.messages_from_backend,
+                bytes_from_client: out.bytes_from_client,
+                bytes_from_backend: out.bytes_from_backend,
+                close_code: out.close_code,
+                closed_by: out.closed_by.label().to_string(),
+                error: out.error,
+                duration_ms: opened.elapsed().as_millis() as u64,
+            }));
+            drop(slot);
+        }
+        .boxed()
+    });
+    Reply::Upgrade { response, on_upgrade }
+}

@@ -1,0 +1,294 @@
+//! The command line: `wstab` (the console), `connect`, `gateway`, `demo`, `token`.
+//!
+//! Flags and exit codes here are a contract with users' scripts: add, never rename.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// A terminal console for testing WebSocket APIs through an API gateway.
+///
+/// With no command, opens the console: on the embedded demo when nothing is configured.
+#[derive(Debug, Parser)]
+#[command(name = "wstab", version, about, long_about = None)]
+pub struct Cli {
+    /// Open this workspace TOML file in the console instead of the demo.
+    #[arg(long, value_name = "FILE")]
+    pub workspace: Option<PathBuf>,
+
+    /// Open the console on this saved profile.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Write every console event to this file as NDJSON as it happens (created or truncated).
+    #[arg(long, value_name = "FILE")]
+    pub capture: Option<PathBuf>,
+
+    /// How many log entries the console keeps in memory; older ones are dropped from view (the
+    /// session saved with `s`, and a capture, keep everything).
+    #[arg(long, value_name = "N", default_value_t = crate::console::message_log::DEFAULT_LIMIT)]
+    pub log_limit: usize,
+
+    /// Watch a gateway emulator from outside: its admin address (e.g. http://127.0.0.1:9090),
+    /// polled for the gateway's side view (F6) when the console is not on the embedded demo.
+    #[arg(long, value_name = "URL")]
+    pub gateway_admin: Option<String>,
+
+    /// What to run.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Connect to a WebSocket URL headlessly, like wscat -c or websocat.
+    Connect(ConnectArgs),
+    /// Run the local APIM-style gateway emulator.
+    Gateway(GatewayArgs),
+    /// Run the embedded demo (gateway, hub, echo and ticker backends) in one process.
+    Demo(DemoArgs),
+    /// Print a Web PubSub client access URL with a fresh access token.
+    Token(TokenArgs),
+    /// Create profiles from Azure API Management's API list.
+    Import(ImportArgs),
+    /// List the saved profiles (and any file that fails to parse).
+    Profiles,
+    /// Run a script of sends and expected replies; exit 0 when every expectation holds (for CI).
+    Run(RunArgs),
+    /// Export a profile for another tool.
+    Export(ExportArgs),
+}
+
+/// `wstab import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// What to import from.
+    #[command(subcommand)]
+    pub source: ImportSource,
+}
+
+/// Where `wstab import` reads from.
+#[derive(Debug, Subcommand)]
+pub enum ImportSource {
+    /// The JSON printed by `az apim api list` (or the ARM/REST shape): one profile per WebSocket API.
+    Apim(ImportApimArgs),
+    /// A Web PubSub connection string: a profile for one hub with a generated `access_token`.
+    Webpubsub(ImportWebPubSubArgs),
+}
+
+/// Where a Web PubSub `access_token` comes from when importing.
+#[derive(Debug, Args, Default, Clone)]
+pub struct ImportTokenArgs {
+    /// A Web PubSub connection string: an `access_token` is generated from it now (the string
+    /// itself is not stored).
+    #[arg(long, value_name = "STRING", conflicts_with = "connection_string_env")]
+    pub connection_string: Option<String>,
+    /// The environment variable holding the connection string: a token is generated now, and the
+    /// profile stores `${env:NAME}` so every connect generates a fresh one.
+    #[arg(long, value_name = "NAME")]
+    pub connection_string_env: Option<String>,
+    /// The token's user id (`sub`).
+    #[arg(long, value_name = "ID")]
+    pub user: Option<String>,
+    /// A role for the token, e.g. webpubsub.sendToGroup (repeatable).
+    #[arg(long = "role", value_name = "ROLE")]
+    pub roles: Vec<String>,
+    /// Token lifetime, e.g. 30m, 1h.
+    #[arg(long, default_value = "1h", value_name = "DURATION")]
+    pub ttl: String,
+}
+
+/// `wstab import webpubsub`.
+#[derive(Debug, Args)]
+pub struct ImportWebPubSubArgs {
+    /// The hub name.
+    #[arg(long)]
+    pub hub: String,
+    /// The profile's name (default: the hub name).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Connect through this gateway (`<gateway>/client/hubs/<hub>`, with a subscription key)
+    /// instead of straight to the service.
+    #[arg(long, value_name = "URL")]
+    pub gateway: Option<String>,
+    /// Replace the profile if it exists.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// The token.
+    #[command(flatten)]
+    pub token: ImportTokenArgs,
+}
+
+/// `wstab import apim`.
+#[derive(Debug, Args)]
+pub struct ImportApimArgs {
+    /// The JSON file (`-` for stdin).
+    pub file: PathBuf,
+    /// The gateway URL (`gatewayUrl` from `az apim show`); default `https://<service>.azure-api.net`.
+    #[arg(long, value_name = "URL")]
+    pub gateway: Option<String>,
+    /// Replace profiles that already exist (otherwise they are skipped).
+    #[arg(long)]
+    pub overwrite: bool,
+    /// For APIs whose path is `…/client/hubs/<hub>`, an `access_token` generated from a Web
+    /// PubSub connection string.
+    #[command(flatten)]
+    pub token: ImportTokenArgs,
+}
+
+/// How `connect` prints binary messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum BinaryFormat {
+    /// Lowercase hex.
+    #[default]
+    Hex,
+    /// Standard base64.
+    Base64,
+}
+
+/// `wstab connect`.
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// ws:// or wss:// URL (http:// and https:// are accepted and mapped). Optional with --profile.
+    #[arg(required_unless_present = "profile")]
+    pub url: Option<String>,
+    /// Start from this saved profile; the other flags add to or override it.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Extra handshake header, `Name: value` (repeatable).
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+    /// Query parameter merged into the URL, `name=value` (repeatable).
+    #[arg(short = 'q', long = "query", value_name = "NAME=VALUE")]
+    pub query: Vec<String>,
+    /// Subprotocol to request (repeatable, in order of preference).
+    #[arg(short = 's', long = "subprotocol", value_name = "PROTOCOL")]
+    pub subprotocols: Vec<String>,
+    /// Message to send after connecting (repeatable, sent in order before stdin).
+    #[arg(short = 'x', long = "execute", value_name = "MESSAGE")]
+    pub execute: Vec<String>,
+    /// Exit 0 after receiving this many messages.
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
+    /// Exit 0 after this many seconds without a received message.
+    #[arg(long, value_name = "SECS")]
+    pub wait: Option<f64>,
+    /// Print one JSON object per event on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// How to print binary messages.
+    #[arg(long, value_enum, default_value_t = BinaryFormat::Hex, value_name = "hex|base64")]
+    pub binary_as: BinaryFormat,
+    /// Largest message accepted, in bytes.
+    #[arg(long, value_name = "BYTES")]
+    pub max_message_size: Option<usize>,
+    /// Skip TLS certificate and host name verification.
+    #[arg(long)]
+    pub insecure: bool,
+    /// Trust this extra CA certificate (PEM).
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+    /// Seconds allowed for DNS, TCP, TLS and the handshake [default: 10].
+    #[arg(long, value_name = "SECS")]
+    pub connect_timeout: Option<f64>,
+    /// Also treat this query parameter or header name as secret (repeatable).
+    #[arg(long = "secret", value_name = "NAME")]
+    pub secret_names: Vec<String>,
+    /// Pair replies with requests by this JSON pointer (e.g. /ackId): `latency_ms` on paired
+    /// replies in --json, and a latency summary on stderr at exit. Overrides the profile's.
+    #[arg(long, value_name = "POINTER")]
+    pub correlate: Option<String>,
+    /// Reconnect with backoff (0.5 s doubling to 30 s, ±20 %) when the connection is lost,
+    /// re-sending the on-connect and -x messages; a 4xx refusal stops it.
+    #[arg(long)]
+    pub reconnect: bool,
+    /// Write the session (handshake and messages) as a HAR file at the end.
+    #[arg(long, value_name = "FILE")]
+    pub har: Option<PathBuf>,
+}
+
+/// `wstab run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The script (TOML): a profile or URL, then `[[steps]]` of send / expect / sleep.
+    pub script: PathBuf,
+}
+
+/// `wstab export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// What to write.
+    #[command(subcommand)]
+    pub format: ExportFormat,
+}
+
+/// The formats `wstab export` writes.
+#[derive(Debug, Subcommand)]
+pub enum ExportFormat {
+    /// A k6 WebSocket load-test script for a profile and its saved messages.
+    K6(ExportK6Args),
+}
+
+/// `wstab export k6`.
+#[derive(Debug, Args)]
+pub struct ExportK6Args {
+    /// The saved profile.
+    #[arg(long, value_name = "NAME")]
+    pub profile: String,
+    /// Write here instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `wstab gateway`.
+#[derive(Debug, Args)]
+pub struct GatewayArgs {
+    /// Gateway config (TOML); see assets/gateway.example.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// Address for WebSocket clients (overrides the config).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Address for /metrics (overrides the config).
+    #[arg(long, value_name = "ADDR")]
+    pub admin: Option<SocketAddr>,
+    /// Write the JSON-lines gateway log here instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+}
+
+/// `wstab demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Serve the demo until Ctrl-C (without it, `demo` prints how to use it).
+    #[arg(long)]
+    pub serve: bool,
+    /// Gateway port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+}
+
+/// `wstab token`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// `Endpoint=https://<name>.webpubsub.azure.com;AccessKey=<key>;Version=1.0;`
+    #[arg(long, value_name = "STRING", env = "WEBPUBSUB_CONNECTION_STRING", hide_env_values = true)]
+    pub connection_string: String,
+    /// The hub name.
+    #[arg(long)]
+    pub hub: String,
+    /// The user id (`sub` claim).
+    #[arg(long, value_name = "ID")]
+    pub user: Option<String>,
+    /// A role, e.g. webpubsub.joinLeaveGroup (repeatable).
+    #[arg(long = "role", value_name = "ROLE")]
+    pub roles: Vec<String>,
+    /// A group to join on connect (repeatable).
+    #[arg(long = "group", value_name = "GROUP")]
+    pub groups: Vec<String>,
+    /// Token lifetime, e.g. 30m, 1h, 3600s.
+    #[arg(long, default_value = "1h", value_name = "DURATION")]
+    pub ttl: String,
+}

@@ -1,0 +1,398 @@
+//! `wstab connect`: the headless, scriptable face of the connection manager (like `wscat -c`).
+//!
+//! Received messages go to stdout (one per line, or one JSON object per event with `--json`);
+//! status and errors go to stderr. Output is buffered and flushed once per batch of events, so a
+//! flood on loopback is written in large chunks, never one syscall per message.
+
+use std::io::{self, IsTerminal, Write};
+use std::time::Duration;
+
+use base64::Engine;
+use serde::Serialize;
+use tokio::io::AsyncBufReadExt;
+use tokio::sync::mpsc;
+
+use crate::cli::args::{BinaryFormat, ConnectArgs};
+use wstab_core::clock;
+use wstab_core::connection::{self, Closer, Command, Direction, Event, EventKind, Frame, Param, SessionId, Target};
+use wstab_core::connection::{ConnError, FailureKind, HandshakeTrace};
+use wstab_core::connection::{ReconnectPolicy, Supervision};
+use wstab_core::pairing::Pairing;
+use wstab_core::profile::{Profile, ProfileStore};
+use wstab_core::terminal_text::escape_for_terminal;
+
+/// Exit code: success.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: bad usage (also clap's).
+pub const EXIT_USAGE: i32 = 2;
+
+/// How many event batches are taken from the channel at once (and written per flush).
+const BATCH: usize = 64;
+
+/// Builds the session target from the command line (over the profile when one is named), or a
+/// usage error.
+pub fn target_from_args(args: &ConnectArgs) -> Result<Target, String> {
+    let profile = load_profile(args)?;
+    target_over_profile(profile.as_ref(), args)
+}
+
+/// The profile `--profile` names, if any.
+fn load_profile(args: &ConnectArgs) -> Result<Option<Profile>, String> {
+    match &args.profile {
+        Some(name) => ProfileStore::open_default().load(name).map(Some).map_err(|e| e.to_string()),
+        None => Ok(None),
+    }
+}
+
+/// The session's supervision: the profile's, plus `--reconnect` and the `-x` messages (sent
+/// after every open, so again after each reconnect).
+fn supervision_from_args(profile: Option<&Profile>, args: &ConnectArgs) -> Supervision {
+    let mut s = profile.map(Profile::supervision).unwrap_or_default();
+    if args.reconnect && s.reconnect.is_none() {
+        s.reconnect = Some(ReconnectPolicy::default());
+    }
+    s.on_connect.extend(args.execute.iter().map(|m| Command::Text(m.clone())));
+    s
+}
+
+fn target_over_profile(profile: Option<&Profile>, args: &ConnectArgs) -> Result<Target, String> {
+    let mut target = match profile {
+        Some(profile) => profile.target().map_err(|e| e.to_string())?,
+        None => Target::default(),
+    };
+    if let Some(url) = &args.url {
+        target.url = url.clone();
+    }
+    for h in &args.headers {
+        let (name, value) = h.split_once(':').ok_or_else(|| format!("invalid header {h:?}: expected 'Name: value'"))?;
+        if name.trim().is_empty() {
+            return Err(format!("invalid header {h:?}: the name is empty"));
+        }
+        // A flag overrides the profile's header of the same name.
+        target.headers.retain(|p| !p.name.eq_ignore_ascii_case(name.trim()));
+        target.headers.push(Param::new(name.trim(), value.trim()));
+    }
+    for q in &args.query {
+        let (name, value) = q.split_once('=').unwrap_or((q.as_str(), ""));
+        if name.is_empty() {
+            return Err(format!("invalid query parameter {q:?}: expected 'name=value'"));
+        }
+        target.query.retain(|p| p.name != name);
+        target.query.push(Param::new(name, value));
+    }
+    for s in &args.subprotocols {
+        if !target.subprotocols.contains(s) {
+            target.subprotocols.push(s.clone());
+        }
+    }
+    if let Some(secs) = args.connect_timeout {
+        if !(secs.is_finite() && secs > 0.0) {
+            return Err(format!("invalid --connect-timeout {secs}: expected a positive number of seconds"));
+        }
+        target.connect_timeout = Duration::from_secs_f64(secs);
+    }
+    if let Some(max) = args.max_message_size {
+        if max == 0 {
+            return Err("invalid --max-message-size 0: expected a positive number of bytes".into());
+        }
+        target.max_message_size = Some(max);
+    }
+    if args.insecure {
+        target.tls.insecure = true;
+    }
+    if let Some(ca) = &args.ca {
+        target.tls.ca_file = Some(ca.clone());
+    }
+    target.secret_names.extend(args.secret_names.iter().cloned());
+    if let Some(w) = args.wait
+        && !(w.is_finite() && w >= 0.0)
+    {
+        return Err(format!("invalid --wait {w}: expected a number of seconds"));
+    }
+    if let Some(missing) = target.missing_required().first() {
+        return Err(format!(
+            "required parameter {:?} is empty: give it with -q or -H, or fill it in the profile",
+            missing.name
+        ));
+    }
+    target.request().map_err(|e| e.to_string())?;
+    Ok(target)
+}
+
+/// Runs `wstab connect`; returns the exit code.
+pub async fn run(args: ConnectArgs) -> i32 {
+    let setup = load_profile(&args).and_then(|p| {
+        let target = target_over_profile(p.as_ref(), &args)?;
+        Ok((target, supervision_from_args(p.as_ref(), &args), p.and_then(|p| p.correlation)))
+    });
+    let (target, supervision, profile_correlation) = match setup {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("wstab connect: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let correlate = args.correlate.clone().or(profile_correlation);
+    if let Some(p) = &correlate
+        && !(p.is_empty() || p.starts_with('/'))
+    {
+        eprintln!("wstab connect: invalid --correlate {p:?}: a JSON pointer starts with '/', e.g. /ackId");
+        return EXIT_USAGE;
+    }
+    let mut pairing = correlate.as_ref().map(|p| Pairing::new(Some(p.clone())));
+    let mut har_events: Option<Vec<Event>> = args.har.as_ref().map(|_| Vec::new());
+    let (tx, mut rx) = mpsc::channel(BATCH);
+    // The HAR file masks what the session's target calls secret (names marked with --secret or
+    // in the profile, `${env:}` values), not only the well-known names.
+    let har_masker = target.masker();
+    let handle = connection::spawn_supervised(SessionId(1), target, supervision, tx);
+    let stdout_is_tty = io::stdout().is_terminal();
+    let mut out = Output {
+        w: io::BufWriter::with_capacity(1 << 16, io::stdout()),
+        json: args.json,
+        binary_as: args.binary_as,
+        escape: stdout_is_tty,
+        broken: false,
+    };
+    let stderr_tty = io::stderr().is_terminal();
+    let mut received: u64 = 0;
+    let wait = args.wait.map(Duration::from_secs_f64);
+    let far = Duration::from_secs(86_400 * 365);
+    let idle = tokio::time::sleep(far);
+    tokio::pin!(idle);
+    let (lines_tx, mut lines_rx) = mpsc::channel::<String>(256);
+    let mut lines_tx = Some(lines_tx);
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut code = None;
+    let mut last_trace: Option<Box<HandshakeTrace>> = None;
+    while code.is_none() {
+        tokio::select! {
+            n = rx.recv_many(&mut batch, BATCH) => {
+                if n == 0 {
+                    // The session ended without a final event (it cannot, but be safe).
+                    code = Some(conn_lost_code());
+                    break;
+                }
+                for event in batch.drain(..).flatten() {
+                    let paired = pairing.as_mut().and_then(|p| p.observe(&event));
+                    if let Some(events) = har_events.as_mut() {
+                        events.push(event.clone());
+                    }
+                    match &event.kind {
+                        EventKind::Connecting { url } => {
+                            if stderr_tty { eprintln!("connecting to {url}"); }
+                        }
+                        EventKind::Handshake(trace) => last_trace = Some(trace.clone()),
+                        EventKind::Opened { subprotocol, elapsed } => {
+                            let proto = subprotocol.as_deref().map(|p| format!(" (subprotocol {p})")).unwrap_or_default();
+                            eprintln!("connected in {} ms{proto}", elapsed.as_millis());
+                            // The -x messages are on-connect messages: the supervisor sent them.
+                            if let Some(tx) = lines_tx.take()
+                                && !io::stdin().is_terminal()
+                            {
+                                tokio::spawn(read_stdin_lines(tx));
+                            }
+                            if let Some(w) = wait {
+                                idle.as_mut().reset(tokio::time::Instant::now() + w);
+                            }
+                        }
+                        EventKind::Frame { dir, frame } => {
+                            out.frame(&event, *dir, frame, paired.as_ref().map(|p| p.latency));
+                            if *dir == Direction::In && matches!(frame, Frame::Text(_) | Frame::Binary(_)) {
+                                received += 1;
+                                if let Some(w) = wait {
+                                    idle.as_mut().reset(tokio::time::Instant::now() + w);
+                                }
+                                if args.count.is_some_and(|n| received >= n) {
+                                    code = Some(EXIT_OK);
+                                    break;
+                                }
+                            }
+                        }
+                        EventKind::Closed { code: c, reason, by } => {
+                            let who = if *by == Closer::Remote { "server" } else { "client" };
+                            eprintln!("closed by {who}: {c}{}", if reason.is_empty() { String::new() } else { format!(" {reason}") });
+                            code = Some(if *by == Closer::Local || matches!(c, 1000 | 1001 | 1005) { EXIT_OK } else { conn_lost_code() });
+                        }
+                        EventKind::Failed(err) => {
+                            report_failure(err, last_trace.as_deref());
+                            code = Some(err.exit_code());
+                        }
+                        EventKind::Reconnecting { attempt, delay, after } => {
+                            // The end just reported was not final.
+                            code = None;
+                            eprintln!("reconnecting in {:.1}s (attempt {attempt}, after {after})", delay.as_secs_f64());
+                        }
+                    }
+                    if out.broken {
+                        code = Some(EXIT_OK);
+                        break;
+                    }
+                }
+                out.flush();
+                if out.broken {
+                    code = Some(EXIT_OK);
+                }
+            }
+            line = lines_rx.recv() => {
+                if let Some(line) = line {
+                    handle.send(Command::Text(line));
+                }
+            }
+            _ = &mut idle => {
+                eprintln!("no message for {:.1}s: closing", wait.unwrap_or_default().as_secs_f64());
+                code = Some(EXIT_OK);
+            }
+        }
+    }
+    out.flush();
+    handle.cancel();
+    if let Some(p) = &pairing {
+        eprintln!("latency: {}", p.summary());
+    }
+    if let (Some(path), Some(events)) = (&args.har, &har_events) {
+        let har = wstab_core::export::har::from_events_masked(events, &har_masker);
+        let bytes = serde_json::to_vec_pretty(&har).unwrap_or_default();
+        // A bare file name has an empty parent, where no temporary file can be created.
+        let path = if path.parent().is_some_and(|p| p.as_os_str().is_empty()) {
+            std::path::Path::new(".").join(path)
+        } else {
+            path.clone()
+        };
+        if let Err(e) = wstab_core::profile::atomic_write(&path, &bytes) {
+            eprintln!("wstab connect: cannot write the HAR file: {e}");
+            return code.filter(|c| *c != EXIT_OK).unwrap_or(1);
+        }
+    }
+    code.unwrap_or(EXIT_OK)
+}
+
+fn conn_lost_code() -> i32 {
+    ConnError::new(FailureKind::Abnormal, "").exit_code()
+}
+
+/// Prints a failure to stderr: the message, the handshake trace when the server refused or
+/// botched the upgrade (request as sent, secrets masked; response status, headers and body), and
+/// the hint.
+fn report_failure(err: &ConnError, trace: Option<&HandshakeTrace>) {
+    eprintln!("error: {}", escape_for_terminal(&err.message));
+    if matches!(err.kind, FailureKind::HandshakeRefused { .. } | FailureKind::BadHandshake)
+        && let Some(trace) = trace
+    {
+        eprint!("{}", escape_for_terminal(&trace.to_text()));
+    }
+    if !err.hint.is_empty() {
+        eprintln!("hint: {}", err.hint);
+    }
+}
+
+async fn read_stdin_lines(tx: mpsc::Sender<String>) {
+    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    // EOF or an error ends the reading, not the session.
+    while let Ok(Some(line)) = lines.next_line().await {
+        if tx.send(line).await.is_err() {
+            break;
+        }
+    }
+}
+
+/// Where and how received events are printed.
+struct Output<W: Write> {
+    w: io::BufWriter<W>,
+    json: bool,
+    binary_as: BinaryFormat,
+    /// Escape control characters: stdout is a terminal, which must never interpret what a server sent.
+    escape: bool,
+    /// Stdout was closed (e.g. `| head`): stop quietly.
+    broken: bool,
+}
+
+/// One `--json` line.
+#[derive(Serialize)]
+struct JsonEvent<'a> {
+    ts: String,
+    dir: &'static str,
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<std::borrow::Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encoding: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    size: usize,
+    /// Time since the request this reply (or pong) answers, with `--correlate`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    latency_ms: Option<f64>,
+}
+
+impl<W: Write> Output<W> {
+    fn encode_binary(&self, b: &[u8]) -> String {
+        match self.binary_as {
+            BinaryFormat::Hex => hex::encode(b),
+            BinaryFormat::Base64 => base64::engine::general_purpose::STANDARD.encode(b),
+        }
+    }
+
+    fn frame(&mut self, event: &Event, dir: Direction, frame: &Frame, latency: Option<Duration>) {
+        if self.broken {
+            return;
+        }
+        let result = if self.json {
+            let (data, encoding, code, reason) = match frame {
+                Frame::Text(t) => (Some(std::borrow::Cow::Borrowed(t.as_str())), None, None, None),
+                Frame::Binary(b) | Frame::Ping(b) | Frame::Pong(b) => {
+                    let enc = match self.binary_as {
+                        BinaryFormat::Hex => "hex",
+                        BinaryFormat::Base64 => "base64",
+                    };
+                    (Some(std::borrow::Cow::Owned(self.encode_binary(b))), Some(enc), None, None)
+                }
+                Frame::Close(c) => (None, None, c.as_ref().map(|c| c.0), c.as_ref().map(|c| c.1.as_str())),
+            };
+            let line = JsonEvent {
+                ts: clock::rfc3339(event.at),
+                dir: if dir == Direction::In { "in" } else { "out" },
+                kind: frame.kind_name(),
+                data,
+                encoding,
+                code,
+                reason,
+                size: frame.len(),
+                latency_ms: latency.map(|d| (d.as_secs_f64() * 1e6).round() / 1e3),
+            };
+            serde_json::to_writer(&mut self.w, &line).map_err(io::Error::from).and_then(|()| self.w.write_all(b"\n"))
+        } else if dir == Direction::In {
+            match frame {
+                Frame::Text(t) if self.escape => writeln!(self.w, "{}", escape_for_terminal(t.as_str())),
+                Frame::Text(t) => self.w.write_all(t.as_bytes()).and_then(|()| self.w.write_all(b"\n")),
+                Frame::Binary(b) => {
+                    let s = self.encode_binary(b);
+                    writeln!(self.w, "{s}")
+                }
+                _ => Ok(()),
+            }
+        } else {
+            Ok(())
+        };
+        if let Err(e) = result {
+            self.on_error(e);
+        }
+    }
+
+    fn flush(&mut self) {
+        if !self.broken
+            && let Err(e) = self.w.flush()
+        {
+            self.on_error(e);
+        }
+    }
+
+    fn on_error(&mut self, e: io::Error) {
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            eprintln!("wstab connect: cannot write to stdout: {e}");
+        }
+        self.broken = true;
+    }
+}

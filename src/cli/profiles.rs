@@ -1,0 +1,176 @@
+//! `wstab import apim` and `wstab profiles`: profiles from the command line.
+
+use std::io::Read;
+
+use crate::cli::args::{ImportApimArgs, ImportTokenArgs, ImportWebPubSubArgs};
+use wstab_core::profile::webpubsub::{TokenFor, hub_of, hub_profile, refresh_from_env, set_access_token};
+use wstab_core::profile::{Profile, ProfileError, ProfileStore, import_apim_json, sanitize_name, validate_name};
+use wstab_core::webpubsub_token::{ConnectionString, parse_ttl};
+
+/// Exit code when an import read nothing usable or could not write.
+const EXIT_FAILED: i32 = 1;
+
+/// Imports `az apim api list` JSON into profiles; returns the exit code.
+pub fn import_apim(args: &ImportApimArgs) -> i32 {
+    let shown = args.file.display().to_string();
+    let text = if shown == "-" {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s).map(|_| s)
+    } else {
+        std::fs::read_to_string(&args.file)
+    };
+    let text = match text {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("wstab import: cannot read {shown}: {e}");
+            return crate::cli::connect::EXIT_USAGE;
+        }
+    };
+    let report = match import_apim_json(&text, args.gateway.as_deref()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("wstab import: {shown}: {e}");
+            return crate::cli::connect::EXIT_USAGE;
+        }
+    };
+    let tokens = match TokenSource::from_args(&args.token) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("wstab import: {e}");
+            return crate::cli::connect::EXIT_USAGE;
+        }
+    };
+    let mut report = report;
+    let mut notes: Vec<String> = vec![String::new(); report.profiles.len()];
+    if let Some(tokens) = &tokens {
+        for ((_, profile), note) in report.profiles.iter_mut().zip(notes.iter_mut()) {
+            let Some(hub) = hub_of(&profile.url_suffix).map(str::to_string) else { continue };
+            match tokens.apply(profile, &hub) {
+                Ok(text) => *note = text,
+                Err(e) => {
+                    eprintln!("wstab import: {e}");
+                    return crate::cli::connect::EXIT_USAGE;
+                }
+            }
+        }
+    }
+    let store = ProfileStore::open_default();
+    let mut failed = false;
+    for ((name, profile), note) in report.profiles.iter().zip(&notes) {
+        match store.save(name, profile, args.overwrite) {
+            Ok(path) => println!("imported  {name:<24} {}  ->  {}{note}", profile.base_url(), path.display()),
+            Err(ProfileError::Exists(_)) => {
+                println!("skipped   {name:<24} a profile of that name exists (use --overwrite)")
+            }
+            Err(e) => {
+                failed = true;
+                eprintln!("error     {name:<24} {e}");
+            }
+        }
+    }
+    for s in &report.skipped {
+        println!("skipped   {:<24} {}", s.name, s.reason);
+    }
+    if report.profiles.is_empty() {
+        eprintln!("wstab import: no WebSocket API found in {shown}");
+        return EXIT_FAILED;
+    }
+    if failed { EXIT_FAILED } else { 0 }
+}
+
+/// Lists the saved profiles, and the files that fail to parse; returns the exit code.
+pub fn list() -> i32 {
+    let store = ProfileStore::open_default();
+    let (profiles, errors) = store.load_all();
+    if profiles.is_empty() && errors.is_empty() {
+        println!("no profiles in {}", store.dir().display());
+    }
+    for (name, p) in &profiles {
+        println!("{name:<24} {}", p.target_unresolved().display_url());
+    }
+    for e in &errors {
+        eprintln!("error: {e}");
+    }
+    if errors.is_empty() { 0 } else { EXIT_FAILED }
+}
+
+/// A connection string given on the command line, and how the token is made.
+struct TokenSource {
+    cs: ConnectionString,
+    /// Set when the string came from an environment variable the profile may reference.
+    env_name: Option<String>,
+    who: TokenFor,
+}
+
+impl TokenSource {
+    fn from_args(args: &ImportTokenArgs) -> Result<Option<Self>, String> {
+        let (text, env_name) = match (&args.connection_string, &args.connection_string_env) {
+            (Some(cs), _) => (cs.clone(), None),
+            (None, Some(name)) => {
+                let value = std::env::var(name)
+                    .map_err(|_| format!("environment variable {name} (--connection-string-env) is not set"))?;
+                (value, Some(name.clone()))
+            }
+            (None, None) => return Ok(None),
+        };
+        let cs = ConnectionString::parse(&text).map_err(|e| e.to_string())?;
+        let ttl = parse_ttl(&args.ttl).map_err(|e| e.to_string())?;
+        Ok(Some(Self { cs, env_name, who: TokenFor { user: args.user.clone(), roles: args.roles.clone(), ttl } }))
+    }
+
+    /// Puts a fresh `access_token` for `hub` in the profile (and the `${env:…}` refresh when the
+    /// string came from the environment); returns the note printed beside the profile.
+    fn apply(&self, profile: &mut Profile, hub: &str) -> Result<String, String> {
+        let expires = set_access_token(profile, &self.cs, hub, &self.who).map_err(|e| e.to_string())?;
+        let mut note =
+            format!("\n          access_token for hub {hub} expires {}", wstab_core::clock::rfc3339(expires));
+        if let Some(name) = &self.env_name {
+            refresh_from_env(profile, name, hub, &self.who);
+            note.push_str(&format!(" (a fresh one is made from ${{env:{name}}} on every connect)"));
+        }
+        Ok(note)
+    }
+}
+
+/// Creates a profile for one Web PubSub hub with a generated `access_token`; returns the exit
+/// code.
+pub fn import_webpubsub(args: &ImportWebPubSubArgs) -> i32 {
+    let tokens = match TokenSource::from_args(&args.token) {
+        Ok(Some(t)) => t,
+        Ok(None) => {
+            eprintln!("wstab import webpubsub: give --connection-string STRING or --connection-string-env NAME");
+            return crate::cli::connect::EXIT_USAGE;
+        }
+        Err(e) => {
+            eprintln!("wstab import webpubsub: {e}");
+            return crate::cli::connect::EXIT_USAGE;
+        }
+    };
+    let name = args.name.clone().unwrap_or_else(|| sanitize_name(&args.hub));
+    if let Err(e) = validate_name(&name) {
+        eprintln!("wstab import webpubsub: {e}");
+        return crate::cli::connect::EXIT_USAGE;
+    }
+    let mut profile = hub_profile(&tokens.cs, &args.hub, args.gateway.as_deref());
+    let note = match tokens.apply(&mut profile, &args.hub) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("wstab import webpubsub: {e}");
+            return crate::cli::connect::EXIT_USAGE;
+        }
+    };
+    match ProfileStore::open_default().save(&name, &profile, args.overwrite) {
+        Ok(path) => {
+            println!("imported  {name:<24} {}  ->  {}{note}", profile.base_url(), path.display());
+            0
+        }
+        Err(e @ ProfileError::Exists(_)) => {
+            eprintln!("wstab import webpubsub: {e} (use --overwrite)");
+            EXIT_FAILED
+        }
+        Err(e) => {
+            eprintln!("wstab import webpubsub: {e}");
+            EXIT_FAILED
+        }
+    }
+}

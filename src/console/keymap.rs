@@ -1,0 +1,418 @@
+//! Terminal events → [`Action`]s. The keymap lives here, and the help overlay and the status
+//! bar's key hints are generated from it, so what the screen says is what the keys do.
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use crate::console::state::{Action, InputContext, Pane};
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Everywhere, text fields included.
+    Everywhere,
+    /// Outside text fields (panes and overlays).
+    OutsideText,
+    /// Panes with lists: APIs, Request, Messages.
+    Lists,
+    /// **APIs**.
+    Apis,
+    /// **Request**.
+    Request,
+    /// **Messages**.
+    Messages,
+    /// **Message** (the composer).
+    Composer,
+    /// A one-line prompt (names, values, search, file name, close).
+    Prompt,
+    /// An overlay (help, detail, handshake trace, token, import report).
+    Overlay,
+    /// A menu (copy, saved messages) or a yes/no question: letters pick.
+    Menu,
+}
+
+impl Scope {
+    /// The heading the help overlay shows for the scope.
+    pub fn title(self) -> &'static str {
+        match self {
+            Scope::Everywhere => "Everywhere",
+            Scope::OutsideText => "Outside text fields",
+            Scope::Lists => "Lists (APIs, Request, Messages)",
+            Scope::Apis => "APIs",
+            Scope::Request => "Request",
+            Scope::Messages => "Messages",
+            Scope::Composer => "Message",
+            Scope::Prompt => "Prompts",
+            Scope::Overlay => "Help, detail, handshake trace, token and import report views",
+            Scope::Menu => "Copy menu, saved messages and questions (or press the item's letter)",
+        }
+    }
+
+    /// The scopes, in the order the help overlay lists them.
+    pub const ALL: [Scope; 10] = [
+        Scope::Everywhere,
+        Scope::OutsideText,
+        Scope::Lists,
+        Scope::Apis,
+        Scope::Request,
+        Scope::Messages,
+        Scope::Composer,
+        Scope::Prompt,
+        Scope::Overlay,
+        Scope::Menu,
+    ];
+}
+
+/// A key with its modifiers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    /// The key.
+    pub code: KeyCode,
+    /// Ctrl, Alt, Shift (Shift only where it matters, e.g. Shift-Tab is `BackTab`).
+    pub mods: KeyModifiers,
+}
+
+const fn key(code: KeyCode) -> Key {
+    Key { code, mods: KeyModifiers::NONE }
+}
+const fn ctrl(c: char) -> Key {
+    Key { code: KeyCode::Char(c), mods: KeyModifiers::CONTROL }
+}
+const fn ctrl_key(code: KeyCode) -> Key {
+    Key { code, mods: KeyModifiers::CONTROL }
+}
+const fn alt(code: KeyCode) -> Key {
+    Key { code, mods: KeyModifiers::ALT }
+}
+const fn ch(c: char) -> Key {
+    key(KeyCode::Char(c))
+}
+
+/// One binding: a key in a scope, the action, what the help says, and the status bar hint.
+#[derive(Debug, Clone)]
+pub struct Binding {
+    /// Where it applies.
+    pub scope: Scope,
+    /// The key.
+    pub key: Key,
+    /// What it does.
+    pub action: Action,
+    /// The help overlay's description.
+    pub help: &'static str,
+    /// A short hint for the status bar, when the binding is worth one there.
+    pub hint: Option<&'static str>,
+}
+
+const fn bind(scope: Scope, key: Key, action: Action, help: &'static str, hint: Option<&'static str>) -> Binding {
+    Binding { scope, key, action, help, hint }
+}
+
+use Scope::*;
+
+/// Every key binding. The first match for the input context wins.
+pub static KEYMAP: &[Binding] = &[
+    bind(Everywhere, ctrl('c'), Action::Quit, "quit", None),
+    bind(Everywhere, key(KeyCode::F(1)), Action::Help, "help (this list)", Some("help")),
+    bind(Everywhere, key(KeyCode::F(5)), Action::ToggleConnection, "connect / disconnect", Some("connect")),
+    bind(Everywhere, key(KeyCode::F(2)), Action::ToggleMessageMode, "send as text / binary hex / binary base64", None),
+    bind(Everywhere, key(KeyCode::F(3)), Action::Ping, "send a ping", None),
+    bind(Everywhere, key(KeyCode::F(4)), Action::Close, "close with a code and reason", None),
+    bind(Everywhere, ctrl('t'), Action::NewTab, "new tab: another session with its own log", Some("new tab")),
+    bind(Everywhere, ctrl('w'), Action::CloseTab, "close the tab (disconnects its session)", None),
+    bind(Everywhere, alt(KeyCode::Right), Action::NextTab, "next tab", None),
+    bind(Everywhere, ctrl_key(KeyCode::PageDown), Action::NextTab, "next tab", None),
+    bind(Everywhere, alt(KeyCode::Left), Action::PrevTab, "previous tab", None),
+    bind(Everywhere, ctrl_key(KeyCode::PageUp), Action::PrevTab, "previous tab", None),
+    bind(
+        Everywhere,
+        key(KeyCode::F(6)),
+        Action::GatewayView,
+        "the gateway's side: its log and metrics for the API",
+        None,
+    ),
+    bind(Everywhere, ctrl('l'), Action::ClearLog, "clear the Messages log", None),
+    bind(
+        Everywhere,
+        ctrl('r'),
+        Action::SetCorrelation,
+        "correlation pointer pairing replies in this tab (e.g. /ackId)",
+        None,
+    ),
+    bind(Everywhere, ctrl('s'), Action::Save, "save the whole session as NDJSON", None),
+    bind(Everywhere, key(KeyCode::Tab), Action::FocusNext, "focus the next pane (accept, in a prompt)", None),
+    bind(Everywhere, key(KeyCode::BackTab), Action::FocusPrev, "focus the previous pane", None),
+    bind(
+        Everywhere,
+        ctrl('v'),
+        Action::PasteFromClipboard,
+        "paste the system clipboard into the field (trimmed)",
+        None,
+    ),
+    bind(OutsideText, ch('q'), Action::Quit, "quit", Some("quit")),
+    bind(OutsideText, ch('?'), Action::Help, "help (this list)", None),
+    bind(OutsideText, ch('s'), Action::Save, "save the whole session as NDJSON", None),
+    bind(OutsideText, ch('t'), Action::ShowTrace, "show the last handshake trace", None),
+    bind(
+        OutsideText,
+        ch('y'),
+        Action::CopyMenu,
+        "copy: message, URL, trace, wstab/wscat/websocat command",
+        Some("copy"),
+    ),
+    bind(OutsideText, ch('w'), Action::ShowWaiting, "requests still waiting for a reply, with their age", None),
+    bind(OutsideText, ch('H'), Action::ExportHar, "export the tab's session as HAR (opens in browser tools)", None),
+    bind(OutsideText, ch('R'), Action::SaveScript, "save the tab's session as a `wstab run` script", None),
+    bind(OutsideText, ch('P'), Action::SaveProfile, "save the request as a profile (asks before overwriting)", None),
+    bind(OutsideText, ch('I'), Action::ImportApim, "import APIs from `az apim api list` JSON as profiles", None),
+    bind(
+        OutsideText,
+        ch('W'),
+        Action::TokenFromConnectionString,
+        "access_token from a Web PubSub connection string",
+        None,
+    ),
+    bind(Lists, key(KeyCode::Up), Action::Up, "move up", None),
+    bind(Lists, ch('k'), Action::Up, "move up", None),
+    bind(Lists, key(KeyCode::Down), Action::Down, "move down", None),
+    bind(Lists, ch('j'), Action::Down, "move down", None),
+    bind(Lists, key(KeyCode::PageUp), Action::PageUp, "page up", None),
+    bind(Lists, key(KeyCode::PageDown), Action::PageDown, "page down", None),
+    bind(Lists, key(KeyCode::Home), Action::First, "first row", None),
+    bind(Lists, ch('g'), Action::First, "first row", None),
+    bind(Lists, key(KeyCode::End), Action::Last, "last row (Messages: follow the newest)", None),
+    bind(Lists, ch('G'), Action::Last, "last row (Messages: follow the newest)", None),
+    bind(Apis, key(KeyCode::Enter), Action::Enter, "use this API and write a message", Some("use")),
+    bind(Apis, ch('e'), Action::RenameProfile, "rename the saved profile", None),
+    bind(Apis, ch('D'), Action::DuplicateProfile, "duplicate the saved profile", None),
+    bind(Apis, ch('d'), Action::DeleteProfile, "delete the saved profile (asks first)", None),
+    bind(Apis, key(KeyCode::Delete), Action::DeleteProfile, "delete the saved profile (asks first)", None),
+    bind(Request, key(KeyCode::Enter), Action::Enter, "edit the value (on \"+ add\": add a row)", Some("edit")),
+    bind(Request, ch('a'), Action::AddQueryParam, "add a query parameter", Some("add param")),
+    bind(Request, ch('A'), Action::AddHeader, "add a header", Some("add header")),
+    bind(Request, ch('e'), Action::RenameRow, "rename the row", None),
+    bind(Request, ch(' '), Action::ToggleRow, "enable / disable the row", Some("toggle")),
+    bind(Request, ch('d'), Action::Delete, "delete the row", Some("delete")),
+    bind(Request, key(KeyCode::Delete), Action::Delete, "delete the row", None),
+    bind(Request, ch('r'), Action::RevealRow, "reveal / mask a secret value", Some("reveal")),
+    bind(Request, ch('p'), Action::EditSubprotocols, "edit the subprotocols", None),
+    bind(
+        Request,
+        ch('i'),
+        Action::ShowToken,
+        "show the token's claims (the selected or first JWT value)",
+        Some("token"),
+    ),
+    bind(Messages, key(KeyCode::Enter), Action::Enter, "open the message in full", Some("open")),
+    bind(Messages, ch('/'), Action::Search, "search", Some("search")),
+    bind(Messages, ch('n'), Action::SearchOlder, "next (older) match", None),
+    bind(Messages, ch('N'), Action::SearchNewer, "previous (newer) match", None),
+    bind(Messages, ch('f'), Action::CycleFilter, "filter: all, sent, received, connection, errors", Some("filter")),
+    bind(Composer, key(KeyCode::Enter), Action::Enter, "send", Some("send")),
+    bind(Composer, alt(KeyCode::Enter), Action::Newline, "new line", Some("new line")),
+    bind(
+        Composer,
+        key(KeyCode::Up),
+        Action::Up,
+        "line up; on the first line, recall older sent messages",
+        Some("history"),
+    ),
+    bind(Composer, key(KeyCode::Down), Action::Down, "line down; on the last line, recall newer", None),
+    bind(Composer, key(KeyCode::Esc), Action::Escape, "leave the editor", None),
+    bind(Composer, ctrl('o'), Action::PickSavedMessage, "pick a saved message", Some("saved")),
+    bind(Prompt, key(KeyCode::Enter), Action::Enter, "accept", Some("accept")),
+    bind(Prompt, key(KeyCode::Esc), Action::Escape, "cancel", Some("cancel")),
+    bind(Overlay, key(KeyCode::Esc), Action::Escape, "close", Some("close")),
+    bind(Overlay, key(KeyCode::Enter), Action::Enter, "close", None),
+    bind(Overlay, key(KeyCode::Up), Action::Up, "scroll up", None),
+    bind(Overlay, ch('k'), Action::Up, "scroll up", None),
+    bind(Overlay, key(KeyCode::Down), Action::Down, "scroll down", Some("scroll")),
+    bind(Overlay, ch('j'), Action::Down, "scroll down", None),
+    bind(Overlay, key(KeyCode::PageUp), Action::PageUp, "page up", None),
+    bind(Overlay, key(KeyCode::PageDown), Action::PageDown, "page down", None),
+    bind(Overlay, key(KeyCode::Home), Action::First, "top", None),
+    bind(Menu, key(KeyCode::Up), Action::Up, "previous item", None),
+    bind(Menu, key(KeyCode::Down), Action::Down, "next item", Some("move")),
+    bind(Menu, key(KeyCode::Enter), Action::Enter, "choose (a question: yes)", Some("choose")),
+    bind(Menu, ch('y'), Action::Char('y'), "yes (questions)", None),
+    bind(Menu, ch('n'), Action::Char('n'), "no (questions)", None),
+    bind(Menu, key(KeyCode::Esc), Action::Escape, "close (a question: no)", Some("close")),
+];
+
+/// Editing keys shared by the composer and prompts; listed in the help under "Text fields".
+pub static EDITING: &[(Key, Action, &str)] = &[
+    (key(KeyCode::Left), Action::Left, "cursor left"),
+    (key(KeyCode::Right), Action::Right, "cursor right"),
+    (key(KeyCode::Home), Action::First, "line start"),
+    (key(KeyCode::End), Action::Last, "line end"),
+    (key(KeyCode::Backspace), Action::Backspace, "delete before the cursor"),
+    (key(KeyCode::Delete), Action::Delete, "delete under the cursor"),
+];
+
+/// The scopes that apply in a context, most specific first.
+pub fn scopes(ctx: InputContext) -> &'static [Scope] {
+    match ctx {
+        InputContext::Pane(Pane::Apis) => &[Apis, Lists, Everywhere, OutsideText],
+        InputContext::Pane(Pane::Request) => &[Request, Lists, Everywhere, OutsideText],
+        InputContext::Pane(Pane::Messages) => &[Messages, Lists, Everywhere, OutsideText],
+        InputContext::Pane(Pane::Composer) | InputContext::Composer => &[Composer, Everywhere],
+        InputContext::Prompt => &[Prompt, Everywhere],
+        InputContext::Overlay => &[Overlay, Everywhere, OutsideText],
+        // Letters pick items, so the pane keys (q, t, s…) do not apply.
+        InputContext::Menu => &[Menu, Everywhere],
+    }
+}
+
+/// The action for a key in a context, if any. Unbound printable keys type in text fields.
+pub fn action_for_key(ev: &KeyEvent, ctx: InputContext) -> Option<Action> {
+    if ev.kind == KeyEventKind::Release {
+        return None;
+    }
+    // Shift is part of the character (`A`, `?`); only Ctrl and Alt tell bindings apart.
+    let mods = ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
+    let pressed = Key { code: ev.code, mods };
+    for scope in scopes(ctx) {
+        if let Some(b) = KEYMAP.iter().find(|b| b.scope == *scope && b.key == pressed) {
+            return Some(b.action.clone());
+        }
+    }
+    let typing = matches!(ctx, InputContext::Composer | InputContext::Prompt | InputContext::Menu);
+    if typing {
+        if let Some((_, a, _)) = EDITING.iter().find(|(k, _, _)| *k == pressed) {
+            return Some(a.clone());
+        }
+        if let KeyCode::Char(c) = ev.code
+            && !mods.contains(KeyModifiers::CONTROL)
+        {
+            return Some(Action::Char(c));
+        }
+    }
+    match ev.code {
+        KeyCode::Esc => Some(Action::Escape),
+        KeyCode::Enter if mods.contains(KeyModifiers::ALT) => Some(Action::Newline),
+        _ => None,
+    }
+}
+
+/// The action for a terminal event that is not about the mouse (the loop maps mouse events,
+/// since it knows where the panes are).
+pub fn action_for(ev: &Event, ctx: InputContext) -> Option<Action> {
+    match ev {
+        Event::Key(k) => action_for_key(k, ctx),
+        Event::Paste(text) => Some(Action::Paste(text.clone())),
+        _ => None,
+    }
+}
+
+/// How a key is written in the help and the hints: `Ctrl-L`, `F5`, `Shift-Tab`, `Alt-Enter`.
+pub fn key_label(k: Key) -> String {
+    let base = match k.code {
+        KeyCode::Char(' ') => "Space".to_string(),
+        KeyCode::Char(c) => c.to_string(),
+        KeyCode::F(n) => format!("F{n}"),
+        KeyCode::Enter => "Enter".into(),
+        KeyCode::Esc => "Esc".into(),
+        KeyCode::Tab => "Tab".into(),
+        KeyCode::BackTab => "Shift-Tab".into(),
+        KeyCode::Up => "↑".into(),
+        KeyCode::Down => "↓".into(),
+        KeyCode::Left => "←".into(),
+        KeyCode::Right => "→".into(),
+        KeyCode::PageUp => "PgUp".into(),
+        KeyCode::PageDown => "PgDn".into(),
+        KeyCode::Home => "Home".into(),
+        KeyCode::End => "End".into(),
+        KeyCode::Backspace => "Backspace".into(),
+        KeyCode::Delete => "Del".into(),
+        other => format!("{other:?}"),
+    };
+    let mut label = String::new();
+    if k.mods.contains(KeyModifiers::CONTROL) {
+        label.push_str("Ctrl-");
+        // Letters read as `Ctrl-L`; named keys keep their case (`Ctrl-PgDn`).
+        return if matches!(k.code, KeyCode::Char(_)) { label + &base.to_uppercase() } else { label + &base };
+    }
+    if k.mods.contains(KeyModifiers::ALT) {
+        label.push_str("Alt-");
+    }
+    label + &base
+}
+
+/// The help overlay's lines: per scope, `keys  description`, keys with the same description
+/// joined with `/`.
+pub fn help_lines() -> Vec<(Option<&'static str>, String, &'static str)> {
+    let mut out: Vec<(Option<&'static str>, String, &'static str)> = Vec::new();
+    for scope in Scope::ALL {
+        out.push((Some(scope.title()), String::new(), ""));
+        let mut rows: Vec<(String, &'static str)> = Vec::new();
+        for b in KEYMAP.iter().filter(|b| b.scope == scope) {
+            match rows.iter_mut().find(|(_, h)| *h == b.help) {
+                Some((keys, _)) => {
+                    keys.push('/');
+                    keys.push_str(&key_label(b.key));
+                }
+                None => rows.push((key_label(b.key), b.help)),
+            }
+        }
+        if scope == Scope::Composer || scope == Scope::Prompt {
+            rows.extend(EDITING.iter().map(|(k, _, h)| (key_label(*k), *h)));
+        }
+        out.extend(rows.into_iter().map(|(k, h)| (None, k, h)));
+    }
+    out.push((Some("Mouse"), String::new(), ""));
+    out.push((None, "click".into(), "focus a pane and select a row"));
+    out.push((None, "wheel".into(), "scroll"));
+    out
+}
+
+/// The status bar's hints for a context: `key label` pairs, most specific first.
+pub fn hints(ctx: InputContext) -> Vec<(String, &'static str)> {
+    let mut out = Vec::new();
+    for scope in scopes(ctx) {
+        for b in KEYMAP.iter().filter(|b| b.scope == *scope) {
+            if let Some(h) = b.hint
+                && !out.iter().any(|(_, seen)| *seen == h)
+            {
+                out.push((key_label(b.key), h));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, mods)
+    }
+
+    #[test]
+    fn test_q_quits_outside_text_fields_and_types_inside() {
+        let q = press(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert_eq!(action_for_key(&q, InputContext::Pane(Pane::Apis)), Some(Action::Quit));
+        assert_eq!(action_for_key(&q, InputContext::Composer), Some(Action::Char('q')));
+        assert_eq!(action_for_key(&q, InputContext::Prompt), Some(Action::Char('q')));
+        let help = press(KeyCode::Char('?'), KeyModifiers::SHIFT);
+        assert_eq!(action_for_key(&help, InputContext::Pane(Pane::Messages)), Some(Action::Help));
+        assert_eq!(action_for_key(&help, InputContext::Composer), Some(Action::Char('?')));
+        let cc = press(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(action_for_key(&cc, InputContext::Composer), Some(Action::Quit));
+    }
+
+    #[test]
+    fn test_alt_enter_is_a_newline_and_enter_sends() {
+        let ae = press(KeyCode::Enter, KeyModifiers::ALT);
+        assert_eq!(action_for_key(&ae, InputContext::Composer), Some(Action::Newline));
+        let e = press(KeyCode::Enter, KeyModifiers::NONE);
+        assert_eq!(action_for_key(&e, InputContext::Composer), Some(Action::Enter));
+    }
+
+    #[test]
+    fn test_help_lists_the_contract_keys() {
+        let text: String = help_lines().iter().map(|(t, k, h)| format!("{} {k} {h}\n", t.unwrap_or(""))).collect();
+        for needle in ["F5 connect / disconnect", "F1 help", "Ctrl-L clear", "Tab focus", "Shift-Tab", "q quit"] {
+            assert!(text.contains(needle), "{needle} missing from help:\n{text}");
+        }
+        assert!(text.contains("↑/k move up"), "{text}");
+    }
+}

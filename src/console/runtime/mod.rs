@@ -1,0 +1,439 @@
+//! The console (issue 4): choose the workspace, take the terminal, and run the one event loop
+//! that feeds terminal input and connection events to the `App` and carries its effects out.
+//!
+//! The loop drains everything already queued before it draws, draws only when something
+//! changed, and at most ~60 times a second, so a flood of frames costs a few redraws, never one
+//! per frame.
+
+pub mod effects;
+pub mod terminal;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crossterm::event::{Event as TermEvent, EventStream, MouseButton, MouseEventKind};
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::console::clipboard::Clipboard;
+use crate::console::message_log::journal::Journal;
+use crate::console::state::{Action, App, Effect, Notice};
+use crate::console::{keymap, view};
+use wstab_core::connection::{self, EventBatch, EventKind, SessionId};
+use wstab_core::profile::ProfileStore;
+use wstab_core::workspace::Workspace;
+use wstab_emulator::gateway::access_log::GatewayLog;
+use wstab_emulator::gateway::metrics::Metrics;
+
+/// How the console was asked to start.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `--workspace FILE`.
+    pub workspace: Option<PathBuf>,
+    /// `--profile NAME`: open on this saved profile.
+    pub profile: Option<String>,
+    /// `--capture FILE`: every event written here as it happens.
+    pub capture: Option<PathBuf>,
+    /// `--log-limit N`: log entries kept in memory.
+    pub log_limit: usize,
+    /// `--gateway-admin URL`: a gateway emulator's admin address to watch from outside.
+    pub gateway_admin: Option<String>,
+}
+
+/// Exit code when the console cannot start (no workspace, unreadable file).
+const EXIT_USAGE: i32 = 2;
+/// The shortest time between two draws (~60 per second).
+const FRAME: Duration = Duration::from_millis(16);
+
+/// Event batches taken from the channel at once (each holds up to `connection::MAX_BATCH` events).
+const BATCH: usize = 64;
+
+/// Whatever must stay alive while the console runs (the embedded demo's servers).
+type KeepAlive = Option<Box<dyn std::any::Any + Send>>;
+
+/// The gateway the console can watch from the inside (the embedded demo's): its log and counters.
+#[derive(Clone)]
+struct WatchedGateway {
+    metrics: Arc<Metrics>,
+    log: Arc<GatewayLog>,
+}
+
+/// What the console opens: the workspace, what must live as long as the console, the gateway
+/// whose side it can show, and problems to show once it runs.
+struct Startup {
+    workspace: Workspace,
+    keep_alive: KeepAlive,
+    gateway: Option<WatchedGateway>,
+    notices: Vec<String>,
+}
+
+/// Which workspace the console opens: `--workspace FILE`, or only the saved profiles with
+/// `--profile NAME` (which must load), or else the embedded demo. The saved profiles are added by
+/// the app from the store once it runs, the one named by `--profile` first. Errors are printed as
+/// they should reach the user.
+async fn choose_workspace(options: &Options, store: &ProfileStore) -> Result<Startup, String> {
+    let mut gateway = None;
+    let (workspace, keep_alive): (Workspace, KeepAlive) = match (&options.workspace, &options.profile) {
+        (Some(path), _) => (Workspace::load(path).map_err(|e| e.to_string())?, None),
+        (None, Some(name)) => {
+            // Reports a missing or broken profile with its file:line:col.
+            store.load(name).map_err(|e| e.to_string())?;
+            (Workspace { name: "profiles".into(), gateway: String::new(), apis: Vec::new() }, None)
+        }
+        (None, None) => {
+            let demo =
+                wstab_emulator::demo::start(0).await.map_err(|e| format!("cannot start the embedded demo: {e:#}"))?;
+            gateway = Some(WatchedGateway { metrics: demo.metrics.clone(), log: demo.log.clone() });
+            (demo.workspace.clone(), Some(Box::new(demo)))
+        }
+    };
+    Ok(Startup { workspace, keep_alive, gateway, notices: Vec::new() })
+}
+
+/// Set (to anything) in debug builds to panic once the console owns the terminal: the end-to-end
+/// test uses it to check the panic hook gives the terminal back.
+#[cfg(debug_assertions)]
+const PANIC_FOR_TEST_ENV: &str = "WSTAB_PANIC_FOR_TEST";
+
+/// Runs the console; returns the exit code.
+pub async fn run(options: Options) -> i32 {
+    let store = ProfileStore::open_default();
+    let Startup { workspace, keep_alive: _keep_alive, gateway, mut notices } =
+        match choose_workspace(&options, &store).await {
+            Ok(w) => w,
+            Err(e) => {
+                eprintln!("wstab: {e}");
+                return EXIT_USAGE;
+            }
+        };
+    let mut journal = match Journal::new(options.capture.as_deref()) {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("wstab: cannot open the session journal or capture file: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let limit = if options.log_limit == 0 { crate::console::message_log::DEFAULT_LIMIT } else { options.log_limit };
+    let mut app = App::new(workspace, limit);
+    app.pinned_profile = options.profile.clone();
+    let outside = effects::Outside::new(store, Clipboard::open());
+    let loaded = outside.load_profiles(Vec::new(), options.profile.clone());
+    if let Action::ProfilesLoaded { broken, .. } = &loaded {
+        notices.extend(broken.iter().map(|(_, e)| format!("profile not loaded: {e}")));
+    }
+    app.update(loaded);
+    if app.workspace.apis.is_empty() {
+        notices
+            .push("no APIs: pass --workspace FILE or --profile NAME, or import some with `wstab import apim`".into());
+    }
+    for text in notices {
+        app.update(Action::Report(Notice { text, error: true }));
+    }
+    let mut guard = match terminal::TerminalGuard::enter() {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("wstab: cannot use this terminal: {e}");
+            return 1;
+        }
+    };
+    #[cfg(debug_assertions)]
+    if std::env::var_os(PANIC_FOR_TEST_ENV).is_some() {
+        panic!("{PANIC_FOR_TEST_ENV} is set: panicking with the terminal taken over");
+    }
+    // Off the demo, a gateway emulator can still be watched through its admin address.
+    let admin = if gateway.is_none() { options.gateway_admin.clone() } else { None };
+    let result = event_loop(&mut guard.terminal, app, &mut journal, outside, gateway, admin).await;
+    drop(guard);
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("wstab: {e}");
+            1
+        }
+    }
+}
+
+async fn event_loop(
+    term: &mut terminal::Term,
+    mut app: App,
+    journal: &mut Journal,
+    mut outside: effects::Outside,
+    gateway: Option<WatchedGateway>,
+    gateway_admin: Option<String>,
+) -> std::io::Result<()> {
+    let mut admin_feed = gateway_admin.map(poll_gateway_admin);
+    // The gateway's own records, live: subscribed before the recent ones are read, so none is
+    // missed in between.
+    let mut gateway_feed = gateway.as_ref().map(|g| {
+        let feed = g.log.subscribe();
+        app.update(Action::GatewayRecords(g.log.recent()));
+        app.update(Action::GatewayMetrics(g.metrics.per_api()));
+        feed
+    });
+    let (tx, mut rx) = mpsc::channel::<EventBatch>(BATCH);
+    let mut sessions: HashMap<SessionId, connection::SessionHandle> = HashMap::new();
+    let mut input = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut dirty = true;
+    let mut last_draw = Instant::now() - FRAME;
+    let mut last_second = 0u64;
+    // The sender is kept here so `recv` waits (rather than ending) where no signal is watched.
+    let (_stop_sender, mut stop) = stop_signals();
+    loop {
+        if dirty && last_draw.elapsed() >= FRAME {
+            draw(term, &mut app)?;
+            dirty = false;
+            last_draw = Instant::now();
+        }
+        let next_draw = last_draw + FRAME;
+        tokio::select! {
+            ev = input.next() => {
+                let Some(ev) = ev else { return Ok(()) };
+                let ev = ev?;
+                dirty = true;
+                let size = term.size()?;
+                let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+                app.set_messages_rows(view::messages_rows(area, &app));
+                let action = match &ev {
+                    TermEvent::Mouse(m) => mouse_action(&app, area, m),
+                    TermEvent::Resize(..) => None,
+                    other => keymap::action_for(other, app.input_context()),
+                };
+                // Below 80×24 only quitting works: nothing else is visible to act on.
+                let action = match action {
+                    Some(a) if view::layout(area, &app).is_none() && !matches!(a, Action::Quit) => None,
+                    a => a,
+                };
+                if let Some(action) = action {
+                    // An effect may answer with an action that has an effect of its own (a paste
+                    // that opens a prompt, a reload after a save): follow the chain.
+                    let mut next = app.update(action);
+                    while let Some(effect) = next.take() {
+                        match outside.carry_out(effect, term.backend_mut()) {
+                            Ok(answer) => next = app.update(answer),
+                            Err(effect) => {
+                                if !carry_out(effect, &mut app, &mut sessions, &tx, journal) {
+                                    return Ok(());
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            n = rx.recv_many(&mut batch, BATCH) => {
+                if n == 0 {
+                    continue;
+                }
+                for ended in ingest(&mut app, journal, &mut batch) {
+                    sessions.remove(&ended);
+                }
+                dirty = true;
+            }
+            record = async {
+                match gateway_feed.as_mut() {
+                    Some(feed) => feed.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                match record {
+                    Ok(r) => {
+                        app.update(Action::GatewayRecords(vec![r]));
+                        dirty = true;
+                    }
+                    // Fell behind a burst: the next records still come.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => gateway_feed = None,
+                }
+            }
+            status = async {
+                match admin_feed.as_mut() {
+                    Some(feed) => feed.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => match status {
+                Some(Ok(status)) => {
+                    app.update(Action::GatewayStatus(Box::new(status)));
+                    dirty = true;
+                }
+                Some(Err(e)) => {
+                    app.update(Action::Report(Notice { text: e, error: true }));
+                    dirty = true;
+                }
+                None => admin_feed = None,
+            },
+            _ = tick.tick() => {
+                let now = SystemTime::now();
+                app.update(Action::Tick(now));
+                if let Some(g) = &gateway {
+                    app.update(Action::GatewayMetrics(g.metrics.per_api()));
+                    if matches!(app.overlay, Some(crate::console::state::Overlay::Gateway { .. })) {
+                        dirty = true;
+                    }
+                }
+                // Redraw when the clock shown (connected-for time, rate) can have changed.
+                let second = now.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+                if app.shows_clock() && second != last_second {
+                    dirty = true;
+                }
+                last_second = second;
+            }
+            _ = tokio::time::sleep_until(next_draw), if dirty => {}
+            // Killed politely (SIGTERM, SIGHUP, SIGINT from outside): leave the usual way, so the
+            // terminal is restored.
+            _ = stop.recv() => return Ok(()),
+        }
+    }
+}
+
+/// Polls a gateway emulator's `GET /status` every second in a task; the loop reads the answers.
+/// A failure is reported once, until the gateway answers again.
+fn poll_gateway_admin(admin: String) -> mpsc::Receiver<Result<wstab_emulator::gateway::GatewayStatus, String>> {
+    let (tx, rx) = mpsc::channel(2);
+    tokio::spawn(async move {
+        let mut failing = false;
+        let mut every = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            every.tick().await;
+            let answer = wstab_emulator::gateway::fetch_status(&admin).await;
+            let report = match answer {
+                Ok(status) => {
+                    failing = false;
+                    Some(Ok(status))
+                }
+                Err(e) if !failing => {
+                    failing = true;
+                    Some(Err(e))
+                }
+                Err(_) => None,
+            };
+            if let Some(r) = report
+                && tx.send(r).await.is_err()
+            {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// Draws one frame of the console into `term` (any ratatui backend: the real terminal, or a
+/// `TestBackend` in the benchmarks).
+pub fn draw<B: ratatui::backend::Backend>(term: &mut ratatui::Terminal<B>, app: &mut App) -> Result<(), B::Error> {
+    let size = term.size()?;
+    let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+    app.set_messages_rows(view::messages_rows(area, app));
+    term.draw(|f| view::draw(f, app))?;
+    Ok(())
+}
+
+/// Starts a session for the console: supervised as the saved profile behind the API asks
+/// (reconnect, on-connect messages, a fresh Web PubSub token each time); plain otherwise. The
+/// event loop and the console benchmark both use this.
+pub fn start_session(
+    session: SessionId,
+    target: wstab_core::connection::Target,
+    profile: Option<&wstab_core::profile::Profile>,
+    tx: mpsc::Sender<EventBatch>,
+) -> connection::SessionHandle {
+    let supervision = profile.map(wstab_core::profile::Profile::supervision).unwrap_or_default();
+    connection::spawn_supervised(session, target, supervision, tx)
+}
+
+/// Takes batches of connection events into the console: each event is journalled (so nothing is
+/// lost when the bounded log drops it from view), then applied to the state. Returns the sessions
+/// that ended. The event loop and the console benchmark both use this.
+pub fn ingest(app: &mut App, journal: &mut Journal, batches: &mut Vec<EventBatch>) -> Vec<SessionId> {
+    let mut ended = Vec::new();
+    for event in batches.drain(..).flatten() {
+        journal.record(&event);
+        if matches!(event.kind, EventKind::Closed { .. } | EventKind::Failed(_)) {
+            ended.push(event.session);
+        }
+        app.on_event(event);
+    }
+    journal.flush();
+    if let Some(e) = journal.error() {
+        app.update(Action::Report(Notice { text: e.to_string(), error: true }));
+    }
+    ended
+}
+
+/// A channel that yields once SIGTERM, SIGHUP or SIGINT arrives (raw mode turns Ctrl-C into a key,
+/// so SIGINT only comes from `kill`).
+fn stop_signals() -> (mpsc::Sender<()>, mpsc::Receiver<()>) {
+    let (tx, rx) = mpsc::channel(1);
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        for kind in [SignalKind::terminate(), SignalKind::hangup(), SignalKind::interrupt()] {
+            if let Ok(mut s) = signal(kind) {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    if s.recv().await.is_some() {
+                        let _ = tx.send(()).await;
+                    }
+                });
+            }
+        }
+    }
+    (tx, rx)
+}
+
+/// Carries out an effect; false means quit.
+fn carry_out(
+    effect: Effect,
+    app: &mut App,
+    sessions: &mut HashMap<SessionId, connection::SessionHandle>,
+    tx: &mpsc::Sender<EventBatch>,
+    journal: &mut Journal,
+) -> bool {
+    match effect {
+        Effect::Quit => return false,
+        // Carried out by `effects::Outside` before this is reached.
+        Effect::Profiles { .. }
+        | Effect::ReadImport { .. }
+        | Effect::Copy { .. }
+        | Effect::PasteFromClipboard
+        | Effect::WriteFile { .. } => {}
+        Effect::Connect { session, target, profile } => {
+            sessions.insert(session, start_session(session, *target, profile.as_deref(), tx.clone()));
+        }
+        Effect::Send { session, command } => {
+            if !sessions.get(&session).is_some_and(|s| s.send(command.into())) {
+                app.update(Action::Report(Notice { text: "not sent: the session has ended".into(), error: true }));
+            }
+        }
+        Effect::Disconnect { session } => {
+            if let Some(s) = sessions.get(&session) {
+                s.cancel();
+            }
+        }
+        Effect::Save { path } => {
+            let notice = match journal.save(&path) {
+                Ok(bytes) => Notice {
+                    text: format!("saved the session ({}) to {}", view::human_size(bytes), path.display()),
+                    error: false,
+                },
+                Err(e) => Notice { text: format!("not saved: {}: {e}", path.display()), error: true },
+            };
+            app.update(Action::Report(notice));
+        }
+    }
+    true
+}
+
+/// Mouse clicks focus and select; the wheel scrolls the pane under the pointer.
+fn mouse_action(app: &App, area: ratatui::layout::Rect, m: &crossterm::event::MouseEvent) -> Option<Action> {
+    let (pane, row) = view::hit_test(area, app, m.column, m.row)?;
+    match m.kind {
+        MouseEventKind::Down(MouseButton::Left) => Some(Action::Click { pane, row }),
+        MouseEventKind::ScrollUp => Some(Action::Scroll { pane, lines: -3 }),
+        MouseEventKind::ScrollDown => Some(Action::Scroll { pane, lines: 3 }),
+        _ => None,
+    }
+}

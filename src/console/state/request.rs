@@ -1,0 +1,155 @@
+//! The request being prepared for one API: URL, subprotocols and the **Query parameters** and
+//! **Headers** tables, edited in the Request pane.
+
+use wstab_core::connection::{Param, Target};
+use wstab_core::workspace::Api;
+
+/// Which of the two tables a row is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    /// **Query parameters**.
+    Query,
+    /// **Headers**.
+    Headers,
+}
+
+/// One editable row: the parameter, and whether its secret value is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// Name, value, enabled, secret, required.
+    pub param: Param,
+    /// The user asked to see the secret value.
+    pub revealed: bool,
+}
+
+impl Row {
+    /// The value as the table shows it: masked when secret and not revealed.
+    pub fn shown_value(&self) -> String {
+        if self.param.is_secret() && !self.revealed && !self.param.value.is_empty() {
+            wstab_core::secret::MASK.to_string()
+        } else {
+            self.param.value.clone()
+        }
+    }
+
+    /// Required, enabled and empty: flagged before connecting.
+    pub fn is_missing(&self) -> bool {
+        self.param.required && self.param.enabled && self.param.value.trim().is_empty()
+    }
+}
+
+/// The Request pane's model for one API.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestDraft {
+    /// Gateway URL + the API's URL suffix, without the query parameters.
+    pub base_url: String,
+    /// **Query parameters** rows.
+    pub query: Vec<Row>,
+    /// **Headers** rows.
+    pub headers: Vec<Row>,
+    /// Subprotocols to request.
+    pub subprotocols: Vec<String>,
+    /// The selected row, counting both tables with an "add" row at the end of each.
+    pub selected: usize,
+}
+
+impl RequestDraft {
+    /// The draft for `api` behind `gateway`, as the workspace describes it.
+    pub fn from_api(api: &Api, gateway: &str) -> Self {
+        let rows = |ps: &[Param]| ps.iter().map(|p| Row { param: p.clone(), revealed: false }).collect();
+        Self {
+            base_url: api.base_url(gateway),
+            query: rows(&api.query),
+            headers: rows(&api.headers),
+            subprotocols: api.subprotocols.clone(),
+            selected: 0,
+        }
+    }
+
+    /// What a session for this request connects to.
+    pub fn target(&self) -> Target {
+        let params = |rows: &[Row]| rows.iter().map(|r| r.param.clone()).collect();
+        Target {
+            url: self.base_url.clone(),
+            query: params(&self.query),
+            headers: params(&self.headers),
+            subprotocols: self.subprotocols.clone(),
+            ..Target::default()
+        }
+    }
+
+    /// Rows in the two tables, counting each table's "add" row.
+    pub fn row_count(&self) -> usize {
+        self.query.len() + 1 + self.headers.len() + 1
+    }
+
+    /// Which table and row a flat index is: `None` for a table's "add" row.
+    pub fn locate(&self, flat: usize) -> (Table, Option<usize>) {
+        if flat < self.query.len() {
+            (Table::Query, Some(flat))
+        } else if flat == self.query.len() {
+            (Table::Query, None)
+        } else {
+            let i = flat - self.query.len() - 1;
+            (Table::Headers, (i < self.headers.len()).then_some(i))
+        }
+    }
+
+    /// The flat index of `row` in `table` (`None`: the table's "add" row).
+    pub fn flat(&self, table: Table, row: Option<usize>) -> usize {
+        match table {
+            Table::Query => row.unwrap_or(self.query.len()),
+            Table::Headers => self.query.len() + 1 + row.unwrap_or(self.headers.len()),
+        }
+    }
+
+    /// The rows of a table.
+    pub fn rows(&self, table: Table) -> &[Row] {
+        match table {
+            Table::Query => &self.query,
+            Table::Headers => &self.headers,
+        }
+    }
+
+    /// The rows of a table, to edit.
+    pub fn rows_mut(&mut self, table: Table) -> &mut Vec<Row> {
+        match table {
+            Table::Query => &mut self.query,
+            Table::Headers => &mut self.headers,
+        }
+    }
+
+    /// The selected row, if it is a real row (not an "add" row).
+    pub fn selected_row(&mut self) -> Option<&mut Row> {
+        let (table, i) = self.locate(self.selected);
+        i.and_then(move |i| self.rows_mut(table).get_mut(i))
+    }
+
+    /// Appends an empty row to `table`, selects it, and returns its index.
+    pub fn add_row(&mut self, table: Table) -> usize {
+        let rows = self.rows_mut(table);
+        rows.push(Row { param: Param::new("", ""), revealed: true });
+        let i = rows.len() - 1;
+        self.selected = self.flat(table, Some(i));
+        i
+    }
+
+    /// Deletes the selected row, if any.
+    pub fn delete_selected(&mut self) -> bool {
+        let (table, i) = self.locate(self.selected);
+        match i {
+            Some(i) => {
+                self.rows_mut(table).remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The first required row left empty: its table and the row.
+    pub fn first_missing(&self) -> Option<(Table, usize, &Row)> {
+        let q = self.query.iter().enumerate().map(|(i, r)| (Table::Query, i, r));
+        let h = self.headers.iter().enumerate().map(|(i, r)| (Table::Headers, i, r));
+        q.chain(h).find(|(_, _, r)| r.is_missing())
+    }
+}

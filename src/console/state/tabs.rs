@@ -1,0 +1,220 @@
+//! Tabs of independent sessions: each tab owns its session, log, Messages view, composer,
+//! trace and counters, so two chat users can run side by side in one console.
+//!
+//! The shown tab lives in `App::tab` (the panes draw it and the key handlers edit it in place);
+//! the others wait in `App::parked`. Events find their tab through the session → tab map, so a
+//! session in a hidden tab keeps logging, and routing stays O(1) in the log size.
+
+use crate::console::message_log::LogStore;
+use wstab_core::connection::{ConnError, Direction, Event, EventKind, FailureKind, Frame, HandshakeTrace};
+use wstab_core::connection::{SessionId, SessionState};
+
+use super::composer::Composer;
+use super::latency::TabPairing;
+use super::messages::MessagesView;
+use super::recording::Recording;
+use super::{App, Connection, Effect, Rate};
+
+/// One tab: a session of its own and everything the panes show about it.
+#[derive(Debug)]
+pub struct Tab {
+    /// Stable identity (tab-bar positions change as tabs close).
+    pub id: u64,
+    /// The API selected in **APIs**; its draft is the request.
+    pub selected_api: usize,
+    /// **Message**.
+    pub composer: Composer,
+    /// **Messages**' entries.
+    pub log: LogStore,
+    /// **Messages**' view.
+    pub messages: MessagesView,
+    /// The tab's current connection, if one was started.
+    pub connection: Option<Connection>,
+    /// The last handshake, for the trace view.
+    pub last_trace: Option<HandshakeTrace>,
+    /// The last failure, for the status bar and the trace view.
+    pub last_error: Option<ConnError>,
+    /// Messages per second, both ways.
+    pub rate: Rate,
+    /// Messages received while the tab was not shown (the tab bar marks them).
+    pub unseen: u64,
+    /// Request/reply and ping/pong pairing of the current session, with the latencies shown.
+    pub pairing: TabPairing,
+    /// The correlation pointer set with Ctrl-R for this tab: `Some(None)` cleared, `None` not
+    /// set (the saved profile's `correlation` applies).
+    pub correlation_override: Option<Option<String>>,
+    /// The current session's events, for HAR export and "save as script".
+    pub recording: Recording,
+}
+
+/// What an event did to its tab that the console as a whole must react to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum EventOutcome {
+    /// Nothing beyond the tab.
+    Logged,
+    /// The handshake was refused: the trace explains it.
+    Refused,
+}
+
+impl Tab {
+    /// An empty tab on API `selected_api`, keeping at most `log_limit` entries.
+    pub fn new(id: u64, log_limit: usize) -> Self {
+        Self {
+            id,
+            selected_api: 0,
+            composer: Composer::default(),
+            log: LogStore::new(log_limit),
+            messages: MessagesView::default(),
+            connection: None,
+            last_trace: None,
+            last_error: None,
+            rate: Rate::default(),
+            unseen: 0,
+            pairing: TabPairing::default(),
+            correlation_override: None,
+            recording: Recording::default(),
+        }
+    }
+
+    /// True while the tab's session is connecting or open.
+    pub fn is_live(&self) -> bool {
+        self.connection.as_ref().is_some_and(|c| matches!(c.state, SessionState::Connecting | SessionState::Open))
+    }
+
+    /// The connection state as the tab bar marks it: ● open, ◐ on the way, ○ none.
+    pub fn state_mark(&self) -> &'static str {
+        match self.connection.as_ref().map(|c| c.state) {
+            Some(SessionState::Open) => "●",
+            Some(SessionState::Connecting | SessionState::Closing) => "◐",
+            _ => "○",
+        }
+    }
+
+    /// Records one of the tab's events: the log row, the counters and the session's state.
+    pub(super) fn on_event(&mut self, event: Event) -> EventOutcome {
+        self.log.push_event(&event);
+        if let EventKind::Frame { frame: f @ (Frame::Text(_) | Frame::Binary(_)), dir } = &event.kind {
+            self.rate.record(event.at, f.len());
+            if *dir == Direction::In {
+                self.unseen += 1;
+            }
+        }
+        let Some(conn) = self.connection.as_mut().filter(|c| c.id == event.session) else {
+            // An earlier session of this tab (e.g. its late close): logged, nothing more.
+            return EventOutcome::Logged;
+        };
+        // Paired and recorded for the current session only, so stats and exports are its own.
+        self.pairing.observe(&event, self.log.last_seq(), self.log.limit());
+        self.recording.push(&event, self.log.limit());
+        match event.kind {
+            EventKind::Connecting { .. } => conn.state = SessionState::Connecting,
+            EventKind::Handshake(trace) => self.last_trace = Some(*trace),
+            EventKind::Opened { subprotocol, .. } => {
+                conn.state = SessionState::Open;
+                conn.subprotocol = subprotocol;
+                conn.opened_at = Some(event.at);
+                self.last_error = None;
+            }
+            EventKind::Frame { dir: Direction::In, frame: Frame::Close(_) } => conn.state = SessionState::Closing,
+            EventKind::Frame { .. } => {}
+            EventKind::Closed { .. } => conn.state = SessionState::Closed,
+            EventKind::Failed(err) => {
+                conn.state = SessionState::Failed;
+                let refused = matches!(err.kind, FailureKind::HandshakeRefused { .. } | FailureKind::BadHandshake);
+                self.last_error = Some(err);
+                if refused {
+                    return EventOutcome::Refused;
+                }
+            }
+            // The supervisor connects again by itself; the log row says when.
+            EventKind::Reconnecting { .. } => conn.state = SessionState::Connecting,
+        }
+        EventOutcome::Logged
+    }
+}
+
+impl App {
+    /// The tabs in tab-bar order, with `true` on the shown one.
+    pub fn tabs(&self) -> impl Iterator<Item = (bool, &Tab)> {
+        let (before, after) = self.parked.split_at(self.active.min(self.parked.len()));
+        before
+            .iter()
+            .map(|t| (false, t))
+            .chain(std::iter::once((true, &self.tab)))
+            .chain(after.iter().map(|t| (false, t)))
+    }
+
+    /// How many tabs there are (at least one).
+    pub fn tab_count(&self) -> usize {
+        self.parked.len() + 1
+    }
+
+    /// Ctrl-T: a new tab next to the shown one, on the same API, with no session yet.
+    pub(super) fn new_tab(&mut self) {
+        let mut tab = Tab::new(self.next_tab, self.tab.log.limit());
+        self.next_tab += 1;
+        tab.selected_api = self.tab.selected_api;
+        let shown = std::mem::replace(&mut self.tab, tab);
+        self.parked.insert(self.active.min(self.parked.len()), shown);
+        self.active += 1;
+        self.load_sample_message();
+        self.notice(format!("tab {} of {}: F5 connects it", self.active + 1, self.tab_count()), false);
+    }
+
+    /// Ctrl-W: closes the shown tab, ending its session; the last tab stays.
+    pub(super) fn close_tab(&mut self) -> Option<Effect> {
+        if self.parked.is_empty() {
+            self.notice("this is the only tab (q quits)", true);
+            return None;
+        }
+        // The tab on the right takes its place, or the one on the left at the end of the bar.
+        let next = if self.active < self.parked.len() { self.active } else { self.active - 1 };
+        let closed = std::mem::replace(&mut self.tab, self.parked.remove(next));
+        self.active = next;
+        self.tab.unseen = 0;
+        self.overlay = None;
+        let live = closed.connection.as_ref().filter(|c| !c.state.is_terminal()).map(|c| c.id);
+        // Its sessions' late events go to the journal only.
+        self.owners.retain(|_, tab| *tab != closed.id);
+        self.notice(format!("tab closed; tab {} of {}", self.active + 1, self.tab_count()), false);
+        live.map(|session| Effect::Disconnect { session })
+    }
+
+    /// Alt-→ / Alt-←: shows the next or previous tab, wrapping around.
+    pub(super) fn step_tab(&mut self, forward: bool) {
+        let n = self.tab_count();
+        if n == 1 {
+            self.notice("only one tab: Ctrl-T opens another", false);
+            return;
+        }
+        let to = if forward { (self.active + 1) % n } else { (self.active + n - 1) % n };
+        self.show_tab(to);
+    }
+
+    /// Shows the tab at bar position `to`.
+    pub fn show_tab(&mut self, to: usize) {
+        if to == self.active || to >= self.tab_count() {
+            return;
+        }
+        // `parked` is the bar without the shown tab: bar position → parked index, and back.
+        let incoming = self.parked.remove(if to < self.active { to } else { to - 1 });
+        let outgoing = std::mem::replace(&mut self.tab, incoming);
+        let back_at = if to < self.active { self.active - 1 } else { self.active };
+        self.parked.insert(back_at, outgoing);
+        self.active = to;
+        self.tab.unseen = 0;
+        // Its stats waited for a tick while hidden.
+        self.tab.pairing.refresh();
+        // Views opened on the other tab (its trace, one of its messages) do not apply here.
+        self.overlay = None;
+    }
+
+    /// The tab that owns `session`, shown or parked.
+    pub(super) fn tab_of(&mut self, session: SessionId) -> Option<&mut Tab> {
+        let id = *self.owners.get(&session)?;
+        if self.tab.id == id {
+            return Some(&mut self.tab);
+        }
+        self.parked.iter_mut().find(|t| t.id == id)
+    }
+}

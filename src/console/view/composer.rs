@@ -1,0 +1,43 @@
+//! The **Message** pane: the multi-line composer, its mode (text or binary) and the cursor.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
+
+use super::{inner, theme};
+use crate::console::state::{App, Pane};
+use wstab_core::terminal_text::escape_for_terminal;
+
+/// Draws the pane, and puts the terminal cursor in it when it is focused.
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let focused = app.focus == Pane::Composer;
+    let c = &app.tab.composer;
+    let title = format!("Message · {}", c.mode.name());
+    let block = theme::pane_block(&title, focused).title_bottom(Span::styled(
+        " Enter send · Alt-Enter new line · F2 text/binary · F3 ping · F4 close ",
+        theme::dim(),
+    ));
+    let body = inner(area);
+    frame.render_widget(block, area);
+    let (row, col) = c.editor.cursor();
+    let lines = c.editor.lines();
+    let top = row.saturating_sub(body.height.saturating_sub(1) as usize);
+    // Pasted text may hold control characters: shown escaped, never sent to the terminal raw.
+    let before_cursor = escape_for_terminal(&lines[row].chars().take(col).collect::<String>());
+    let cursor_x = before_cursor.width();
+    let left = cursor_x.saturating_sub(body.width.saturating_sub(1) as usize);
+    if c.editor.is_empty() && !focused {
+        frame.render_widget(Paragraph::new("Type a message here (Tab to focus)").style(theme::dim()), body);
+        return;
+    }
+    let shown: Vec<Line> =
+        lines.iter().skip(top).take(body.height as usize).map(|l| Line::raw(escape_for_terminal(l))).collect();
+    frame.render_widget(Paragraph::new(shown).scroll((0, left as u16)), body);
+    if focused && app.overlay.is_none() && app.prompt.is_none() {
+        let x = body.x + (cursor_x - left) as u16;
+        let y = body.y + (row - top) as u16;
+        frame.set_cursor_position(Position { x, y });
+    }
+}

@@ -1,0 +1,206 @@
+//! Drawing: pure functions of `&App` into a ratatui `Frame`, one file per pane or overlay.
+//!
+//! Every pane draws only what is visible: the Messages pane asks the log for the visible slice,
+//! never walks the whole log.
+
+mod apis;
+mod composer;
+mod confirm;
+mod copy_menu;
+mod detail;
+mod gateway;
+mod help;
+mod messages;
+mod prompt;
+mod report;
+mod request;
+mod saved_messages;
+mod status;
+mod tabs;
+mod theme;
+mod token;
+mod trace;
+mod waiting;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Text};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::console::state::{App, Overlay, Pane};
+
+pub use request::table_offset;
+
+/// The smallest terminal the full layout is drawn for.
+pub const MIN_WIDTH: u16 = 80;
+/// The smallest terminal the full layout is drawn for.
+pub const MIN_HEIGHT: u16 = 24;
+
+/// Where each pane is on screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Areas {
+    /// **APIs**.
+    pub apis: Rect,
+    /// **Request** (including its tables).
+    pub request: Rect,
+    /// **Query parameters**, inside Request.
+    pub query: Rect,
+    /// **Headers**, inside Request.
+    pub headers: Rect,
+    /// **Messages**.
+    pub messages: Rect,
+    /// **Message**.
+    pub composer: Rect,
+    /// The status bar.
+    pub status: Rect,
+    /// The tab bar (zero height while there is one tab).
+    pub tabs: Rect,
+}
+
+/// The pane layout for a terminal of `area`, or `None` below 80×24.
+pub fn layout(area: Rect, app: &App) -> Option<Areas> {
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        return None;
+    }
+    // The tab bar appears once a second tab is opened; one session keeps the whole screen.
+    let bar = if app.tab_count() > 1 { 1 } else { 0 };
+    let [tabs, main, status] =
+        Layout::vertical([Constraint::Length(bar), Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    let apis_width = (area.width / 4).clamp(22, 32);
+    let [apis, right] = Layout::horizontal([Constraint::Length(apis_width), Constraint::Min(1)]).areas(main);
+    let table_rows = app.draft().map(|d| d.query.len().max(d.headers.len()) + 1).unwrap_or(1).clamp(2, 5) as u16;
+    let request_height = 2 + 2 + table_rows + 2;
+    let composer_lines = app.tab.composer.editor.lines().len().clamp(2, 6) as u16;
+    let [request, messages, composer] = Layout::vertical([
+        Constraint::Length(request_height),
+        Constraint::Min(5),
+        Constraint::Length(composer_lines + 2),
+    ])
+    .areas(right);
+    let tables =
+        Rect { x: request.x + 1, y: request.y + 3, width: request.width.saturating_sub(2), height: table_rows + 2 };
+    let [query, headers] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(tables);
+    Some(Areas { apis, request, query, headers, messages, composer, status, tabs })
+}
+
+/// The inside of a bordered block.
+pub fn inner(r: Rect) -> Rect {
+    Block::default().borders(Borders::ALL).inner(r)
+}
+
+/// Visible Messages rows for a terminal of `area` (what the loop tells the app before drawing).
+pub fn messages_rows(area: Rect, app: &App) -> usize {
+    layout(area, app).map(|a| inner(a.messages).height as usize).unwrap_or(1)
+}
+
+/// Draws the whole console.
+pub fn draw(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    let Some(areas) = layout(area, app) else {
+        draw_too_small(frame, area);
+        return;
+    };
+    apis::draw(frame, app, areas.apis);
+    request::draw(frame, app, &areas);
+    messages::draw(frame, app, areas.messages);
+    composer::draw(frame, app, areas.composer);
+    status::draw(frame, app, areas.status);
+    if areas.tabs.height > 0 {
+        tabs::draw(frame, app, areas.tabs);
+    }
+    match app.overlay {
+        Some(Overlay::Help { scroll }) => help::draw(frame, scroll),
+        Some(Overlay::Detail { seq, scroll }) => detail::draw(frame, app, seq, scroll),
+        Some(Overlay::Trace { scroll }) => trace::draw(frame, app, scroll),
+        Some(Overlay::Token { table, row, scroll }) => token::draw(frame, app, table, row, scroll),
+        Some(Overlay::CopyMenu { selected }) => copy_menu::draw(frame, selected),
+        Some(Overlay::SavedMessages { selected }) => saved_messages::draw(frame, app, selected),
+        Some(Overlay::Report { scroll }) => report::draw(frame, app, scroll),
+        Some(Overlay::Gateway { scroll }) => gateway::draw(frame, app, scroll),
+        Some(Overlay::Waiting { scroll }) => waiting::draw(frame, app, scroll),
+        None => {}
+    }
+    if let Some(c) = &app.confirm {
+        confirm::draw(frame, c);
+    }
+    if let Some(p) = &app.prompt {
+        prompt::draw(frame, p);
+    }
+}
+
+/// Which pane (and which row of it) is at a screen cell, for mouse clicks.
+pub fn hit_test(area: Rect, app: &App, x: u16, y: u16) -> Option<(Pane, Option<usize>)> {
+    let a = layout(area, app)?;
+    let pos = ratatui::layout::Position { x, y };
+    if a.apis.contains(pos) {
+        let i = inner(a.apis);
+        let row = (y >= i.y && y < i.bottom()).then(|| apis::offset(app, i.height as usize) + (y - i.y) as usize);
+        return Some((Pane::Apis, row.filter(|r| *r < app.workspace.apis.len())));
+    }
+    if a.request.contains(pos) {
+        return Some((Pane::Request, request::hit(app, &a, x, y)));
+    }
+    if a.messages.contains(pos) {
+        let i = inner(a.messages);
+        return Some((Pane::Messages, (y >= i.y && y < i.bottom()).then(|| (y - i.y) as usize)));
+    }
+    if a.composer.contains(pos) {
+        return Some((Pane::Composer, None));
+    }
+    None
+}
+
+fn draw_too_small(frame: &mut Frame, area: Rect) {
+    let text = Text::from(vec![
+        Line::from(format!("wstab needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT};")),
+        Line::from(format!("this one is {}×{}.", area.width, area.height)),
+        Line::from(""),
+        Line::from("Please enlarge the window, or press q to quit."),
+    ]);
+    let height = 4.min(area.height);
+    let y = area.y + area.height.saturating_sub(height) / 2;
+    let r = Rect { x: area.x, y, width: area.width, height };
+    frame.render_widget(Paragraph::new(text).centered().wrap(Wrap { trim: true }), r);
+}
+
+/// A centered rectangle of `percent_x` × `percent_y` of `area`, cleared for an overlay.
+fn popup(frame: &mut Frame, percent_x: u16, percent_y: u16) -> Rect {
+    let area = frame.area();
+    let w = area.width * percent_x / 100;
+    let h = area.height * percent_y / 100;
+    let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
+    frame.render_widget(Clear, r);
+    r
+}
+
+/// Paints row `i` of `body` with `style` across the full width, over the colours of its text,
+/// so a selected row reads as one bar.
+fn highlight_row(frame: &mut Frame, body: Rect, i: usize, style: ratatui::style::Style) {
+    if i < body.height as usize {
+        let row = Rect { y: body.y + i as u16, height: 1, ..body };
+        frame.buffer_mut().set_style(row, style);
+    }
+}
+
+/// `n` bytes as people read them.
+pub fn human_size(n: u64) -> String {
+    const KIB: f64 = 1024.0;
+    let f = n as f64;
+    if n < 1024 {
+        format!("{n} B")
+    } else if f < KIB * KIB {
+        format!("{:.1} KiB", f / KIB)
+    } else if f < KIB * KIB * KIB {
+        format!("{:.1} MiB", f / KIB / KIB)
+    } else {
+        format!("{:.1} GiB", f / KIB / KIB / KIB)
+    }
+}
+
+/// The first row of a list of `len` rows showing `rows` at a time so that `selected` is visible.
+pub fn scroll_offset(selected: usize, len: usize, rows: usize) -> usize {
+    if rows == 0 || len <= rows || selected < rows { 0 } else { (selected + 1 - rows).min(len - rows) }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,48 @@
+//! A one-line prompt drawn over the panes: a row's name or value, the subprotocols, a search,
+//! the file to save to, or the close code and reason.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::Span;
+use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
+
+use super::{inner, theme};
+use crate::console::state::Prompt;
+use wstab_core::terminal_text::escape_one_line;
+
+/// Draws the prompt and puts the cursor in it.
+pub fn draw(frame: &mut Frame, p: &Prompt) {
+    let area = frame.area();
+    let width = area.width.saturating_sub(8).min(100);
+    let r = Rect { x: area.x + (area.width - width) / 2, y: area.y + area.height / 3, width, height: 3 };
+    frame.render_widget(ratatui::widgets::Clear, r);
+    let block =
+        theme::pane_block(p.what.label(), true).title_bottom(Span::styled(" Enter accept · Esc cancel ", theme::dim()));
+    let body = inner(r);
+    frame.render_widget(block, r);
+    // Pasted text may hold control characters: shown escaped, never sent to the terminal raw.
+    let shown = |t: &str| if p.what.is_secret() { mask_access_key(t) } else { escape_one_line(t) };
+    let text = shown(&p.field.text());
+    let (_, col) = p.field.cursor();
+    let before = shown(&p.field.text().chars().take(col).collect::<String>());
+    let cursor_x = before.width();
+    let left = cursor_x.saturating_sub(body.width.saturating_sub(1) as usize);
+    frame.render_widget(Paragraph::new(text).scroll((0, left as u16)), body);
+    frame.set_cursor_position(Position { x: body.x + (cursor_x - left) as u16, y: body.y });
+}
+
+/// A connection string with its `AccessKey` value masked, so a screen share or a screenshot never
+/// shows the key while it is being pasted.
+fn mask_access_key(text: &str) -> String {
+    let parts: Vec<String> = text
+        .split(';')
+        .map(|part| match part.split_once('=') {
+            Some((k, v)) if k.trim().eq_ignore_ascii_case("accesskey") && !v.is_empty() => {
+                format!("{k}={}", wstab_core::secret::MASK)
+            }
+            _ => part.to_string(),
+        })
+        .collect();
+    escape_one_line(&parts.join(";"))
+}

@@ -1,0 +1,119 @@
+//! The **Request** pane: the URL as it will be sent (secrets masked), the subprotocols, and the
+//! **Query parameters** and **Headers** tables, with a countdown before each token's value.
+
+use std::time::SystemTime;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{Areas, inner, scroll_offset, theme};
+use crate::console::state::request::{RequestDraft, Table};
+use crate::console::state::{App, Pane};
+use wstab_core::terminal_text::escape_one_line;
+
+/// The first visible row of `table` for `rows` visible rows.
+pub fn table_offset(draft: &RequestDraft, table: Table, rows: usize) -> usize {
+    let len = draft.rows(table).len() + 1;
+    let (sel_table, sel_row) = draft.locate(draft.selected);
+    let sel = if sel_table == table { sel_row.unwrap_or(len - 1) } else { 0 };
+    scroll_offset(sel, len, rows)
+}
+
+/// The flat row under a click, if any.
+pub fn hit(app: &App, a: &Areas, x: u16, y: u16) -> Option<usize> {
+    let d = app.draft()?;
+    for (table, r) in [(Table::Query, a.query), (Table::Headers, a.headers)] {
+        let i = inner(r);
+        if x >= i.x && x < i.right() && y >= i.y && y < i.bottom() {
+            let row = table_offset(d, table, i.height as usize) + (y - i.y) as usize;
+            let len = d.rows(table).len();
+            return (row <= len).then(|| d.flat(table, (row < len).then_some(row)));
+        }
+    }
+    None
+}
+
+/// Draws the pane.
+pub fn draw(frame: &mut Frame, app: &App, a: &Areas) {
+    let focused = app.focus == Pane::Request;
+    frame.render_widget(theme::pane_block("Request", focused), a.request);
+    let body = inner(a.request);
+    let Some(d) = app.draft() else {
+        frame.render_widget(Paragraph::new("(select an API)").style(theme::dim()), body);
+        return;
+    };
+    let url = escape_one_line(&d.target().display_url());
+    let protocols =
+        if d.subprotocols.is_empty() { "(none)".to_string() } else { escape_one_line(&d.subprotocols.join(", ")) };
+    let head = vec![
+        Line::from(vec![Span::styled("URL           ", theme::label()), Span::raw(url)]),
+        Line::from(vec![Span::styled("Subprotocols  ", theme::label()), Span::raw(protocols)]),
+    ];
+    frame.render_widget(Paragraph::new(head), Rect { height: 2.min(body.height), ..body });
+    draw_table(frame, d, Table::Query, a.query, focused, app.now);
+    draw_table(frame, d, Table::Headers, a.headers, focused, app.now);
+}
+
+fn draw_table(frame: &mut Frame, d: &RequestDraft, table: Table, area: Rect, pane_focused: bool, now: SystemTime) {
+    let (title, add) = match table {
+        Table::Query => ("Query parameters", "+ add query parameter"),
+        Table::Headers => ("Headers", "+ add header"),
+    };
+    let rows = d.rows(table);
+    let missing = rows.iter().filter(|r| r.is_missing()).count();
+    let mut block = theme::pane_block(title, false);
+    if missing > 0 {
+        block = block.title_bottom(Span::styled(format!(" {missing} required value missing "), theme::error()));
+    }
+    let body = inner(area);
+    frame.render_widget(block, area);
+    let height = body.height as usize;
+    let start = table_offset(d, table, height);
+    let name_width = rows.iter().map(|r| r.param.name.chars().count()).max().unwrap_or(0).clamp(4, 24);
+    let (sel_table, sel_row) = d.locate(d.selected);
+    let mut lines = Vec::new();
+    let mut selected_at = None;
+    for i in start..(start + height).min(rows.len() + 1) {
+        let selected = pane_focused && sel_table == table && sel_row.unwrap_or(rows.len()) == i;
+        let line = match rows.get(i) {
+            None => Line::from(Span::styled(add, theme::dim())),
+            Some(r) => {
+                let check = if r.param.enabled { "[x] " } else { "[ ] " };
+                let mut name = escape_one_line(&r.param.name);
+                if r.param.required {
+                    name.push('*');
+                }
+                let name = format!("{name:<w$} ", w = name_width + 1);
+                let value = if r.is_missing() {
+                    Span::styled("required", theme::error())
+                } else {
+                    Span::raw(escape_one_line(&r.shown_value()))
+                };
+                let mut spans = vec![Span::raw(check), Span::raw(name)];
+                // A token's countdown goes before its value (a JWT is long, and the table is
+                // narrow), so it is never cut off.
+                if let Some(t) = crate::console::state::token::row_token(r).filter(|t| t.exp.is_some()) {
+                    let style = super::token::expiry_style(&t, now);
+                    spans.push(Span::styled(format!("{} ", crate::console::state::token::countdown(&t, now)), style));
+                }
+                spans.push(value);
+                let mut line = Line::from(spans);
+                if !r.param.enabled {
+                    line = line.style(theme::dim().add_modifier(Modifier::CROSSED_OUT));
+                }
+                line
+            }
+        };
+        if selected {
+            selected_at = Some(lines.len());
+        }
+        lines.push(line);
+    }
+    frame.render_widget(Paragraph::new(lines), body);
+    if let Some(i) = selected_at {
+        super::highlight_row(frame, body, i, theme::selected());
+    }
+}

@@ -1,0 +1,45 @@
+//! The handshake trace view: the request as sent (secrets masked), the response status, headers
+//! and body, and on a failure its label, message and hint.
+
+use ratatui::Frame;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::{inner, popup, theme};
+use crate::console::state::App;
+use wstab_core::terminal_text::{escape_for_terminal, escape_one_line};
+
+/// Draws the view from line `scroll`.
+pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
+    let area = popup(frame, 90, 85);
+    let block = theme::pane_block("Handshake trace", true)
+        .title_bottom(Span::styled(" Esc close · ↑/↓ scroll · F5 connect again ", theme::dim()));
+    let body = inner(area);
+    frame.render_widget(block, area);
+    let mut lines = Vec::new();
+    if let Some(e) = &app.tab.last_error {
+        lines.push(Line::from(Span::styled(format!("✗ {}", e.label()), theme::error())));
+        lines.push(Line::raw(escape_one_line(&e.message)));
+        if !e.hint.is_empty() {
+            lines.push(Line::from(vec![
+                Span::styled("hint: ", theme::hint().add_modifier(Modifier::BOLD)),
+                Span::styled(escape_one_line(&e.hint), theme::hint()),
+            ]));
+        }
+        lines.push(Line::raw(""));
+    }
+    match &app.tab.last_trace {
+        Some(t) => {
+            for l in escape_for_terminal(&t.to_text()).lines() {
+                let style = if l.starts_with('>') { theme::label() } else { ratatui::style::Style::new() };
+                lines.push(Line::styled(l.to_string(), style));
+            }
+        }
+        None => {
+            lines.push(Line::styled("(no handshake: the connection failed before the request was sent)", theme::dim()))
+        }
+    }
+    let scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)), body);
+}

@@ -1,0 +1,42 @@
+//! The requests of the shown tab still waiting for their reply (w), oldest first, with their
+//! age; pings waiting for their pong after them. Only the visible rows are formatted.
+
+use ratatui::Frame;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{inner, popup, theme};
+use crate::console::state::App;
+use wstab_core::terminal_text::escape_one_line;
+
+/// Draws the list from row `scroll`.
+pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
+    let area = popup(frame, 90, 70);
+    let pairing = &app.tab.pairing.pairing;
+    let pointer = pairing.pointer().unwrap_or("none: Ctrl-R sets one");
+    let title = format!("Waiting for a reply · correlation {pointer}");
+    let block = theme::pane_block(&title, true).title_bottom(Span::styled(" Esc close · ↑/↓ scroll ", theme::dim()));
+    let body = inner(area);
+    frame.render_widget(block, area);
+    let (replies, pings) = (pairing.replies(), pairing.pings());
+    if replies.unanswered() + pings.unanswered() == 0 {
+        frame
+            .render_widget(Paragraph::new("Nothing is waiting: every request was answered.").style(theme::dim()), body);
+        return;
+    }
+    let rows = replies.waiting().map(|w| ("→", w)).chain(pings.waiting().map(|w| ("ping", w)));
+    let lines: Vec<Line> = rows
+        .skip(scroll)
+        .take(body.height as usize)
+        .map(|(kind, w)| {
+            let age = w.age(app.now);
+            Line::from(vec![
+                Span::styled(format!("{:>8.1} s  ", age.as_secs_f64()), theme::hint()),
+                Span::styled(format!("{kind:<5}"), theme::dim()),
+                Span::raw(format!("{}  ", escape_one_line(&w.key))),
+                Span::styled(escape_one_line(&w.preview), theme::dim()),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), body);
+}
