@@ -710,6 +710,6 @@ async fn test_config_errors_name_file_line_and_column() {
 
 #[test]
 fn test_example_config_parses() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/gateway.example.toml");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/gateway.example.toml");
     GatewayConfig::load(&path).unwrap();
 }
