@@ -8,4 +8,5 @@
 pub mod demo;
 pub mod gateway;
 pub mod hub;
+pub mod tls;
 pub mod wsserver;

@@ -57,6 +57,11 @@ pub struct ServerOptions {
     pub header_read_timeout: Duration,
     /// Limits for the upgraded WebSocket (max message and frame size).
     pub ws_config: WebSocketConfig,
+    /// Serve TLS (`https`/`wss`) with this certificate.
+    pub tls: Option<crate::tls::ServerTls>,
+    /// With `tls`, also serve plain connections on the same port (told apart by their first
+    /// byte): the demo hub takes the gateway's plain backend leg beside TLS clients.
+    pub allow_plain: bool,
 }
 
 impl Default for ServerOptions {
@@ -65,6 +70,8 @@ impl Default for ServerOptions {
             max_header_bytes: 64 * 1024,
             header_read_timeout: Duration::from_secs(10),
             ws_config: WebSocketConfig::default(),
+            tls: None,
+            allow_plain: false,
         }
     }
 }
@@ -176,17 +183,44 @@ pub async fn serve(listener: TcpListener, handler: Handler, options: ServerOptio
             },
         };
         let _ = stream.set_nodelay(true);
-        tokio::spawn(serve_connection(stream, peer, handler.clone(), options.clone(), shutdown.clone()));
+        let (handler, options, shutdown) = (handler.clone(), options.clone(), shutdown.clone());
+        match options.tls.clone() {
+            None => {
+                tokio::spawn(serve_connection(stream, peer, handler, options, shutdown));
+            }
+            Some(tls) => {
+                tokio::spawn(async move {
+                    let limit = options.header_read_timeout;
+                    let mut first = [0u8; 1];
+                    // A TLS ClientHello starts with the handshake record type, 0x16.
+                    let is_tls = match tokio::time::timeout(limit, stream.peek(&mut first)).await {
+                        Ok(Ok(1)) => first[0] == 0x16,
+                        _ => return,
+                    };
+                    if !is_tls && options.allow_plain {
+                        return serve_connection(stream, peer, handler, options, shutdown).await;
+                    }
+                    let acceptor = tokio_rustls::TlsAcceptor::from(tls.config);
+                    match tokio::time::timeout(limit, acceptor.accept(stream)).await {
+                        Ok(Ok(tls_stream)) => serve_connection(tls_stream, peer, handler, options, shutdown).await,
+                        Ok(Err(e)) => tracing::debug!(error = %e, %peer, "TLS handshake failed"),
+                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                    }
+                });
+            }
+        }
     }
 }
 
-async fn serve_connection(
-    stream: tokio::net::TcpStream,
+async fn serve_connection<S>(
+    stream: S,
     peer: SocketAddr,
     handler: Handler,
     options: Arc<ServerOptions>,
     shutdown: CancellationToken,
-) {
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let ws_config = options.ws_config;
     let service = service_fn(move |mut req: Request<Incoming>| {
         let handler = handler.clone();
