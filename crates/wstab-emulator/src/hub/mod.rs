@@ -1,27 +1,65 @@
 //! The local Web PubSub-style hub (`/client/hubs/{hub}`) and the demo backends (echo, ticker).
 //!
-//! The hub checks the access token at connect time, speaks `json.webpubsub.azure.v1` (groups,
-//! acks, roles) and treats a client without that subprotocol as a *simple client*: for the demo,
-//! whatever a simple client sends is broadcast to the hub's other simple clients.
+//! The hub checks the access token at connect time, speaks `json.webpubsub.azure.v1` and
+//! `json.reliable.webpubsub.azure.v1` (groups, acks, roles, ping, invoke; sequence ids and
+//! recovery on the reliable one) and treats a client without either subprotocol as a *simple
+//! client*: for the demo, whatever a simple client sends is broadcast to the hub's other simple
+//! clients.
 
 pub mod auth;
 pub mod connection;
+pub mod dispatch;
 pub mod echo;
+pub mod invoke;
 pub mod protocol;
+pub mod recovery;
+pub mod reliable;
 pub mod room;
+pub mod subprotocol;
 pub mod ticker;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_util::FutureExt;
 use http::StatusCode;
 use tokio_util::sync::CancellationToken;
 
 use crate::wsserver::{self, Handler, Reply, Server, ServerOptions};
-use connection::ConnectionInfo;
+use connection::{ConnectionInfo, LogicalConnection};
+use invoke::InvokeHandler;
+use recovery::{Attachment, Sessions};
 use room::Registry;
+use subprotocol::Subprotocol;
 use wstab_core::webpubsub_token::ConnectionString;
+
+/// How the hub behaves beyond its key: recovery window, upstream hooks.
+#[derive(Clone)]
+pub struct HubOptions {
+    /// How long a dropped reliable connection can be recovered.
+    pub recovery_window: Duration,
+    /// Answers `invoke`; `None` answers every invocation with an error (no upstream).
+    pub invoke: Option<Arc<dyn InvokeHandler>>,
+}
+
+impl Default for HubOptions {
+    fn default() -> Self {
+        Self { recovery_window: recovery::DEFAULT_RECOVERY_WINDOW, invoke: None }
+    }
+}
+
+/// What every connection task of one hub server shares.
+pub struct HubContext {
+    /// Who is connected, in which groups.
+    pub registry: Arc<Registry>,
+    /// Reliable connections, attached or waiting for recovery.
+    pub sessions: Arc<Sessions>,
+    /// Answers `invoke`, if an upstream is configured.
+    pub invoke: Option<Arc<dyn InvokeHandler>>,
+    /// Cancelled when the hub stops.
+    pub shutdown: CancellationToken,
+}
 
 /// Starts the hub on `addr`; tokens must be signed with `cs`'s access key and carry its audience.
 pub async fn start(addr: SocketAddr, cs: ConnectionString, shutdown: CancellationToken) -> std::io::Result<Server> {
@@ -34,24 +72,34 @@ pub fn serve_on(
     cs: ConnectionString,
     shutdown: CancellationToken,
 ) -> std::io::Result<Server> {
+    serve_on_with(listener, cs, HubOptions::default(), shutdown)
+}
+
+/// [`serve_on`] with options.
+pub fn serve_on_with(
+    listener: tokio::net::TcpListener,
+    cs: ConnectionString,
+    options: HubOptions,
+    shutdown: CancellationToken,
+) -> std::io::Result<Server> {
     let addr = listener.local_addr()?;
     let registry = Arc::new(Registry::default());
+    let ctx = Arc::new(HubContext {
+        sessions: Arc::new(Sessions::new(registry.clone(), options.recovery_window)),
+        registry,
+        invoke: options.invoke,
+        shutdown: shutdown.clone(),
+    });
     let cs = Arc::new(cs);
-    let token = shutdown.clone();
     let handler: Handler = Arc::new(move |req, _peer| {
-        let (cs, registry, shutdown) = (cs.clone(), registry.clone(), token.clone());
-        async move { handle(req, &cs, registry, shutdown) }.boxed()
+        let (cs, ctx) = (cs.clone(), ctx.clone());
+        async move { handle(req, &cs, ctx).await }.boxed()
     });
     tokio::spawn(wsserver::serve(listener, handler, ServerOptions::default(), shutdown.clone()));
     Ok(Server { addr, shutdown })
 }
 
-fn handle<B>(
-    req: http::Request<B>,
-    cs: &ConnectionString,
-    registry: Arc<Registry>,
-    shutdown: CancellationToken,
-) -> Reply {
+async fn handle<B>(req: http::Request<B>, cs: &ConnectionString, ctx: Arc<HubContext>) -> Reply {
     let Some(hub) = req.uri().path().strip_prefix("/client/hubs/").map(|h| h.trim_end_matches('/').to_string()) else {
         return Reply::Http(wsserver::text_response(StatusCode::NOT_FOUND, "Not found: connect to /client/hubs/<hub>"));
     };
@@ -63,15 +111,104 @@ fn handle<B>(
         let body = format!("Bad Request: not a WebSocket upgrade; missing: {}", missing.join(", "));
         return Reply::Http(wsserver::text_response(StatusCode::BAD_REQUEST, &body));
     }
+    let offered = subprotocol::negotiate(&wsserver::requested_protocols(req.headers()));
+    if let Some(recover) = RecoverQuery::from(req.uri().query()) {
+        return reconnect(req.headers(), hub, recover, offered, ctx).await;
+    }
     let token = auth::token_from_request(req.uri().query(), req.headers());
     let identity = match auth::verify(cs, &hub, token.as_deref()) {
         Ok(id) => id,
         Err(e) => return Reply::Http(wsserver::text_response(StatusCode::UNAUTHORIZED, &e.to_string())),
     };
-    let json = wsserver::requested_protocols(req.headers()).iter().any(|p| p == protocol::JSON_PROTOCOL);
-    let response = wsserver::switching_protocols(req.headers(), json.then_some(protocol::JSON_PROTOCOL));
-    let info = ConnectionInfo { hub, id: new_connection_id(), identity, json };
-    Reply::Upgrade { response, on_upgrade: Box::new(move |ws| connection::run(ws, info, registry, shutdown).boxed()) }
+    let response = wsserver::switching_protocols(req.headers(), offered.name());
+    let info = ConnectionInfo { hub, id: new_connection_id(), identity, protocol: offered };
+    // Registered only once the upgrade completes, so a client that vanishes mid-handshake
+    // leaves nothing behind.
+    let on_upgrade = move |ws| {
+        async move {
+            let (token, attachment) = if info.protocol.is_reliable() {
+                let token = recovery::new_token();
+                let attachment = ctx.sessions.register(&info.hub, &info.id, &token);
+                (Some(token), Some(attachment))
+            } else {
+                (None, None)
+            };
+            let conn = LogicalConnection::join(&ctx, info, token);
+            connection::run(ws, conn, ctx, attachment, false).await;
+        }
+        .boxed()
+    };
+    Reply::Upgrade { response, on_upgrade: Box::new(on_upgrade) }
+}
+
+/// `awps_connection_id` and `awps_reconnection_token`: a reliable client coming back.
+struct RecoverQuery {
+    connection_id: String,
+    token: String,
+}
+
+impl RecoverQuery {
+    fn from(query: Option<&str>) -> Option<Self> {
+        let mut connection_id = None;
+        let mut token = String::new();
+        for (name, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+            match name.as_ref() {
+                "awps_connection_id" => connection_id = Some(value.into_owned()),
+                "awps_reconnection_token" => token = value.into_owned(),
+                _ => {}
+            }
+        }
+        connection_id.filter(|c| !c.is_empty()).map(|connection_id| Self { connection_id, token })
+    }
+}
+
+/// A recovery: no access token is needed (the reconnection token is the credential). A refusal
+/// is a WebSocket closed with 1008 after `system/disconnected`, as the service does, so the SDKs
+/// stop recovering and start a new connection.
+async fn reconnect(
+    headers: &http::HeaderMap,
+    hub: String,
+    query: RecoverQuery,
+    offered: Subprotocol,
+    ctx: Arc<HubContext>,
+) -> Reply {
+    match ctx.sessions.recover(&hub, &query.connection_id, &query.token).await {
+        Ok((conn, attachment)) => {
+            let response = wsserver::switching_protocols(headers, conn.info.protocol.name());
+            let mut resumed = Resumed { conn: Some(conn), attachment: Some(attachment), ctx: ctx.clone() };
+            let on_upgrade = move |ws| {
+                async move {
+                    if let (Some(conn), Some(attachment)) = (resumed.conn.take(), resumed.attachment.take()) {
+                        connection::run(ws, conn, ctx, Some(attachment), true).await;
+                    }
+                }
+                .boxed()
+            };
+            Reply::Upgrade { response, on_upgrade: Box::new(on_upgrade) }
+        }
+        Err(e) => {
+            let response = wsserver::switching_protocols(headers, offered.name());
+            let reason = e.to_string();
+            let on_upgrade = move |ws| connection::refuse(ws, offered, reason).boxed();
+            Reply::Upgrade { response, on_upgrade: Box::new(on_upgrade) }
+        }
+    }
+}
+
+/// A recovered connection between the handshake and its socket task: parked again if the
+/// upgrade never completes, so the client can retry.
+struct Resumed {
+    conn: Option<LogicalConnection>,
+    attachment: Option<Attachment>,
+    ctx: Arc<HubContext>,
+}
+
+impl Drop for Resumed {
+    fn drop(&mut self) {
+        if let (Some(conn), Some(attachment)) = (self.conn.take(), self.attachment.take()) {
+            self.ctx.sessions.park(conn, attachment);
+        }
+    }
 }
 
 fn new_connection_id() -> String {

@@ -1,10 +1,13 @@
-//! The `json.webpubsub.azure.v1` subprotocol: what clients send, what the service answers.
+//! The JSON subprotocols (`json.webpubsub.azure.v1` and its reliable twin
+//! `json.reliable.webpubsub.azure.v1`): what clients send, what the service answers.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The JSON subprotocol's name.
 pub const JSON_PROTOCOL: &str = "json.webpubsub.azure.v1";
+/// The reliable JSON subprotocol's name: the SDKs' default (sequence ids, recovery).
+pub const RELIABLE_JSON_PROTOCOL: &str = "json.reliable.webpubsub.azure.v1";
 
 /// A message a client sends.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -57,6 +60,35 @@ pub enum ClientMessage {
         #[serde(default)]
         data: Value,
     },
+    /// A request for the upstream server's answer (`invokeEvent` in the SDKs).
+    Invoke {
+        /// Correlates the `invokeResponse` (the SDKs send a string; numbers are accepted).
+        #[serde(rename = "invocationId")]
+        invocation_id: Value,
+        /// The event name.
+        #[serde(default)]
+        event: String,
+        /// `json`, `text` or `binary`; absent when there is no payload.
+        #[serde(rename = "dataType", default)]
+        data_type: Option<String>,
+        /// The payload.
+        #[serde(default)]
+        data: Value,
+    },
+    /// The client no longer waits for an invocation's answer.
+    CancelInvocation {
+        /// The invocation to cancel.
+        #[serde(rename = "invocationId")]
+        invocation_id: Value,
+    },
+    /// Keepalive: answered with `pong`.
+    Ping,
+    /// Reliable protocol: every data message up to this sequence id has arrived.
+    SequenceAck {
+        /// The largest sequence id received.
+        #[serde(rename = "sequenceId")]
+        sequence_id: u64,
+    },
 }
 
 fn default_data_type() -> String {
@@ -71,6 +103,7 @@ impl ClientMessage {
             | Self::LeaveGroup { ack_id, .. }
             | Self::SendToGroup { ack_id, .. }
             | Self::Event { ack_id, .. } => *ack_id,
+            Self::Invoke { .. } | Self::CancelInvocation { .. } | Self::Ping | Self::SequenceAck { .. } => None,
         }
     }
 }
@@ -97,9 +130,34 @@ pub fn ack(ack_id: u64, error: Option<(AckError, String)>) -> Value {
     }
 }
 
-/// The `system/connected` message.
-pub fn connected(user: Option<&str>, connection_id: &str) -> Value {
-    serde_json::json!({"type": "system", "event": "connected", "userId": user, "connectionId": connection_id})
+/// The `system/connected` message; reliable connections also get their reconnection token.
+pub fn connected(user: Option<&str>, connection_id: &str, reconnection_token: Option<&str>) -> Value {
+    let mut v =
+        serde_json::json!({"type": "system", "event": "connected", "userId": user, "connectionId": connection_id});
+    if let Some(token) = reconnection_token {
+        v["reconnectionToken"] = Value::from(token);
+    }
+    v
+}
+
+/// The `system/disconnected` message the service sends before it closes a connection.
+pub fn disconnected(reason: &str) -> Value {
+    serde_json::json!({"type": "system", "event": "disconnected", "message": reason})
+}
+
+/// The answer to `ping`.
+pub fn pong() -> Value {
+    serde_json::json!({"type": "pong"})
+}
+
+/// A message from the server side (REST API, upstream handler) as a JSON client receives it.
+pub fn server_message(data_type: &str, data: &Value) -> Value {
+    serde_json::json!({"type": "message", "from": "server", "dataType": data_type, "data": data})
+}
+
+/// Is this outgoing text a data message (`type: message`), which the reliable protocol numbers?
+pub fn is_data_message(v: &Value) -> bool {
+    v.get("type").and_then(Value::as_str) == Some("message")
 }
 
 /// A group message as members receive it.
@@ -135,5 +193,19 @@ mod tests {
         .unwrap();
         assert_eq!(m.ack_id(), Some(3));
         assert!(matches!(m, ClientMessage::SendToGroup { no_echo: true, .. }));
+        let m: ClientMessage = serde_json::from_str(r#"{"type":"sequenceAck","sequenceId":9}"#).unwrap();
+        assert_eq!(m, ClientMessage::SequenceAck { sequence_id: 9 });
+        assert_eq!(serde_json::from_str::<ClientMessage>(r#"{"type":"ping"}"#).unwrap(), ClientMessage::Ping);
+        let m: ClientMessage = serde_json::from_str(
+            r#"{"type":"invoke","invocationId":"1","target":null,"event":"echo","dataType":"text","data":"x"}"#,
+        )
+        .unwrap();
+        assert!(matches!(m, ClientMessage::Invoke { ref event, .. } if event == "echo"), "{m:?}");
+    }
+
+    #[test]
+    fn test_connected_carries_the_reconnection_token_only_when_reliable() {
+        assert!(connected(None, "c", None).get("reconnectionToken").is_none());
+        assert_eq!(connected(Some("u"), "c", Some("t"))["reconnectionToken"], "t");
     }
 }
