@@ -245,9 +245,20 @@ pub struct ExportK6Args {
 /// `wstab gateway`.
 #[derive(Debug, Args)]
 pub struct GatewayArgs {
-    /// Gateway config (TOML); see assets/gateway.example.toml.
-    #[arg(long, value_name = "FILE")]
-    pub config: PathBuf,
+    /// Gateway config (TOML); see assets/gateway.example.toml. With --apim-dir, it lends its
+    /// subscriptions, limits and APIs.
+    #[arg(long, value_name = "FILE", required_unless_present = "apim_dir")]
+    pub config: Option<PathBuf>,
+    /// An APIM export as APIM's extractor (APIOps) writes it: serve its WebSocket APIs with their
+    /// suffixes, key names and policy XML.
+    #[arg(long, value_name = "DIR")]
+    pub apim_dir: Option<PathBuf>,
+    /// Override an exported API's backend: API=ws://host:port/path (repeatable).
+    #[arg(long, value_name = "API=URL", requires = "apim_dir")]
+    pub backend: Vec<String>,
+    /// A subscription and its key: NAME=KEY (repeatable; without any, the well-known local key).
+    #[arg(long, value_name = "NAME=KEY", requires = "apim_dir")]
+    pub subscription: Vec<String>,
     /// Address for WebSocket clients (overrides the config).
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<SocketAddr>,

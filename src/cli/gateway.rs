@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Mutex;
 
 use crate::cli::args::GatewayArgs;
+use wstab_emulator::gateway::policy_xml::apim_dir;
 use wstab_emulator::gateway::{Gateway, GatewayConfig, LogSink};
 
 /// Where the gateway listens when neither the flag nor the config says.
@@ -11,7 +12,7 @@ const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
 /// Runs the gateway until Ctrl-C; returns the exit code (2 for a bad config).
 pub async fn run(args: GatewayArgs) -> i32 {
-    let config = match GatewayConfig::load(&args.config) {
+    let config = match load_config(&args) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("wstab gateway: {e}");
@@ -49,4 +50,33 @@ pub async fn run(args: GatewayArgs) -> i32 {
     gateway.stop();
     eprintln!("wstab gateway: stopped");
     0
+}
+
+/// The TOML config, the APIM export, or both (the export's APIs plus the TOML's keys and limits).
+fn load_config(args: &GatewayArgs) -> Result<GatewayConfig, String> {
+    let base = args.config.as_deref().map(GatewayConfig::load).transpose().map_err(|e| e.to_string())?;
+    let Some(dir) = &args.apim_dir else {
+        return base.ok_or_else(|| "--config or --apim-dir is required".to_string());
+    };
+    let pair = |flag: &str, text: &str| {
+        text.split_once('=')
+            .filter(|(n, v)| !n.is_empty() && !v.is_empty())
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .ok_or_else(|| format!("--{flag} {text:?}: expected NAME=VALUE"))
+    };
+    let mut backends = Vec::new();
+    for b in &args.backend {
+        let (name, url) = pair("backend", b)?;
+        let url = apim_dir::ws_url(&url).map_err(|e| format!("--backend {name}: {e}"))?;
+        backends.push((name, url));
+    }
+    let subscriptions = args.subscription.iter().map(|s| pair("subscription", s)).collect::<Result<Vec<_>, _>>()?;
+    let (config, summary) = apim_dir::load(dir, base, &backends, &subscriptions).map_err(|e| e.to_string())?;
+    if !summary.skipped.is_empty() {
+        eprintln!("wstab gateway: skipped non-WebSocket APIs: {}", summary.skipped.join(", "));
+    }
+    if summary.local_key {
+        eprintln!("wstab gateway: subscription key: {} (the well-known local key)", apim_dir::LOCAL_KEY);
+    }
+    Ok(config)
 }

@@ -117,6 +117,8 @@ fn handshake(api: &str, status: u16) -> LogRecord {
         reason: if status == 101 { "relayed".into() } else { "missing subscription key".into() },
         client: "127.0.0.1:5000".into(),
         duration_ms: 3,
+        policies: Vec::new(),
+        trace_id: None,
     })
 }
 

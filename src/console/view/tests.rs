@@ -320,6 +320,8 @@ fn test_snapshot_gateway_view_with_records_and_metrics() {
             reason: reason.into(),
             client: "127.0.0.1:50123".into(),
             duration_ms: 2,
+            policies: Vec::new(),
+            trace_id: None,
         })
     };
     app.update(Action::GatewayRecords(vec![

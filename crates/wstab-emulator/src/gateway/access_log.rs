@@ -10,6 +10,8 @@ use tokio::sync::broadcast;
 
 /// How many records are kept in memory for the console.
 const RECENT: usize = 1000;
+/// How many requested traces are kept for `GET /trace/{id}`.
+const TRACES: usize = 200;
 
 /// One log record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,6 +42,29 @@ pub struct HandshakeRecord {
     pub client: String,
     /// Milliseconds from request to answer.
     pub duration_ms: u64,
+    /// The policy XML that ran, in order (empty for TOML-only APIs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<PolicyTraceStep>,
+    /// The id of the trace served on the admin address (`GET /trace/{id}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<String>,
+}
+
+/// What one policy did on a handshake, as APIM's trace shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyTraceStep {
+    /// `global`, `product NAME`, `api NAME` or `operation onHandshake`.
+    pub scope: String,
+    /// The policy element (`validate-jwt`…).
+    pub policy: String,
+    /// `file:line:col` of the element.
+    pub location: String,
+    /// `passed`, `refused`, `returned` or `branch`.
+    pub outcome: String,
+    /// What it decided: which JWT check failed, a rate limit's counter and what is left…
+    pub detail: String,
+    /// Microseconds it took.
+    pub elapsed_us: u64,
 }
 
 /// A relayed connection's summary.
@@ -84,6 +109,7 @@ pub enum LogSink {
 #[derive(Debug)]
 pub struct GatewayLog {
     sink: LogSink,
+    traces: Mutex<VecDeque<(String, HandshakeRecord)>>,
     recent: Mutex<VecDeque<LogRecord>>,
     tx: broadcast::Sender<LogRecord>,
 }
@@ -91,7 +117,7 @@ pub struct GatewayLog {
 impl GatewayLog {
     /// A log writing to `sink`.
     pub fn new(sink: LogSink) -> Self {
-        Self { sink, recent: Mutex::new(VecDeque::new()), tx: broadcast::channel(256).0 }
+        Self { sink, traces: Mutex::default(), recent: Mutex::new(VecDeque::new()), tx: broadcast::channel(256).0 }
     }
 
     /// Records one entry.
@@ -122,6 +148,24 @@ impl GatewayLog {
     /// The most recent records, oldest first.
     pub fn recent(&self) -> Vec<LogRecord> {
         self.recent.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect()
+    }
+
+    /// Keeps a handshake's trace for `GET /trace/{id}`, setting the record's `trace_id`.
+    pub fn keep_trace(&self, record: &mut HandshakeRecord) -> String {
+        let id = format!("{:016x}", rand::random::<u64>());
+        record.trace_id = Some(id.clone());
+        let mut traces = self.traces.lock().unwrap_or_else(|p| p.into_inner());
+        if traces.len() == TRACES {
+            traces.pop_front();
+        }
+        traces.push_back((id.clone(), record.clone()));
+        id
+    }
+
+    /// A kept trace.
+    pub fn trace(&self, id: &str) -> Option<HandshakeRecord> {
+        let traces = self.traces.lock().unwrap_or_else(|p| p.into_inner());
+        traces.iter().find(|(i, _)| i == id).map(|(_, r)| r.clone())
     }
 
     /// A live feed of new records.

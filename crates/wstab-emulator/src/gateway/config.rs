@@ -37,9 +37,32 @@ pub struct GatewayConfig {
     /// The WebSocket APIs.
     #[serde(default)]
     pub apis: Vec<ApiConfig>,
+    /// The global scope's APIM policy document (XML), run where an API's documents say `<base />`.
+    #[serde(default)]
+    pub policy_xml: Option<PathBuf>,
+    /// Products: their APIs, subscriptions and policy documents (APIM's product scope).
+    #[serde(default)]
+    pub products: Vec<ProductConfig>,
     /// Where relative key file paths are resolved (the config file's folder).
     #[serde(skip)]
     pub base_dir: PathBuf,
+}
+
+/// A product, for its policy document's scope.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductConfig {
+    /// The product id.
+    pub name: String,
+    /// The APIs it holds (by API name).
+    #[serde(default)]
+    pub apis: Vec<String>,
+    /// The subscriptions that belong to it: their handshakes run this product's scope.
+    #[serde(default)]
+    pub subscriptions: Vec<String>,
+    /// Its APIM policy document (XML).
+    #[serde(default)]
+    pub policy_xml: Option<PathBuf>,
 }
 
 /// Limits that protect the gateway.
@@ -154,6 +177,12 @@ pub struct Policies {
     /// Set or delete query parameters sent to the backend.
     #[serde(default)]
     pub set_query_parameter: Vec<SetQueryConfig>,
+    /// The API scope's APIM policy document (XML); runs after the TOML policies above.
+    #[serde(default)]
+    pub xml: Option<PathBuf>,
+    /// The `onHandshake` operation's APIM policy document (XML).
+    #[serde(default)]
+    pub on_handshake_xml: Option<PathBuf>,
 }
 
 /// `ip-filter`.
@@ -382,11 +411,16 @@ pub struct CompileError {
     pub span: Option<std::ops::Range<usize>>,
     /// What is wrong.
     pub message: String,
+    /// `file:line:col` in a policy XML document, when the error is there.
+    pub xml_location: Option<String>,
 }
 
 impl CompileError {
     /// Turns it into a [`ConfigError`] naming `path:line:col` when the span is known.
     pub fn located(self, path: &str, text: &str) -> ConfigError {
+        if let Some(location) = self.xml_location {
+            return ConfigError::Invalid { location, message: self.message };
+        }
         let location = match &self.span {
             Some(span) => {
                 let (line, col) = line_col(text, span.start);
@@ -400,6 +434,9 @@ impl CompileError {
 
 impl std::fmt::Display for CompileError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "api {:?}: {}", self.api, self.message)
+        match &self.xml_location {
+            Some(location) => write!(f, "{location}: {}", self.message),
+            None => write!(f, "api {:?}: {}", self.api, self.message),
+        }
     }
 }

@@ -12,11 +12,12 @@ use http::{Request, StatusCode};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_util::sync::CancellationToken;
 
-use super::access_log::{ConnectionEndRecord, GatewayLog, HandshakeRecord, LogRecord, now};
+use super::access_log::{ConnectionEndRecord, GatewayLog, HandshakeRecord, LogRecord, PolicyTraceStep, now};
 use super::config::{Limits, Subscription};
 use super::forward;
 use super::metrics::Metrics;
 use super::policy::CompiledApi;
+use super::policy_xml::run;
 use super::ratelimit::RateLimiter;
 use super::relay::{self, RelayOptions};
 use super::response::Refusal;
@@ -43,6 +44,10 @@ pub struct GatewayState {
     pub tls: Option<Arc<rustls::ClientConfig>>,
     /// Cancelled when the gateway stops.
     pub shutdown: CancellationToken,
+    /// The policy XML's rate limit and quota counters.
+    pub counters: run::Counters,
+    /// The admin address, once bound (trace locations point there).
+    pub admin: std::sync::OnceLock<SocketAddr>,
 }
 
 /// Each side's read buffer. tungstenite allocates (and zero-fills) its read buffer up front,
@@ -83,10 +88,17 @@ pub async fn handle<B>(state: Arc<GatewayState>, req: Request<B>, peer: SocketAd
     let api = state.apis.iter().find(|a| a.suffix == suffix).cloned();
     let secret_names = api.as_ref().map(CompiledApi::secret_query_names).unwrap_or_default();
     let shown_url = mask_url(&query.as_ref().map_or(path.clone(), |q| format!("{path}?{q}")), &secret_names);
+    let want_trace = req
+        .headers()
+        .get("ocp-apim-trace")
+        .is_some_and(|v| v.to_str().is_ok_and(|v| v.trim().eq_ignore_ascii_case("true")));
+    // The policy trace, and where the client may read it (APIM's Ocp-Apim-Trace-Location).
+    let trace: std::sync::Mutex<Vec<PolicyTraceStep>> = Default::default();
+    let trace_location = std::sync::Mutex::new(None::<String>);
     let log_answer = |status: StatusCode, reason: &str| {
         let api_name = api.as_ref().map(|a| a.name.clone());
         state.metrics.handshake(api_name.as_deref().unwrap_or(""), status.as_u16());
-        state.log.record(LogRecord::Handshake(HandshakeRecord {
+        let mut record = HandshakeRecord {
             time: now(),
             api: api_name,
             url: shown_url.clone(),
@@ -94,11 +106,26 @@ pub async fn handle<B>(state: Arc<GatewayState>, req: Request<B>, peer: SocketAd
             reason: reason.to_string(),
             client: peer.to_string(),
             duration_ms: started.elapsed().as_millis() as u64,
-        }));
+            policies: std::mem::take(&mut *trace.lock().unwrap_or_else(|p| p.into_inner())),
+            trace_id: None,
+        };
+        if want_trace && let Some(admin) = state.admin.get() {
+            let id = state.log.keep_trace(&mut record);
+            *trace_location.lock().unwrap_or_else(|p| p.into_inner()) = Some(format!("http://{admin}/trace/{id}"));
+        }
+        state.log.record(LogRecord::Handshake(record));
+    };
+    let with_location = |mut res: http::Response<http_body_util::Full<bytes::Bytes>>| {
+        if let Some(loc) = trace_location.lock().unwrap_or_else(|p| p.into_inner()).clone()
+            && let Ok(v) = http::HeaderValue::from_str(&loc)
+        {
+            res.headers_mut().insert("ocp-apim-trace-location", v);
+        }
+        res
     };
     let refuse = |r: Refusal| {
         log_answer(r.status, &r.reason);
-        Reply::Http(r.into_response())
+        Reply::Http(with_location(r.into_response()))
     };
 
     let Some(api) = api.clone() else {
@@ -120,6 +147,37 @@ pub async fn handle<B>(state: Arc<GatewayState>, req: Request<B>, peer: SocketAd
     if let Err(r) = api.check_policies(peer.ip(), subscription, &pairs, req.headers(), &state.limiter) {
         return refuse(r);
     }
+    // The APIM policy documents run after the TOML policies, on a copy of the request they may change.
+    let mut client_headers = req.headers().clone();
+    let mut client_query = query.clone();
+    let mut api = api;
+    if let Some(xml) = api.xml.clone() {
+        let sub = subscription.map(|s| s.name.as_str());
+        let product = xml.product_for(sub).map(str::to_string);
+        let mut request = run::Request {
+            ip: peer.ip(),
+            subscription: sub.map(str::to_string),
+            api: api.name.clone(),
+            product: product.clone(),
+            path: path.clone(),
+            headers: client_headers,
+            query: pairs.clone(),
+            query_changed: false,
+            backend: api.backend.clone(),
+            variables: Default::default(),
+        };
+        let (result, steps) = run::run(&xml.effective(product.as_deref()), &mut request, &state.counters);
+        *trace.lock().unwrap_or_else(|p| p.into_inner()) = steps;
+        if let Err(r) = result {
+            return refuse(r);
+        }
+        client_headers = request.headers;
+        if request.query_changed {
+            let encoded = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&request.query).finish();
+            client_query = (!encoded.is_empty()).then_some(encoded);
+        }
+        api.backend = request.backend;
+    }
     // Reserve a slot before the backend handshake, so a burst cannot overshoot the limit.
     if state.open.fetch_add(1, Ordering::SeqCst) >= state.limits.max_connections {
         state.open.fetch_sub(1, Ordering::SeqCst);
@@ -135,7 +193,7 @@ pub async fn handle<B>(state: Arc<GatewayState>, req: Request<B>, peer: SocketAd
     state.metrics.active(&api.name, 1);
     let slot = OpenSlot(state.clone(), api.name.clone());
 
-    let request = match forward::backend_request(&api, query.as_deref(), req.headers(), peer) {
+    let request = match forward::backend_request(&api, client_query.as_deref(), &client_headers, peer) {
         Ok(r) => r,
         Err(e) => {
             return refuse(Refusal::json(StatusCode::INTERNAL_SERVER_ERROR, &e, "cannot build the backend request"));
@@ -150,7 +208,7 @@ pub async fn handle<B>(state: Arc<GatewayState>, req: Request<B>, peer: SocketAd
             Err(r) => return refuse(r),
         };
     log_answer(StatusCode::SWITCHING_PROTOCOLS, "relayed to the backend");
-    let response = wsserver::switching_protocols(req.headers(), protocol.as_deref());
+    let response = with_location(wsserver::switching_protocols(req.headers(), protocol.as_deref()));
     let on_upgrade = Box::new(move |client: wsserver::ServerWs| {
         async move {
             let opened = Instant::now();

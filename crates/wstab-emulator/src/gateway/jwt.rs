@@ -128,47 +128,9 @@ impl JwtPolicy {
                 self.query.as_ref().map_or(format!("the {} header", self.header), |q| format!("query parameter {q}"));
             return fail(format!("JWT not present: expected a token in {from}."));
         };
-        let header = match jsonwebtoken::decode_header(&token) {
-            Ok(h) => h,
-            // alg "none" is not an algorithm jsonwebtoken knows, so it fails here.
-            Err(_) => {
-                return fail("Invalid JWT: malformed header or unsupported algorithm (alg none is refused).".into());
-            }
-        };
-        let key = match &self.keys {
-            Keys::Hs256(k) | Keys::Rs256(k) => k,
-            Keys::Jwks(keys) => {
-                let found = match &header.kid {
-                    Some(kid) => keys.iter().find(|(id, _)| id.as_deref() == Some(kid.as_str())),
-                    None if keys.len() == 1 => keys.first(),
-                    None => None,
-                };
-                match found {
-                    Some((_, k)) => k,
-                    None => return fail("Invalid JWT: no key in the JWKS matches the token's kid.".into()),
-                }
-            }
-        };
-        let claims = match jsonwebtoken::decode::<Value>(&token, key, &self.validation) {
-            Ok(data) => data.claims,
-            Err(e) => {
-                let reason = match e.kind() {
-                    ErrorKind::InvalidAlgorithm => {
-                        format!(
-                            "algorithm {:?} is not accepted (expected {:?})",
-                            header.alg, self.validation.algorithms
-                        )
-                    }
-                    ErrorKind::InvalidSignature => "signature is invalid".into(),
-                    ErrorKind::ExpiredSignature => "token has expired".into(),
-                    ErrorKind::ImmatureSignature => "token is not valid yet (nbf)".into(),
-                    ErrorKind::InvalidAudience => "audience (aud) is not accepted".into(),
-                    ErrorKind::InvalidIssuer => "issuer (iss) is not accepted".into(),
-                    ErrorKind::MissingRequiredClaim(c) => format!("claim {c} is missing"),
-                    other => format!("token is malformed ({other:?})"),
-                };
-                return fail(format!("Invalid JWT: {reason}."));
-            }
+        let claims = match self.validate_token(&token) {
+            Ok(c) => c,
+            Err(reason) => return fail(format!("Invalid JWT: {reason}.")),
         };
         for rc in &self.required {
             let ok = match claims.get(&rc.name) {
@@ -185,6 +147,134 @@ impl JwtPolicy {
             }
         }
         Ok(())
+    }
+}
+
+/// A signing key from an APIM policy's `issuer-signing-keys`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SigningKey {
+    /// `<key>`: a base64 symmetric key (HS256/384/512).
+    Symmetric {
+        /// The key's `id` (matched against the token's `kid` when both are set).
+        id: Option<String>,
+        /// The base64 text.
+        base64: String,
+    },
+    /// `<key n="…" e="…">`: an RSA public key's modulus and exponent (base64url).
+    Rsa {
+        /// The key's `id`.
+        id: Option<String>,
+        /// The modulus.
+        n: String,
+        /// The exponent.
+        e: String,
+    },
+}
+
+impl JwtPolicy {
+    /// A policy for APIM's `validate-jwt` XML: its keys, audiences, issuers, whether `exp` is
+    /// required and the clock skew. The token source and required claims are the caller's.
+    pub fn from_apim_keys(
+        keys: &[SigningKey],
+        audiences: &[String],
+        issuers: &[String],
+        require_expiration_time: bool,
+        clock_skew_secs: u64,
+    ) -> Result<Self, String> {
+        let mut hs = Vec::new();
+        let mut rs = Vec::new();
+        for k in keys {
+            match k {
+                SigningKey::Symmetric { id, base64 } => hs.push((
+                    id.clone(),
+                    DecodingKey::from_base64_secret(base64.trim())
+                        .map_err(|e| format!("issuer-signing-keys: <key> is not base64: {e}"))?,
+                )),
+                SigningKey::Rsa { id, n, e } => rs.push((
+                    id.clone(),
+                    DecodingKey::from_rsa_components(n.trim(), e.trim())
+                        .map_err(|err| format!("issuer-signing-keys: <key n e> is not an RSA key: {err}"))?,
+                )),
+            }
+        }
+        if hs.is_empty() == rs.is_empty() {
+            return Err("issuer-signing-keys needs keys of one kind: base64 <key> (HS256) or <key n e> (RS256)".into());
+        }
+        let (keys, algs) = if hs.is_empty() {
+            (Keys::Jwks(rs), vec![Algorithm::RS256, Algorithm::RS384, Algorithm::RS512])
+        } else {
+            (Keys::Jwks(hs), vec![Algorithm::HS256, Algorithm::HS384, Algorithm::HS512])
+        };
+        let mut validation = Validation::new(algs[0]);
+        validation.algorithms = algs;
+        validation.leeway = clock_skew_secs;
+        validation.validate_nbf = true;
+        validation.validate_exp = require_expiration_time;
+        validation.required_spec_claims.clear();
+        if require_expiration_time {
+            validation.required_spec_claims.insert("exp".into());
+        }
+        if audiences.is_empty() {
+            validation.validate_aud = false;
+        } else {
+            validation.set_audience(audiences);
+            validation.required_spec_claims.insert("aud".into());
+        }
+        if !issuers.is_empty() {
+            validation.set_issuer(issuers);
+            validation.required_spec_claims.insert("iss".into());
+        }
+        Ok(Self {
+            header: "Authorization".into(),
+            query: None,
+            keys,
+            validation,
+            required: Vec::new(),
+            failed_status: 401,
+            failed_message: None,
+        })
+    }
+
+    /// Checks a token's signature, algorithm, lifetime, audience and issuer; the claims, or
+    /// which check failed (never quoting the token).
+    pub fn validate_token(&self, token: &str) -> Result<Value, String> {
+        let header = match jsonwebtoken::decode_header(token) {
+            Ok(h) => h,
+            // alg "none" is not an algorithm jsonwebtoken knows, so it fails here.
+            Err(_) => return Err("malformed header or unsupported algorithm (alg none is refused)".into()),
+        };
+        let key = match &self.keys {
+            Keys::Hs256(k) | Keys::Rs256(k) => k,
+            Keys::Jwks(keys) => {
+                let found = match &header.kid {
+                    Some(kid) => keys
+                        .iter()
+                        .find(|(id, _)| id.as_deref() == Some(kid.as_str()))
+                        .or_else(|| keys.iter().find(|(id, _)| id.is_none())),
+                    None if keys.len() == 1 => keys.first(),
+                    None => keys.iter().find(|(id, _)| id.is_none()),
+                };
+                match found {
+                    Some((_, k)) => k,
+                    None => return Err("no key in the JWKS matches the token's kid".into()),
+                }
+            }
+        };
+        match jsonwebtoken::decode::<Value>(token, key, &self.validation) {
+            Ok(data) => Ok(data.claims),
+            Err(e) => Err(match e.kind() {
+                ErrorKind::InvalidAlgorithm => {
+                    format!("algorithm {:?} is not accepted (expected {:?})", header.alg, self.validation.algorithms)
+                }
+                ErrorKind::InvalidSignature => "signature is invalid".into(),
+                ErrorKind::ExpiredSignature => "token has expired".into(),
+                ErrorKind::ImmatureSignature => "token is not valid yet (nbf)".into(),
+                ErrorKind::InvalidAudience => "audience (aud) is not accepted".into(),
+                ErrorKind::InvalidIssuer => "issuer (iss) is not accepted".into(),
+                ErrorKind::MissingRequiredClaim(c) => format!("claim {c} is missing"),
+                other => format!("token is malformed ({other:?})"),
+            }),
+        }
     }
 }
 

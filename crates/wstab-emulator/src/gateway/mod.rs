@@ -11,6 +11,7 @@ pub mod ipfilter;
 pub mod jwt;
 pub mod metrics;
 pub mod policy;
+pub mod policy_xml;
 pub mod ratelimit;
 pub mod relay;
 pub mod response;
@@ -86,7 +87,10 @@ impl Gateway {
             open: AtomicUsize::new(0),
             tls,
             shutdown: shutdown.clone(),
+            counters: Default::default(),
+            admin: Default::default(),
         });
+        let admin_slot = state.clone();
         let handler: Handler = Arc::new(move |req, peer| handshake::handle(state.clone(), req, peer).boxed());
         let options = ServerOptions {
             max_header_bytes: limits.max_header_bytes,
@@ -109,6 +113,7 @@ impl Gateway {
                         StartError::Bind { addr, source }
                     },
                 )?;
+                let _ = admin_slot.admin.set(admin.addr);
                 Some(admin.addr)
             }
             None => None,
@@ -141,6 +146,13 @@ fn admin_reply(metrics: &Metrics, log: &GatewayLog, method: &Method, path: &str)
             }
         }
         (&Method::GET, "/healthz") => wsserver::text_response(StatusCode::OK, "ok"),
+        (&Method::GET, p) if p.starts_with("/trace/") => match log.trace(&p["/trace/".len()..]) {
+            Some(record) => match serde_json::to_string_pretty(&record) {
+                Ok(json) => wsserver::response(StatusCode::OK, "application/json", json),
+                Err(e) => wsserver::text_response(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+            },
+            None => wsserver::text_response(StatusCode::NOT_FOUND, "No such trace (only the last 200 are kept)"),
+        },
         _ => wsserver::text_response(StatusCode::NOT_FOUND, "Not found: try GET /metrics or GET /status"),
     };
     Reply::Http(res)

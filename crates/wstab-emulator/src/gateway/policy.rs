@@ -1,6 +1,7 @@
 //! Compiled APIs and their handshake policies, and the checks that run on each handshake.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
@@ -12,6 +13,7 @@ use super::config::{
     RateLimitConfig, SetHeaderConfig, SetQueryConfig, Subscription,
 };
 use super::jwt::JwtPolicy;
+use super::policy_xml::{ApiPolicies, load_for_config};
 use super::ratelimit::RateLimiter;
 use super::response::Refusal;
 
@@ -36,16 +38,22 @@ pub struct CompiledApi {
     pub set_header: Vec<SetHeaderConfig>,
     /// Query parameters set for the backend.
     pub set_query: Vec<SetQueryConfig>,
+    /// The APIM policy documents that apply (global, product, API, onHandshake), if any.
+    pub xml: Option<Arc<ApiPolicies>>,
 }
 
 /// Compiles every API of `config` (loading key files), checking what serde cannot.
 pub fn compile(config: &GatewayConfig) -> Result<Vec<CompiledApi>, CompileError> {
     let mut apis: Vec<CompiledApi> = Vec::new();
+    let mut xml = load_for_config(config)
+        .map_err(|(api, e)| CompileError { api, span: None, message: e.message, xml_location: Some(e.location) })?
+        .into_iter();
     for api in &config.apis {
         let err = |message: String, span: Option<std::ops::Range<usize>>| CompileError {
             api: api.name.clone(),
             span,
             message,
+            xml_location: None,
         };
         let suffix = api.url_suffix.trim_matches('/').to_string();
         if let Some(other) = apis.iter().find(|a| a.suffix == suffix) {
@@ -80,6 +88,7 @@ pub fn compile(config: &GatewayConfig) -> Result<Vec<CompiledApi>, CompileError>
             check_header: api.policies.check_header.clone(),
             set_header: api.policies.set_header.clone(),
             set_query: api.policies.set_query_parameter.clone(),
+            xml: xml.next().filter(|p| !p.is_empty()).map(Arc::new),
         });
     }
     Ok(apis)

@@ -25,6 +25,24 @@ impl RateLimiter {
         window.1 += 1;
         Ok(())
     }
+
+    /// Counts `count` calls for `key` when `counted`; the calls left in the window, or
+    /// `Err(retry_after)` when the window is full.
+    pub fn take(&self, key: &str, calls: u32, count: u32, counted: bool, period: Duration) -> Result<u32, Duration> {
+        let now = Instant::now();
+        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        let window = windows.entry(key.to_string()).or_insert((now, 0));
+        if now.duration_since(window.0) >= period {
+            *window = (now, 0);
+        }
+        if window.1 >= calls {
+            return Err(period.saturating_sub(now.duration_since(window.0)));
+        }
+        if counted {
+            window.1 = window.1.saturating_add(count);
+        }
+        Ok(calls.saturating_sub(window.1))
+    }
 }
 
 #[cfg(test)]

@@ -25,6 +25,8 @@ pub struct Refusal {
     pub retry_after: Option<u64>,
     /// Why, for the log (never a secret).
     pub reason: String,
+    /// Other response headers (a `return-response`'s, a renamed `Retry-After`).
+    pub headers: Vec<(String, String)>,
 }
 
 impl Refusal {
@@ -39,6 +41,7 @@ impl Refusal {
             content_type: "application/json".into(),
             retry_after: None,
             reason: reason.to_string(),
+            headers: Vec::new(),
         }
     }
 
@@ -77,14 +80,24 @@ impl Refusal {
             content_type: content_type.unwrap_or_else(|| "text/plain; charset=utf-8".into()),
             retry_after: None,
             reason: format!("backend refused the handshake with {}", status.as_u16()),
+            headers: Vec::new(),
         }
     }
 
     /// The HTTP response.
     pub fn into_response(self) -> Response<Full<Bytes>> {
         let mut res = crate::wsserver::response(self.status, &self.content_type, self.body);
+        if self.content_type.is_empty() {
+            res.headers_mut().remove(http::header::CONTENT_TYPE);
+        }
         if let Some(secs) = self.retry_after {
             res.headers_mut().insert(http::header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        for (name, value) in &self.headers {
+            // Checked when the policy was loaded; a value computed per request may still be invalid.
+            if let (Ok(n), Ok(v)) = (http::HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
+                res.headers_mut().append(n, v);
+            }
         }
         res
     }
