@@ -14,11 +14,11 @@ use tokio::sync::mpsc;
 
 use crate::cli::args::{BinaryFormat, ConnectArgs};
 use wstab_core::clock;
-use wstab_core::connection::{self, Closer, Command, Direction, Event, EventKind, Frame, Param, SessionId, Target};
+use wstab_core::connection::{self, Closer, Command, Direction, Event, EventKind, Frame, SessionId};
 use wstab_core::connection::{ConnError, FailureKind, HandshakeTrace};
-use wstab_core::connection::{ReconnectPolicy, Supervision};
 use wstab_core::pairing::Pairing;
-use wstab_core::profile::{Profile, ProfileStore};
+use wstab_core::profile::{ProfileError, ProfileStore};
+use wstab_core::request::{BuiltRequest, Overrides, Purpose, Request, RequestError, build_target};
 use wstab_core::terminal_text::escape_for_terminal;
 
 /// Exit code: success.
@@ -29,117 +29,65 @@ pub const EXIT_USAGE: i32 = 2;
 /// How many event batches are taken from the channel at once (and written per flush).
 const BATCH: usize = 64;
 
-/// Builds the session target from the command line (over the profile when one is named), or a
-/// usage error.
-pub fn target_from_args(args: &ConnectArgs) -> Result<Target, String> {
-    let profile = load_profile(args)?;
-    target_over_profile(profile.as_ref(), args)
+/// Why `wstab connect` cannot start: a usage error (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectSetupError {
+    /// The profile `--profile` names does not load.
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+    /// The request cannot be built from the profile and the flags.
+    #[error(transparent)]
+    Request(#[from] RequestError),
+    /// `--wait` is not a number of seconds.
+    #[error("invalid --wait {0}: expected a number of seconds")]
+    Wait(f64),
 }
 
-/// The profile `--profile` names, if any.
-fn load_profile(args: &ConnectArgs) -> Result<Option<Profile>, String> {
-    match &args.profile {
-        Some(name) => ProfileStore::open_default().load(name).map(Some).map_err(|e| e.to_string()),
-        None => Ok(None),
-    }
-}
-
-/// The session's supervision: the profile's, plus `--reconnect` and the `-x` messages (sent
-/// after every open, so again after each reconnect).
-fn supervision_from_args(profile: Option<&Profile>, args: &ConnectArgs) -> Supervision {
-    let mut s = profile.map(Profile::supervision).unwrap_or_default();
-    if args.reconnect && s.reconnect.is_none() {
-        s.reconnect = Some(ReconnectPolicy::default());
-    }
-    s.on_connect.extend(args.execute.iter().map(|m| Command::Text(m.clone())));
-    s
-}
-
-fn target_over_profile(profile: Option<&Profile>, args: &ConnectArgs) -> Result<Target, String> {
-    let mut target = match profile {
-        Some(profile) => profile.target().map_err(|e| e.to_string())?,
-        None => Target::default(),
+/// Builds the session's target and options from the command line, over the profile when one is
+/// named, through the one request builder.
+pub fn request_from_args(args: &ConnectArgs) -> Result<BuiltRequest, ConnectSetupError> {
+    let request = match &args.profile {
+        Some(name) => ProfileStore::open_default().load(name)?.request(),
+        None => Request::default(),
     };
-    if let Some(url) = &args.url {
-        target.url = url.clone();
-    }
-    for h in &args.headers {
-        let (name, value) = h.split_once(':').ok_or_else(|| format!("invalid header {h:?}: expected 'Name: value'"))?;
-        if name.trim().is_empty() {
-            return Err(format!("invalid header {h:?}: the name is empty"));
-        }
-        // A flag overrides the profile's header of the same name.
-        target.headers.retain(|p| !p.name.eq_ignore_ascii_case(name.trim()));
-        target.headers.push(Param::new(name.trim(), value.trim()));
-    }
-    for q in &args.query {
-        let (name, value) = q.split_once('=').unwrap_or((q.as_str(), ""));
-        if name.is_empty() {
-            return Err(format!("invalid query parameter {q:?}: expected 'name=value'"));
-        }
-        target.query.retain(|p| p.name != name);
-        target.query.push(Param::new(name, value));
-    }
-    for s in &args.subprotocols {
-        if !target.subprotocols.contains(s) {
-            target.subprotocols.push(s.clone());
-        }
-    }
-    if let Some(secs) = args.connect_timeout {
-        if !(secs.is_finite() && secs > 0.0) {
-            return Err(format!("invalid --connect-timeout {secs}: expected a positive number of seconds"));
-        }
-        target.connect_timeout = Duration::from_secs_f64(secs);
-    }
-    if let Some(max) = args.max_message_size {
-        if max == 0 {
-            return Err("invalid --max-message-size 0: expected a positive number of bytes".into());
-        }
-        target.max_message_size = Some(max);
-    }
-    if args.insecure {
-        target.tls.insecure = true;
-    }
-    if let Some(ca) = &args.ca {
-        target.tls.ca_file = Some(ca.clone());
-    }
-    target.secret_names.extend(args.secret_names.iter().cloned());
     if let Some(w) = args.wait
         && !(w.is_finite() && w >= 0.0)
     {
-        return Err(format!("invalid --wait {w}: expected a number of seconds"));
+        return Err(ConnectSetupError::Wait(w));
     }
-    if let Some(missing) = target.missing_required().first() {
-        return Err(format!(
-            "required parameter {:?} is empty: give it with -q or -H, or fill it in the profile",
-            missing.name
-        ));
-    }
-    target.request().map_err(|e| e.to_string())?;
-    Ok(target)
+    Ok(build_target(&request, &overrides_from_args(args)?, Purpose::Connect)?)
+}
+
+/// What the flags lay over the profile's request.
+fn overrides_from_args(args: &ConnectArgs) -> Result<Overrides, RequestError> {
+    Ok(Overrides {
+        url: args.url.clone(),
+        query: args.query.iter().map(|q| Overrides::query_argument(q)).collect::<Result<_, _>>()?,
+        headers: args.headers.iter().map(|h| Overrides::header_argument(h)).collect::<Result<_, _>>()?,
+        subprotocols: args.subprotocols.clone(),
+        connect_timeout_secs: args.connect_timeout,
+        max_message_size: args.max_message_size,
+        insecure: args.insecure,
+        ca_file: args.ca.clone(),
+        secret_names: args.secret_names.clone(),
+        reconnect: args.reconnect,
+        // Sent after every open, so again after each reconnect.
+        on_connect: args.execute.clone(),
+        correlation: args.correlate.clone(),
+    })
 }
 
 /// Runs `wstab connect`; returns the exit code.
 pub async fn run(args: ConnectArgs) -> i32 {
-    let setup = load_profile(&args).and_then(|p| {
-        let target = target_over_profile(p.as_ref(), &args)?;
-        Ok((target, supervision_from_args(p.as_ref(), &args), p.and_then(|p| p.correlation)))
-    });
-    let (target, supervision, profile_correlation) = match setup {
-        Ok(s) => s,
+    let BuiltRequest { target, session } = match request_from_args(&args) {
+        Ok(built) => built,
         Err(e) => {
             eprintln!("wstab connect: {e}");
             return EXIT_USAGE;
         }
     };
-    let correlate = args.correlate.clone().or(profile_correlation);
-    if let Some(p) = &correlate
-        && !(p.is_empty() || p.starts_with('/'))
-    {
-        eprintln!("wstab connect: invalid --correlate {p:?}: a JSON pointer starts with '/', e.g. /ackId");
-        return EXIT_USAGE;
-    }
-    let mut pairing = correlate.as_ref().map(|p| Pairing::new(Some(p.clone())));
+    let supervision = session.supervision();
+    let mut pairing = session.correlation.as_ref().map(|p| Pairing::new(Some(p.clone())));
     let mut har_events: Option<Vec<Event>> = args.har.as_ref().map(|_| Vec::new());
     let (tx, mut rx) = mpsc::channel(BATCH);
     // The HAR file masks what the session's target calls secret (names marked with --secret or

@@ -12,7 +12,13 @@ pub fn run(args: &ExportK6Args) -> i32 {
             return 2;
         }
     };
-    let text = wstab_core::export::k6::script(&args.profile, &profile);
+    let text = match wstab_core::export::k6::script(&args.profile, &profile) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("wstab export k6: {e}");
+            return 2;
+        }
+    };
     match &args.output {
         None => {
             print!("{text}");

@@ -1,6 +1,7 @@
 //! wstab's core: everything that is neither a screen nor an emulator.
 //!
-//! The connection engine ([`connection`]), the request a user builds ([`workspace`], [`profile`]),
+//! The connection engine ([`connection`]), the one request model every front end builds its
+//! target with ([`request`]), where requests come from ([`workspace`], [`profile`]),
 //! secrets and their masking ([`secret`]), request/reply pairing ([`pairing`]), exports of a
 //! session or a request ([`export`]), `wstab run` scripts ([`script`]) and Web PubSub client
 //! tokens ([`webpubsub_token`]). It depends on no terminal, command-line or emulator crate, so
@@ -13,6 +14,7 @@ pub mod jwt_claims;
 pub mod pairing;
 pub mod paths;
 pub mod profile;
+pub mod request;
 pub mod script;
 pub mod secret;
 pub mod terminal_text;

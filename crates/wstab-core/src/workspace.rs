@@ -20,6 +20,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::connection::{Param, Target};
+use crate::request::{Endpoint, Request};
 
 /// A set of APIs behind one gateway.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,15 +73,20 @@ impl Api {
         join_url(gateway, &self.url_suffix)
     }
 
-    /// A connection target for this API behind `gateway`, with default limits.
-    pub fn target(&self, gateway: &str) -> Target {
-        Target {
-            url: self.base_url(gateway),
+    /// This API behind `gateway` as a request, with default limits and session options.
+    pub fn request(&self, gateway: &str) -> Request {
+        Request {
+            endpoint: Endpoint::Gateway { gateway: gateway.to_string(), url_suffix: self.url_suffix.clone() },
             query: self.query.clone(),
             headers: self.headers.clone(),
             subprotocols: self.subprotocols.clone(),
-            ..Target::default()
+            ..Request::default()
         }
+    }
+
+    /// A connection target for this API behind `gateway`, with default limits.
+    pub fn target(&self, gateway: &str) -> Target {
+        self.request(gateway).shown_target()
     }
 }
 

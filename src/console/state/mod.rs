@@ -28,6 +28,7 @@ pub use tabs::Tab;
 use wstab_core::connection::{Command, Event};
 use wstab_core::connection::{SessionId, SessionState, Target};
 use wstab_core::profile::{ImportReport, Profile};
+use wstab_core::request::{BuiltRequest, Overrides, Purpose, build_target};
 use wstab_core::workspace::Workspace;
 
 /// The panes focus moves between, in Tab order.
@@ -898,16 +899,16 @@ impl App {
             self.confirm = Some(Confirm { question, on_yes: Pending::Connect });
             return None;
         }
-        let mut target = draft.target();
-        // `${env:NAME}` values (from saved profiles) are read now, never stored resolved.
-        if let Err(e) = wstab_core::profile::resolve_target(&mut target) {
-            self.notice(format!("cannot connect: {e}"), true);
-            return None;
-        }
-        if let Err(e) = target.request() {
-            self.notice(format!("cannot connect: {e}"), true);
-            return None;
-        }
+        // The one request builder: `${env:NAME}` values (from saved profiles) are read now,
+        // never stored resolved, and the profile's TLS, limits and secret names are kept.
+        let built = build_target(&draft.request(), &Overrides::default(), Purpose::Connect);
+        let BuiltRequest { target, session: options } = match built {
+            Ok(b) => b,
+            Err(e) => {
+                self.notice(format!("cannot connect: {e}"), true);
+                return None;
+            }
+        };
         let id = SessionId(self.next_session);
         self.next_session += 1;
         self.owners.insert(id, self.tab.id);
@@ -930,7 +931,7 @@ impl App {
         // Stats and exports are per session: the tab's pointer (Ctrl-R) wins over the profile's.
         let pointer = match &self.tab.correlation_override {
             Some(p) => p.clone(),
-            None => profile.as_ref().and_then(|p| p.correlation.clone()),
+            None => options.correlation,
         };
         self.tab.pairing.restart(pointer);
         self.tab.recording.clear();

@@ -109,9 +109,14 @@ fn test_saved_profile_correlation_applies_on_connect() {
         app.update(answer);
     }
     let name = app.saved_as.get(app.tab.selected_api).cloned().flatten().expect("saved as a profile");
-    if let Some(p) = app.profiles.get_mut(&name) {
-        p.correlation = Some("/id".into());
+    // The profile file gains a pointer and is loaded again, as after an edit on disk.
+    let mut profiles: Vec<(String, Profile)> = app.profiles.clone().into_iter().collect();
+    for (n, p) in &mut profiles {
+        if *n == name {
+            p.correlation = Some("/id".into());
+        }
     }
+    app.update(Action::ProfilesLoaded { profiles, broken: Vec::new(), outcomes: Vec::new(), select: Some(name) });
     connect(&mut app);
     assert_eq!(app.tab.pairing.pairing.pointer(), Some("/id"));
 }

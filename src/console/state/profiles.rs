@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use super::request::{RequestDraft, Row};
 use super::{App, Confirm, Effect, ImportReport, Overlay, Pane, PromptFor};
 use wstab_core::profile::{Profile, sanitize_name, validate_name};
-use wstab_core::workspace::join_url;
+use wstab_core::request::Endpoint;
 
 /// One change to the profile store, carried out by the loop.
 #[derive(Debug, Clone, PartialEq)]
@@ -126,8 +126,7 @@ impl App {
         let draft = self.draft()?;
         let api = self.workspace.apis.get(self.tab.selected_api)?;
         let base = self.selected_profile().and_then(|n| self.profiles.get(n));
-        let mut p =
-            draft_to_profile(draft, base, &self.workspace.gateway, &api.url_suffix, api.sample_message.as_deref());
+        let mut p = draft_to_profile(draft, base, api.sample_message.as_deref());
         if self.selected_profile() != Some(name) {
             // A new name is what the APIs pane should show for the new profile.
             p.display_name.clear();
@@ -309,7 +308,8 @@ impl App {
             // An unchanged profile keeps the user's unsaved edits.
             let draft = match old.remove(name) {
                 Some(d) if self.profiles.get(name) == Some(profile) => d,
-                _ => RequestDraft::from_api(&api, ""),
+                // The whole request: TLS, limits, secret names and session options too.
+                _ => RequestDraft::from_request(profile.request()),
             };
             listed.push((name.clone(), api, draft));
         }
@@ -405,22 +405,17 @@ fn find_entry(saved_as: &[Option<String>], k: &EntryKey) -> Option<usize> {
 
 /// A draft as a profile. `base` is the profile being overwritten with its own request, whose
 /// other settings are kept. The URL is kept as gateway + URL suffix when that is what it is.
-pub fn draft_to_profile(
-    draft: &RequestDraft,
-    base: Option<&Profile>,
-    gateway: &str,
-    url_suffix: &str,
-    sample: Option<&str>,
-) -> Profile {
+pub fn draft_to_profile(draft: &RequestDraft, base: Option<&Profile>, sample: Option<&str>) -> Profile {
     let params = |rows: &[Row]| rows.iter().map(|r| r.param.clone()).collect();
     let mut p = base.cloned().unwrap_or_default();
     if base.is_none_or(|b| b.base_url() != draft.base_url) {
-        (p.url, p.gateway, p.url_suffix) =
-            if !gateway.is_empty() && !url_suffix.contains("://") && join_url(gateway, url_suffix) == draft.base_url {
-                (String::new(), gateway.to_string(), url_suffix.to_string())
-            } else {
-                (draft.base_url.clone(), String::new(), String::new())
-            };
+        (p.url, p.gateway, p.url_suffix) = match draft.request().endpoint {
+            // A workspace may hold a full URL as a suffix; a profile keeps it as the URL it is.
+            Endpoint::Gateway { gateway, url_suffix } if !gateway.is_empty() && !url_suffix.contains("://") => {
+                (String::new(), gateway, url_suffix)
+            }
+            _ => (draft.base_url.clone(), String::new(), String::new()),
+        };
     }
     p.query = params(&draft.query);
     p.headers = params(&draft.headers);

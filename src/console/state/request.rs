@@ -1,7 +1,10 @@
 //! The request being prepared for one API: URL, subprotocols and the **Query parameters** and
-//! **Headers** tables, edited in the Request pane.
+//! **Headers** tables, edited in the Request pane, over the [`Request`] it came from (whose TLS
+//! options, limits, secret names and session options the pane does not edit but keeps).
 
 use wstab_core::connection::{Param, Target};
+use wstab_core::request::{Endpoint, Request};
+use wstab_core::secret::is_secret_name;
 use wstab_core::workspace::Api;
 
 /// Which of the two tables a row is in.
@@ -23,9 +26,16 @@ pub struct Row {
 }
 
 impl Row {
-    /// The value as the table shows it: masked when secret and not revealed.
-    pub fn shown_value(&self) -> String {
-        if self.param.is_secret() && !self.revealed && !self.param.value.is_empty() {
+    /// Is the value secret: by flag, by a well-known name, or by one of the request's
+    /// `secret_names`?
+    pub fn is_secret(&self, secret_names: &[String]) -> bool {
+        self.param.secret || is_secret_name(&self.param.name, secret_names)
+    }
+
+    /// The value as the table shows it: masked when secret (see [`Row::is_secret`]) and not
+    /// revealed.
+    pub fn shown_value(&self, secret_names: &[String]) -> String {
+        if self.is_secret(secret_names) && !self.revealed && !self.param.value.is_empty() {
             wstab_core::secret::MASK.to_string()
         } else {
             self.param.value.clone()
@@ -51,31 +61,56 @@ pub struct RequestDraft {
     pub subprotocols: Vec<String>,
     /// The selected row, counting both tables with an "add" row at the end of each.
     pub selected: usize,
+    /// The request the draft started from: its endpoint, TLS options, limits, secret names and
+    /// session options, which the pane does not edit.
+    pub base: Request,
 }
 
 impl RequestDraft {
     /// The draft for `api` behind `gateway`, as the workspace describes it.
     pub fn from_api(api: &Api, gateway: &str) -> Self {
+        Self::from_request(api.request(gateway))
+    }
+
+    /// The draft for a request (a saved profile's, or a workspace API's).
+    pub fn from_request(base: Request) -> Self {
         let rows = |ps: &[Param]| ps.iter().map(|p| Row { param: p.clone(), revealed: false }).collect();
         Self {
-            base_url: api.base_url(gateway),
-            query: rows(&api.query),
-            headers: rows(&api.headers),
-            subprotocols: api.subprotocols.clone(),
+            base_url: base.endpoint.url(),
+            query: rows(&base.query),
+            headers: rows(&base.headers),
+            subprotocols: base.subprotocols.clone(),
             selected: 0,
+            base,
         }
     }
 
-    /// What a session for this request connects to.
-    pub fn target(&self) -> Target {
+    /// The request as edited: the pane's URL, tables and subprotocols over the request the
+    /// draft started from. An edited URL is a full URL; an unchanged one keeps its endpoint.
+    pub fn request(&self) -> Request {
         let params = |rows: &[Row]| rows.iter().map(|r| r.param.clone()).collect();
-        Target {
-            url: self.base_url.clone(),
+        let endpoint = if self.base.endpoint.url() == self.base_url {
+            self.base.endpoint.clone()
+        } else {
+            Endpoint::Url(self.base_url.clone())
+        };
+        Request {
+            endpoint,
             query: params(&self.query),
             headers: params(&self.headers),
             subprotocols: self.subprotocols.clone(),
-            ..Target::default()
+            ..self.base.clone()
         }
+    }
+
+    /// The request as the pane shows it (references in place): every option carried.
+    pub fn target(&self) -> Target {
+        self.request().shown_target()
+    }
+
+    /// Names, beyond the well-known ones, whose values the pane masks.
+    pub fn secret_names(&self) -> &[String] {
+        &self.base.secret_names
     }
 
     /// Rows in the two tables, counting each table's "add" row.

@@ -145,10 +145,10 @@ fn test_required_param_empty_refuses_to_connect_and_names_it() {
     app.update(Action::Enter);
     let d = app.draft().unwrap();
     assert_eq!(d.query[0].param.value, "k-123456");
-    assert_eq!(d.query[0].shown_value(), wstab_core::secret::MASK, "secret values are masked until revealed");
+    assert_eq!(d.query[0].shown_value(&[]), wstab_core::secret::MASK, "secret values are masked until revealed");
     assert!(!d.target().display_url().contains("k-123456"));
     app.update(Action::RevealRow);
-    assert_eq!(app.draft().unwrap().query[0].shown_value(), "k-123456");
+    assert_eq!(app.draft().unwrap().query[0].shown_value(&[]), "k-123456");
     assert!(matches!(app.update(Action::ToggleConnection), Some(Effect::Connect { .. })));
 }
 

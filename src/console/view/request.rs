@@ -90,7 +90,7 @@ fn draw_table(frame: &mut Frame, d: &RequestDraft, table: Table, area: Rect, pan
                 let value = if r.is_missing() {
                     Span::styled("required", theme::error())
                 } else {
-                    Span::raw(escape_one_line(&r.shown_value()))
+                    Span::raw(escape_one_line(&r.shown_value(d.secret_names())))
                 };
                 let mut spans = vec![Span::raw(check), Span::raw(name)];
                 // A token's countdown goes before its value (a JWT is long, and the table is

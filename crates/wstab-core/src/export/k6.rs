@@ -4,6 +4,7 @@
 
 use crate::connection::Param;
 use crate::profile::{MessageFormat, Profile};
+use crate::request::{BuiltRequest, Overrides, Purpose, RequestError, build_target};
 
 /// The environment variable a value comes from: the one it already references (`${env:NAME}`),
 /// or one named after the parameter when the value is secret; `None` for a plain value.
@@ -30,8 +31,10 @@ fn js_string(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
 
-/// The k6 script for `profile` (named `name`).
-pub fn script(name: &str, profile: &Profile) -> String {
+/// The k6 script for `profile` (named `name`). The request is built by the one request builder
+/// for showing: `${env:NAME}` references stay references, turned into `__ENV.NAME` here.
+pub fn script(name: &str, profile: &Profile) -> Result<String, RequestError> {
+    let BuiltRequest { target, session } = build_target(&profile.request(), &Overrides::default(), Purpose::Show)?;
     let mut out = String::new();
     let mut env_names: Vec<String> = Vec::new();
     let mut note = |p: &Param| {
@@ -41,10 +44,10 @@ pub fn script(name: &str, profile: &Profile) -> String {
             env_names.push(n);
         }
     };
-    let query: Vec<&Param> = profile.query.iter().filter(|p| p.enabled && !p.name.is_empty()).collect();
-    let headers: Vec<&Param> = profile.headers.iter().filter(|p| p.enabled && !p.name.is_empty()).collect();
+    let query: Vec<&Param> = target.query.iter().filter(|p| p.enabled && !p.name.is_empty()).collect();
+    let headers: Vec<&Param> = target.headers.iter().filter(|p| p.enabled && !p.name.is_empty()).collect();
     query.iter().chain(&headers).for_each(|p| note(p));
-    let token = profile.webpubsub.is_some() && !query.iter().any(|p| p.name == "access_token");
+    let token = session.webpubsub.is_some() && !query.iter().any(|p| p.name == "access_token");
     if token {
         env_names.push("ACCESS_TOKEN".into());
     }
@@ -62,7 +65,7 @@ pub fn script(name: &str, profile: &Profile) -> String {
     out.push_str("import ws from 'k6/ws';\nimport { check } from 'k6';\n\n");
     out.push_str("// How long each virtual user keeps its connection open (ms).\n");
     out.push_str("const HOLD_MS = Number(__ENV.HOLD_MS || 5000);\n\n");
-    out.push_str(&format!("const BASE_URL = {};\n", js_string(&profile.base_url())));
+    out.push_str(&format!("const BASE_URL = {};\n", js_string(&target.url)));
     out.push_str("const QUERY = [\n");
     for p in &query {
         out.push_str(&format!("  [{}, {}],\n", js_string(&p.name), js_value(p)));
@@ -77,13 +80,13 @@ pub fn script(name: &str, profile: &Profile) -> String {
     for p in &headers {
         out.push_str(&format!("  {}: {},\n", js_string(&p.name), js_value(p)));
     }
-    if !profile.subprotocols.is_empty() {
-        out.push_str(&format!("  'Sec-WebSocket-Protocol': {},\n", js_string(&profile.subprotocols.join(", "))));
+    if !target.subprotocols.is_empty() {
+        out.push_str(&format!("  'Sec-WebSocket-Protocol': {},\n", js_string(&target.subprotocols.join(", "))));
     }
     out.push_str("};\n\n");
     out.push_str("// The profile's on-connect and saved messages, sent in order once the socket opens.\n");
     out.push_str("const MESSAGES = [\n");
-    for m in &profile.on_connect {
+    for m in &session.on_connect {
         out.push_str(&format!("  {{ text: {} }},\n", js_string(m)));
     }
     for m in &profile.messages {
@@ -127,5 +130,5 @@ export default function () {
 }
 "#,
     );
-    out
+    Ok(out)
 }

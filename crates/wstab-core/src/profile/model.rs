@@ -5,7 +5,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::connection::{Param, Target, TlsOptions};
-use crate::workspace::{Api, join_url};
+use crate::request::{Endpoint, Request, SessionOptions};
+use crate::workspace::Api;
 
 use super::envref::{EnvRefError, resolve_target};
 
@@ -153,25 +154,46 @@ impl Default for Profile {
 impl Profile {
     /// The request URL without query parameters: `url`, or gateway + suffix.
     pub fn base_url(&self) -> String {
-        if self.url.is_empty() { join_url(&self.gateway, &self.url_suffix) } else { self.url.clone() }
+        self.endpoint().url()
+    }
+
+    /// Where the profile connects: its `url`, or its `gateway` + `url_suffix`.
+    pub fn endpoint(&self) -> Endpoint {
+        if self.url.is_empty() {
+            Endpoint::Gateway { gateway: self.gateway.clone(), url_suffix: self.url_suffix.clone() }
+        } else {
+            Endpoint::Url(self.url.clone())
+        }
+    }
+
+    /// The profile as a request: every connection and session setting it holds, `${env:NAME}`
+    /// references in place. A connect timeout that is not a positive number is ignored.
+    pub fn request(&self) -> Request {
+        Request {
+            endpoint: self.endpoint(),
+            query: self.query.clone(),
+            headers: self.headers.clone(),
+            subprotocols: self.subprotocols.clone(),
+            tls: self.tls.clone(),
+            connect_timeout: self
+                .connect_timeout_secs
+                .filter(|s| s.is_finite() && *s > 0.0)
+                .map(Duration::from_secs_f64),
+            max_message_size: self.max_message_size,
+            secret_names: self.secret_names.clone(),
+            session: SessionOptions {
+                correlation: self.correlation.clone(),
+                reconnect: self.reconnect,
+                on_connect: self.on_connect.clone(),
+                webpubsub: self.webpubsub.clone(),
+            },
+        }
     }
 
     /// The connection target with `${env:NAME}` references still in place (for display: the
     /// reference, not the secret, is what the user sees).
     pub fn target_unresolved(&self) -> Target {
-        let mut t = Target::new(self.base_url());
-        t.query = self.query.clone();
-        t.headers = self.headers.clone();
-        t.subprotocols = self.subprotocols.clone();
-        t.tls = self.tls.clone();
-        if let Some(secs) = self.connect_timeout_secs.filter(|s| s.is_finite() && *s > 0.0) {
-            t.connect_timeout = Duration::from_secs_f64(secs);
-        }
-        if let Some(max) = self.max_message_size {
-            t.max_message_size = Some(max);
-        }
-        t.secret_names = self.secret_names.clone();
-        t
+        self.request().shown_target()
     }
 
     /// The connection target with every `${env:NAME}` resolved now (at connect time). A value
@@ -187,7 +209,9 @@ impl Profile {
         Api {
             name: name.to_string(),
             display_name: self.display_name.clone(),
-            url_suffix: self.base_url(),
+            // A profile's request is its own (`request`); the suffix is shown only for a
+            // profile kept as gateway + suffix, and a full URL is never passed off as one.
+            url_suffix: self.endpoint().url_suffix().unwrap_or_default().to_string(),
             query: self.query.clone(),
             headers: self.headers.clone(),
             subprotocols: self.subprotocols.clone(),

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::connection::{Command, ConnError, FailureKind, Param, PrepareTarget, ReconnectPolicy, Supervision, Target};
+use crate::connection::{ConnError, FailureKind, Param, PrepareTarget, Supervision, Target};
 use crate::webpubsub_token::{ConnectionString, TokenRequest, client_access};
 
 use super::envref::resolve_env_refs;
@@ -40,11 +40,7 @@ impl Profile {
     /// The supervision the profile asks for: reconnect (when `reconnect = true`), the
     /// on-connect messages, and a token refresher (when `[webpubsub]` is set).
     pub fn supervision(&self) -> Supervision {
-        Supervision {
-            reconnect: self.reconnect.then(ReconnectPolicy::default),
-            on_connect: self.on_connect.iter().map(|m| Command::Text(m.clone())).collect(),
-            prepare: self.webpubsub.as_ref().map(token_refresher),
-        }
+        self.request().session.supervision()
     }
 }
 

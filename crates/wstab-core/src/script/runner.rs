@@ -10,11 +10,10 @@ use tokio::sync::mpsc;
 
 use super::expect::{Expect, Outcome, line_diff, pretty};
 use super::{DEFAULT_TIMEOUT, Script, Step};
-use crate::connection::{
-    self, Command, ConnError, Event, EventBatch, EventKind, FailureKind, Frame, SessionId, Target,
-};
-use crate::connection::{Direction, HandshakeTrace};
-use crate::profile::{ProfileStore, resolve_env_refs, resolve_target};
+use crate::connection::{self, Command, ConnError, Event, EventBatch, EventKind, FailureKind, Frame, SessionId};
+use crate::connection::{Direction, HandshakeTrace, Supervision};
+use crate::profile::{ProfileError, ProfileStore};
+use crate::request::{BuiltRequest, Overrides, Purpose, Request, RequestError, build_target};
 use crate::terminal_text::escape_for_terminal;
 
 /// Exit code: an expectation failed (timed out, or the next message did not match).
@@ -35,45 +34,38 @@ pub async fn run_file(path: &Path) -> i32 {
     run_script(&script, &mut out).await
 }
 
-/// The target a script connects to: the profile's (token refreshed), with the script's URL,
-/// query, headers and subprotocols over it, `${env:NAME}` resolved.
-pub fn target_of(script: &Script) -> Result<Target, String> {
-    let mut target = match &script.profile {
-        Some(name) => {
-            let profile = ProfileStore::open_default().load(name).map_err(|e| e.to_string())?;
-            let mut t = profile.target().map_err(|e| e.to_string())?;
-            if let Some(prepare) = profile.supervision().prepare {
-                prepare(&mut t).map_err(|e| e.to_string())?;
-            }
-            t
-        }
-        None => Target::default(),
+/// What a script connects with: the profile's request (when it names one) with the script's URL,
+/// query, headers and subprotocols over it, built by the one request builder.
+pub fn request_of(script: &Script) -> Result<BuiltRequest, ScriptSetupError> {
+    let request = match &script.profile {
+        Some(name) => ProfileStore::open_default().load(name)?.request(),
+        None => Request::default(),
     };
-    if let Some(url) = &script.url {
-        target.url = resolve_env_refs(url).map_err(|e| e.to_string())?;
-    }
-    for q in &script.query {
-        target.query.retain(|p| p.name != q.name);
-        target.query.push(q.clone());
-    }
-    for h in &script.headers {
-        target.headers.retain(|p| !p.name.eq_ignore_ascii_case(&h.name));
-        target.headers.push(h.clone());
-    }
-    for s in &script.subprotocols {
-        if !target.subprotocols.contains(s) {
-            target.subprotocols.push(s.clone());
-        }
-    }
-    resolve_target(&mut target).map_err(|e| e.to_string())?;
-    target.request().map_err(|e| e.to_string())?;
-    Ok(target)
+    let overrides = Overrides {
+        url: script.url.clone(),
+        query: script.query.clone(),
+        headers: script.headers.clone(),
+        subprotocols: script.subprotocols.clone(),
+        ..Overrides::default()
+    };
+    Ok(build_target(&request, &overrides, Purpose::Connect)?)
+}
+
+/// Why a script cannot start its session.
+#[derive(Debug, thiserror::Error)]
+pub enum ScriptSetupError {
+    /// The profile it names does not load.
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+    /// The request cannot be built.
+    #[error(transparent)]
+    Request(#[from] RequestError),
 }
 
 /// Runs a parsed script, writing each step's result to `out`; returns the exit code.
 pub async fn run_script(script: &Script, out: &mut dyn Write) -> i32 {
-    let target = match target_of(script) {
-        Ok(t) => t,
+    let BuiltRequest { target, session } = match request_of(script) {
+        Ok(b) => b,
         Err(e) => {
             let _ = writeln!(out, "wstab run: {e}");
             return EXIT_USAGE;
@@ -83,7 +75,10 @@ pub async fn run_script(script: &Script, out: &mut dyn Write) -> i32 {
     let (tx, rx) = mpsc::channel(64);
     let _ = writeln!(out, "connecting to {}", target.display_url());
     let connect_deadline = Instant::now() + target.connect_timeout + Duration::from_secs(1);
-    let handle = connection::spawn(SessionId(1), target, tx);
+    // Only the token refresh applies: a script's expectations would be muddled by reconnects
+    // or on-connect messages it did not ask for.
+    let supervision = Supervision { prepare: session.supervision().prepare, ..Supervision::default() };
+    let handle = connection::spawn_supervised(SessionId(1), target, supervision, tx);
     let mut run = Runner { rx, inbox: VecDeque::new(), opened: false, ended: None, trace: None };
     while !run.opened && run.ended.is_none() {
         if !run.pump(connect_deadline).await {
