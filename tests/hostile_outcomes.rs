@@ -9,8 +9,6 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::*;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use tokio::sync::mpsc;
 use wstab::console::message_log::Filter;
 use wstab::console::state::{Action, App, CommandToSend, Effect};
@@ -47,19 +45,7 @@ fn workspace(gateway: String) -> Workspace {
 }
 
 fn screen(app: &mut App) -> String {
-    let mut t = Terminal::new(TestBackend::new(120, 40)).expect("test terminal");
-    let area = ratatui::layout::Rect::new(0, 0, 120, 40);
-    app.set_messages_rows(wstab::console::view::messages_rows(area, app));
-    t.draw(|f| wstab::console::view::draw(f, app)).expect("draw");
-    let buf = t.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
+    common::console::screen(app, 120, 40)
 }
 
 /// Plays the event loop's part: spawns the session the console asked for (with a short timeout

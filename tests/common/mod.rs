@@ -4,6 +4,7 @@
 // tungstenite's handshake callback returns its whole error response by value.
 #![allow(clippy::result_large_err)]
 
+pub mod console;
 pub mod process;
 pub mod tmux;
 pub mod tools;
