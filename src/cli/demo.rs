@@ -11,9 +11,13 @@ chat    ws://127.0.0.1:P/client/hubs/chat  Web PubSub-style hub (json.webpubsub.
                                           needs the subscription key AND an access_token)
 ticker  ws://127.0.0.1:P/ticker            pushes a JSON stock quote every 400 ms
 
-Run it:  wstab demo --serve [--port P]
-It prints one JSON line (gateway, admin, subscription_key, apis with ready URLs), a table,
-and serves until Ctrl-C. Metrics: GET <admin>/metrics.";
+Run it:  wstab demo --serve [--port P] [--config demo.toml] [--tls | --tls-cert C --tls-key K]
+It prints one JSON line (gateway, admin, subscription_key, apis with ready URLs, hub,
+connection_string), a table, and serves until Ctrl-C. Metrics: GET <admin>/metrics.
+
+The hub's connection string uses a well-known local AccessKey (public; set [hub] access_key in
+the config for another): point the Web PubSub server SDKs at it. The hub serves the REST API
+(/api/hubs/...) and calls the [[hub.event_handlers]] the config lists.";
 
 /// Runs the demo; returns the exit code.
 pub async fn run(args: DemoArgs) -> i32 {
@@ -21,7 +25,34 @@ pub async fn run(args: DemoArgs) -> i32 {
         println!("{HELP}");
         return 0;
     }
-    let demo = match wstab_emulator::demo::start(args.port).await {
+    let mut options = wstab_emulator::demo::DemoOptions::default();
+    if let Some(path) = &args.config {
+        match wstab_emulator::demo::DemoConfig::load(path) {
+            Ok(c) => {
+                options.access_key = c.hub.access_key;
+                options.event_handlers = c.hub.event_handlers;
+            }
+            Err(e) => {
+                eprintln!("wstab demo: {e}");
+                return 2;
+            }
+        }
+    }
+    let ca_out = args.tls_ca_out.as_deref();
+    match wstab_emulator::tls::ServerTls::from_flags(
+        args.tls,
+        args.tls_cert.as_deref(),
+        args.tls_key.as_deref(),
+        ca_out,
+        "demo",
+    ) {
+        Ok(tls) => options.tls = tls,
+        Err(e) => {
+            eprintln!("wstab demo: {e}");
+            return 2;
+        }
+    }
+    let demo = match wstab_emulator::demo::start_with(args.port, options).await {
         Ok(d) => d,
         Err(e) => {
             eprintln!("wstab demo: {e:#}");
@@ -37,6 +68,16 @@ pub async fn run(args: DemoArgs) -> i32 {
         "subscription key: {}  (query subscription-key or header Ocp-Apim-Subscription-Key)\n",
         demo.subscription_key
     );
+    let _ = writeln!(
+        out,
+        "hub:               {}  (REST API /api/hubs/<hub>/..., clients /client/hubs/<hub>)",
+        demo.hub_url
+    );
+    let _ = writeln!(out, "connection string: {}", demo.connection_string);
+    if let Some(ca) = &demo.ca_file {
+        let _ = writeln!(out, "TLS CA:            {}  (wstab --ca FILE, NODE_EXTRA_CA_CERTS=FILE)", ca.display());
+    }
+    let _ = writeln!(out);
     let _ = writeln!(out, "{:<8} URL", "API");
     for api in &demo.apis {
         let shown = wstab_core::secret::mask_url(&api.url, &[]);

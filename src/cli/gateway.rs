@@ -35,14 +35,32 @@ pub async fn run(args: GatewayArgs) -> i32 {
         None => LogSink::Stdout,
     };
     let apis: Vec<String> = config.apis.iter().map(|a| format!("/{}", a.url_suffix.trim_matches('/'))).collect();
-    let gateway = match Gateway::start(config, listen, admin, sink).await {
+    let tls = match wstab_emulator::tls::ServerTls::from_flags(
+        args.tls,
+        args.tls_cert.as_deref(),
+        args.tls_key.as_deref(),
+        args.tls_ca_out.as_deref(),
+        "gateway",
+    ) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("wstab gateway: {e}");
+            return 2;
+        }
+    };
+    let scheme = if tls.is_some() { "wss" } else { "ws" };
+    let ca_file = tls.as_ref().and_then(|t| t.ca_file.clone());
+    let gateway = match Gateway::start_tls(config, listen, admin, sink, tls).await {
         Ok(g) => g,
         Err(e) => {
             eprintln!("wstab gateway: {e}");
             return 1;
         }
     };
-    eprintln!("wstab gateway: listening on ws://{} ({})", gateway.addr, apis.join(", "));
+    eprintln!("wstab gateway: listening on {scheme}://{} ({})", gateway.addr, apis.join(", "));
+    if let Some(ca) = ca_file {
+        eprintln!("wstab gateway: TLS CA certificate in {} (wstab --ca FILE, NODE_EXTRA_CA_CERTS=FILE)", ca.display());
+    }
     if let Some(a) = gateway.admin_addr {
         eprintln!("wstab gateway: metrics on http://{a}/metrics");
     }

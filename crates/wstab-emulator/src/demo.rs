@@ -18,6 +18,62 @@ use wstab_core::workspace::{Api, Workspace};
 pub const CHAT_HUB: &str = "chat";
 /// The chat subprotocol.
 pub const CHAT_PROTOCOL: &str = crate::hub::protocol::JSON_PROTOCOL;
+/// The demo hub's well-known AccessKey, like Azurite's account key: public, documented, for
+/// local development only (base64 of `wstab-local-emulator-access-key-public-not-a-secret`).
+/// Set `[hub] access_key` in the demo config to use another.
+pub const DEFAULT_ACCESS_KEY: &str = "d3N0YWItbG9jYWwtZW11bGF0b3ItYWNjZXNzLWtleS1wdWJsaWMtbm90LWEtc2VjcmV0";
+
+/// How the demo is set up beyond its port.
+#[derive(Debug, Clone, Default)]
+pub struct DemoOptions {
+    /// The hub's AccessKey ([`DEFAULT_ACCESS_KEY`] when `None`).
+    pub access_key: Option<String>,
+    /// The hub's HTTP event handlers.
+    pub event_handlers: Vec<crate::hub::upstream::EventHandlerConfig>,
+    /// Serve the gateway (`wss://`) and the hub (`https://`, plain still taken) with TLS.
+    pub tls: Option<crate::tls::ServerTls>,
+}
+
+/// The demo config file (`wstab demo --serve --config FILE`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoConfig {
+    /// The hub's settings.
+    #[serde(default)]
+    pub hub: DemoHubConfig,
+}
+
+/// `[hub]` in the demo config.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoHubConfig {
+    /// The AccessKey instead of the well-known one.
+    #[serde(default)]
+    pub access_key: Option<String>,
+    /// `[[hub.event_handlers]]`: URL template, system and user events.
+    #[serde(default)]
+    pub event_handlers: Vec<crate::hub::upstream::EventHandlerConfig>,
+}
+
+impl DemoConfig {
+    /// Parses config text; `path` names it in errors.
+    pub fn parse(path: &str, text: &str) -> Result<Self, String> {
+        let config: Self = wstab_core::workspace::parse_toml(path, text).map_err(|e| e.to_string())?;
+        for (i, h) in config.hub.event_handlers.iter().enumerate() {
+            h.validate().map_err(|e| format!("{path}: hub.event_handlers[{i}]: {e}"))?;
+        }
+        if config.hub.access_key.as_deref().is_some_and(str::is_empty) {
+            return Err(format!("{path}: hub.access_key is empty"));
+        }
+        Ok(config)
+    }
+
+    /// Reads and parses a config file.
+    pub fn load(path: &std::path::Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Self::parse(&path.display().to_string(), &text)
+    }
+}
 
 /// One demo API as the JSON line and the table describe it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -50,7 +106,14 @@ pub struct Demo {
     pub metrics: Arc<Metrics>,
     /// The gateway's log records.
     pub log: Arc<GatewayLog>,
-    connection_string: ConnectionString,
+    /// The hub's Web PubSub connection string, for the server SDKs:
+    /// `Endpoint=http://127.0.0.1:H;AccessKey=…;Version=1.0;` (`https` with TLS).
+    pub connection_string: String,
+    /// The hub's endpoint (`http://127.0.0.1:H`): the REST API and direct client connections.
+    pub hub_url: String,
+    /// The generated CA certificate's file, when TLS is self-signed.
+    pub ca_file: Option<std::path::PathBuf>,
+    cs: ConnectionString,
     gateway: Gateway,
     shutdown: CancellationToken,
 }
@@ -62,6 +125,10 @@ struct DemoLine<'a> {
     admin: &'a str,
     subscription_key: &'a str,
     apis: &'a [DemoApi],
+    hub: &'a str,
+    connection_string: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ca_file: Option<String>,
 }
 
 fn random_key() -> String {
@@ -74,14 +141,29 @@ fn local(port: u16) -> SocketAddr {
 
 /// Starts the demo with the gateway on 127.0.0.1:`port` (0 picks a free port).
 pub async fn start(port: u16) -> anyhow::Result<Demo> {
+    start_with(port, DemoOptions::default()).await
+}
+
+/// [`start`] with options: the hub's key, event handlers and TLS.
+pub async fn start_with(port: u16, options: DemoOptions) -> anyhow::Result<Demo> {
     use anyhow::Context;
     let shutdown = CancellationToken::new();
     // Bind the hub first: its address is its endpoint, which the tokens' audience names.
     let hub_listener = tokio::net::TcpListener::bind(local(0)).await.context("cannot bind the demo hub")?;
     let hub_addr = hub_listener.local_addr()?;
-    let cs = ConnectionString::parse(&format!("Endpoint=http://{hub_addr};AccessKey={};Version=1.0;", random_key()))
-        .context("demo connection string")?;
-    let hub = crate::hub::serve_on(hub_listener, cs.clone(), shutdown.clone())?;
+    let scheme = if options.tls.is_some() { "https" } else { "http" };
+    let access_key = options.access_key.clone().unwrap_or_else(|| DEFAULT_ACCESS_KEY.to_string());
+    let connection_string = format!("Endpoint={scheme}://{hub_addr};AccessKey={access_key};Version=1.0;");
+    let cs = ConnectionString::parse(&connection_string).context("demo connection string")?;
+    let upstream = (!options.event_handlers.is_empty()).then(|| {
+        Arc::new(crate::hub::upstream::Upstream::new(
+            options.event_handlers.clone(),
+            &access_key,
+            &hub_addr.to_string(),
+        ))
+    });
+    let hub_options = crate::hub::HubOptions { upstream, tls: options.tls.clone(), ..Default::default() };
+    let hub = crate::hub::serve_on_with(hub_listener, cs.clone(), hub_options, shutdown.clone())?;
     let echo = crate::hub::start_echo(local(0), shutdown.clone()).await.context("cannot start the echo backend")?;
     let ticker =
         crate::hub::start_ticker(local(0), shutdown.clone()).await.context("cannot start the ticker backend")?;
@@ -118,10 +200,11 @@ pub async fn start(port: u16) -> anyhow::Result<Demo> {
         ],
         ..GatewayConfig::default()
     };
-    let gateway = Gateway::start(config, local(port), Some(local(0)), LogSink::Memory)
+    let gateway = Gateway::start_tls(config, local(port), Some(local(0)), LogSink::Memory, options.tls.clone())
         .await
         .with_context(|| format!("cannot start the demo gateway on 127.0.0.1:{port}"))?;
-    let gateway_url = format!("ws://{}", gateway.addr);
+    let ws = if options.tls.is_some() { "wss" } else { "ws" };
+    let gateway_url = format!("{ws}://{}", gateway.addr);
     let admin_url = gateway.admin_addr.map(|a| format!("http://{a}")).unwrap_or_default();
     let mut demo = Demo {
         gateway_url,
@@ -131,7 +214,10 @@ pub async fn start(port: u16) -> anyhow::Result<Demo> {
         workspace: Workspace { name: String::new(), gateway: String::new(), apis: Vec::new() },
         metrics: gateway.metrics.clone(),
         log: gateway.log.clone(),
-        connection_string: cs,
+        connection_string,
+        hub_url: format!("{scheme}://{hub_addr}"),
+        ca_file: options.tls.as_ref().and_then(|t| t.ca_file.clone()),
+        cs,
         gateway,
         shutdown,
     };
@@ -149,7 +235,7 @@ impl Demo {
             groups: Vec::new(),
             ttl,
         };
-        Ok(webpubsub_token::client_access(&self.connection_string, &req)?.token)
+        Ok(webpubsub_token::client_access(&self.cs, &req)?.token)
     }
 
     /// Rebuilds `apis` and `workspace` with a fresh chat token (valid one hour).
@@ -227,6 +313,9 @@ impl Demo {
             admin: &self.admin_url,
             subscription_key: &self.subscription_key,
             apis: &self.apis,
+            hub: &self.hub_url,
+            connection_string: &self.connection_string,
+            ca_file: self.ca_file.as_ref().map(|p| p.display().to_string()),
         };
         serde_json::to_string(&line).unwrap_or_default()
     }

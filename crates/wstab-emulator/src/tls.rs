@@ -110,6 +110,26 @@ impl ServerTls {
         Ok(tls)
     }
 
+    /// What the `--tls`, `--tls-cert`/`--tls-key` and `--tls-ca-out` flags ask for: PEM files,
+    /// a generated CA (written to `ca_out`, else [`ServerTls::default_ca_file`]), or no TLS.
+    pub fn from_flags(
+        self_signed: bool,
+        cert: Option<&Path>,
+        key: Option<&Path>,
+        ca_out: Option<&Path>,
+        what: &str,
+    ) -> Result<Option<Self>, TlsError> {
+        match (cert, key) {
+            (Some(c), Some(k)) => Self::from_pem_files(c, k).map(Some),
+            (Some(_), None) | (None, Some(_)) => Err(TlsError::Setup("--tls-cert and --tls-key go together".into())),
+            (None, None) if self_signed || ca_out.is_some() => {
+                let file = ca_out.map_or_else(|| Self::default_ca_file(what), Path::to_path_buf);
+                Self::self_signed(&file).map(Some)
+            }
+            (None, None) => Ok(None),
+        }
+    }
+
     /// The default place for a generated CA: `<temp>/wstab-<what>-ca.pem`.
     pub fn default_ca_file(what: &str) -> PathBuf {
         std::env::temp_dir().join(format!("wstab-{what}-ca.pem"))

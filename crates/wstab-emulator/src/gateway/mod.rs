@@ -70,6 +70,18 @@ impl Gateway {
         admin: Option<SocketAddr>,
         sink: LogSink,
     ) -> Result<Self, StartError> {
+        Self::start_tls(config, listen, admin, sink, None).await
+    }
+
+    /// [`Gateway::start`], serving `https`/`wss` clients with `tls` when given.
+    pub async fn start_tls(
+        config: GatewayConfig,
+        listen: SocketAddr,
+        admin: Option<SocketAddr>,
+        sink: LogSink,
+        tls: Option<crate::tls::ServerTls>,
+    ) -> Result<Self, StartError> {
+        let server_tls = tls;
         let apis = policy::compile(&config).map_err(|e| StartError::Config(e.to_string()))?;
         let shutdown = CancellationToken::new();
         let metrics = Arc::new(Metrics::default());
@@ -96,6 +108,8 @@ impl Gateway {
             max_header_bytes: limits.max_header_bytes,
             header_read_timeout: Duration::from_secs(limits.handshake_timeout_secs.max(1)),
             ws_config: handshake::relay_ws_config(&limits),
+            tls: server_tls,
+            allow_plain: false,
         };
         let server = wsserver::bind(listen, handler, options, shutdown.clone())
             .await

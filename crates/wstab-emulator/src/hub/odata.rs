@@ -183,7 +183,9 @@ impl Parser {
                 let field = match name.as_str() {
                     "userId" => Field::UserId,
                     "connectionId" => Field::ConnectionId,
-                    other => return Err(FilterError(format!("unknown property {other:?}: use userId or connectionId"))),
+                    other => {
+                        return Err(FilterError(format!("unknown property {other:?}: use userId or connectionId")));
+                    }
                 };
                 let op = match self.next() {
                     Some(Token::Word(w)) => match w.to_ascii_lowercase().as_str() {
