@@ -17,8 +17,7 @@ use wstab_core::clock;
 use wstab_core::connection::{self, Closer, Command, Direction, Event, EventKind, Frame, SessionId};
 use wstab_core::connection::{ConnError, FailureKind, HandshakeTrace};
 use wstab_core::pairing::Pairing;
-use wstab_core::profile::{ProfileError, ProfileStore};
-use wstab_core::request::{BuiltRequest, Overrides, Purpose, Request, RequestError, build_target};
+use wstab_core::request::{BuiltRequest, Overrides, Purpose, RequestError, SavedRequestError, build_from_profile};
 use wstab_core::terminal_text::escape_for_terminal;
 
 /// Exit code: success.
@@ -32,12 +31,9 @@ const BATCH: usize = 64;
 /// Why `wstab connect` cannot start: a usage error (exit 2).
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectSetupError {
-    /// The profile `--profile` names does not load.
+    /// The profile or the flags do not make a request.
     #[error(transparent)]
-    Profile(#[from] ProfileError),
-    /// The request cannot be built from the profile and the flags.
-    #[error(transparent)]
-    Request(#[from] RequestError),
+    Request(#[from] SavedRequestError),
     /// `--wait` is not a number of seconds.
     #[error("invalid --wait {0}: expected a number of seconds")]
     Wait(f64),
@@ -46,16 +42,13 @@ pub enum ConnectSetupError {
 /// Builds the session's target and options from the command line, over the profile when one is
 /// named, through the one request builder.
 pub fn request_from_args(args: &ConnectArgs) -> Result<BuiltRequest, ConnectSetupError> {
-    let request = match &args.profile {
-        Some(name) => ProfileStore::open_default().load(name)?.request(),
-        None => Request::default(),
-    };
     if let Some(w) = args.wait
         && !(w.is_finite() && w >= 0.0)
     {
         return Err(ConnectSetupError::Wait(w));
     }
-    Ok(build_target(&request, &overrides_from_args(args)?, Purpose::Connect)?)
+    let overrides = overrides_from_args(args).map_err(SavedRequestError::from)?;
+    Ok(build_from_profile(args.profile.as_deref(), &overrides, Purpose::Connect)?)
 }
 
 /// What the flags lay over the profile's request.

@@ -8,6 +8,7 @@
 
 mod build;
 mod endpoint;
+mod saved;
 mod session;
 
 use std::time::Duration;
@@ -16,6 +17,7 @@ use crate::connection::{Param, TlsOptions};
 
 pub use build::{BuiltRequest, Overrides, Purpose, RequestError, build_target};
 pub use endpoint::Endpoint;
+pub use saved::{SavedRequestError, build_from_profile};
 pub use session::SessionOptions;
 
 /// Everything needed to open one session, as the user described it: `${env:NAME}` references

@@ -12,8 +12,7 @@ use super::expect::{Expect, Outcome, line_diff, pretty};
 use super::{DEFAULT_TIMEOUT, Script, Step};
 use crate::connection::{self, Command, ConnError, Event, EventBatch, EventKind, FailureKind, Frame, SessionId};
 use crate::connection::{Direction, HandshakeTrace, Supervision};
-use crate::profile::{ProfileError, ProfileStore};
-use crate::request::{BuiltRequest, Overrides, Purpose, Request, RequestError, build_target};
+use crate::request::{BuiltRequest, Overrides, Purpose, SavedRequestError, build_from_profile};
 use crate::terminal_text::escape_for_terminal;
 
 /// Exit code: an expectation failed (timed out, or the next message did not match).
@@ -36,11 +35,7 @@ pub async fn run_file(path: &Path) -> i32 {
 
 /// What a script connects with: the profile's request (when it names one) with the script's URL,
 /// query, headers and subprotocols over it, built by the one request builder.
-pub fn request_of(script: &Script) -> Result<BuiltRequest, ScriptSetupError> {
-    let request = match &script.profile {
-        Some(name) => ProfileStore::open_default().load(name)?.request(),
-        None => Request::default(),
-    };
+pub fn request_of(script: &Script) -> Result<BuiltRequest, SavedRequestError> {
     let overrides = Overrides {
         url: script.url.clone(),
         query: script.query.clone(),
@@ -48,18 +43,7 @@ pub fn request_of(script: &Script) -> Result<BuiltRequest, ScriptSetupError> {
         subprotocols: script.subprotocols.clone(),
         ..Overrides::default()
     };
-    Ok(build_target(&request, &overrides, Purpose::Connect)?)
-}
-
-/// Why a script cannot start its session.
-#[derive(Debug, thiserror::Error)]
-pub enum ScriptSetupError {
-    /// The profile it names does not load.
-    #[error(transparent)]
-    Profile(#[from] ProfileError),
-    /// The request cannot be built.
-    #[error(transparent)]
-    Request(#[from] RequestError),
+    build_from_profile(script.profile.as_deref(), &overrides, Purpose::Connect)
 }
 
 /// Runs a parsed script, writing each step's result to `out`; returns the exit code.
