@@ -349,3 +349,40 @@ async fn http_get(addr: SocketAddr, path: &str) -> String {
     tokio::time::timeout(WAIT, s.read_to_end(&mut buf)).await.expect("response timed out").unwrap();
     String::from_utf8_lossy(&buf).into_owned()
 }
+
+#[test]
+fn test_a_refused_policy_in_the_export_stops_the_load_with_its_file_line_col() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&sample_dir(), dir.path());
+    let op = dir.path().join("apis/echo/operations/onHandshake/policy.xml");
+    let text = std::fs::read_to_string(&op).unwrap();
+    std::fs::write(
+        &op,
+        text.replacen("    <base />\n", "    <base />\n    <mock-response status-code=\"200\" />\n", 1),
+    )
+    .unwrap();
+    let backends = [("echo".to_string(), url::Url::parse("ws://127.0.0.1:1/").unwrap())];
+    let e = apim_dir::load(dir.path(), None, &backends, &[]).unwrap_err().to_string();
+    assert!(e.contains("apis/echo/operations/onHandshake/policy.xml:4:5: <mock-response> is not allowed"), "{e}");
+    // A --backend naming no WebSocket API is an error, not ignored.
+    let unknown = [("orders".to_string(), url::Url::parse("ws://127.0.0.1:1/").unwrap())];
+    std::fs::write(&op, text).unwrap();
+    let e = apim_dir::load(dir.path(), None, &unknown, &[]).unwrap_err().to_string();
+    assert!(e.contains("--backend orders"), "{e}");
+}
+
+#[tokio::test]
+async fn test_subscription_flag_replaces_the_local_key() {
+    let dir = sample_dir();
+    let backends = [
+        ("echo".to_string(), url::Url::parse("ws://127.0.0.1:1/").unwrap()),
+        ("chat".to_string(), url::Url::parse("ws://127.0.0.1:1/").unwrap()),
+    ];
+    let subs = [("team".to_string(), "team-key-1".to_string())];
+    let (config, summary) = apim_dir::load(&dir, None, &backends, &subs).unwrap();
+    assert!(!summary.local_key);
+    assert_eq!(config.subscriptions.iter().map(|s| s.primary_key.as_str()).collect::<Vec<_>>(), ["team-key-1"]);
+    let suffixes: Vec<&str> = config.apis.iter().map(|a| a.url_suffix.as_str()).collect();
+    assert_eq!(suffixes, ["client/hubs/chat", "echo"]);
+    assert_eq!(config.apis[0].subscription_key.query, "chat-key");
+}

@@ -26,7 +26,7 @@ pub struct Refusal {
     /// Why, for the log (never a secret).
     pub reason: String,
     /// Other response headers (a `return-response`'s, a renamed `Retry-After`).
-    pub headers: Vec<(String, String)>,
+    pub headers: Box<[(String, String)]>,
 }
 
 impl Refusal {
@@ -41,7 +41,7 @@ impl Refusal {
             content_type: "application/json".into(),
             retry_after: None,
             reason: reason.to_string(),
-            headers: Vec::new(),
+            headers: Box::default(),
         }
     }
 
@@ -80,7 +80,7 @@ impl Refusal {
             content_type: content_type.unwrap_or_else(|| "text/plain; charset=utf-8".into()),
             retry_after: None,
             reason: format!("backend refused the handshake with {}", status.as_u16()),
-            headers: Vec::new(),
+            headers: Box::default(),
         }
     }
 

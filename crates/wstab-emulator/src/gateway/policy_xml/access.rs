@@ -445,7 +445,7 @@ impl Limit {
             Err(wait) => {
                 let mut r = Refusal::rate_limited(wait);
                 if let Some(h) = &self.retry_header {
-                    r.headers.push((h.clone(), r.retry_after.take().unwrap_or(1).to_string()));
+                    r.headers = vec![(h.clone(), r.retry_after.take().unwrap_or(1).to_string())].into();
                 }
                 Decision::Stop(
                     r,

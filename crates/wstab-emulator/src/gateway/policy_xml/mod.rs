@@ -10,6 +10,8 @@ pub mod apim_dir;
 pub mod expr;
 pub mod parse;
 pub mod run;
+#[cfg(test)]
+mod tests;
 pub mod transform;
 
 use std::path::Path;

@@ -166,8 +166,10 @@ impl<'a, 'input> Src<'a, 'input> {
             if child.is_element() {
                 out.push(child);
             } else if child.is_text() && !child.text().unwrap_or_default().trim().is_empty() {
+                let text = child.text().unwrap_or_default();
+                let lead = text.len() - text.trim_start().len();
                 return Err(XmlError {
-                    location: self.loc(child.range().start),
+                    location: self.loc(child.range().start + lead),
                     message: format!("unexpected text inside <{}>", node.tag_name().name()),
                 });
             }

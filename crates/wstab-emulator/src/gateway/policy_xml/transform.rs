@@ -234,7 +234,7 @@ impl ReturnResponse {
             content_type,
             retry_after: None,
             reason: String::new(),
-            headers,
+            headers: headers.into(),
         };
         Decision::Stop(refusal, format!("answered {} itself", self.status.as_u16()))
     }
