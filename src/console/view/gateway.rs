@@ -84,20 +84,37 @@ fn clock(time: &str) -> &str {
     time.get(11..19).unwrap_or(time)
 }
 
+/// The policy XML trace of a handshake in one line: the policies that ran, in order, and what
+/// stopped it (`validate-jwt refused: JWT validation failed: token has expired`).
+fn policy_summary(steps: &[wstab_emulator::gateway::access_log::PolicyTraceStep]) -> String {
+    if steps.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = steps
+        .iter()
+        .map(|s| match s.outcome.as_str() {
+            "passed" => s.policy.clone(),
+            _ => format!("{} {}: {}", s.policy, s.outcome, escape_one_line(&s.detail)),
+        })
+        .collect();
+    format!("  policies: {}", parts.join(" → "))
+}
+
 fn record_line(r: &LogRecord) -> Line<'static> {
     match r {
         LogRecord::Handshake(h) => {
             let style = if h.status == 101 { ratatui::style::Style::new() } else { theme::error() };
             Line::styled(
                 format!(
-                    "{:<8} {:<11} {:<6} {:<28} {:<16} {:>6}  {}",
+                    "{:<8} {:<11} {:<6} {:<28} {:<16} {:>6}  {}{}",
                     clock(&h.time),
                     "onHandshake",
                     h.status,
                     cut(&escape_one_line(&h.reason), 28),
                     escape_one_line(&h.client),
                     h.duration_ms,
-                    escape_one_line(&h.url)
+                    escape_one_line(&h.url),
+                    policy_summary(&h.policies)
                 ),
                 style,
             )
