@@ -58,8 +58,11 @@ pub enum Change {
     Removed,
 }
 
+/// The watcher's callback: hub, connection id, user, what changed.
+pub type WatchFn = dyn Fn(&str, &str, Option<&str>, Change) + Send + Sync;
+
 /// Called with the hub, the connection id, its user and what changed.
-pub struct Watcher(pub Box<dyn Fn(&str, &str, Option<&str>, Change) + Send + Sync>);
+pub struct Watcher(pub Box<WatchFn>);
 
 impl std::fmt::Debug for Watcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -144,7 +147,9 @@ impl Registry {
     pub fn has_role(&self, hub: &str, id: &str, role: &str, group: &str) -> bool {
         self.with(|h| {
             h.get(hub).and_then(|c| c.get(id)).is_some_and(|m| {
-                m.roles.iter().any(|r| r == role || r.strip_prefix(role).and_then(|s| s.strip_prefix('.')) == Some(group))
+                m.roles
+                    .iter()
+                    .any(|r| r == role || r.strip_prefix(role).and_then(|s| s.strip_prefix('.')) == Some(group))
             })
         })
     }
