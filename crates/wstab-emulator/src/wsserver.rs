@@ -268,3 +268,25 @@ async fn serve_connection<S>(
         }
     }
 }
+
+/// Answers a close frame that carried no status code (what the Web PubSub SDKs' `stop()` sends)
+/// with 1000, as the service does, so the client sees a normal closure rather than 1005.
+/// tungstenite would echo the empty frame, so the reply goes on the raw stream (everything sent
+/// before was flushed) and tungstenite's queued echo is dropped with the socket. Then waits,
+/// briefly, for the client to close the TCP connection.
+pub async fn answer_empty_close<S>(ws: &mut WebSocketStream<S>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // FIN + close opcode, unmasked, 2-byte payload: status 1000.
+    const NORMAL_CLOSE: [u8; 4] = [0x88, 0x02, 0x03, 0xE8];
+    let io = ws.get_mut();
+    let _ = tokio::time::timeout(Duration::from_secs(3), async {
+        if io.write_all(&NORMAL_CLOSE).await.is_ok() && io.flush().await.is_ok() {
+            let mut sink = [0u8; 512];
+            while matches!(io.read(&mut sink).await, Ok(n) if n > 0) {}
+        }
+    })
+    .await;
+}

@@ -179,8 +179,13 @@ where
         Some(PumpEnd::Closed(frame)) => {
             out.closed_by = side;
             out.close_code = frame.as_ref().map_or(1005, |f| u16::from(f.code));
-            // Both close handshakes finish (tungstenite answered the closer's frame itself).
-            tokio::join!(drain(&mut client), drain(&mut backend));
+            if side == Closer::Client && frame.is_none() {
+                // A status-less close (the Web PubSub SDKs' stop()) gets 1000, as from the service.
+                tokio::join!(crate::wsserver::answer_empty_close(&mut client), drain(&mut backend));
+            } else {
+                // Both close handshakes finish (tungstenite answered the closer's frame itself).
+                tokio::join!(drain(&mut client), drain(&mut backend));
+            }
         }
         Some(PumpEnd::TooBig(e)) => {
             out.error = Some(format!("message from the {} too big: {e}", side.label()));

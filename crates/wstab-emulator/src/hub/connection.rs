@@ -65,7 +65,8 @@ impl LogicalConnection {
         let (tx, mailbox) = mpsc::unbounded_channel();
         let json = info.protocol.is_json();
         let groups = if json { info.identity.groups.iter().cloned().collect() } else { HashSet::new() };
-        ctx.registry.add(&info.hub, &info.id, Member { tx, json, groups });
+        let (user, roles) = (info.identity.user.clone(), info.identity.roles.iter().cloned().collect());
+        ctx.registry.add(&info.hub, &info.id, Member { tx, json, groups, user, roles });
         Self { info, reconnection_token, mailbox, outbox: Outbox::default(), ack_ids: HashSet::new() }
     }
 }
@@ -182,6 +183,10 @@ async fn serve(
                 }
                 Some(Ok(m @ (Message::Text(_) | Message::Binary(_)))) if !conn.info.protocol.is_json() => {
                     ctx.registry.broadcast_simple(&conn.info.hub, &conn.info.id, &m);
+                }
+                Some(Ok(Message::Close(None))) => {
+                    crate::wsserver::answer_empty_close(ws).await;
+                    return End::Closed;
                 }
                 Some(Ok(Message::Close(frame))) => {
                     // tungstenite queued the close reply; reading on flushes it and ends cleanly.

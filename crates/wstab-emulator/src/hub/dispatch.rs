@@ -54,7 +54,8 @@ pub fn handle_json(
 /// Joins, leaves, sends to a group, or takes an event.
 fn act(conn: &LogicalConnection, ctx: &HubContext, message: &ClientMessage) -> Result<(), (AckError, String)> {
     let info = &conn.info;
-    let has_role = |role: &str, group: &str| protocol::has_role(&info.identity.roles, role, group);
+    // Roles from the token plus those granted through the REST API since.
+    let has_role = |role: &str, group: &str| ctx.registry.has_role(&info.hub, &info.id, role, group);
     match message {
         ClientMessage::JoinGroup { group, .. } | ClientMessage::LeaveGroup { group, .. } => {
             if !has_role(ROLE_JOIN_LEAVE, group) {
