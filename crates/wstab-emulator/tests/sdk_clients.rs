@@ -271,3 +271,35 @@ async fn test_a_dropped_tcp_connection_is_recovered_without_losing_a_group_messa
     let proxy = CuttableProxy::start(demo.gateway_addr()).await;
     recover_after_cut(gateway_url(&demo, proxy.addr), gateway_url(&demo, demo.gateway_addr()), &proxy).await;
 }
+
+/// The Python client SDK (`pip install azure-messaging-webpubsubclient==1.1.0`); the
+/// interpreter is `WSTAB_PYTHON` or `python3`.
+#[tokio::test]
+async fn test_two_python_sdk_clients_on_the_default_protocol_chat_in_a_group() {
+    let python = std::env::var("WSTAB_PYTHON").unwrap_or_else(|_| "python3".into());
+    let probe = std::process::Command::new(&python).args(["-c", "import azure.messaging.webpubsubclient"]).output();
+    assert!(
+        probe.is_ok_and(|o| o.status.success()),
+        "{python} cannot import azure.messaging.webpubsubclient: pip install azure-messaging-webpubsubclient==1.1.0 \
+         (or point WSTAB_PYTHON at an interpreter that has it)"
+    );
+    let hub = direct_hub().await;
+    let args = json!({ "urls": [hub.url("py-a", hub.addr), hub.url("py-b", hub.addr)] });
+    let mut cmd = Command::new(&python);
+    cmd.arg("chat.py").arg(args.to_string()).current_dir(sdk_dir()).kill_on_drop(true);
+    let out = match tokio::time::timeout(SCRIPT_DEADLINE, cmd.output()).await {
+        Ok(Ok(out)) => out,
+        other => panic!("python chat.py did not finish: {other:?}"),
+    };
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "python chat.py failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}");
+    let exchanged: Value = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["event"] == "exchanged")
+        .unwrap_or_else(|| panic!("no exchanged line\n{stdout}\n{stderr}"));
+    assert_eq!(exchanged["b"], json!(["hello from python a"]));
+    assert_eq!(exchanged["a"], json!([{ "from": "b" }]));
+    assert_eq!(exchanged["protocol"], RELIABLE, "the Python SDK's default protocol");
+    assert!(stdout.contains(r#""event": "stopped""#), "{stdout}");
+}
