@@ -11,12 +11,15 @@ pub mod connection;
 pub mod dispatch;
 pub mod echo;
 pub mod invoke;
+pub mod odata;
 pub mod protocol;
 pub mod recovery;
 pub mod reliable;
+pub mod rest;
 pub mod room;
 pub mod subprotocol;
 pub mod ticker;
+pub mod upstream;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -41,11 +44,16 @@ pub struct HubOptions {
     pub recovery_window: Duration,
     /// Answers `invoke`; `None` answers every invocation with an error (no upstream).
     pub invoke: Option<Arc<dyn InvokeHandler>>,
+    /// HTTP event handlers: `connect`, `connected`, `disconnected`, user events and, unless
+    /// `invoke` is set, `invoke`.
+    pub upstream: Option<Arc<upstream::Upstream>>,
+    /// Serve `https`/`wss` too (plain connections are still taken on the same port).
+    pub tls: Option<crate::tls::ServerTls>,
 }
 
 impl Default for HubOptions {
     fn default() -> Self {
-        Self { recovery_window: recovery::DEFAULT_RECOVERY_WINDOW, invoke: None }
+        Self { recovery_window: recovery::DEFAULT_RECOVERY_WINDOW, invoke: None, upstream: None, tls: None }
     }
 }
 
@@ -57,6 +65,8 @@ pub struct HubContext {
     pub sessions: Arc<Sessions>,
     /// Answers `invoke`, if an upstream is configured.
     pub invoke: Option<Arc<dyn InvokeHandler>>,
+    /// The HTTP event handlers, if configured.
+    pub upstream: Option<Arc<upstream::Upstream>>,
     /// Cancelled when the hub stops.
     pub shutdown: CancellationToken,
 }
@@ -84,18 +94,33 @@ pub fn serve_on_with(
 ) -> std::io::Result<Server> {
     let addr = listener.local_addr()?;
     let registry = Arc::new(Registry::default());
+    if let Some(up) = &options.upstream {
+        upstream::watch(&registry, up.clone());
+    }
+    let invoke = options.invoke.or_else(|| {
+        options.upstream.clone().map(|up| Arc::new(upstream::Invoker(up)) as Arc<dyn InvokeHandler>)
+    });
     let ctx = Arc::new(HubContext {
         sessions: Arc::new(Sessions::new(registry.clone(), options.recovery_window)),
         registry,
-        invoke: options.invoke,
+        invoke,
+        upstream: options.upstream,
         shutdown: shutdown.clone(),
     });
     let cs = Arc::new(cs);
     let handler: Handler = Arc::new(move |req, _peer| {
         let (cs, ctx) = (cs.clone(), ctx.clone());
-        async move { handle(req, &cs, ctx).await }.boxed()
+        async move {
+            // The data-plane REST API shares the client endpoint's listener, as on the service.
+            if req.uri().path().starts_with("/api/") {
+                return Reply::Http(rest::handle(req, &cs, &ctx.registry).await);
+            }
+            handle(req, &cs, ctx).await
+        }
+        .boxed()
     });
-    tokio::spawn(wsserver::serve(listener, handler, ServerOptions::default(), shutdown.clone()));
+    let server_options = ServerOptions { tls: options.tls, allow_plain: true, ..ServerOptions::default() };
+    tokio::spawn(wsserver::serve(listener, handler, server_options, shutdown.clone()));
     Ok(Server { addr, shutdown })
 }
 
@@ -116,12 +141,27 @@ async fn handle<B>(req: http::Request<B>, cs: &ConnectionString, ctx: Arc<HubCon
         return reconnect(req.headers(), hub, recover, offered, ctx).await;
     }
     let token = auth::token_from_request(req.uri().query(), req.headers());
-    let identity = match auth::verify(cs, &hub, token.as_deref()) {
+    let mut identity = match auth::verify(cs, &hub, token.as_deref()) {
         Ok(id) => id,
         Err(e) => return Reply::Http(wsserver::text_response(StatusCode::UNAUTHORIZED, &e.to_string())),
     };
-    let response = wsserver::switching_protocols(req.headers(), offered.name());
-    let info = ConnectionInfo { hub, id: new_connection_id(), identity, protocol: offered };
+    let id = new_connection_id();
+    let (mut offered, mut chosen) = (offered, offered.name().map(str::to_string));
+    if let Some(up) = &ctx.upstream {
+        let (query, name) = (req.uri().query(), offered.name());
+        match upstream::connect_client(up, &hub, &id, req.headers(), query, name, &mut identity).await {
+            // The handler may pick any subprotocol the client offered; one the hub does not
+            // speak makes a simple client.
+            Ok(Some(picked)) => {
+                offered = subprotocol::negotiate(std::slice::from_ref(&picked));
+                chosen = Some(picked);
+            }
+            Ok(None) => {}
+            Err(e) => return Reply::Http(wsserver::text_response(e.status, &e.message)),
+        }
+    }
+    let response = wsserver::switching_protocols(req.headers(), chosen.as_deref());
+    let info = ConnectionInfo { hub, id, identity, protocol: offered };
     // Registered only once the upgrade completes, so a client that vanishes mid-handshake
     // leaves nothing behind.
     let on_upgrade = move |ws| {
