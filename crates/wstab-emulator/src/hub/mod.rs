@@ -97,9 +97,9 @@ pub fn serve_on_with(
     if let Some(up) = &options.upstream {
         upstream::watch(&registry, up.clone());
     }
-    let invoke = options.invoke.or_else(|| {
-        options.upstream.clone().map(|up| Arc::new(upstream::Invoker(up)) as Arc<dyn InvokeHandler>)
-    });
+    let invoke = options
+        .invoke
+        .or_else(|| options.upstream.clone().map(|up| Arc::new(upstream::Invoker(up)) as Arc<dyn InvokeHandler>));
     let ctx = Arc::new(HubContext {
         sessions: Arc::new(Sessions::new(registry.clone(), options.recovery_window)),
         registry,
