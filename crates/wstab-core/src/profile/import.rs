@@ -6,6 +6,7 @@ use serde_json::Value;
 use super::model::Profile;
 use super::store::sanitize_name;
 use crate::connection::Param;
+use crate::request::{SubscriptionKeyNames, subscription_key};
 
 /// What an import produced.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -78,13 +79,17 @@ pub fn import_apim_json(text: &str, gateway: Option<&str>) -> Result<ImportRepor
             },
         };
         let key_names = props.get("subscriptionKeyParameterNames");
-        let header = key_names.and_then(|k| str_at(k, &["header"])).unwrap_or("Ocp-Apim-Subscription-Key");
-        let query = key_names.and_then(|k| str_at(k, &["query"])).unwrap_or("subscription-key");
+        let header = key_names.and_then(|k| str_at(k, &["header"])).unwrap_or(subscription_key::DEFAULT_HEADER);
+        let query = key_names.and_then(|k| str_at(k, &["query"])).unwrap_or(subscription_key::DEFAULT_QUERY);
         let required = props.get("subscriptionRequired").and_then(Value::as_bool).unwrap_or(true);
         let mut profile = Profile {
             display_name: str_at(props, &["displayName"]).unwrap_or_default().to_string(),
             gateway,
             url_suffix: str_at(props, &["path"]).unwrap_or_default().to_string(),
+            // The two rows below are one credential: the key given in either place is enough.
+            // APIM's default names need no entry, so such files read as before.
+            subscription_key: Some(SubscriptionKeyNames { query: query.to_string(), header: header.to_string() })
+                .filter(|n| *n != SubscriptionKeyNames::default()),
             ..Profile::default()
         };
         // Browsers cannot set headers on a WebSocket, so APIM's test console sends the key as a
@@ -145,5 +150,31 @@ mod tests {
             ),
             Some("contoso")
         );
+    }
+
+    #[test]
+    fn test_the_apis_own_key_names_make_one_credential_either_place_satisfies() {
+        use crate::request::{Overrides, Purpose, RequestError, build_target};
+        let json = r#"[{"name":"chat","apiType":"websocket","path":"chat","subscriptionRequired":true,
+            "subscriptionKeyParameterNames":{"header":"X-Chat-Key","query":"chat-key"}}]"#;
+        let report = import_apim_json(json, Some("https://gw.example")).unwrap();
+        let (_, profile) = &report.profiles[0];
+        let names = profile.subscription_key.clone().unwrap();
+        assert_eq!((names.query.as_str(), names.header.as_str()), ("chat-key", "X-Chat-Key"));
+        let request = profile.request();
+        let missing = build_target(&request, &Overrides::default(), Purpose::Connect).unwrap_err();
+        assert!(
+            matches!(&missing, RequestError::MissingSubscriptionKey { header, .. } if header == "X-Chat-Key"),
+            "{missing}"
+        );
+        let by_header = Overrides { headers: vec![Param::new("x-chat-key", "k")], ..Overrides::default() };
+        let t = build_target(&request, &by_header, Purpose::Connect).unwrap().target;
+        assert!(t.query.iter().all(|p| !p.enabled), "the empty query place is not sent: {:?}", t.query);
+        // APIM's default names are not written, so a default import reads as before.
+        let json = r#"[{"name":"echo","apiType":"websocket","path":"echo"}]"#;
+        let report = import_apim_json(json, Some("https://gw.example")).unwrap();
+        assert_eq!(report.profiles[0].1.subscription_key, None);
+        let text = toml::to_string(&report.profiles[0].1).unwrap();
+        assert!(!text.contains("subscription_key"), "{text}");
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::connection::{Param, Target, TlsOptions};
-use crate::request::{Endpoint, Request, SessionOptions};
+use crate::request::{Endpoint, Request, SessionOptions, SubscriptionKeyNames};
 use crate::workspace::Api;
 
 use super::envref::{EnvRefError, resolve_target};
@@ -68,6 +68,11 @@ pub struct Profile {
     /// Generate a fresh Web PubSub `access_token` before every connect from this connection string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webpubsub: Option<WebPubSubAuth>,
+    /// The API's own names for the subscription key's query parameter and header (from
+    /// `subscriptionKeyParameterNames` on import); APIM's defaults when absent, so older files
+    /// need nothing. Either place satisfies a required key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscription_key: Option<SubscriptionKeyNames>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -147,6 +152,7 @@ impl Default for Profile {
             reconnect: false,
             on_connect: Vec::new(),
             webpubsub: None,
+            subscription_key: None,
         }
     }
 }
@@ -181,6 +187,7 @@ impl Profile {
                 .map(Duration::from_secs_f64),
             max_message_size: self.max_message_size,
             secret_names: self.secret_names.clone(),
+            subscription_key: self.subscription_key.clone().unwrap_or_default(),
             session: SessionOptions {
                 correlation: self.correlation.clone(),
                 reconnect: self.reconnect,

@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::connection::{Param, Target, TargetError};
 use crate::profile::{EnvRefError, resolve_target};
 
+use super::client_access_url::{ACCESS_TOKEN, ClientAccessUrl};
 use super::{Endpoint, Request, SessionOptions};
 
 /// What a front end lays over a request: `wstab connect`'s flags, a `wstab run` script's own
@@ -37,6 +38,9 @@ pub struct Overrides {
     pub on_connect: Vec<String>,
     /// Pair replies by this JSON pointer (`--correlate`) instead of the request's.
     pub correlation: Option<String>,
+    /// A pasted Client Access URL (`--access-token-from`): just its token goes into the
+    /// `access_token` query parameter (replacing any); the request keeps its own URL.
+    pub access_token_from: Option<ClientAccessUrl>,
 }
 
 /// How far [`build_target`] goes.
@@ -101,6 +105,16 @@ pub enum RequestError {
     /// A `${env:NAME}` reference to a variable that is not set.
     #[error(transparent)]
     EnvRef(#[from] EnvRefError),
+    /// The APIM subscription key is required but neither of its places holds it.
+    #[error(
+        "the subscription key is empty: give it with -q {query}=KEY or -H '{header}: KEY', or fill it in the profile"
+    )]
+    MissingSubscriptionKey {
+        /// The key's query parameter name.
+        query: String,
+        /// The key's header name.
+        header: String,
+    },
     /// A required query parameter or header is enabled but empty.
     #[error("required parameter {name:?} is empty: give it with -q or -H, or fill it in the profile")]
     MissingRequired {
@@ -175,6 +189,14 @@ impl Overrides {
             }
             r.session.correlation = Some(pointer.clone());
         }
+        if let Some(pasted) = &self.access_token_from {
+            let token = Param::new(ACCESS_TOKEN, pasted.token.clone()).secret();
+            // Replaced where it stands, so the query keeps the order the user gave it.
+            match r.query.iter_mut().find(|p| p.name == ACCESS_TOKEN) {
+                Some(row) => *row = Param { required: row.required, ..token },
+                None => r.query.push(token),
+            }
+        }
         Ok(r)
     }
 }
@@ -192,6 +214,13 @@ pub fn build_target(request: &Request, overrides: &Overrides, purpose: Purpose) 
         // The token refresher fills `access_token` before every attempt: empty now is fine.
         let refreshed = |p: &&Param| request.session.webpubsub.is_some() && p.name == "access_token";
         if let Some(missing) = target.missing_required().into_iter().find(|p| !refreshed(p)) {
+            let key = &request.subscription_key;
+            if key.is_key_row(missing, true) || key.is_key_row(missing, false) {
+                return Err(RequestError::MissingSubscriptionKey {
+                    query: key.query.clone(),
+                    header: key.header.clone(),
+                });
+            }
             return Err(RequestError::MissingRequired { name: missing.name.clone() });
         }
         if let Some(p) = &request.session.correlation
@@ -205,13 +234,15 @@ pub fn build_target(request: &Request, overrides: &Overrides, purpose: Purpose) 
 }
 
 /// The request's fields as a target, references in place; unset limits take the engine's
-/// defaults.
+/// defaults. The subscription key goes in the one place that holds it.
 pub(super) fn target_of(r: &Request) -> Target {
     let defaults = Target::default();
+    let (mut query, mut headers) = (r.query.clone(), r.headers.clone());
+    r.subscription_key.settle(&mut query, &mut headers);
     Target {
         url: r.endpoint.url(),
-        query: r.query.clone(),
-        headers: r.headers.clone(),
+        query,
+        headers,
         subprotocols: r.subprotocols.clone(),
         connect_timeout: r.connect_timeout.unwrap_or(defaults.connect_timeout),
         max_message_size: r.max_message_size.or(defaults.max_message_size),
@@ -225,6 +256,7 @@ pub(super) fn target_of(r: &Request) -> Target {
 mod tests {
     use super::*;
     use crate::connection::TlsOptions;
+    use crate::request::SubscriptionKeyNames;
 
     fn profile_like() -> Request {
         Request {
@@ -239,6 +271,7 @@ mod tests {
             connect_timeout: Some(Duration::from_secs(3)),
             max_message_size: Some(4096),
             secret_names: vec!["x-tenant".into()],
+            subscription_key: SubscriptionKeyNames::default(),
             session: SessionOptions {
                 correlation: Some("/ackId".into()),
                 reconnect: false,
@@ -292,6 +325,7 @@ mod tests {
             reconnect: true,
             on_connect: vec!["again".into()],
             correlation: Some("/id".into()),
+            access_token_from: None,
         };
         let built = connect(&profile_like(), &o).unwrap();
         let t = &built.target;
@@ -315,11 +349,26 @@ mod tests {
     fn test_an_empty_required_value_stops_connecting_but_not_showing() {
         let r = profile_like();
         let err = connect(&r, &Overrides::default()).unwrap_err();
-        assert_eq!(err, RequestError::MissingRequired { name: "subscription-key".into() });
-        assert!(err.to_string().contains("\"subscription-key\" is empty"), "{err}");
+        assert_eq!(
+            err,
+            RequestError::MissingSubscriptionKey {
+                query: "subscription-key".into(),
+                header: "Ocp-Apim-Subscription-Key".into()
+            }
+        );
+        assert!(err.to_string().contains("-H 'Ocp-Apim-Subscription-Key: KEY'"), "{err}");
         assert!(build_target(&r, &Overrides::default(), Purpose::Show).is_ok());
         let filled = Overrides { query: vec![Param::new("subscription-key", "k")], ..Overrides::default() };
         assert!(connect(&r, &filled).is_ok());
+        // The key in its other place satisfies "required"; the empty query place is not sent.
+        let header = Overrides { headers: vec![Param::new("ocp-apim-subscription-key", "k")], ..Overrides::default() };
+        let t = connect(&r, &header).unwrap().target;
+        assert!(t.query.iter().all(|p| p.name != "subscription-key" || !p.enabled), "{:?}", t.query);
+        assert!(!t.request_url().unwrap().as_str().contains("subscription-key"), "{}", t.request_url().unwrap());
+        let mut other = r.clone();
+        other.query.push(Param::new("tenant", "").required());
+        let err = connect(&other, &header).unwrap_err();
+        assert_eq!(err, RequestError::MissingRequired { name: "tenant".into() }, "other required rows still count");
         // A disabled required row is not sent, so it is not missing either.
         let mut off = r.clone();
         off.query[1].enabled = false;
@@ -370,6 +419,25 @@ mod tests {
         assert!(matches!(connect(&saved, &Overrides::default()), Err(RequestError::Correlation { .. })));
         let url = with(Overrides { url: Some("ftp://h/".into()), ..Overrides::default() });
         assert!(matches!(url, RequestError::Invalid(TargetError::BadScheme { .. })), "{url}");
+    }
+
+    #[test]
+    fn test_a_pasted_client_access_url_puts_only_its_token_in_access_token() {
+        let mut r = profile_like();
+        r.query[1].value = "k".into();
+        r.query.push(Param::new("access_token", "old").required());
+        let pasted = ClientAccessUrl::parse("wss://wps.example/client/hubs/chat?access_token=new-token").unwrap();
+        let o = Overrides { access_token_from: Some(pasted), ..Overrides::default() };
+        let t = connect(&r, &o).unwrap().target;
+        assert_eq!(t.url, "wss://gw.example.net/client/hubs/chat", "the request keeps its own URL");
+        let token: Vec<&Param> = t.query.iter().filter(|p| p.name == "access_token").collect();
+        assert_eq!(token.len(), 1, "replaced, not added: {:?}", t.query);
+        assert_eq!((token[0].value.as_str(), token[0].secret, token[0].required), ("new-token", true, true));
+        assert!(!t.display_url().contains("new-token"), "{}", t.display_url());
+        // Without the row, it is added.
+        r.query.pop();
+        let t = connect(&r, &o).unwrap().target;
+        assert_eq!(t.query.last().map(|p| p.value.as_str()), Some("new-token"));
     }
 
     #[test]

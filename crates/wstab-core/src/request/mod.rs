@@ -7,18 +7,22 @@
 //! stays the on-disk format.
 
 mod build;
+pub mod client_access_url;
 mod endpoint;
 mod saved;
 mod session;
+pub mod subscription_key;
 
 use std::time::Duration;
 
 use crate::connection::{Param, TlsOptions};
 
 pub use build::{BuiltRequest, Overrides, Purpose, RequestError, build_target};
+pub use client_access_url::{ClientAccessUrl, ClientAccessUrlError, HubMismatch};
 pub use endpoint::Endpoint;
 pub use saved::{SavedRequestError, build_from_profile};
 pub use session::SessionOptions;
+pub use subscription_key::{KeyPlace, SubscriptionKeyNames};
 
 /// Everything needed to open one session, as the user described it: `${env:NAME}` references
 /// are still in place (they are read when connecting, never stored resolved).
@@ -40,6 +44,9 @@ pub struct Request {
     pub max_message_size: Option<usize>,
     /// Names, beyond the well-known ones, whose values are secret.
     pub secret_names: Vec<String>,
+    /// The names of the APIM subscription key's two places (query parameter and header): one
+    /// credential, which either place satisfies.
+    pub subscription_key: SubscriptionKeyNames,
     /// What the session does besides connecting: correlation, reconnect, on-connect messages,
     /// token refresh.
     pub session: SessionOptions,
