@@ -48,6 +48,9 @@ const EXIT_USAGE: i32 = 2;
 /// The shortest time between two draws (~60 per second).
 const FRAME: Duration = Duration::from_millis(16);
 
+/// Terminal events handled in one wake-up at most.
+const INPUT_BATCH: usize = 4096;
+
 /// Event batches taken from the channel at once (each holds up to `connection::MAX_BATCH` events).
 const BATCH: usize = 64;
 
@@ -194,31 +197,41 @@ async fn event_loop(
         tokio::select! {
             ev = input.next() => {
                 let Some(ev) = ev else { return Ok(()) };
-                let ev = ev?;
+                // Every event already readable is handled in this wake-up (a fast burst of typing
+                // costs one redraw, and none waits for the next key), up to a bound so connection
+                // events still get their turn. A zero timeout would miss the events crossterm's
+                // `use-dev-tty` source has parsed but not returned yet, hence 1 ms (at most one
+                // idle wait per wake-up).
+                let mut ready = vec![ev?];
+                while ready.len() < INPUT_BATCH && crossterm::event::poll(Duration::from_millis(1))? {
+                    ready.push(crossterm::event::read()?);
+                }
                 dirty = true;
-                let size = term.size()?;
-                let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
-                app.set_messages_rows(view::messages_rows(area, &app));
-                let action = match &ev {
-                    TermEvent::Mouse(m) => mouse_action(&app, area, m),
-                    TermEvent::Resize(..) => None,
-                    other => keymap::action_for(other, app.input_context()),
-                };
-                // Below 80×24 only quitting works: nothing else is visible to act on.
-                let action = match action {
-                    Some(a) if view::layout(area, &app).is_none() && !matches!(a, Action::Quit) => None,
-                    a => a,
-                };
-                if let Some(action) = action {
-                    // An effect may answer with an action that has an effect of its own (a paste
-                    // that opens a prompt, a reload after a save): follow the chain.
-                    let mut next = app.update(action);
-                    while let Some(effect) = next.take() {
-                        match outside.carry_out(effect, term.backend_mut()) {
-                            Ok(answer) => next = app.update(answer),
-                            Err(effect) => {
-                                if !carry_out(effect, &mut app, &mut sessions, &tx, journal) {
-                                    return Ok(());
+                for ev in ready {
+                    let size = term.size()?;
+                    let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+                    app.set_messages_rows(view::messages_rows(area, &app));
+                    let action = match &ev {
+                        TermEvent::Mouse(m) => mouse_action(&app, area, m),
+                        TermEvent::Resize(..) => None,
+                        other => keymap::action_for(other, app.input_context()),
+                    };
+                    // Below 80×24 only quitting works: nothing else is visible to act on.
+                    let action = match action {
+                        Some(a) if view::layout(area, &app).is_none() && !matches!(a, Action::Quit) => None,
+                        a => a,
+                    };
+                    if let Some(action) = action {
+                        // An effect may answer with an action that has an effect of its own (a paste
+                        // that opens a prompt, a reload after a save): follow the chain.
+                        let mut next = app.update(action);
+                        while let Some(effect) = next.take() {
+                            match outside.carry_out(effect, term.backend_mut()) {
+                                Ok(answer) => next = app.update(answer),
+                                Err(effect) => {
+                                    if !carry_out(effect, &mut app, &mut sessions, &tx, journal) {
+                                        return Ok(());
+                                    }
                                 }
                             }
                         }
