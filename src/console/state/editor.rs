@@ -1,5 +1,9 @@
 //! A small text editor for the console's fields: one line (names, values, prompts) or many (the
-//! Message composer). Positions are in chars, so any UTF-8 text edits safely.
+//! Message composer). Positions are in chars, so any UTF-8 text edits safely; the cursor moves and
+//! deletes by grapheme cluster (what a user sees as one character: `👨‍👩‍👧`, `é` written as `e` and a
+//! combining accent), so an edit never leaves half a character behind.
+
+use unicode_segmentation::UnicodeSegmentation;
 
 /// Text being edited, with a cursor.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,12 +93,14 @@ impl Editor {
         self.col = 0;
     }
 
-    /// Deletes the character before the cursor, joining lines at the start of one.
+    /// Deletes the character (grapheme cluster) before the cursor, joining lines at the start of one.
     pub fn backspace(&mut self) {
         if self.col > 0 {
-            let at = byte_at(&self.lines[self.row], self.col - 1);
-            self.lines[self.row].remove(at);
-            self.col -= 1;
+            let line = &mut self.lines[self.row];
+            let start = previous_boundary(line, self.col);
+            let range = byte_at(line, start)..byte_at(line, self.col);
+            line.replace_range(range, "");
+            self.col = start;
         } else if self.row > 0 {
             let line = self.lines.remove(self.row);
             self.row -= 1;
@@ -103,32 +109,37 @@ impl Editor {
         }
     }
 
-    /// Deletes the character under the cursor, joining the next line at the end of one.
+    /// Deletes the character (grapheme cluster) under the cursor, joining the next line at the end
+    /// of one.
     pub fn delete(&mut self) {
         let len = self.lines[self.row].chars().count();
         if self.col < len {
-            let at = byte_at(&self.lines[self.row], self.col);
-            self.lines[self.row].remove(at);
+            let line = &mut self.lines[self.row];
+            let end = next_boundary(line, self.col);
+            let range = byte_at(line, self.col)..byte_at(line, end);
+            line.replace_range(range, "");
         } else if self.row + 1 < self.lines.len() {
             let next = self.lines.remove(self.row + 1);
             self.lines[self.row].push_str(&next);
         }
     }
 
-    /// Moves the cursor one char left (to the previous line's end at a line start).
+    /// Moves the cursor one character (grapheme cluster) left (to the previous line's end at a line
+    /// start).
     pub fn left(&mut self) {
         if self.col > 0 {
-            self.col -= 1;
+            self.col = previous_boundary(&self.lines[self.row], self.col);
         } else if self.row > 0 {
             self.row -= 1;
             self.col = self.lines[self.row].chars().count();
         }
     }
 
-    /// Moves the cursor one char right (to the next line's start at a line end).
+    /// Moves the cursor one character (grapheme cluster) right (to the next line's start at a line
+    /// end).
     pub fn right(&mut self) {
         if self.col < self.lines[self.row].chars().count() {
-            self.col += 1;
+            self.col = next_boundary(&self.lines[self.row], self.col);
         } else if self.row + 1 < self.lines.len() {
             self.row += 1;
             self.col = 0;
@@ -151,7 +162,7 @@ impl Editor {
             return false;
         }
         self.row -= 1;
-        self.col = self.col.min(self.lines[self.row].chars().count());
+        self.col = boundary_at_or_before(&self.lines[self.row], self.col);
         true
     }
 
@@ -161,7 +172,7 @@ impl Editor {
             return false;
         }
         self.row += 1;
-        self.col = self.col.min(self.lines[self.row].chars().count());
+        self.col = boundary_at_or_before(&self.lines[self.row], self.col);
         true
     }
 }
@@ -174,6 +185,39 @@ pub fn one_line(text: &str) -> String {
 
 fn byte_at(s: &str, col: usize) -> usize {
     s.char_indices().nth(col).map(|(i, _)| i).unwrap_or(s.len())
+}
+
+/// The char position where the grapheme cluster that ends at char `col` starts.
+fn previous_boundary(s: &str, col: usize) -> usize {
+    let before = &s[..byte_at(s, col)];
+    let start = before.grapheme_indices(true).next_back().map_or(0, |(i, _)| i);
+    col - before[start..].chars().count()
+}
+
+/// The char position just after the grapheme cluster that starts at char `col`.
+fn next_boundary(s: &str, col: usize) -> usize {
+    col + s[byte_at(s, col)..].graphemes(true).next().map_or(0, |g| g.chars().count())
+}
+
+/// The last grapheme cluster boundary at or before char `col` (a column kept from another line
+/// must not land inside a cluster).
+fn boundary_at_or_before(s: &str, col: usize) -> usize {
+    let mut at = 0;
+    for g in s.graphemes(true) {
+        let next = at + g.chars().count();
+        if next > col {
+            break;
+        }
+        at = next;
+    }
+    at
+}
+
+/// The width of `s` on screen, in columns, measured by grapheme cluster as the terminal (and
+/// ratatui) lays it out: a ZWJ family is one 2-column glyph, not three.
+pub fn display_width(s: &str) -> usize {
+    use unicode_width::UnicodeWidthStr;
+    s.graphemes(true).map(UnicodeWidthStr::width).sum()
 }
 
 #[cfg(test)]
@@ -194,6 +238,45 @@ mod tests {
         assert_eq!(e.text(), "héllowörld");
         e.backspace();
         assert_eq!(e.text(), "héllwörld");
+    }
+
+    #[test]
+    fn test_backspace_and_delete_remove_a_whole_grapheme_cluster() {
+        let family = "👨\u{200d}👩\u{200d}👧";
+        let accented = "e\u{301}";
+        let mut e = Editor::one_line(&format!("a{family}b{accented}"));
+        e.backspace();
+        assert_eq!(e.text(), format!("a{family}b"), "the combining accent went with its letter");
+        e.backspace();
+        e.backspace();
+        assert_eq!(e.text(), "a", "the family went whole, joiners included");
+        e.set_text(&format!("{family}{accented}x"));
+        e.home();
+        e.delete();
+        assert_eq!(e.text(), format!("{accented}x"));
+        e.right();
+        assert_eq!(e.cursor(), (0, 2), "right steps over the letter and its accent");
+        e.left();
+        assert_eq!(e.cursor(), (0, 0));
+    }
+
+    #[test]
+    fn test_moving_between_lines_never_lands_inside_a_cluster() {
+        let mut e = Editor::multi_line();
+        e.insert_str("👍🏽x\nabcdef");
+        e.home();
+        e.right();
+        assert!(e.up());
+        assert_eq!(e.cursor(), (0, 0), "column 1 is inside the thumbs-up and its skin tone");
+        e.backspace();
+        assert_eq!(e.text(), "👍🏽x\nabcdef");
+    }
+
+    #[test]
+    fn test_display_width_counts_a_zwj_sequence_once() {
+        assert_eq!(display_width("👨\u{200d}👩\u{200d}👧"), 2);
+        assert_eq!(display_width("e\u{301}x"), 2);
+        assert_eq!(display_width("日本"), 4);
     }
 
     #[test]

@@ -4,9 +4,9 @@ use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
-use unicode_width::UnicodeWidthStr;
 
 use super::{inner, theme};
+use crate::console::state::editor::display_width;
 use crate::console::state::{App, Pane};
 use wstab_core::terminal_text::escape_for_terminal;
 
@@ -26,7 +26,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let top = row.saturating_sub(body.height.saturating_sub(1) as usize);
     // Pasted text may hold control characters: shown escaped, never sent to the terminal raw.
     let before_cursor = escape_for_terminal(&lines[row].chars().take(col).collect::<String>());
-    let cursor_x = before_cursor.width();
+    let cursor_x = display_width(&before_cursor);
     let left = cursor_x.saturating_sub(body.width.saturating_sub(1) as usize);
     if c.editor.is_empty() && !focused {
         frame.render_widget(Paragraph::new("Type a message here (Tab to focus)").style(theme::dim()), body);

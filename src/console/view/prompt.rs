@@ -5,10 +5,10 @@ use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::Paragraph;
-use unicode_width::UnicodeWidthStr;
 
 use super::{inner, theme};
 use crate::console::state::Prompt;
+use crate::console::state::editor::display_width;
 use wstab_core::terminal_text::escape_one_line;
 
 /// Draws the prompt and puts the cursor in it.
@@ -26,7 +26,7 @@ pub fn draw(frame: &mut Frame, p: &Prompt) {
     let text = shown(&p.field.text());
     let (_, col) = p.field.cursor();
     let before = shown(&p.field.text().chars().take(col).collect::<String>());
-    let cursor_x = before.width();
+    let cursor_x = display_width(&before);
     let left = cursor_x.saturating_sub(body.width.saturating_sub(1) as usize);
     frame.render_widget(Paragraph::new(text).scroll((0, left as u16)), body);
     frame.set_cursor_position(Position { x: body.x + (cursor_x - left) as u16, y: body.y });
