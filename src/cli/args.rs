@@ -124,8 +124,26 @@ pub struct ImportWebPubSubArgs {
 /// `wstab import apim`.
 #[derive(Debug, Args)]
 pub struct ImportApimArgs {
-    /// The JSON file (`-` for stdin).
-    pub file: PathBuf,
+    /// The JSON file (`-` for stdin); without it, --resource-group and --service-name.
+    #[arg(required_unless_present = "service_name", conflicts_with = "service_name")]
+    pub file: Option<PathBuf>,
+    /// Read the APIs from Azure: runs `az apim api list` and `az apim show` for this resource
+    /// group (with --service-name).
+    #[arg(long, short = 'g', value_name = "RG", requires = "service_name")]
+    pub resource_group: Option<String>,
+    /// The API Management service's name (with --resource-group).
+    #[arg(long, short = 'n', value_name = "NAME", requires = "resource_group")]
+    pub service_name: Option<String>,
+    /// Fetch this APIM subscription's primary key (`az rest` on its listSecrets) into every
+    /// imported profile: as an `${env:NAME}` reference, with the `export NAME=…` line printed.
+    #[arg(long, value_name = "SID", requires = "service_name")]
+    pub subscription: Option<String>,
+    /// The variable the key is referenced by [default: <SERVICE>_SUBSCRIPTION_KEY].
+    #[arg(long, value_name = "NAME", requires = "subscription")]
+    pub key_env: Option<String>,
+    /// Store the fetched key in the profile files (mode 0600) as it is, instead of a reference.
+    #[arg(long, requires = "subscription")]
+    pub store_secrets_in_file: bool,
     /// The gateway URL (`gatewayUrl` from `az apim show`); default `https://<service>.azure-api.net`.
     #[arg(long, value_name = "URL")]
     pub gateway: Option<String>,
@@ -207,6 +225,10 @@ pub struct ConnectArgs {
     /// Write the session (handshake and messages) as a HAR file at the end.
     #[arg(long, value_name = "FILE")]
     pub har: Option<PathBuf>,
+    /// A Web PubSub Client Access URL (as copied from the Keys tab): only its token goes into
+    /// the `access_token` query parameter; the request keeps its own URL.
+    #[arg(long, value_name = "URL")]
+    pub access_token_from: Option<String>,
 }
 
 /// `wstab run`.
@@ -289,9 +311,10 @@ pub struct DemoArgs {
     /// Serve the demo until Ctrl-C (without it, `demo` prints how to use it).
     #[arg(long)]
     pub serve: bool,
-    /// Gateway port on 127.0.0.1 (0 picks a free one).
-    #[arg(long, default_value_t = 0)]
-    pub port: u16,
+    /// Gateway port on 127.0.0.1 (0 picks a free one) [default: 7880, or a free port when it is
+    /// taken, said on stderr; the hub takes the next port].
+    #[arg(long)]
+    pub port: Option<u16>,
     /// Demo config (TOML): `[hub] access_key`, `[[hub.event_handlers]]`.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

@@ -17,7 +17,9 @@ use wstab_core::clock;
 use wstab_core::connection::{self, Closer, Command, Direction, Event, EventKind, Frame, SessionId};
 use wstab_core::connection::{ConnError, FailureKind, HandshakeTrace};
 use wstab_core::pairing::Pairing;
-use wstab_core::request::{BuiltRequest, Overrides, Purpose, RequestError, SavedRequestError, build_from_profile};
+use wstab_core::request::{
+    BuiltRequest, ClientAccessUrl, Overrides, Purpose, RequestError, SavedRequestError, build_from_profile,
+};
 use wstab_core::terminal_text::escape_for_terminal;
 
 /// Exit code: success.
@@ -63,17 +65,49 @@ fn overrides_from_args(args: &ConnectArgs) -> Result<Overrides, RequestError> {
         insecure: args.insecure,
         ca_file: args.ca.clone(),
         secret_names: args.secret_names.clone(),
+        access_token_from: args.access_token_from.as_deref().map(ClientAccessUrl::parse).transpose()?,
         reconnect: args.reconnect,
         // Sent after every open, so again after each reconnect.
         on_connect: args.execute.clone(),
+/// With `--access-token-from`: says on stderr that the token was taken (never the token), and
+/// warns when the pasted URL is for another hub than the request's.
+fn report_access_token(args: &ConnectArgs, request_url: &str) {
+    let Some(pasted) = args.access_token_from.as_deref().and_then(|u| ClientAccessUrl::parse(u).ok()) else {
+        return;
+    };
+    eprintln!("wstab connect: {}", pasted.note(std::time::SystemTime::now()));
+    if let Some(warning) = pasted.hub_mismatch(request_url) {
+        eprintln!("wstab connect: warning: {warning}");
+    }
+}
+
+/// The demo started for a `--profile` with `gateway = "demo"`, if one had to be.
+async fn demo_for(args: &ConnectArgs) -> anyhow::Result<Option<wstab_emulator::demo::Demo>> {
+    let Some(name) = &args.profile else { return Ok(None) };
+    // A profile that does not load is reported by the request builder.
+    let Ok(profile) = wstab_core::profile::ProfileStore::open_default().load(name) else { return Ok(None) };
+    crate::cli::demo::start_for_profile(&profile).await
+}
+
         correlation: args.correlate.clone(),
     })
 }
 
 /// Runs `wstab connect`; returns the exit code.
-pub async fn run(args: ConnectArgs) -> i32 {
+pub async fn run(args: ConnectArgs) -> Exit {
+    // `gateway = "demo"`: the demo runs for as long as this session when none answers.
+    let _demo = match demo_for(&args).await {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("wstab connect: cannot start the demo: {e:#}");
+            return Exit::Usage;
+        }
+    };
     let BuiltRequest { target, session } = match request_from_args(&args) {
-        Ok(built) => built,
+        Ok(built) => {
+            report_access_token(&args, &built.target.url);
+            built
+        }
         Err(e) => {
             eprintln!("wstab connect: {e}");
             return EXIT_USAGE;

@@ -15,8 +15,9 @@ Run it:  wstab demo --serve [--port P] [--config demo.toml] [--tls | --tls-cert 
 It prints one JSON line (gateway, admin, subscription_key, apis with ready URLs, hub,
 connection_string), a table, and serves until Ctrl-C. Metrics: GET <admin>/metrics.
 
-The hub's connection string uses a well-known local AccessKey (public; set [hub] access_key in
-the config for another): point the Web PubSub server SDKs at it. The hub serves the REST API
+P is 7880 by default (a free port when it is taken; the hub takes P+1). The subscription key is
+the well-known local key wstab-local-key and the hub's connection string uses a well-known local
+AccessKey: both public, for local use only (set [hub] access_key in the config for another): point the Web PubSub server SDKs at it. The hub serves the REST API
 (/api/hubs/...) and calls the [[hub.event_handlers]] the config lists.";
 
 /// Runs the demo; returns the exit code.
@@ -52,8 +53,17 @@ pub async fn run(args: DemoArgs) -> i32 {
             return 2;
         }
     }
-    let demo = match wstab_emulator::demo::start_with(args.port, options).await {
-        Ok(d) => d,
+    let started = match args.port {
+        Some(port) => wstab_emulator::demo::start_with(port, options).await.map(|d| (d, None)),
+        None => wstab_emulator::demo::start_default(options).await,
+    };
+    let demo = match started {
+        Ok((d, note)) => {
+            if let Some(note) = note {
+                eprintln!("wstab demo: {note}");
+            }
+            d
+        }
         Err(e) => {
             eprintln!("wstab demo: {e:#}");
             return 1;
@@ -88,5 +98,27 @@ pub async fn run(args: DemoArgs) -> i32 {
     drop(out);
     let _ = tokio::signal::ctrl_c().await;
     demo.shutdown();
-    0
+    Exit::Ok
+}
+
+/// For a profile with `gateway = "demo"`: when nothing listens on the demo's default port, starts
+/// the demo in this process (the caller keeps it alive) and says so on stderr. `None` when the
+/// profile is not on the demo, or a demo (e.g. `wstab demo --serve`) already answers there.
+pub async fn start_for_profile(
+    profile: &wstab_core::profile::Profile,
+) -> anyhow::Result<Option<wstab_emulator::demo::Demo>> {
+    if !profile.endpoint().is_demo() || wstab_core::request::running_demo_gateway().is_some() {
+        return Ok(None);
+    }
+    let default = std::net::SocketAddr::from(([127, 0, 0, 1], wstab_emulator::demo::DEFAULT_PORT));
+    let probe = tokio::time::timeout(std::time::Duration::from_secs(1), tokio::net::TcpStream::connect(default));
+    if matches!(probe.await, Ok(Ok(_))) {
+        return Ok(None);
+    }
+    let (demo, note) = wstab_emulator::demo::start_default(Default::default()).await?;
+    eprintln!("wstab: started the demo for gateway = \"demo\" on {}", demo.gateway_url);
+    if let Some(note) = note {
+        eprintln!("wstab: {note}");
+    }
+    Ok(Some(demo))
 }

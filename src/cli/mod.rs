@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod connect;
+pub mod az;
 pub mod demo;
 pub mod export;
 pub mod gateway;

@@ -11,20 +11,10 @@ use wstab_core::webpubsub_token::{ConnectionString, parse_ttl};
 const EXIT_FAILED: i32 = 1;
 
 /// Imports `az apim api list` JSON into profiles; returns the exit code.
-pub fn import_apim(args: &ImportApimArgs) -> i32 {
-    let shown = args.file.display().to_string();
-    let text = if shown == "-" {
-        let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).map(|_| s)
-    } else {
-        std::fs::read_to_string(&args.file)
-    };
-    let text = match text {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("wstab import: cannot read {shown}: {e}");
-            return crate::cli::connect::EXIT_USAGE;
-        }
+pub fn import_apim(args: &ImportApimArgs) -> Exit {
+    let (shown, text, gateway) = match from_file_or_azure(args) {
+        Ok(read) => read,
+        Err(exit) => return exit,
     };
     let report = match import_apim_json(&text, args.gateway.as_deref()) {
         Ok(r) => r,
@@ -39,6 +29,9 @@ pub fn import_apim(args: &ImportApimArgs) -> i32 {
             eprintln!("wstab import: {e}");
             return crate::cli::connect::EXIT_USAGE;
         }
+    if let Err(exit) = subscription_key_into(args, &mut report.profiles) {
+        return exit;
+    }
     };
     let mut report = report;
     let mut notes: Vec<String> = vec![String::new(); report.profiles.len()];
@@ -73,7 +66,73 @@ pub fn import_apim(args: &ImportApimArgs) -> i32 {
     }
     if report.profiles.is_empty() {
         eprintln!("wstab import: no WebSocket API found in {shown}");
-        return EXIT_FAILED;
+        return Exit::Failed;
+    }
+    if failed { Exit::Failed } else { Exit::Ok }
+}
+
+/// The API list and the gateway URL: from the file (or stdin), or from `az` for
+/// `--resource-group`/`--service-name`. An error was reported; its exit code is returned.
+fn from_file_or_azure(args: &ImportApimArgs) -> Result<(String, String, Option<String>), Exit> {
+    if let (Some(rg), Some(service)) = (&args.resource_group, &args.service_name) {
+        return match crate::cli::az::read_service(rg, service) {
+            // An explicit --gateway wins over the service's own gatewayUrl.
+            Ok(read) => Ok((format!("service {service}"), read.api_list, args.gateway.clone().or(read.gateway_url))),
+            Err(e) => {
+                eprintln!("wstab import: {e}");
+                Err(Exit::Failed)
+            }
+        };
+    }
+    let file = args.file.clone().unwrap_or_else(|| "-".into());
+    let shown = file.display().to_string();
+    let text = if shown == "-" {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s).map(|_| s)
+    } else {
+        std::fs::read_to_string(&file)
+    };
+    match text {
+        Ok(t) => Ok((shown, t, args.gateway.clone())),
+        Err(e) => {
+            eprintln!("wstab import: cannot read {shown}: {e}");
+            Err(Exit::Usage)
+        }
+    }
+}
+
+/// `--subscription SID`: the subscription's primary key into every imported profile's key
+/// place, as an `${env:NAME}` reference (the `export` line printed to copy) or, with
+/// `--store-secrets-in-file`, as typed (profile files are 0600).
+fn subscription_key_into(args: &ImportApimArgs, profiles: &mut [(String, Profile)]) -> Result<(), Exit> {
+    let (Some(sid), Some(rg), Some(service)) = (&args.subscription, &args.resource_group, &args.service_name) else {
+        return Ok(());
+    };
+    let key = match crate::cli::az::subscription_primary_key(rg, service, sid) {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("wstab import: {e}");
+            return Err(Exit::Failed);
+        }
+    };
+    let env_name = args.key_env.clone().unwrap_or_else(|| crate::cli::az::key_env_name(service));
+    let value = if args.store_secrets_in_file { key.clone() } else { format!("${{env:{env_name}}}") };
+    for (_, profile) in profiles.iter_mut() {
+        let names = profile.subscription_key.clone().unwrap_or_default();
+        // The key goes where the profile sends it (the query place after an import).
+        for p in profile.query.iter_mut().filter(|p| names.is_key_row(p, true) && p.enabled) {
+            p.value = value.clone();
+        }
+        for p in profile.headers.iter_mut().filter(|p| names.is_key_row(p, false) && p.enabled) {
+            p.value = value.clone();
+        }
+    }
+    if args.store_secrets_in_file {
+        println!("subscription {sid}: its primary key is stored in the profile files (mode 0600)");
+    } else {
+        println!("subscription {sid}: the profiles read its primary key from ${{env:{env_name}}}; set it with:");
+        // Single-quoted for the shell: a key is base64, but a quote in it must not end the word.
+        println!("export {env_name}='{}'", key.replace('\'', "'\\''"));
     }
     if failed { EXIT_FAILED } else { 0 }
 }

@@ -23,6 +23,14 @@ pub const CHAT_PROTOCOL: &str = crate::hub::protocol::JSON_PROTOCOL;
 /// Set `[hub] access_key` in the demo config to use another.
 pub const DEFAULT_ACCESS_KEY: &str = "d3N0YWItbG9jYWwtZW11bGF0b3ItYWNjZXNzLWtleS1wdWJsaWMtbm90LWEtc2VjcmV0";
 
+/// The demo subscription's well-known key, like Azurite's account key: public, documented, for
+/// local use only (the same as `wstab gateway --apim-dir`'s). Fixed, so a profile saved on the
+/// demo connects again after a restart.
+pub const LOCAL_SUBSCRIPTION_KEY: &str = crate::gateway::policy_xml::apim_dir::LOCAL_KEY;
+
+/// The demo gateway's default port: wstab-core's, so `gateway = "demo"` finds it.
+pub const DEFAULT_PORT: u16 = wstab_core::request::DEMO_DEFAULT_PORT;
+
 /// How the demo is set up beyond its port.
 #[derive(Debug, Clone, Default)]
 pub struct DemoOptions {
@@ -131,10 +139,6 @@ struct DemoLine<'a> {
     ca_file: Option<String>,
 }
 
-fn random_key() -> String {
-    format!("{:016x}{:016x}", rand::random::<u64>(), rand::random::<u64>())
-}
-
 fn local(port: u16) -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], port))
 }
@@ -144,12 +148,38 @@ pub async fn start(port: u16) -> anyhow::Result<Demo> {
     start_with(port, DemoOptions::default()).await
 }
 
-/// [`start`] with options: the hub's key, event handlers and TLS.
+/// The demo of this process: the gateway on [`DEFAULT_PORT`] (the hub on the next port), or on
+/// free ports when that is taken, then registered as `gateway = "demo"` for the core. The second
+/// value says why the default port was not used, for the user.
+pub async fn start_default(options: DemoOptions) -> anyhow::Result<(Demo, Option<String>)> {
+    let (demo, note) = match start_with(DEFAULT_PORT, options.clone()).await {
+        Ok(d) => (d, None),
+        Err(e) => {
+            let demo = start_with(0, options).await?;
+            let note =
+                format!("port {DEFAULT_PORT} is taken ({e:#}): the demo gateway is on {} instead", demo.gateway_url);
+            (demo, Some(note))
+        }
+    };
+    wstab_core::request::set_demo_gateway(Some(demo.gateway_url.clone()));
+    Ok((demo, note))
+}
+
+/// [`start`] with options: the hub's key, event handlers and TLS. With a fixed `port`, the hub
+/// tries `port + 1` (so its connection string, and the tokens' audience, stay the same from run
+/// to run) and falls back to a free port.
 pub async fn start_with(port: u16, options: DemoOptions) -> anyhow::Result<Demo> {
     use anyhow::Context;
     let shutdown = CancellationToken::new();
     // Bind the hub first: its address is its endpoint, which the tokens' audience names.
-    let hub_listener = tokio::net::TcpListener::bind(local(0)).await.context("cannot bind the demo hub")?;
+    let fixed_hub = match port.checked_add(1).filter(|_| port != 0) {
+        Some(p) => tokio::net::TcpListener::bind(local(p)).await.ok(),
+        None => None,
+    };
+    let hub_listener = match fixed_hub {
+        Some(l) => l,
+        None => tokio::net::TcpListener::bind(local(0)).await.context("cannot bind the demo hub")?,
+    };
     let hub_addr = hub_listener.local_addr()?;
     let scheme = if options.tls.is_some() { "https" } else { "http" };
     let access_key = options.access_key.clone().unwrap_or_else(|| DEFAULT_ACCESS_KEY.to_string());
@@ -168,7 +198,7 @@ pub async fn start_with(port: u16, options: DemoOptions) -> anyhow::Result<Demo>
     let ticker =
         crate::hub::start_ticker(local(0), shutdown.clone()).await.context("cannot start the ticker backend")?;
 
-    let key = random_key();
+    let key = LOCAL_SUBSCRIPTION_KEY.to_string();
     let api = |name: &str, display: &str, suffix: &str, backend: String| -> anyhow::Result<ApiConfig> {
         Ok(ApiConfig {
             name: name.into(),
@@ -202,7 +232,9 @@ pub async fn start_with(port: u16, options: DemoOptions) -> anyhow::Result<Demo>
     };
     let gateway = Gateway::start_tls(config, local(port), Some(local(0)), LogSink::Memory, options.tls.clone())
         .await
-        .with_context(|| format!("cannot start the demo gateway on 127.0.0.1:{port}"))?;
+        .with_context(|| format!("cannot start the demo gateway on 127.0.0.1:{port}"))
+        // The backends already run: stop them, or a fallback start would leave them behind.
+        .inspect_err(|_| shutdown.cancel())?;
     let ws = if options.tls.is_some() { "wss" } else { "ws" };
     let gateway_url = format!("{ws}://{}", gateway.addr);
     let admin_url = gateway.admin_addr.map(|a| format!("http://{a}")).unwrap_or_default();

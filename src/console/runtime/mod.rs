@@ -83,12 +83,18 @@ async fn choose_workspace(options: &Options, store: &ProfileStore) -> Result<Sta
         (Some(path), _) => (Workspace::load(path).map_err(|e| e.to_string())?, None),
         (None, Some(name)) => {
             // Reports a missing or broken profile with its file:line:col.
-            store.load(name).map_err(|e| e.to_string())?;
-            (Workspace { name: "profiles".into(), gateway: String::new(), apis: Vec::new() }, None)
+            let profile = store.load(name).map_err(|e| e.to_string())?;
+            // `gateway = "demo"`: start the demo when none runs (issue 13).
+            let demo = crate::cli::demo::start_for_profile(&profile).await.map_err(|e| format!("{e:#}"))?;
+            let keep: KeepAlive = demo.map(|d| Box::new(d) as Box<dyn std::any::Any + Send>);
+            (Workspace { name: "profiles".into(), gateway: String::new(), apis: Vec::new() }, keep)
         }
         (None, None) => {
             let demo =
-                wstab_emulator::demo::start(0).await.map_err(|e| format!("cannot start the embedded demo: {e:#}"))?;
+                wstab_emulator::demo::start_default(Default::default())
+                    .await
+                    .map(|(demo, _quietly_on_another_port)| demo)
+                    .map_err(|e| format!("cannot start the embedded demo: {e:#}"))?;
             gateway = Some(WatchedGateway { metrics: demo.metrics.clone(), log: demo.log.clone() });
             (demo.workspace.clone(), Some(Box::new(demo)))
         }

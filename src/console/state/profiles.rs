@@ -412,6 +412,10 @@ pub fn draft_to_profile(draft: &RequestDraft, base: Option<&Profile>, sample: Op
         (p.url, p.gateway, p.url_suffix) = match draft.request().endpoint {
             // A workspace may hold a full URL as a suffix; a profile keeps it as the URL it is.
             Endpoint::Gateway { gateway, url_suffix } if !gateway.is_empty() && !url_suffix.contains("://") => {
+                // On the demo, the name, not this run's address, so the profile works after a
+                // restart (its key is the demo's fixed, well-known one).
+                let on_demo = wstab_core::request::running_demo_gateway().is_some_and(|d| d == gateway);
+                let gateway = if on_demo { wstab_core::request::DEMO_GATEWAY.to_string() } else { gateway };
                 (String::new(), gateway, url_suffix)
             }
             _ => (draft.base_url.clone(), String::new(), String::new()),

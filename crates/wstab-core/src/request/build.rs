@@ -102,6 +102,9 @@ pub enum RequestError {
         /// The pointer given.
         pointer: String,
     },
+    /// `--access-token-from` is not a URL carrying an `access_token`.
+    #[error("--access-token-from: {0}")]
+    ClientAccessUrl(#[from] super::ClientAccessUrlError),
     /// A `${env:NAME}` reference to a variable that is not set.
     #[error(transparent)]
     EnvRef(#[from] EnvRefError),

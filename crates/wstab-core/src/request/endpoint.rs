@@ -1,7 +1,38 @@
 //! Where a request connects: a full URL, or a gateway plus an API URL suffix (kept apart so a
 //! saved request can be moved to another gateway, and a full URL is never taken for a suffix).
 
+use std::sync::RwLock;
+
 use crate::workspace::join_url;
+
+/// The gateway name that stands for wstab's own local demo (`gateway = "demo"` in a profile), so
+/// a profile saved on the demo keeps working after a restart, whatever port the demo got.
+pub const DEMO_GATEWAY: &str = "demo";
+
+/// The demo gateway's fixed default port on 127.0.0.1 (the hub takes the next one).
+pub const DEMO_DEFAULT_PORT: u16 = 7880;
+
+/// The gateway URL of the demo running in this process, set by the app that started it.
+static RUNNING_DEMO: RwLock<Option<String>> = RwLock::new(None);
+
+/// The hook through which the app tells the core where its demo runs (`None` when it stopped):
+/// `gateway = "demo"` then resolves there.
+pub fn set_demo_gateway(url: Option<String>) {
+    if let Ok(mut slot) = RUNNING_DEMO.write() {
+        *slot = url;
+    }
+}
+
+/// The demo this process runs, if it registered one with [`set_demo_gateway`].
+pub fn running_demo_gateway() -> Option<String> {
+    RUNNING_DEMO.read().ok().and_then(|s| s.clone())
+}
+
+/// Where `gateway = "demo"` points: the demo this process runs, else the default port, where a
+/// `wstab demo --serve` in another terminal listens.
+pub fn demo_gateway_url() -> String {
+    running_demo_gateway().unwrap_or_else(|| format!("ws://127.0.0.1:{DEMO_DEFAULT_PORT}"))
+}
 
 /// Where a request connects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,8 +59,16 @@ impl Endpoint {
     pub fn url(&self) -> String {
         match self {
             Self::Url(url) => url.clone(),
+            Self::Gateway { gateway, url_suffix } if gateway == DEMO_GATEWAY => {
+                join_url(&demo_gateway_url(), url_suffix)
+            }
             Self::Gateway { gateway, url_suffix } => join_url(gateway, url_suffix),
         }
+    }
+
+    /// True for an API behind `gateway = "demo"`.
+    pub fn is_demo(&self) -> bool {
+        matches!(self, Self::Gateway { gateway, .. } if gateway == DEMO_GATEWAY)
     }
 
     /// The API URL suffix, when the endpoint is one behind a gateway.
@@ -53,5 +92,18 @@ mod tests {
         let url = Endpoint::Url("ws://h:1/echo".into());
         assert_eq!(url.url(), "ws://h:1/echo");
         assert_eq!(url.url_suffix(), None);
+    }
+
+    #[test]
+    fn test_the_demo_gateway_resolves_to_the_running_demo_else_the_default_port() {
+        let demo = Endpoint::Gateway { gateway: DEMO_GATEWAY.into(), url_suffix: "echo".into() };
+        assert!(demo.is_demo());
+        // The only test in this crate that sets the hook, so nothing else races it.
+        set_demo_gateway(None);
+        assert_eq!(demo.url(), "ws://127.0.0.1:7880/echo");
+        set_demo_gateway(Some("ws://127.0.0.1:40001".into()));
+        assert_eq!(demo.url(), "ws://127.0.0.1:40001/echo");
+        set_demo_gateway(None);
+        assert!(!Endpoint::Url("ws://demo/echo".into()).is_demo());
     }
 }

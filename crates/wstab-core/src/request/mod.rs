@@ -19,7 +19,9 @@ use crate::connection::{Param, TlsOptions};
 
 pub use build::{BuiltRequest, Overrides, Purpose, RequestError, build_target};
 pub use client_access_url::{ClientAccessUrl, ClientAccessUrlError, HubMismatch};
-pub use endpoint::Endpoint;
+pub use endpoint::{
+    DEMO_DEFAULT_PORT, DEMO_GATEWAY, Endpoint, demo_gateway_url, running_demo_gateway, set_demo_gateway,
+};
 pub use saved::{SavedRequestError, build_from_profile};
 pub use session::SessionOptions;
 pub use subscription_key::{KeyPlace, SubscriptionKeyNames};
