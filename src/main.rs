@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use wstab::cli::args::{Cli, Command, ExportArgs, ExportFormat, ImportArgs, ImportSource};
+use wstab::cli::exit::Exit;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -14,10 +15,10 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("wstab: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
+            return Exit::Failed.into();
         }
     };
-    let code = runtime.block_on(async move {
+    let exit = runtime.block_on(async move {
         match cli.command {
             Some(Command::Connect(args)) => wstab::cli::connect::run(args).await,
             Some(Command::Gateway(args)) => wstab::cli::gateway::run(args).await,
@@ -30,7 +31,7 @@ fn main() -> ExitCode {
                 wstab::cli::profiles::import_webpubsub(&args)
             }
             Some(Command::Profiles) => wstab::cli::profiles::list(),
-            Some(Command::Run(args)) => wstab_core::script::run_file(&args.script).await,
+            Some(Command::Run(args)) => Exit::of_run(&wstab_core::script::run_file(&args.script).await),
             Some(Command::Export(ExportArgs { format: ExportFormat::K6(args) })) => wstab::cli::export::run(&args),
             None => {
                 let options = wstab::console::runtime::Options {
@@ -46,5 +47,5 @@ fn main() -> ExitCode {
     });
     // Sessions and servers may still hold tasks; do not wait for them to wind down.
     runtime.shutdown_background();
-    ExitCode::from(u8::try_from(code).unwrap_or(1))
+    exit.into()
 }

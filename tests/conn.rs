@@ -8,6 +8,7 @@ use std::time::Duration;
 use common::*;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
+use wstab::cli::exit::Exit;
 use wstab_core::connection::{
     Closer, Command, Direction, Event, EventKind, FailureKind, Frame, Param, SessionHandle, Target,
 };
@@ -148,7 +149,7 @@ async fn test_abrupt_tcp_drop_is_1006_without_panic() {
     let (err, _) = failure_of(Target::new(format!("ws://{addr}/"))).await;
     assert_eq!(err.kind, FailureKind::Abnormal, "{err}");
     assert!(err.message.contains("1006"), "{}", err.message);
-    assert_eq!(err.exit_code(), 5);
+    assert_eq!(Exit::of_error(&err).code(), 5);
 }
 
 #[tokio::test]
@@ -183,7 +184,7 @@ async fn test_refusals_are_classified_with_status_body_and_hint() {
         let addr = refusing_server(status, body).await;
         let (err, trace) = failure_of(Target::new(format!("ws://{addr}/x"))).await;
         assert_eq!(err.kind, FailureKind::HandshakeRefused { status: code });
-        assert_eq!(err.exit_code(), 3);
+        assert_eq!(Exit::of_error(&err).code(), 3);
         assert!(err.message.contains(body), "{}", err.message);
         assert!(err.hint.contains(hint), "{code}: {}", err.hint);
         let response = trace.unwrap().response.unwrap();
@@ -217,7 +218,7 @@ async fn test_connection_refused_dns_and_timeout_are_classified() {
     let (_held, port) = refusing_port();
     let (err, _) = failure_of(Target::new(format!("ws://127.0.0.1:{port}/"))).await;
     assert_eq!(err.kind, FailureKind::Refused, "{err}");
-    assert_eq!(err.exit_code(), 4);
+    assert_eq!(Exit::of_error(&err).code(), 4);
 
     let (err, _) = failure_of(Target::new("ws://no-such-host.invalid/")).await;
     assert_eq!(err.kind, FailureKind::Dns, "{err}");
@@ -233,7 +234,7 @@ async fn test_connection_refused_dns_and_timeout_are_classified() {
     t.connect_timeout = Duration::from_millis(300);
     let (err, _) = failure_of(t).await;
     assert_eq!(err.kind, FailureKind::Timeout, "{err}");
-    assert_eq!(err.exit_code(), 4);
+    assert_eq!(Exit::of_error(&err).code(), 4);
 }
 
 #[tokio::test]
@@ -247,7 +248,7 @@ async fn test_invalid_accept_key_is_a_bad_handshake() {
     .await;
     let (err, _) = failure_of(Target::new(format!("ws://{addr}/"))).await;
     assert_eq!(err.kind, FailureKind::BadHandshake, "{err}");
-    assert_eq!(err.exit_code(), 3);
+    assert_eq!(Exit::of_error(&err).code(), 3);
 }
 
 #[tokio::test]
@@ -313,7 +314,7 @@ async fn test_cancel_while_connecting_and_dropping_the_handle() {
 async fn test_bad_url_fails_as_invalid_request() {
     let (err, _) = failure_of(Target::new("ftp://example.net/x")).await;
     assert_eq!(err.kind, FailureKind::InvalidRequest);
-    assert_eq!(err.exit_code(), 2);
+    assert_eq!(Exit::of_error(&err).code(), 2);
 }
 
 #[tokio::test]

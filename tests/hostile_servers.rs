@@ -9,6 +9,7 @@ use std::time::Duration;
 use common::*;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
+use wstab::cli::exit::Exit;
 use wstab_core::connection::{self, Command, Direction, Event, EventKind, FailureKind, Frame, Target};
 
 fn start(target: Target) -> (connection::SessionHandle, mpsc::Receiver<Event>) {
@@ -152,5 +153,5 @@ async fn test_garbage_instead_of_http_is_a_bad_handshake() {
     let err = failure(Target::new(format!("ws://{addr}/"))).await;
     assert_eq!(err.kind, FailureKind::BadHandshake, "{err:?}");
     assert!(err.message.contains("not an HTTP/1.1 response"), "{}", err.message);
-    assert_eq!(err.exit_code(), 3);
+    assert_eq!(Exit::of_error(&err).code(), 3);
 }

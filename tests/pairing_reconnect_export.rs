@@ -9,6 +9,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
+use wstab::cli::exit::Exit;
 use wstab_core::connection::{
     Command, Event, EventBatch, EventKind, Frame, Param, ReconnectPolicy, SessionId, Supervision, Target,
     spawn_supervised,
@@ -205,7 +206,7 @@ async fn test_401_refusal_is_not_retried_and_prepare_runs_once() {
         }
     }
     let err = failed.expect("no failure reported");
-    assert_eq!(err.exit_code(), 3, "{err}");
+    assert_eq!(Exit::of_error(&err).code(), 3, "{err}");
     assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
 

@@ -13,6 +13,7 @@ use tokio::io::AsyncBufReadExt;
 use tokio::sync::mpsc;
 
 use crate::cli::args::{BinaryFormat, ConnectArgs};
+use crate::cli::exit::Exit;
 use wstab_core::clock;
 use wstab_core::connection::{self, Closer, Command, Direction, Event, EventKind, Frame, SessionId};
 use wstab_core::connection::{ConnError, FailureKind, HandshakeTrace};
@@ -22,15 +23,10 @@ use wstab_core::request::{
 };
 use wstab_core::terminal_text::escape_for_terminal;
 
-/// Exit code: success.
-pub const EXIT_OK: i32 = 0;
-/// Exit code: bad usage (also clap's).
-pub const EXIT_USAGE: i32 = 2;
-
 /// How many event batches are taken from the channel at once (and written per flush).
 const BATCH: usize = 64;
 
-/// Why `wstab connect` cannot start: a usage error (exit 2).
+/// Why `wstab connect` cannot start: a usage error ([`Exit::Usage`]).
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectSetupError {
     /// The profile or the flags do not make a request.
@@ -110,7 +106,7 @@ pub async fn run(args: ConnectArgs) -> Exit {
         }
         Err(e) => {
             eprintln!("wstab connect: {e}");
-            return EXIT_USAGE;
+            return Exit::Usage;
         }
     };
     let supervision = session.supervision();
@@ -145,7 +141,7 @@ pub async fn run(args: ConnectArgs) -> Exit {
             n = rx.recv_many(&mut batch, BATCH) => {
                 if n == 0 {
                     // The session ended without a final event (it cannot, but be safe).
-                    code = Some(conn_lost_code());
+                    code = Some(Exit::Lost);
                     break;
                 }
                 for event in batch.drain(..).flatten() {
@@ -179,7 +175,7 @@ pub async fn run(args: ConnectArgs) -> Exit {
                                     idle.as_mut().reset(tokio::time::Instant::now() + w);
                                 }
                                 if args.count.is_some_and(|n| received >= n) {
-                                    code = Some(EXIT_OK);
+                                    code = Some(Exit::Ok);
                                     break;
                                 }
                             }
@@ -187,11 +183,11 @@ pub async fn run(args: ConnectArgs) -> Exit {
                         EventKind::Closed { code: c, reason, by } => {
                             let who = if *by == Closer::Remote { "server" } else { "client" };
                             eprintln!("closed by {who}: {c}{}", if reason.is_empty() { String::new() } else { format!(" {reason}") });
-                            code = Some(if *by == Closer::Local || matches!(c, 1000 | 1001 | 1005) { EXIT_OK } else { conn_lost_code() });
+                            code = Some(if *by == Closer::Local || matches!(c, 1000 | 1001 | 1005) { Exit::Ok } else { Exit::Lost });
                         }
                         EventKind::Failed(err) => {
                             report_failure(err, last_trace.as_deref());
-                            code = Some(err.exit_code());
+                            code = Some(Exit::of_error(err));
                         }
                         EventKind::Reconnecting { attempt, delay, after } => {
                             // The end just reported was not final.
@@ -200,13 +196,13 @@ pub async fn run(args: ConnectArgs) -> Exit {
                         }
                     }
                     if out.broken {
-                        code = Some(EXIT_OK);
+                        code = Some(Exit::Ok);
                         break;
                     }
                 }
                 out.flush();
                 if out.broken {
-                    code = Some(EXIT_OK);
+                    code = Some(Exit::Ok);
                 }
             }
             line = lines_rx.recv() => {
@@ -216,7 +212,7 @@ pub async fn run(args: ConnectArgs) -> Exit {
             }
             _ = &mut idle => {
                 eprintln!("no message for {:.1}s: closing", wait.unwrap_or_default().as_secs_f64());
-                code = Some(EXIT_OK);
+                code = Some(Exit::Ok);
             }
         }
     }
@@ -236,14 +232,10 @@ pub async fn run(args: ConnectArgs) -> Exit {
         };
         if let Err(e) = wstab_core::profile::atomic_write(&path, &bytes) {
             eprintln!("wstab connect: cannot write the HAR file: {e}");
-            return code.filter(|c| *c != EXIT_OK).unwrap_or(1);
+            return code.filter(|c| *c != Exit::Ok).unwrap_or(Exit::Failed);
         }
     }
-    code.unwrap_or(EXIT_OK)
-}
-
-fn conn_lost_code() -> i32 {
-    ConnError::new(FailureKind::Abnormal, "").exit_code()
+    code.unwrap_or(Exit::Ok)
 }
 
 /// Prints a failure to stderr: the message, the handshake trace when the server refused or

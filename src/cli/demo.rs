@@ -2,6 +2,7 @@
 use std::io::Write;
 
 use crate::cli::args::DemoArgs;
+use crate::cli::exit::Exit;
 
 const HELP: &str = "wstab demo starts, in this process on 127.0.0.1, the chain the article describes:
 
@@ -21,10 +22,10 @@ AccessKey: both public, for local use only (set [hub] access_key in the config f
 (/api/hubs/...) and calls the [[hub.event_handlers]] the config lists.";
 
 /// Runs the demo; returns the exit code.
-pub async fn run(args: DemoArgs) -> i32 {
+pub async fn run(args: DemoArgs) -> Exit {
     if !args.serve {
         println!("{HELP}");
-        return 0;
+        return Exit::Ok;
     }
     let mut options = wstab_emulator::demo::DemoOptions::default();
     if let Some(path) = &args.config {
@@ -35,7 +36,7 @@ pub async fn run(args: DemoArgs) -> i32 {
             }
             Err(e) => {
                 eprintln!("wstab demo: {e}");
-                return 2;
+                return Exit::Usage;
             }
         }
     }
@@ -50,7 +51,7 @@ pub async fn run(args: DemoArgs) -> i32 {
         Ok(tls) => options.tls = tls,
         Err(e) => {
             eprintln!("wstab demo: {e}");
-            return 2;
+            return Exit::Usage;
         }
     }
     let started = match args.port {
@@ -66,7 +67,7 @@ pub async fn run(args: DemoArgs) -> i32 {
         }
         Err(e) => {
             eprintln!("wstab demo: {e:#}");
-            return 1;
+            return Exit::Failed;
         }
     };
     let mut out = std::io::stdout().lock();

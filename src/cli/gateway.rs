@@ -4,19 +4,20 @@ use std::net::SocketAddr;
 use std::sync::Mutex;
 
 use crate::cli::args::GatewayArgs;
+use crate::cli::exit::Exit;
 use wstab_emulator::gateway::policy_xml::apim_dir;
 use wstab_emulator::gateway::{Gateway, GatewayConfig, LogSink};
 
 /// Where the gateway listens when neither the flag nor the config says.
 const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
-/// Runs the gateway until Ctrl-C; returns the exit code (2 for a bad config).
-pub async fn run(args: GatewayArgs) -> i32 {
+/// Runs the gateway until Ctrl-C; returns the exit code (usage for a bad config).
+pub async fn run(args: GatewayArgs) -> Exit {
     let config = match load_config(&args) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("wstab gateway: {e}");
-            return 2;
+            return Exit::Usage;
         }
     };
     let listen = args
@@ -29,7 +30,7 @@ pub async fn run(args: GatewayArgs) -> i32 {
             Ok(f) => LogSink::File(Mutex::new(f)),
             Err(e) => {
                 eprintln!("wstab gateway: cannot open log file {}: {e}", path.display());
-                return 2;
+                return Exit::Usage;
             }
         },
         None => LogSink::Stdout,
@@ -45,7 +46,7 @@ pub async fn run(args: GatewayArgs) -> i32 {
         Ok(t) => t,
         Err(e) => {
             eprintln!("wstab gateway: {e}");
-            return 2;
+            return Exit::Usage;
         }
     };
     let scheme = if tls.is_some() { "wss" } else { "ws" };
@@ -54,7 +55,7 @@ pub async fn run(args: GatewayArgs) -> i32 {
         Ok(g) => g,
         Err(e) => {
             eprintln!("wstab gateway: {e}");
-            return 1;
+            return Exit::Failed;
         }
     };
     eprintln!("wstab gateway: listening on {scheme}://{} ({})", gateway.addr, apis.join(", "));
@@ -67,7 +68,7 @@ pub async fn run(args: GatewayArgs) -> i32 {
     let _ = tokio::signal::ctrl_c().await;
     gateway.stop();
     eprintln!("wstab gateway: stopped");
-    0
+    Exit::Ok
 }
 
 /// The TOML config, the APIM export, or both (the export's APIs plus the TOML's keys and limits).

@@ -3,12 +3,10 @@
 use std::io::Read;
 
 use crate::cli::args::{ImportApimArgs, ImportTokenArgs, ImportWebPubSubArgs};
+use crate::cli::exit::Exit;
 use wstab_core::profile::webpubsub::{TokenFor, hub_of, hub_profile, refresh_from_env, set_access_token};
 use wstab_core::profile::{Profile, ProfileError, ProfileStore, import_apim_json, sanitize_name, validate_name};
 use wstab_core::webpubsub_token::{ConnectionString, parse_ttl};
-
-/// Exit code when an import read nothing usable or could not write.
-const EXIT_FAILED: i32 = 1;
 
 /// Imports `az apim api list` JSON into profiles; returns the exit code.
 pub fn import_apim(args: &ImportApimArgs) -> Exit {
@@ -16,24 +14,24 @@ pub fn import_apim(args: &ImportApimArgs) -> Exit {
         Ok(read) => read,
         Err(exit) => return exit,
     };
-    let report = match import_apim_json(&text, args.gateway.as_deref()) {
+    let report = match import_apim_json(&text, gateway.as_deref()) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("wstab import: {shown}: {e}");
-            return crate::cli::connect::EXIT_USAGE;
+            return Exit::Usage;
         }
     };
     let tokens = match TokenSource::from_args(&args.token) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("wstab import: {e}");
-            return crate::cli::connect::EXIT_USAGE;
+            return Exit::Usage;
         }
+    };
+    let mut report = report;
     if let Err(exit) = subscription_key_into(args, &mut report.profiles) {
         return exit;
     }
-    };
-    let mut report = report;
     let mut notes: Vec<String> = vec![String::new(); report.profiles.len()];
     if let Some(tokens) = &tokens {
         for ((_, profile), note) in report.profiles.iter_mut().zip(notes.iter_mut()) {
@@ -42,7 +40,7 @@ pub fn import_apim(args: &ImportApimArgs) -> Exit {
                 Ok(text) => *note = text,
                 Err(e) => {
                     eprintln!("wstab import: {e}");
-                    return crate::cli::connect::EXIT_USAGE;
+                    return Exit::Usage;
                 }
             }
         }
@@ -134,11 +132,11 @@ fn subscription_key_into(args: &ImportApimArgs, profiles: &mut [(String, Profile
         // Single-quoted for the shell: a key is base64, but a quote in it must not end the word.
         println!("export {env_name}='{}'", key.replace('\'', "'\\''"));
     }
-    if failed { EXIT_FAILED } else { 0 }
+    Ok(())
 }
 
 /// Lists the saved profiles, and the files that fail to parse; returns the exit code.
-pub fn list() -> i32 {
+pub fn list() -> Exit {
     let store = ProfileStore::open_default();
     let (profiles, errors) = store.load_all();
     if profiles.is_empty() && errors.is_empty() {
@@ -150,7 +148,7 @@ pub fn list() -> i32 {
     for e in &errors {
         eprintln!("error: {e}");
     }
-    if errors.is_empty() { 0 } else { EXIT_FAILED }
+    if errors.is_empty() { Exit::Ok } else { Exit::Failed }
 }
 
 /// A connection string given on the command line, and how the token is made.
@@ -193,43 +191,43 @@ impl TokenSource {
 
 /// Creates a profile for one Web PubSub hub with a generated `access_token`; returns the exit
 /// code.
-pub fn import_webpubsub(args: &ImportWebPubSubArgs) -> i32 {
+pub fn import_webpubsub(args: &ImportWebPubSubArgs) -> Exit {
     let tokens = match TokenSource::from_args(&args.token) {
         Ok(Some(t)) => t,
         Ok(None) => {
             eprintln!("wstab import webpubsub: give --connection-string STRING or --connection-string-env NAME");
-            return crate::cli::connect::EXIT_USAGE;
+            return Exit::Usage;
         }
         Err(e) => {
             eprintln!("wstab import webpubsub: {e}");
-            return crate::cli::connect::EXIT_USAGE;
+            return Exit::Usage;
         }
     };
     let name = args.name.clone().unwrap_or_else(|| sanitize_name(&args.hub));
     if let Err(e) = validate_name(&name) {
         eprintln!("wstab import webpubsub: {e}");
-        return crate::cli::connect::EXIT_USAGE;
+        return Exit::Usage;
     }
     let mut profile = hub_profile(&tokens.cs, &args.hub, args.gateway.as_deref());
     let note = match tokens.apply(&mut profile, &args.hub) {
         Ok(n) => n,
         Err(e) => {
             eprintln!("wstab import webpubsub: {e}");
-            return crate::cli::connect::EXIT_USAGE;
+            return Exit::Usage;
         }
     };
     match ProfileStore::open_default().save(&name, &profile, args.overwrite) {
         Ok(path) => {
             println!("imported  {name:<24} {}  ->  {}{note}", profile.base_url(), path.display());
-            0
+            Exit::Ok
         }
         Err(e @ ProfileError::Exists(_)) => {
             eprintln!("wstab import webpubsub: {e} (use --overwrite)");
-            EXIT_FAILED
+            Exit::Failed
         }
         Err(e) => {
             eprintln!("wstab import webpubsub: {e}");
-            EXIT_FAILED
+            Exit::Failed
         }
     }
 }

@@ -1,9 +1,10 @@
 //! `wstab token`: print a client access URL.
 use crate::cli::args::TokenArgs;
+use crate::cli::exit::Exit;
 use wstab_core::webpubsub_token::{ConnectionString, TokenRequest, client_access, parse_ttl};
 
-/// Prints the client access URL; returns the exit code (2 for bad input).
-pub fn run(args: TokenArgs) -> i32 {
+/// Prints the client access URL; returns the exit code (usage for bad input).
+pub fn run(args: TokenArgs) -> Exit {
     let result = ConnectionString::parse(&args.connection_string).and_then(|cs| {
         let req = TokenRequest {
             hub: args.hub.clone(),
@@ -17,11 +18,11 @@ pub fn run(args: TokenArgs) -> i32 {
     match result {
         Ok(access) => {
             println!("{}", access.url);
-            0
+            Exit::Ok
         }
         Err(e) => {
             eprintln!("wstab token: {e}");
-            2
+            Exit::Usage
         }
     }
 }

@@ -18,6 +18,7 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use crate::cli::exit::Exit;
 use crate::console::clipboard::Clipboard;
 use crate::console::message_log::journal::Journal;
 use crate::console::state::{Action, App, Effect, Notice};
@@ -43,8 +44,6 @@ pub struct Options {
     pub gateway_admin: Option<String>,
 }
 
-/// Exit code when the console cannot start (no workspace, unreadable file).
-const EXIT_USAGE: i32 = 2;
 /// The shortest time between two draws (~60 per second).
 const FRAME: Duration = Duration::from_millis(16);
 
@@ -107,22 +106,23 @@ async fn choose_workspace(options: &Options, store: &ProfileStore) -> Result<Sta
 #[cfg(debug_assertions)]
 const PANIC_FOR_TEST_ENV: &str = "WSTAB_PANIC_FOR_TEST";
 
-/// Runs the console; returns the exit code.
-pub async fn run(options: Options) -> i32 {
+/// Runs the console; returns the exit code (usage when it cannot start: no workspace, an
+/// unreadable file).
+pub async fn run(options: Options) -> Exit {
     let store = ProfileStore::open_default();
     let Startup { workspace, keep_alive: _keep_alive, gateway, mut notices } =
         match choose_workspace(&options, &store).await {
             Ok(w) => w,
             Err(e) => {
                 eprintln!("wstab: {e}");
-                return EXIT_USAGE;
+                return Exit::Usage;
             }
         };
     let mut journal = match Journal::new(options.capture.as_deref()) {
         Ok(j) => j,
         Err(e) => {
             eprintln!("wstab: cannot open the session journal or capture file: {e}");
-            return EXIT_USAGE;
+            return Exit::Usage;
         }
     };
     let limit = if options.log_limit == 0 { crate::console::message_log::DEFAULT_LIMIT } else { options.log_limit };
@@ -145,7 +145,7 @@ pub async fn run(options: Options) -> i32 {
         Ok(g) => g,
         Err(e) => {
             eprintln!("wstab: cannot use this terminal: {e}");
-            return 1;
+            return Exit::Failed;
         }
     };
     #[cfg(debug_assertions)]
@@ -157,10 +157,10 @@ pub async fn run(options: Options) -> i32 {
     let result = event_loop(&mut guard.terminal, app, &mut journal, outside, gateway, admin).await;
     drop(guard);
     match result {
-        Ok(()) => 0,
+        Ok(()) => Exit::Ok,
         Err(e) => {
             eprintln!("wstab: {e}");
-            1
+            Exit::Failed
         }
     }
 }

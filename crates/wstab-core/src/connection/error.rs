@@ -1,4 +1,5 @@
-//! Failures, classified so the user gets a hint they can act on, and an exit code for scripts.
+//! Failures, classified so the user gets a hint they can act on; the application maps each class
+//! to its exit code (`wstab::cli::exit`).
 
 use std::fmt;
 
@@ -55,34 +56,11 @@ impl fmt::Display for ConnError {
 
 impl std::error::Error for ConnError {}
 
-/// Exit code: handshake refused.
-pub const EXIT_REFUSED: i32 = 3;
-/// Exit code: could not connect (DNS/TCP/TLS/timeout).
-pub const EXIT_CONNECT: i32 = 4;
-/// Exit code: connection lost or protocol error.
-pub const EXIT_LOST: i32 = 5;
-/// Exit code: bad usage.
-pub const EXIT_USAGE: i32 = 2;
-
 impl ConnError {
     /// A failure of `kind` with the standard hint for it.
     pub fn new(kind: FailureKind, message: impl Into<String>) -> Self {
         let hint = hint_for(&kind).to_string();
         Self { kind, message: message.into(), hint }
-    }
-
-    /// The `wstab connect` exit code for this failure.
-    pub fn exit_code(&self) -> i32 {
-        match self.kind {
-            FailureKind::InvalidRequest => EXIT_USAGE,
-            FailureKind::HandshakeRefused { .. } | FailureKind::BadHandshake => EXIT_REFUSED,
-            FailureKind::Dns
-            | FailureKind::Refused
-            | FailureKind::Timeout
-            | FailureKind::Network
-            | FailureKind::Tls => EXIT_CONNECT,
-            FailureKind::Abnormal | FailureKind::Protocol | FailureKind::TooLarge => EXIT_LOST,
-        }
     }
 
     /// A one-line label for the class, for the status bar.
@@ -150,15 +128,6 @@ pub fn hint_for(kind: &FailureKind) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn test_exit_codes_by_class() {
-        assert_eq!(ConnError::new(FailureKind::HandshakeRefused { status: 401 }, "x").exit_code(), 3);
-        assert_eq!(ConnError::new(FailureKind::Refused, "x").exit_code(), 4);
-        assert_eq!(ConnError::new(FailureKind::Tls, "x").exit_code(), 4);
-        assert_eq!(ConnError::new(FailureKind::Abnormal, "x").exit_code(), 5);
-        assert_eq!(ConnError::new(FailureKind::TooLarge, "x").exit_code(), 5);
-    }
 
     #[test]
     fn test_hints_name_what_to_fix() {

@@ -17,7 +17,7 @@ use crate::connection::Param;
 
 pub use expect::{Expect, Outcome, line_diff};
 pub use record::{ScriptTarget, from_session};
-pub use runner::{EXIT_EXPECTATION, run_file, run_script};
+pub use runner::{RunOutcome, run_file, run_script};
 
 /// Default time an `expect` waits for its message.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);

@@ -10,23 +10,31 @@ use tokio::sync::mpsc;
 
 use super::expect::{Expect, Outcome, line_diff, pretty};
 use super::{DEFAULT_TIMEOUT, Script, Step};
-use crate::connection::{self, Command, ConnError, Event, EventBatch, EventKind, FailureKind, Frame, SessionId};
+use crate::connection::{self, Command, Event, EventBatch, EventKind, FailureKind, Frame, SessionId};
 use crate::connection::{Direction, HandshakeTrace, Supervision};
 use crate::request::{BuiltRequest, Overrides, Purpose, SavedRequestError, build_from_profile};
 use crate::terminal_text::escape_for_terminal;
 
-/// Exit code: an expectation failed (timed out, or the next message did not match).
-pub const EXIT_EXPECTATION: i32 = 1;
-/// Exit code: the script cannot be read or used.
-const EXIT_USAGE: i32 = 2;
+/// How a run ended; the application turns it into the exit code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunOutcome {
+    /// Every step passed.
+    Passed,
+    /// The script cannot be read, or its request cannot be built.
+    Unusable,
+    /// An expectation failed: it timed out, or the next message did not match.
+    ExpectationFailed,
+    /// The connection failed, or ended before the script did: its class.
+    Connection(FailureKind),
+}
 
-/// `wstab run FILE`: parses and runs the script, reporting to stdout; returns the exit code.
-pub async fn run_file(path: &Path) -> i32 {
+/// `wstab run FILE`: parses and runs the script, reporting to stdout.
+pub async fn run_file(path: &Path) -> RunOutcome {
     let script = match super::load(path) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("wstab run: {e}");
-            return EXIT_USAGE;
+            return RunOutcome::Unusable;
         }
     };
     let mut out = std::io::stdout();
@@ -46,13 +54,13 @@ pub fn request_of(script: &Script) -> Result<BuiltRequest, SavedRequestError> {
     build_from_profile(script.profile.as_deref(), &overrides, Purpose::Connect)
 }
 
-/// Runs a parsed script, writing each step's result to `out`; returns the exit code.
-pub async fn run_script(script: &Script, out: &mut dyn Write) -> i32 {
+/// Runs a parsed script, writing each step's result to `out`.
+pub async fn run_script(script: &Script, out: &mut dyn Write) -> RunOutcome {
     let BuiltRequest { target, session } = match request_of(script) {
         Ok(b) => b,
         Err(e) => {
             let _ = writeln!(out, "wstab run: {e}");
-            return EXIT_USAGE;
+            return RunOutcome::Unusable;
         }
     };
     let default_timeout = script.timeout.map(Duration::from_secs_f64).unwrap_or(DEFAULT_TIMEOUT);
@@ -67,7 +75,7 @@ pub async fn run_script(script: &Script, out: &mut dyn Write) -> i32 {
     while !run.opened && run.ended.is_none() {
         if !run.pump(connect_deadline).await {
             let _ = writeln!(out, "✗ connect: timed out");
-            return ConnError::new(FailureKind::Timeout, "").exit_code();
+            return RunOutcome::Connection(FailureKind::Timeout);
         }
     }
     if let Some(end) = run.ended.take() {
@@ -78,15 +86,15 @@ pub async fn run_script(script: &Script, out: &mut dyn Write) -> i32 {
         if !end.hint.is_empty() {
             let _ = writeln!(out, "hint: {}", end.hint);
         }
-        return end.code;
+        return RunOutcome::Connection(end.kind);
     }
     let _ = writeln!(out, "✓ connected");
     for (i, step) in script.steps.iter().enumerate() {
         let n = i + 1;
         let started = Instant::now();
-        if let Err(code) = run.step(&handle, step, n, default_timeout, out).await {
+        if let Err(outcome) = run.step(&handle, step, n, default_timeout, out).await {
             handle.cancel();
-            return code;
+            return outcome;
         }
         if step.expect.is_some() {
             let _ = writeln!(out, "✓ step {n}: {} ({} ms)", step.describe(), started.elapsed().as_millis());
@@ -99,12 +107,13 @@ pub async fn run_script(script: &Script, out: &mut dyn Write) -> i32 {
     let deadline = Instant::now() + Duration::from_secs(2);
     while run.ended.is_none() && run.pump(deadline).await {}
     let _ = writeln!(out, "all {} steps passed", script.steps.len());
-    0
+    RunOutcome::Passed
 }
 
 /// How the connection ended, for the report.
 struct Ended {
-    code: i32,
+    /// The class of the end: a close the script did not ask for counts as a lost connection.
+    kind: FailureKind,
     message: String,
     hint: String,
 }
@@ -125,7 +134,7 @@ impl Runner {
             Ok(Some(b)) => b,
             Ok(None) => {
                 self.ended.get_or_insert(Ended {
-                    code: ConnError::new(FailureKind::Abnormal, "").exit_code(),
+                    kind: FailureKind::Abnormal,
                     message: "the session ended".into(),
                     hint: String::new(),
                 });
@@ -147,7 +156,7 @@ impl Runner {
             EventKind::Frame { dir: Direction::In, frame: Frame::Binary(b) } => self.inbox.push_back(hex::encode(b)),
             EventKind::Closed { code, reason, .. } => {
                 self.ended.get_or_insert(Ended {
-                    code: ConnError::new(FailureKind::Abnormal, "").exit_code(),
+                    kind: FailureKind::Abnormal,
                     message: format!(
                         "the connection closed ({code}{})",
                         if reason.is_empty() { String::new() } else { format!(" {reason}") }
@@ -157,7 +166,7 @@ impl Runner {
             }
             EventKind::Failed(err) => {
                 self.ended.get_or_insert(Ended {
-                    code: err.exit_code(),
+                    kind: err.kind.clone(),
                     message: err.message.clone(),
                     hint: err.hint.clone(),
                 });
@@ -173,7 +182,7 @@ impl Runner {
         n: usize,
         default_timeout: Duration,
         out: &mut dyn Write,
-    ) -> Result<(), i32> {
+    ) -> Result<(), RunOutcome> {
         let sent = if let Some(t) = &step.send {
             Some(Command::Text(t.clone()))
         } else if let Some(v) = &step.send_json {
@@ -186,7 +195,7 @@ impl Runner {
         if let Some(cmd) = sent {
             if self.ended.is_some() || !handle.send(cmd) {
                 let _ = writeln!(out, "✗ step {n}: {}: the connection is closed", step.describe());
-                return Err(self.lost_code());
+                return Err(self.lost());
             }
             return Ok(());
         }
@@ -208,13 +217,13 @@ impl Runner {
                 if !expect.skips() {
                     let _ = writeln!(out, "✗ step {n}: {}: the next message did not match", step.describe());
                     report(out, expect, &seen);
-                    return Err(EXIT_EXPECTATION);
+                    return Err(RunOutcome::ExpectationFailed);
                 }
             }
             if let Some(end) = &self.ended {
                 let _ = writeln!(out, "✗ step {n}: {}: {} before a match", step.describe(), end.message);
                 report(out, expect, &seen);
-                return Err(end.code);
+                return Err(RunOutcome::Connection(end.kind.clone()));
             }
             if !self.pump(deadline).await {
                 let _ = writeln!(
@@ -225,13 +234,13 @@ impl Runner {
                     seen.len()
                 );
                 report(out, expect, &seen);
-                return Err(EXIT_EXPECTATION);
+                return Err(RunOutcome::ExpectationFailed);
             }
         }
     }
 
-    fn lost_code(&self) -> i32 {
-        self.ended.as_ref().map(|e| e.code).unwrap_or_else(|| ConnError::new(FailureKind::Abnormal, "").exit_code())
+    fn lost(&self) -> RunOutcome {
+        RunOutcome::Connection(self.ended.as_ref().map(|e| e.kind.clone()).unwrap_or(FailureKind::Abnormal))
     }
 }
 
