@@ -138,7 +138,7 @@ fn test_import_arm_shape_with_gateway() {
     assert_eq!(report.profiles[0].1.base_url(), "wss://gw.contoso.example/client/hubs/chat");
     assert_eq!(report.skipped.len(), 1);
     assert_eq!(report.skipped[0].name, "echo-api");
-    assert!(import_apim_json("{ nope", None).unwrap_err().contains("line 1"));
+    assert!(import_apim_json("{ nope", None).unwrap_err().to_string().contains("line 1"));
 }
 
 fn wstab_cmd(config: &std::path::Path) -> tokio::process::Command {

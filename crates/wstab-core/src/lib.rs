@@ -18,5 +18,6 @@ pub mod request;
 pub mod script;
 pub mod secret;
 pub mod terminal_text;
+pub mod toml_file;
 pub mod webpubsub_token;
 pub mod workspace;

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::connection::{Param, Target};
 use crate::request::{Endpoint, Request};
+use crate::toml_file::{self, TomlError};
 
 /// A set of APIs behind one gateway.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -114,35 +115,9 @@ pub enum WorkspaceError {
         /// What the OS said.
         source: std::io::Error,
     },
-    /// The file is not a valid workspace.
-    #[error("{path}:{line}:{col}: {message}")]
-    Parse {
-        /// The file.
-        path: String,
-        /// 1-based line of the problem.
-        line: usize,
-        /// 1-based column of the problem.
-        col: usize,
-        /// What is wrong.
-        message: String,
-    },
-}
-
-/// 1-based line and column of byte `offset` in `text`.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
-    (line, col)
-}
-
-/// Parses TOML text into `T`, turning errors into `path:line:col: message`.
-pub fn parse_toml<T: serde::de::DeserializeOwned>(path: &str, text: &str) -> Result<T, WorkspaceError> {
-    toml::from_str(text).map_err(|e| {
-        let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
-        WorkspaceError::Parse { path: path.to_string(), line, col, message: e.message().trim().to_string() }
-    })
+    /// The file is not a valid workspace (`path:line:col: message`).
+    #[error(transparent)]
+    Parse(#[from] TomlError),
 }
 
 impl Workspace {
@@ -151,7 +126,7 @@ impl Workspace {
         let shown = path.display().to_string();
         let text =
             std::fs::read_to_string(path).map_err(|source| WorkspaceError::Read { path: shown.clone(), source })?;
-        parse_toml(&shown, &text)
+        Ok(toml_file::parse(&shown, &text)?)
     }
 }
 
@@ -170,7 +145,7 @@ mod tests {
     #[test]
     fn test_unknown_key_is_an_error_with_line_and_col() {
         let text = "gateway = \"ws://h\"\n[[apis]]\nname = \"a\"\nbogus = 1\n";
-        let err = parse_toml::<Workspace>("w.toml", text).unwrap_err().to_string();
+        let err = toml_file::parse::<Workspace>("w.toml", text).unwrap_err().to_string();
         assert!(err.starts_with("w.toml:4:1:"), "{err}");
         assert!(err.contains("bogus"), "{err}");
     }

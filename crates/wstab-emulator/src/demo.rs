@@ -63,23 +63,54 @@ pub struct DemoHubConfig {
     pub event_handlers: Vec<crate::hub::upstream::EventHandlerConfig>,
 }
 
+/// Why a demo config cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoConfigError {
+    /// The file cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// Bad TOML, an unknown key or a wrong type (`path:line:col: message`).
+    #[error(transparent)]
+    Parse(#[from] wstab_core::toml_file::TomlError),
+    /// An event handler cannot be used.
+    #[error("{path}: hub.event_handlers[{index}]: {source}")]
+    EventHandler {
+        /// The file.
+        path: String,
+        /// Its position in `[[hub.event_handlers]]`, from 0.
+        index: usize,
+        /// What is wrong with it.
+        source: crate::hub::upstream::EventHandlerError,
+    },
+    /// `access_key = ""`: no key signs nothing.
+    #[error("{0}: hub.access_key is empty")]
+    EmptyAccessKey(String),
+}
+
 impl DemoConfig {
     /// Parses config text; `path` names it in errors.
-    pub fn parse(path: &str, text: &str) -> Result<Self, String> {
-        let config: Self = wstab_core::workspace::parse_toml(path, text).map_err(|e| e.to_string())?;
-        for (i, h) in config.hub.event_handlers.iter().enumerate() {
-            h.validate().map_err(|e| format!("{path}: hub.event_handlers[{i}]: {e}"))?;
+    pub fn parse(path: &str, text: &str) -> Result<Self, DemoConfigError> {
+        let config: Self = wstab_core::toml_file::parse(path, text)?;
+        for (index, h) in config.hub.event_handlers.iter().enumerate() {
+            h.validate().map_err(|source| DemoConfigError::EventHandler { path: path.to_string(), index, source })?;
         }
         if config.hub.access_key.as_deref().is_some_and(str::is_empty) {
-            return Err(format!("{path}: hub.access_key is empty"));
+            return Err(DemoConfigError::EmptyAccessKey(path.to_string()));
         }
         Ok(config)
     }
 
     /// Reads and parses a config file.
-    pub fn load(path: &std::path::Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        Self::parse(&path.display().to_string(), &text)
+    pub fn load(path: &std::path::Path) -> Result<Self, DemoConfigError> {
+        let shown = path.display().to_string();
+        let text =
+            std::fs::read_to_string(path).map_err(|source| DemoConfigError::Read { path: shown.clone(), source })?;
+        Self::parse(&shown, &text)
     }
 }
 

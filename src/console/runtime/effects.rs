@@ -109,7 +109,7 @@ pub fn read_import(path: &Path, gateway: Option<&str>) -> Action {
     let source = path.display().to_string();
     let result = std::fs::read_to_string(expand_home(path))
         .map_err(|e| format!("cannot read it: {e}"))
-        .and_then(|text| import_apim_json(&text, gateway));
+        .and_then(|text| import_apim_json(&text, gateway).map_err(|e| e.to_string()));
     Action::ImportRead { source, result }
 }
 

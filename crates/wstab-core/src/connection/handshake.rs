@@ -112,40 +112,59 @@ where
     }
     let answered = UpgradeResponse { status, headers, body: Bytes::new() };
     if let Err(reason) = check_101(&answered.headers, &key, &offered) {
-        return Err(UpgradeError::Invalid { reason, response: answered });
+        return Err(UpgradeError::Invalid { reason: reason.to_string(), response: answered });
     }
     let upgraded = hyper::upgrade::on(&mut response).await.map_err(|e| UpgradeError::Io(e.to_string()))?;
     let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Client, Some(config)).await;
     Ok((ws, answered))
 }
 
+/// Why a 101 answer cannot be used as a WebSocket upgrade.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum BadUpgrade {
+    /// No `Upgrade: websocket`.
+    #[error("the 101 response lacks `Upgrade: websocket`")]
+    NoUpgrade,
+    /// No `Connection: Upgrade`.
+    #[error("the 101 response lacks `Connection: Upgrade`")]
+    NoConnection,
+    /// The accept key is not the one derived from the key sent.
+    #[error("Sec-WebSocket-Accept {got:?} does not match the key sent (expected {expected:?})")]
+    Accept { got: String, expected: String },
+    /// A subprotocol the client did not offer.
+    #[error("the server chose subprotocol {chosen:?}, which was not offered ({})", offered_list(offered))]
+    Subprotocol { chosen: String, offered: Vec<String> },
+    /// An extension the client did not offer (it offers none).
+    #[error("the server enabled extension {0:?}, which was not offered")]
+    Extension(http::HeaderValue),
+}
+
+fn offered_list(offered: &[String]) -> String {
+    if offered.is_empty() { "none was".to_string() } else { offered.join(", ") }
+}
+
 /// RFC 6455 §4.1: what a client must check in a 101 before using the connection.
-fn check_101(headers: &http::HeaderMap, key: &str, offered: &[String]) -> Result<(), String> {
+fn check_101(headers: &http::HeaderMap, key: &str, offered: &[String]) -> Result<(), BadUpgrade> {
     let value = |name: http::header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default();
     if !value(http::header::UPGRADE).eq_ignore_ascii_case("websocket") {
-        return Err("the 101 response lacks `Upgrade: websocket`".into());
+        return Err(BadUpgrade::NoUpgrade);
     }
     if !value(http::header::CONNECTION).split(',').any(|t| t.trim().eq_ignore_ascii_case("upgrade")) {
-        return Err("the 101 response lacks `Connection: Upgrade`".into());
+        return Err(BadUpgrade::NoConnection);
     }
     let accept = value(http::header::SEC_WEBSOCKET_ACCEPT);
-    if accept != derive_accept_key(key.as_bytes()) {
-        return Err(format!(
-            "Sec-WebSocket-Accept {accept:?} does not match the key sent (expected {:?})",
-            derive_accept_key(key.as_bytes())
-        ));
+    let expected = derive_accept_key(key.as_bytes());
+    if accept != expected {
+        return Err(BadUpgrade::Accept { got: accept.to_string(), expected });
     }
     if let Some(chosen) = headers.get(http::header::SEC_WEBSOCKET_PROTOCOL) {
         let chosen = chosen.to_str().unwrap_or_default().trim();
         if !offered.iter().any(|p| p == chosen) {
-            return Err(format!(
-                "the server chose subprotocol {chosen:?}, which was not offered ({})",
-                if offered.is_empty() { "none was".to_string() } else { offered.join(", ") }
-            ));
+            return Err(BadUpgrade::Subprotocol { chosen: chosen.to_string(), offered: offered.to_vec() });
         }
     }
     if let Some(ext) = headers.get(http::header::SEC_WEBSOCKET_EXTENSIONS) {
-        return Err(format!("the server enabled extension {ext:?}, which was not offered"));
+        return Err(BadUpgrade::Extension(ext.clone()));
     }
     Ok(())
 }
@@ -168,8 +187,8 @@ mod tests {
         assert_eq!(check_101(&headers(&ok), key, &["a".into()]), Ok(()));
         let mut chosen = ok.to_vec();
         chosen.push(("sec-websocket-protocol", "b"));
-        assert!(check_101(&headers(&chosen), key, &["a".into()]).unwrap_err().contains("not offered"));
-        assert!(check_101(&headers(&ok[..2]), key, &[]).unwrap_err().contains("Sec-WebSocket-Accept"));
-        assert!(check_101(&headers(&ok[1..]), key, &[]).unwrap_err().contains("Upgrade"));
+        assert!(check_101(&headers(&chosen), key, &["a".into()]).unwrap_err().to_string().contains("not offered"));
+        assert!(check_101(&headers(&ok[..2]), key, &[]).unwrap_err().to_string().contains("Sec-WebSocket-Accept"));
+        assert!(check_101(&headers(&ok[1..]), key, &[]).unwrap_err().to_string().contains("Upgrade"));
     }
 }

@@ -20,6 +20,6 @@ pub use session::{Command, MAX_BATCH, SessionHandle, spawn};
 pub use state::{SessionState, Transition};
 pub use supervisor::{PrepareTarget, ReconnectPolicy, Supervision, should_retry, spawn_supervised};
 pub use target::{HANDSHAKE_HEADERS, Param, Target, TargetError, TlsOptions};
-pub use tls::client_config;
+pub use tls::{TlsSetupError, client_config};
 pub use tokio_tungstenite::tungstenite::Utf8Bytes;
 pub use trace::{HandshakeTrace, ResponseTrace};

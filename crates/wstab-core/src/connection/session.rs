@@ -97,6 +97,10 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 /// together, so a flood costs one channel message (and at most one wake-up) per batch.
 pub const MAX_BATCH: usize = 512;
 
+/// Most payload bytes in one batch (a single larger frame makes a batch of its own): with the
+/// few batches a channel holds, this bounds the memory a slow reader lets pile up.
+pub const MAX_BATCH_BYTES: usize = 256 * 1024;
+
 /// Starts a session for `target` on the current tokio runtime. Events go to `events` in batches,
 /// in order; a slow reader slows the session down (backpressure) rather than losing events.
 pub fn spawn(id: SessionId, target: Target, events: mpsc::Sender<EventBatch>) -> SessionHandle {
@@ -106,6 +110,7 @@ pub fn spawn(id: SessionId, target: Target, events: mpsc::Sender<EventBatch>) ->
         id,
         events,
         pending: Vec::new(),
+        pending_bytes: 0,
         masker: target.masker(),
         state: SessionState::Idle,
         closed_rx: false,
@@ -121,6 +126,8 @@ struct Session {
     events: mpsc::Sender<EventBatch>,
     /// Events not yet sent.
     pending: Vec<Event>,
+    /// Payload bytes of the frames in `pending`.
+    pending_bytes: usize,
     masker: Masker,
     state: SessionState,
     /// The receiver is gone: nobody listens any more.
@@ -145,6 +152,9 @@ enum End {
 impl Session {
     /// Queues an event; it is sent with the next [`Session::flush`].
     fn push(&mut self, kind: EventKind) {
+        if let EventKind::Frame { frame, .. } = &kind {
+            self.pending_bytes += frame.len();
+        }
         self.pending.push(Event::now(self.id, kind));
     }
 
@@ -153,6 +163,7 @@ impl Session {
         if self.pending.is_empty() {
             return;
         }
+        self.pending_bytes = 0;
         let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(16));
         if self.events.send(batch).await.is_err() {
             self.closed_rx = true;
@@ -260,7 +271,7 @@ impl Session {
             .max_message_size(target.max_message_size)
             .max_frame_size(target.max_message_size);
         let upgraded = if tls {
-            let tls_config = client_config(&target.tls).map_err(|e| ConnError::new(FailureKind::Tls, e))?;
+            let tls_config = client_config(&target.tls).map_err(|e| ConnError::new(FailureKind::Tls, e.to_string()))?;
             let name = ServerName::try_from(host.clone()).map_err(|e| {
                 ConnError::new(FailureKind::InvalidRequest, format!("invalid TLS server name {host:?}: {e}"))
             })?;
@@ -369,7 +380,7 @@ impl Session {
                 item = ws.next() => {
                     let mut end = self.incoming(item, &mut closing);
                     // Take what is already buffered without waiting, and send it as one batch.
-                    while end.is_none() && self.pending.len() < MAX_BATCH {
+                    while end.is_none() && self.pending.len() < MAX_BATCH && self.pending_bytes < MAX_BATCH_BYTES {
                         match ws.next().now_or_never() {
                             Some(item) => end = self.incoming(item, &mut closing),
                             None => break,

@@ -1,6 +1,7 @@
 //! The rustls client configuration for `wss://`: webpki roots, plus an extra CA file, or no
 //! verification at all when the user explicitly asks for `insecure`.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -10,12 +11,47 @@ use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme
 
 use super::target::TlsOptions;
 
+/// Why the TLS client cannot be set up; each names the CA file and what was wrong with it.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsSetupError {
+    /// rustls refused its own defaults (a build without a usable crypto provider).
+    #[error("TLS setup failed: {0}")]
+    Setup(rustls::Error),
+    /// The CA file cannot be read.
+    #[error("cannot read CA file {}: {source}", path.display())]
+    ReadCa {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: rustls::pki_types::pem::Error,
+    },
+    /// The CA file is not PEM.
+    #[error("CA file {} is not valid PEM: {source}", path.display())]
+    NotPem {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: rustls::pki_types::pem::Error,
+    },
+    /// The CA file holds no certificate.
+    #[error("CA file {} holds no certificate", .0.display())]
+    NoCertificate(PathBuf),
+    /// A certificate in the CA file cannot be a root.
+    #[error("CA file {} holds an unusable certificate: {source}", path.display())]
+    Unusable {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: rustls::Error,
+    },
+}
+
 /// Builds the client config for `opts`. Errors name the CA file and what was wrong with it.
-pub fn client_config(opts: &TlsOptions) -> Result<Arc<ClientConfig>, String> {
+pub fn client_config(opts: &TlsOptions) -> Result<Arc<ClientConfig>, TlsSetupError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS setup failed: {e}"))?;
+        .map_err(TlsSetupError::Setup)?;
     let config = if opts.insecure {
         builder.dangerous().with_custom_certificate_verifier(Arc::new(NoVerification(provider))).with_no_client_auth()
     } else {
@@ -23,16 +59,14 @@ pub fn client_config(opts: &TlsOptions) -> Result<Arc<ClientConfig>, String> {
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         if let Some(path) = &opts.ca_file {
             let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
-                .map_err(|e| format!("cannot read CA file {}: {e}", path.display()))?
+                .map_err(|source| TlsSetupError::ReadCa { path: path.clone(), source })?
                 .collect::<Result<_, _>>()
-                .map_err(|e| format!("CA file {} is not valid PEM: {e}", path.display()))?;
+                .map_err(|source| TlsSetupError::NotPem { path: path.clone(), source })?;
             if certs.is_empty() {
-                return Err(format!("CA file {} holds no certificate", path.display()));
+                return Err(TlsSetupError::NoCertificate(path.clone()));
             }
             for cert in certs {
-                roots
-                    .add(cert)
-                    .map_err(|e| format!("CA file {} holds an unusable certificate: {e}", path.display()))?;
+                roots.add(cert).map_err(|source| TlsSetupError::Unusable { path: path.clone(), source })?;
             }
         }
         builder.with_root_certificates(roots).with_no_client_auth()

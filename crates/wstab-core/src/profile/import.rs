@@ -26,19 +26,41 @@ pub struct Skipped {
     pub reason: String,
 }
 
+/// Why an APIM export cannot be read at all (single APIs that cannot be imported are
+/// [`Skipped`] instead).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The text is not JSON.
+    #[error("not valid JSON at line {line}, column {column}: {source}")]
+    Json {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What the JSON parser said.
+        source: serde_json::Error,
+    },
+    /// JSON, but neither a list of APIs nor an object holding one.
+    #[error("expected a JSON array of APIs (az apim api list) or an object with a \"value\" array")]
+    Shape,
+}
+
 /// Parses `az apim api list` / ARM JSON. `gateway` is the `gatewayUrl` from `az apim show`
 /// (https:// is turned into wss://); without it the gateway is derived from the API's resource id
 /// (`https://<service>.azure-api.net`, APIM's default host name).
-pub fn import_apim_json(text: &str, gateway: Option<&str>) -> Result<ImportReport, String> {
-    let json: Value = serde_json::from_str(text)
-        .map_err(|e| format!("not valid JSON at line {}, column {}: {e}", e.line(), e.column()))?;
+pub fn import_apim_json(text: &str, gateway: Option<&str>) -> Result<ImportReport, ImportError> {
+    let json: Value = serde_json::from_str(text).map_err(|source| ImportError::Json {
+        line: source.line(),
+        column: source.column(),
+        source,
+    })?;
     let items: Vec<&Value> = match &json {
         Value::Array(a) => a.iter().collect(),
         Value::Object(o) => match o.get("value") {
             Some(Value::Array(a)) => a.iter().collect(),
             _ => vec![&json],
         },
-        _ => return Err("expected a JSON array of APIs (az apim api list) or an object with a \"value\" array".into()),
+        _ => return Err(ImportError::Shape),
     };
     let mut report = ImportReport::default();
     for (i, item) in items.iter().enumerate() {

@@ -9,7 +9,7 @@ mod supervision;
 pub mod webpubsub;
 
 pub use envref::{EnvRefError, resolve_env_refs, resolve_target};
-pub use import::{ImportReport, Skipped, import_apim_json};
+pub use import::{ImportError, ImportReport, Skipped, import_apim_json};
 pub use model::{CURRENT_VERSION, MessageFormat, Profile, SavedMessage, WebPubSubAuth};
 pub use store::{ProfileError, ProfileStore, atomic_write, sanitize_name, validate_name};
 pub use supervision::token_refresher;

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::model::{CURRENT_VERSION, Profile};
-use crate::workspace::{WorkspaceError, parse_toml};
+use crate::toml_file::{self, TomlError};
 
 /// Why a profile operation failed. Every variant names the file.
 #[derive(Debug, thiserror::Error)]
@@ -125,10 +125,8 @@ impl ProfileStore {
 
     /// Parses a profile from TOML text (`path` only names it in errors).
     pub fn parse(path: &str, text: &str) -> Result<Profile, ProfileError> {
-        let profile: Profile = parse_toml(path, text).map_err(|e| match e {
-            WorkspaceError::Parse { path, line, col, message } => ProfileError::Parse { path, line, col, message },
-            WorkspaceError::Read { path, source } => ProfileError::Io { path, source },
-        })?;
+        let profile: Profile = toml_file::parse(path, text)
+            .map_err(|TomlError { path, line, col, message }| ProfileError::Parse { path, line, col, message })?;
         if profile.version > CURRENT_VERSION {
             return Err(ProfileError::Version { path: path.to_string(), found: profile.version });
         }

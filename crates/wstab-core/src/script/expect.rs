@@ -44,22 +44,44 @@ pub struct Outcome {
     pub actual: Option<Value>,
 }
 
+/// Why an `expect` cannot be checked.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ExpectError {
+    /// No condition at all.
+    #[error("expect needs at least one of equals, includes, contains, matches")]
+    NoCondition,
+    /// A pointer that is not a JSON pointer.
+    #[error("pointer {0:?} must start with '/' (e.g. /type), or be empty for the whole message")]
+    Pointer(String),
+    /// `matches` does not compile.
+    #[error("matches {pattern:?} is not a valid regular expression: {source}")]
+    Regex {
+        /// The pattern as written.
+        pattern: String,
+        /// What the regex compiler said.
+        source: regex::Error,
+    },
+    /// A timeout of zero, below zero or not a number.
+    #[error("timeout must be a positive number of seconds")]
+    Timeout,
+}
+
 impl Expect {
     /// Checks the parts serde cannot: a condition is present, the pointer and regex are valid.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ExpectError> {
         if self.equals.is_none() && self.includes.is_none() && self.contains.is_none() && self.matches.is_none() {
-            return Err("expect needs at least one of equals, includes, contains, matches".into());
+            return Err(ExpectError::NoCondition);
         }
         if let Some(p) = &self.pointer
             && !(p.is_empty() || p.starts_with('/'))
         {
-            return Err(format!("pointer {p:?} must start with '/' (e.g. /type), or be empty for the whole message"));
+            return Err(ExpectError::Pointer(p.clone()));
         }
         if let Some(r) = &self.matches {
-            regex::Regex::new(r).map_err(|e| format!("matches {r:?} is not a valid regular expression: {e}"))?;
+            regex::Regex::new(r).map_err(|source| ExpectError::Regex { pattern: r.clone(), source })?;
         }
         if self.timeout.is_some_and(|t| !(t.is_finite() && t > 0.0)) {
-            return Err("timeout must be a positive number of seconds".into());
+            return Err(ExpectError::Timeout);
         }
         Ok(())
     }

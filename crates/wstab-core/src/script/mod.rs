@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::connection::Param;
 
-pub use expect::{Expect, Outcome, line_diff};
+pub use expect::{Expect, ExpectError, Outcome, line_diff};
 pub use record::{ScriptTarget, from_session};
 pub use runner::{RunOutcome, run_file, run_script};
 
@@ -136,7 +136,7 @@ const HINT: &str = "a script has profile or url (+ query, headers, subprotocols,
 /// so is a step with no action or two.
 pub fn parse(path: &str, text: &str) -> Result<Script, ScriptError> {
     let err = |span: Option<std::ops::Range<usize>>, message: String| {
-        let (line, col) = span.map(|s| crate::workspace::line_col(text, s.start)).unwrap_or((1, 1));
+        let (line, col) = span.map(|s| crate::toml_file::line_col(text, s.start)).unwrap_or((1, 1));
         ScriptError::Parse { path: path.to_string(), line, col, message, hint: HINT.to_string() }
     };
     let script: Script = toml::from_str(text).map_err(|e| err(e.span(), e.message().trim().to_string()))?;

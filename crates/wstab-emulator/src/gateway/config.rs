@@ -11,7 +11,7 @@ use toml::Spanned;
 use url::Url;
 
 use super::ipfilter::AddressRange;
-use wstab_core::workspace::{WorkspaceError, line_col, parse_toml};
+use wstab_core::toml_file::{self, TomlError, line_col};
 
 /// The default subscription key header (APIM's).
 pub const DEFAULT_KEY_HEADER: &str = "Ocp-Apim-Subscription-Key";
@@ -367,9 +367,9 @@ pub enum ConfigError {
         /// What the OS said.
         source: std::io::Error,
     },
-    /// Bad TOML, an unknown key or a bad value.
-    #[error("{0}")]
-    Parse(String),
+    /// Bad TOML, an unknown key or a bad value (`path:line:col: message`).
+    #[error(transparent)]
+    Parse(#[from] TomlError),
     /// A valid TOML value that makes no sense, located in the file when possible.
     #[error("{location}: {message}")]
     Invalid {
@@ -391,10 +391,7 @@ impl GatewayConfig {
 
     /// Parses and checks config text; `path` names it in errors, `base_dir` resolves key files.
     pub fn parse(path: &str, text: &str, base_dir: &Path) -> Result<Self, ConfigError> {
-        let mut config: Self = parse_toml(path, text).map_err(|e| match e {
-            WorkspaceError::Parse { .. } => ConfigError::Parse(e.to_string()),
-            WorkspaceError::Read { path, source } => ConfigError::Read { path, source },
-        })?;
+        let mut config: Self = toml_file::parse(path, text)?;
         config.base_dir = base_dir.to_path_buf();
         // Compiling checks every cross-field rule and loads key files, so errors surface now.
         super::policy::compile(&config).map_err(|e| e.located(path, text))?;

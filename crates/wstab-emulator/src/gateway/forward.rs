@@ -40,6 +40,11 @@ const NOT_FORWARDED: &[&str] = &[
     "sec-websocket-accept",
 ];
 
+/// The backend URL does not make a WebSocket handshake request.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid backend URL: {0}")]
+pub struct InvalidBackendUrl(#[source] tokio_tungstenite::tungstenite::Error);
+
 /// The backend's handshake request: backend URL + the client's query minus the subscription key
 /// (plus set_query_parameter), the client's headers minus hop-by-hop ones and the key header
 /// (plus `X-Forwarded-For` and set_header).
@@ -48,7 +53,7 @@ pub fn backend_request(
     client_query: Option<&str>,
     client_headers: &HeaderMap,
     peer: SocketAddr,
-) -> Result<Request, String> {
+) -> Result<Request, InvalidBackendUrl> {
     let mut url = api.backend.clone();
     let mut pieces: Vec<String> = url.query().map(|q| q.split('&').map(str::to_string).collect()).unwrap_or_default();
     pieces.extend(
@@ -63,7 +68,7 @@ pub fn backend_request(
     let joined = pieces.join("&");
     url.set_query(if joined.is_empty() { None } else { Some(&joined) });
 
-    let mut request = url.as_str().into_client_request().map_err(|e| format!("invalid backend URL: {e}"))?;
+    let mut request = url.as_str().into_client_request().map_err(InvalidBackendUrl)?;
     // Names the client listed in its own Connection header are hop-by-hop too.
     let listed: Vec<String> = client_headers
         .get_all(header::CONNECTION)

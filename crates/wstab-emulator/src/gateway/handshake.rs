@@ -196,7 +196,11 @@ pub async fn handle<B>(state: Arc<GatewayState>, req: Request<B>, peer: SocketAd
     let request = match forward::backend_request(&api, client_query.as_deref(), &client_headers, peer) {
         Ok(r) => r,
         Err(e) => {
-            return refuse(Refusal::json(StatusCode::INTERNAL_SERVER_ERROR, &e, "cannot build the backend request"));
+            return refuse(Refusal::json(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &e.to_string(),
+                "cannot build the backend request",
+            ));
         }
     };
     let mut backend_shown = api.backend.clone();

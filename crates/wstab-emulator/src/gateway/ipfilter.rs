@@ -11,15 +11,29 @@ pub struct AddressRange {
     last: IpAddr,
 }
 
+/// Why a text is not an address range.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AddressRangeError {
+    /// A part that is not an IP address.
+    #[error("{0:?} is not an IP address")]
+    Address(String),
+    /// `first-last` going down, or mixing IPv4 and IPv6.
+    #[error("range {0:?} must go from a lower to a higher address of one family")]
+    Order(String),
+    /// A CIDR prefix longer than the address or not a number.
+    #[error("bad prefix length in {0:?}")]
+    Prefix(String),
+}
+
 impl AddressRange {
     /// Parses `10.0.0.1`, `10.0.0.0/8`, `10.0.0.1-10.0.0.9` (and the IPv6 forms).
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, AddressRangeError> {
         let t = text.trim();
-        let ip = |s: &str| s.trim().parse::<IpAddr>().map_err(|_| format!("{s:?} is not an IP address"));
+        let ip = |s: &str| s.trim().parse::<IpAddr>().map_err(|_| AddressRangeError::Address(s.to_string()));
         if let Some((a, b)) = t.split_once('-') {
             let (first, last) = (ip(a)?, ip(b)?);
             if first.is_ipv4() != last.is_ipv4() || to_u128(first) > to_u128(last) {
-                return Err(format!("range {t:?} must go from a lower to a higher address of one family"));
+                return Err(AddressRangeError::Order(t.to_string()));
             }
             return Ok(Self { first, last });
         }
@@ -27,7 +41,7 @@ impl AddressRange {
             let base = ip(a)?;
             let width = if base.is_ipv4() { 32 } else { 128 };
             let bits: u32 =
-                bits.parse().ok().filter(|b| *b <= width).ok_or_else(|| format!("bad prefix length in {t:?}"))?;
+                bits.parse().ok().filter(|b| *b <= width).ok_or_else(|| AddressRangeError::Prefix(t.to_string()))?;
             let host_bits = width - bits;
             let mask: u128 = if host_bits >= 128 { u128::MAX } else { (1u128 << host_bits) - 1 };
             let n = to_u128(base);

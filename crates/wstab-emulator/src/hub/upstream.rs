@@ -55,16 +55,36 @@ fn any() -> String {
     "*".into()
 }
 
+/// Why an `[[hub.event_handlers]]` entry cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EventHandlerError {
+    /// The URL template does not make a URL.
+    #[error("url_template {template:?}: {source}")]
+    Template {
+        /// The template as written.
+        template: String,
+        /// What the URL parser said.
+        source: url::ParseError,
+    },
+    /// The URL template is not an HTTP(S) URL.
+    #[error("url_template {0:?} must start with http:// or https://")]
+    Scheme(String),
+    /// A system event the hub never sends.
+    #[error("system event {0:?} is not one of connect, connected, disconnected")]
+    SystemEvent(String),
+}
+
 impl EventHandlerConfig {
     /// Checks the template and event names (the message names the handler).
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), EventHandlerError> {
         let probe = self.url_template.replace("{hub}", "hub").replace("{event}", "event");
-        let url = url::Url::parse(&probe).map_err(|e| format!("url_template {:?}: {e}", self.url_template))?;
+        let url = url::Url::parse(&probe)
+            .map_err(|source| EventHandlerError::Template { template: self.url_template.clone(), source })?;
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(format!("url_template {:?} must start with http:// or https://", self.url_template));
+            return Err(EventHandlerError::Scheme(self.url_template.clone()));
         }
         if let Some(bad) = self.system_events.iter().find(|e| !SYSTEM_EVENTS.contains(&e.as_str())) {
-            return Err(format!("system event {bad:?} is not one of connect, connected, disconnected"));
+            return Err(EventHandlerError::SystemEvent(bad.clone()));
         }
         Ok(())
     }

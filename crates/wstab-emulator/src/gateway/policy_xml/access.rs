@@ -320,13 +320,14 @@ pub fn parse_ip_filter(src: &Src, el: Node) -> Result<IpFilter, XmlError> {
             "address" => {
                 src.attrs(a, &[])?;
                 match src.text(a)? {
-                    Template::Lit(t) => AddressRange::parse(&t),
+                    Template::Lit(t) => AddressRange::parse(&t).map_err(|e| e.to_string()),
                     Template::Expr(_) => Err("an address must be literal".into()),
                 }
             }
             "address-range" => {
                 src.attrs(a, &["from", "to"])?;
                 AddressRange::parse(&format!("{}-{}", src.required(a, "from")?, src.required(a, "to")?))
+                    .map_err(|e| e.to_string())
             }
             other => Err(format!("<ip-filter> takes <address> and <address-range>, not <{other}>")),
         };

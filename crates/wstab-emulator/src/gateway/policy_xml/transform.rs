@@ -128,15 +128,40 @@ impl SetNamed {
     }
 }
 
+/// Why a backend URL cannot be a WebSocket URL.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BackendUrlError {
+    /// Not a URL at all.
+    #[error("{text:?} is not a URL: {source}")]
+    Parse {
+        /// The URL as written.
+        text: String,
+        /// What the URL parser said.
+        source: url::ParseError,
+    },
+    /// A scheme other than ws, wss, http or https.
+    #[error("{text:?}: scheme {scheme} is not ws, wss, http or https")]
+    Scheme {
+        /// The URL as written.
+        text: String,
+        /// Its scheme.
+        scheme: String,
+    },
+    /// A URL whose scheme cannot be changed to ws or wss (no host).
+    #[error("{0:?}: cannot use as a WebSocket URL")]
+    NotWebSocket(String),
+}
+
 /// A WebSocket URL from a `base-url`: `http(s)://` becomes `ws(s)://`.
-pub fn ws_url(text: &str) -> Result<Url, String> {
-    let mut url = Url::parse(text.trim()).map_err(|e| format!("{text:?} is not a URL: {e}"))?;
+pub fn ws_url(text: &str) -> Result<Url, BackendUrlError> {
+    let mut url =
+        Url::parse(text.trim()).map_err(|source| BackendUrlError::Parse { text: text.to_string(), source })?;
     let scheme = match url.scheme() {
         "ws" | "http" => "ws",
         "wss" | "https" => "wss",
-        other => return Err(format!("{text:?}: scheme {other} is not ws, wss, http or https")),
+        other => return Err(BackendUrlError::Scheme { text: text.to_string(), scheme: other.to_string() }),
     };
-    url.set_scheme(scheme).map_err(|_| format!("{text:?}: cannot use as a WebSocket URL"))?;
+    url.set_scheme(scheme).map_err(|_| BackendUrlError::NotWebSocket(text.to_string()))?;
     Ok(url)
 }
 
@@ -148,7 +173,7 @@ pub fn parse_set_backend(src: &Src, el: Node) -> Result<Template, XmlError> {
     }
     let t = src.template_attr(el, "base-url")?.ok_or_else(|| src.err(el, "<set-backend-service> needs base-url"))?;
     if let Template::Lit(text) = &t {
-        ws_url(text).map_err(|m| src.err(el, m))?;
+        ws_url(text).map_err(|m| src.err(el, m.to_string()))?;
     }
     Ok(t)
 }
