@@ -10,15 +10,30 @@ use crate::console::state::editor::display_width;
 use crate::console::state::{App, Pane};
 use wstab_core::terminal_text::escape_for_terminal;
 
+/// The footer's items, most useful first: as many as fit are shown, each whole.
+const FOOTER: [&str; 5] = ["Enter send", "Alt-Enter new line", "F2 text/binary", "F3 ping", "F4 close"];
+
+/// `items` joined with ` · ` as far as they fit in `width` columns, each whole, padded with a
+/// space on both sides (a border title).
+pub fn fit_items(items: &[&str], width: usize) -> String {
+    let mut out = String::new();
+    for item in items {
+        let next = if out.is_empty() { format!(" {item} ") } else { format!("{out}· {item} ") };
+        if display_width(&next) > width {
+            break;
+        }
+        out = next;
+    }
+    out
+}
+
 /// Draws the pane, and puts the terminal cursor in it when it is focused.
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let focused = app.focus == Pane::Composer;
     let c = &app.tab.composer;
     let title = format!("Message · {}", c.mode.name());
-    let block = theme::pane_block(&title, focused).title_bottom(Span::styled(
-        " Enter send · Alt-Enter new line · F2 text/binary · F3 ping · F4 close ",
-        theme::dim(),
-    ));
+    let footer = fit_items(&FOOTER, area.width.saturating_sub(2) as usize);
+    let block = theme::pane_block(&title, focused).title_bottom(Span::styled(footer, theme::dim()));
     let body = inner(area);
     frame.render_widget(block, area);
     let (row, col) = c.editor.cursor();

@@ -1,31 +1,72 @@
 //! The help overlay: every binding, generated from the keymap.
 
 use ratatui::Frame;
+use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Clear, Paragraph};
 
-use super::{inner, popup, theme};
+use super::{inner, theme};
 use crate::console::keymap;
+use crate::console::state::editor::display_width;
 
-/// Draws the overlay from line `scroll`.
+/// The width of the keys column (two spaces of indent included).
+const KEYS_WIDTH: usize = 24;
+
+/// Draws the overlay from line `scroll` (clamped so the last line stays at the bottom).
+/// Descriptions wrap under themselves at word boundaries: no word is cut at 80 columns.
 pub fn draw(frame: &mut Frame, scroll: usize) {
-    let area = popup(frame, 80, 90);
+    let screen = frame.area();
+    let width = screen.width.saturating_sub(4).min(110);
+    let height = screen.height.saturating_sub(2);
+    let area = Rect { x: screen.x + (screen.width - width) / 2, y: screen.y + 1, width, height };
+    frame.render_widget(Clear, area);
     let block =
         theme::pane_block("Help — keys", true).title_bottom(Span::styled(" Esc close · ↑/↓ scroll ", theme::dim()));
     let body = inner(area);
     frame.render_widget(block, area);
-    let lines: Vec<Line> = keymap::help_lines()
-        .into_iter()
-        .skip(scroll)
-        .take(body.height as usize)
-        .map(|(heading, keys, help)| match heading {
-            Some(h) => Line::styled(h, theme::label()),
-            None => Line::from(vec![
-                Span::styled(format!("  {keys:<22}"), Style::new().add_modifier(Modifier::BOLD)),
-                Span::raw(help),
-            ]),
-        })
-        .collect();
-    frame.render_widget(Paragraph::new(lines), body);
+    let lines = help_text(body.width as usize);
+    let scroll = scroll.min(lines.len().saturating_sub(body.height as usize));
+    let shown: Vec<Line> = lines.into_iter().skip(scroll).take(body.height as usize).collect();
+    frame.render_widget(Paragraph::new(shown), body);
+}
+
+/// Every help line laid out for `width` columns.
+fn help_text(width: usize) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    for (heading, keys, help) in keymap::help_lines() {
+        if let Some(h) = heading {
+            lines.push(Line::styled(h, theme::label()));
+            continue;
+        }
+        let keys_width = KEYS_WIDTH.max(display_width(&keys) + 3);
+        for (i, part) in wrap_words(help, width.saturating_sub(keys_width)).into_iter().enumerate() {
+            let keys = if i == 0 { format!("  {keys}") } else { String::new() };
+            let pad = keys_width.saturating_sub(display_width(&keys));
+            lines.push(Line::from(vec![
+                Span::styled(format!("{keys}{}", " ".repeat(pad)), Style::new().add_modifier(Modifier::BOLD)),
+                Span::raw(part),
+            ]));
+        }
+    }
+    lines
+}
+
+/// `text` cut into lines of at most `width` columns at spaces (a single word longer than a
+/// line is the only thing ever split).
+pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let candidate = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
+        if display_width(&candidate) <= width || line.is_empty() {
+            line = candidate;
+        } else {
+            out.push(std::mem::take(&mut line));
+            line = word.to_string();
+        }
+    }
+    out.push(line);
+    out
 }

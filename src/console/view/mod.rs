@@ -64,8 +64,10 @@ pub fn layout(area: Rect, app: &App) -> Option<Areas> {
     }
     // The tab bar appears once a second tab is opened; one session keeps the whole screen.
     let bar = if app.tab_count() > 1 { 1 } else { 0 };
+    // The status bar grows below a notice too long for one line, so it is read whole.
+    let status_rows = status::status_height(app, area.width);
     let [tabs, main, status] =
-        Layout::vertical([Constraint::Length(bar), Constraint::Min(1), Constraint::Length(1)]).areas(area);
+        Layout::vertical([Constraint::Length(bar), Constraint::Min(1), Constraint::Length(status_rows)]).areas(area);
     let apis_width = (area.width / 4).clamp(22, 32);
     let [apis, right] = Layout::horizontal([Constraint::Length(apis_width), Constraint::Min(1)]).areas(main);
     let table_rows = app.draft().map(|d| d.query.len().max(d.headers.len()) + 1).unwrap_or(1).clamp(2, 5) as u16;
@@ -202,5 +204,7 @@ pub fn scroll_offset(selected: usize, len: usize, rows: usize) -> usize {
     if rows == 0 || len <= rows || selected < rows { 0 } else { (selected + 1 - rows).min(len - rows) }
 }
 
+#[cfg(test)]
+mod fit_tests;
 #[cfg(test)]
 mod tests;

@@ -92,12 +92,16 @@ fn draw_table(frame: &mut Frame, d: &RequestDraft, table: Table, area: Rect, pan
                 } else {
                     Span::raw(escape_one_line(&r.shown_value(d.secret_names())))
                 };
+                let used = check.len() + name.chars().count();
                 let mut spans = vec![Span::raw(check), Span::raw(name)];
                 // A token's countdown goes before its value (a JWT is long, and the table is
                 // narrow), so it is never cut off.
                 if let Some(t) = crate::console::state::token::row_token(r).filter(|t| t.exp.is_some()) {
                     let style = super::token::expiry_style(&t, now);
-                    spans.push(Span::styled(format!("{} ", crate::console::state::token::countdown(&t, now)), style));
+                    let room = (body.width as usize).saturating_sub(used);
+                    if let Some(text) = countdown_that_fits(&crate::console::state::token::countdown(&t, now), room) {
+                        spans.push(Span::styled(format!("{text} "), style));
+                    }
                 }
                 spans.push(value);
                 let mut line = Line::from(spans);
@@ -116,4 +120,15 @@ fn draw_table(frame: &mut Frame, d: &RequestDraft, table: Table, area: Rect, pan
     if let Some(i) = selected_at {
         super::highlight_row(frame, body, i, theme::selected());
     }
+}
+
+/// The countdown as it fits in `room` columns: in full (`expires in 59m`), shortened
+/// (`59m`, `expired`), or not at all; never cut inside a word.
+fn countdown_that_fits(full: &str, room: usize) -> Option<String> {
+    let short = match full.strip_prefix("expires in ") {
+        Some(left) => left.to_string(),
+        None if full.starts_with("expired") => "expired".to_string(),
+        None => full.to_string(),
+    };
+    [full.to_string(), short].into_iter().find(|t| t.chars().count() < room)
 }

@@ -12,7 +12,7 @@ use wstab_core::connection::{
     ConnError, Direction, Event, EventKind, FailureKind, Frame, HandshakeTrace, ResponseTrace, Utf8Bytes,
 };
 
-fn render(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
+pub(super) fn render(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     let area = ratatui::layout::Rect::new(0, 0, w, h);
     app.set_messages_rows(super::messages_rows(area, app));
@@ -21,7 +21,7 @@ fn render(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
 }
 
 #[track_caller]
-fn screen(t: &Terminal<TestBackend>) -> String {
+pub(super) fn screen(t: &Terminal<TestBackend>) -> String {
     let buf = t.backend().buffer();
     let mut out = String::new();
     for y in 0..buf.area.height {
@@ -48,7 +48,7 @@ fn text(t: &str) -> Frame {
 }
 
 /// Connected to echo with a few messages of each kind.
-fn connected_app() -> App {
+pub(super) fn connected_app() -> App {
     let mut app = App::new(workspace(), 100);
     connect(&mut app);
     let msgs = [
@@ -230,7 +230,7 @@ fn test_click_hits_panes_and_rows() {
 }
 
 /// A JWT (decoded only, so unsigned) with fixed claims, for stable pictures.
-fn fixed_jwt() -> String {
+pub(super) fn fixed_jwt() -> String {
     use base64::Engine;
     let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let claims = r#"{"aud":"http://127.0.0.1:7001/client/hubs/chat","exp":2000003540,"iat":2000000000,"sub":"demo-user","role":["webpubsub.joinLeaveGroup","webpubsub.sendToGroup"]}"#;
