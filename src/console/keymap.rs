@@ -229,6 +229,7 @@ pub static KEYMAP: &[Binding] = &[
     bind(Overlay, key(KeyCode::PageUp), Action::PageUp, "page up", None),
     bind(Overlay, key(KeyCode::PageDown), Action::PageDown, "page down", None),
     bind(Overlay, key(KeyCode::Home), Action::First, "top", None),
+    bind(Overlay, key(KeyCode::End), Action::Last, "bottom", None),
     bind(Menu, key(KeyCode::Up), Action::Up, "previous item", None),
     bind(Menu, key(KeyCode::Down), Action::Down, "next item", Some("move")),
     bind(Menu, key(KeyCode::Enter), Action::Enter, "choose (a question: yes)", Some("choose")),

@@ -217,6 +217,7 @@ async fn event_loop(
                     let size = term.size()?;
                     let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
                     app.set_messages_rows(view::messages_rows(area, &app));
+                    app.overlay_scroll_max = view::overlay_scroll_max(area, &app);
                     let action = match &ev {
                         TermEvent::Mouse(m) => mouse_action(&app, area, m),
                         TermEvent::Resize(..) => None,

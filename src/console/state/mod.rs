@@ -598,6 +598,9 @@ pub struct App {
     owners: std::collections::HashMap<SessionId, u64>,
     /// An overlay on top, if any.
     pub overlay: Option<Overlay>,
+    /// The last line an overlay may scroll to (from the layout: the detail view's text past its
+    /// end would show an empty box); unbounded until the view says.
+    pub overlay_scroll_max: usize,
     /// A one-line prompt being edited, if any.
     pub prompt: Option<Prompt>,
     /// The last thing to tell the user.
@@ -637,6 +640,7 @@ impl App {
             next_session: 1,
             owners: Default::default(),
             overlay: None,
+            overlay_scroll_max: usize::MAX,
             prompt: None,
             notice: None,
             now: SystemTime::now(),
@@ -1084,7 +1088,10 @@ impl App {
             }
             _ => {}
         }
-        let scroll_by = |s: usize, d: isize| (s as isize + d).max(0) as usize;
+        let max = self.overlay_scroll_max;
+        let scroll_by = |s: usize, d: isize| {
+            (s as isize).saturating_add(d).clamp(0, max.min(isize::MAX as usize) as isize) as usize
+        };
         let page = self.tab.messages.rows.max(5) as isize;
         let delta = match action {
             Action::Up => -1,
@@ -1092,6 +1099,7 @@ impl App {
             Action::PageUp => -page,
             Action::PageDown => page,
             Action::First => -(isize::MAX / 2),
+            Action::Last => isize::MAX / 2,
             Action::Escape | Action::Enter => {
                 self.overlay = None;
                 return None;

@@ -2,14 +2,16 @@
 //! as a hex dump with ASCII.
 
 use ratatui::Frame;
+use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{human_size, inner, popup, theme};
-use crate::console::message_log::{Body, looks_like_json};
+use crate::console::message_log::{Body, EntryKind, looks_like_json};
 use crate::console::state::App;
 use wstab_core::clock::hms_millis;
+use wstab_core::connection::Direction;
 use wstab_core::terminal_text::{escape_for_terminal, escape_one_line};
 
 /// Text beyond this many bytes is not laid out (the saved session has it all): drawing stays
@@ -27,14 +29,16 @@ pub fn draw(frame: &mut Frame, app: &App, seq: u64, scroll: usize) {
         );
         return;
     };
-    let (mark, color) = super::messages::marker(e.kind);
-    let title = format!("{mark} {} · {} · {}", e.label, hms_millis(e.at), human_size(e.size as u64));
+    let (mark, color) = super::messages::marker(e.kind, e.label);
+    let title =
+        format!("{mark} {}{} · {} · {}", direction(e.kind), e.label, hms_millis(e.at), human_size(e.size as u64));
     let block = theme::pane_block(&title, true).title_bottom(Span::styled(" Esc close · ↑/↓ scroll ", theme::dim()));
     let body = inner(area);
     frame.render_widget(block.border_style(Style::new().fg(color)), area);
     match &e.body {
         Body::Binary(b) => {
             let total = b.len().div_ceil(16);
+            let scroll = scroll.min(total.saturating_sub(body.height as usize));
             let lines: Vec<Line> = (scroll..total.min(scroll + body.height as usize))
                 .map(|i| hex_line(i * 16, &b[i * 16..(i * 16 + 16).min(b.len())]))
                 .collect();
@@ -42,21 +46,40 @@ pub fn draw(frame: &mut Frame, app: &App, seq: u64, scroll: usize) {
             frame.render_widget(Paragraph::new(lines), body);
         }
         Body::Text(t) => {
-            let (shown, cut) = match t.char_indices().nth(SHOWN_TEXT_LIMIT) {
-                Some((i, _)) => (&t[..i], true),
-                None => (t.as_str(), false),
-            };
-            let mut lines = if looks_like_json(shown) { json_lines(shown) } else { text_lines(shown) };
-            if cut {
-                lines.push(Line::styled(
-                    format!("… {} more bytes not shown; s saves the whole session", t.len() - shown.len()),
-                    theme::hint(),
-                ));
-            }
+            let para = text_paragraph(t);
+            let scroll = scroll.min(para.line_count(body.width).saturating_sub(body.height as usize));
             let scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
-            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)), body);
+            frame.render_widget(para.scroll((scroll, 0)), body);
         }
     }
+}
+
+/// The text of an entry as the view lays it out (wrapped, JSON pretty-printed).
+fn text_paragraph(t: &str) -> Paragraph<'static> {
+    let (shown, cut) = match t.char_indices().nth(SHOWN_TEXT_LIMIT) {
+        Some((i, _)) => (&t[..i], true),
+        None => (t, false),
+    };
+    let mut lines = if looks_like_json(shown) { json_lines(shown) } else { text_lines(shown) };
+    if cut {
+        lines.push(Line::styled(
+            format!("… {} more bytes not shown; s saves the whole session", t.len() - shown.len()),
+            theme::hint(),
+        ));
+    }
+    Paragraph::new(lines).wrap(Wrap { trim: false })
+}
+
+/// The last first-line the view of entry `seq` can show on a terminal of `area`: the line that
+/// puts the end of the message at the bottom of the box (0 when it all fits).
+pub fn scroll_max(area: Rect, app: &App, seq: u64) -> usize {
+    let Some(e) = app.tab.log.get(seq) else { return 0 };
+    let body = super::inner(super::popup_rect(area, 90, 85));
+    let lines = match &e.body {
+        Body::Binary(b) => b.len().div_ceil(16),
+        Body::Text(t) => text_paragraph(t).line_count(body.width),
+    };
+    lines.saturating_sub(body.height as usize)
 }
 
 fn text_lines(text: &str) -> Vec<Line<'static>> {
@@ -194,4 +217,13 @@ fn json_line(line: &str) -> Line<'static> {
     }
     flush(&mut plain, &mut spans);
     Line::from(spans)
+}
+
+/// Which way an entry went, in words, for the detail view's title.
+fn direction(kind: EntryKind) -> &'static str {
+    match kind {
+        EntryKind::Sent | EntryKind::PingPong(Direction::Out) | EntryKind::Close(Direction::Out) => "sent · ",
+        EntryKind::Received | EntryKind::PingPong(Direction::In) | EntryKind::Close(Direction::In) => "received · ",
+        EntryKind::Connection | EntryKind::Error => "",
+    }
 }

@@ -150,3 +150,45 @@ fn test_token_countdown_is_shortened_not_cut_at_80x24() {
     let s = screen(&render(&mut app, 120, 36));
     assert!(s.contains("expires in 59m"), "{s}");
 }
+
+/// A message of about 4.9 KiB opened in full: PgDn, End and PgDn again stop with its last line
+/// at the bottom of the box (never an empty box); Home goes back to the top. The title says
+/// which way it went.
+#[test]
+fn test_detail_view_stops_at_the_end_and_has_home_and_end() {
+    let mut app = connected_app();
+    let long: String = (0..120).map(|i| format!("line {i:03} of a long message that wraps\n")).collect();
+    let e = wstab_core::connection::Event {
+        session: app.tab.connection.as_ref().map(|c| c.id).unwrap_or_default(),
+        at: crate::console::state::tests::at(5_000),
+        kind: wstab_core::connection::EventKind::Frame {
+            dir: wstab_core::connection::Direction::In,
+            frame: wstab_core::connection::Frame::Text(long.clone().into()),
+        },
+    };
+    app.on_event(e);
+    app.focus = Pane::Messages;
+    app.update(Action::Last);
+    app.update(Action::Enter);
+    let area = ratatui::layout::Rect::new(0, 0, 80, 24);
+    let seen = |app: &mut App| {
+        app.overlay_scroll_max = super::overlay_scroll_max(area, app);
+        screen(&render(app, 80, 24))
+    };
+    let s = seen(&mut app);
+    assert!(s.contains("← received · text") && s.contains("line 000"), "{s}");
+    for key in [Action::PageDown, Action::PageDown, Action::PageDown, Action::PageDown, Action::Last, Action::PageDown]
+    {
+        seen(&mut app);
+        app.update(key);
+    }
+    let s = seen(&mut app);
+    assert!(s.contains("line 119"), "the last line is shown after PgDn and End:\n{s}");
+    assert!(s.contains("line 10"), "the box is full, not scrolled past the end:\n{s}");
+    app.update(Action::PageUp);
+    let s = seen(&mut app);
+    assert!(!s.contains("line 119"), "one PgUp from the end moves up at once:\n{s}");
+    app.update(Action::First);
+    let s = seen(&mut app);
+    assert!(s.contains("line 000"), "{s}");
+}

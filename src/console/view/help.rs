@@ -16,10 +16,7 @@ const KEYS_WIDTH: usize = 24;
 /// Draws the overlay from line `scroll` (clamped so the last line stays at the bottom).
 /// Descriptions wrap under themselves at word boundaries: no word is cut at 80 columns.
 pub fn draw(frame: &mut Frame, scroll: usize) {
-    let screen = frame.area();
-    let width = screen.width.saturating_sub(4).min(110);
-    let height = screen.height.saturating_sub(2);
-    let area = Rect { x: screen.x + (screen.width - width) / 2, y: screen.y + 1, width, height };
+    let area = help_rect(frame.area());
     frame.render_widget(Clear, area);
     let block =
         theme::pane_block("Help — keys", true).title_bottom(Span::styled(" Esc close · ↑/↓ scroll ", theme::dim()));
@@ -29,6 +26,19 @@ pub fn draw(frame: &mut Frame, scroll: usize) {
     let scroll = scroll.min(lines.len().saturating_sub(body.height as usize));
     let shown: Vec<Line> = lines.into_iter().skip(scroll).take(body.height as usize).collect();
     frame.render_widget(Paragraph::new(shown), body);
+}
+
+/// Where the overlay sits: nearly the whole screen, so descriptions rarely wrap.
+fn help_rect(screen: Rect) -> Rect {
+    let width = screen.width.saturating_sub(4).min(110);
+    let height = screen.height.saturating_sub(2);
+    Rect { x: screen.x + (screen.width - width) / 2, y: screen.y + 1, width, height }
+}
+
+/// The last first-line that still fills the overlay on a terminal of `screen`.
+pub fn scroll_max(screen: Rect) -> usize {
+    let body = inner(help_rect(screen));
+    help_text(body.width as usize).len().saturating_sub(body.height as usize)
 }
 
 /// Every help line laid out for `width` columns.

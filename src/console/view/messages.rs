@@ -17,8 +17,11 @@ use wstab_core::clock::hms_millis;
 use wstab_core::connection::{Direction, SessionState};
 
 /// The marker and colour for a kind of entry.
-pub fn marker(kind: EntryKind) -> (&'static str, Color) {
+pub fn marker(kind: EntryKind, label: &str) -> (&'static str, Color) {
     match kind {
+        // A close frame says which way it went (ours or the server's); the session's end keeps ×.
+        EntryKind::Close(Direction::Out) if label == "close" => ("→", Color::Yellow),
+        EntryKind::Close(Direction::In) if label == "close" => ("←", Color::Yellow),
         EntryKind::Connection => ("•", Color::Blue),
         EntryKind::Sent => ("→", Color::Cyan),
         EntryKind::Received => ("←", Color::Green),
@@ -86,7 +89,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 fn row<'a>(e: &'a Entry, query: &str, latency: Option<Duration>) -> Line<'a> {
-    let (mark, color) = marker(e.kind);
+    let (mark, color) = marker(e.kind, e.label);
     let size = if e.size > 0 || matches!(e.kind, EntryKind::Sent | EntryKind::Received) {
         human_size(e.size as u64)
     } else {

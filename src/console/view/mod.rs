@@ -167,12 +167,27 @@ fn draw_too_small(frame: &mut Frame, area: Rect) {
 
 /// A centered rectangle of `percent_x` × `percent_y` of `area`, cleared for an overlay.
 fn popup(frame: &mut Frame, percent_x: u16, percent_y: u16) -> Rect {
-    let area = frame.area();
-    let w = area.width * percent_x / 100;
-    let h = area.height * percent_y / 100;
-    let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
+    let r = popup_rect(frame.area(), percent_x, percent_y);
     frame.render_widget(Clear, r);
     r
+}
+
+/// Where [`popup`] puts an overlay on a terminal of `area`.
+fn popup_rect(area: Rect, percent_x: u16, percent_y: u16) -> Rect {
+    let w = area.width * percent_x / 100;
+    let h = area.height * percent_y / 100;
+    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+}
+
+/// How far the open overlay may scroll on a terminal of `area` (what the loop tells the app
+/// before a key, so `PgDn` and `End` stop at the last line); unbounded for overlays that clamp
+/// when they draw.
+pub fn overlay_scroll_max(area: Rect, app: &App) -> usize {
+    match app.overlay {
+        Some(Overlay::Detail { seq, .. }) => detail::scroll_max(area, app, seq),
+        Some(Overlay::Help { .. }) => help::scroll_max(area),
+        _ => usize::MAX,
+    }
 }
 
 /// Paints row `i` of `body` with `style` across the full width, over the colours of its text,
