@@ -192,3 +192,21 @@ fn test_detail_view_stops_at_the_end_and_has_home_and_end() {
     let s = seen(&mut app);
     assert!(s.contains("line 000"), "{s}");
 }
+
+/// With `NO_COLOR` no cell carries a colour, and the selected row still stands out (reversed).
+#[test]
+fn test_no_color_draws_without_colours_and_keeps_the_selection_visible() {
+    use ratatui::style::{Color, Modifier};
+    let mut app = connected_app();
+    app.focus = Pane::Apis;
+    let mut t = render(&mut app, 80, 24);
+    assert!(t.backend().buffer().content.iter().any(|c| c.fg != Color::Reset), "colours by default");
+    t.draw(|f| {
+        super::draw_panes(f, &app);
+        super::strip_colours(f.buffer_mut());
+    })
+    .unwrap();
+    let buf = t.backend().buffer();
+    assert!(buf.content.iter().all(|c| c.fg == Color::Reset && c.bg == Color::Reset), "a colour is left");
+    assert!(buf.content.iter().any(|c| c.modifier.contains(Modifier::REVERSED)), "the selection is not visible");
+}

@@ -95,8 +95,30 @@ pub fn messages_rows(area: Rect, app: &App) -> usize {
     layout(area, app).map(|a| inner(a.messages).height as usize).unwrap_or(1)
 }
 
-/// Draws the whole console.
+/// Draws the whole console, without colours when `NO_COLOR` is set (<https://no-color.org>).
 pub fn draw(frame: &mut Frame, app: &App) {
+    static NO_COLOR: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let no_color = *NO_COLOR.get_or_init(|| std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()));
+    draw_panes(frame, app);
+    if no_color {
+        strip_colours(frame.buffer_mut());
+    }
+}
+
+/// Removes every colour from a drawn frame, keeping bold and the like; a cell that stood out by
+/// its background (a selected row, the state badge) is shown reversed instead, so it still does.
+fn strip_colours(buf: &mut ratatui::buffer::Buffer) {
+    use ratatui::style::{Color, Modifier};
+    for cell in buf.content.iter_mut() {
+        if cell.bg != Color::Reset {
+            cell.modifier |= Modifier::REVERSED;
+        }
+        cell.fg = Color::Reset;
+        cell.bg = Color::Reset;
+    }
+}
+
+fn draw_panes(frame: &mut Frame, app: &App) {
     let area = frame.area();
     let Some(areas) = layout(area, app) else {
         draw_too_small(frame, area);
