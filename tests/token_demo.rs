@@ -237,6 +237,8 @@ async fn test_admin_status_reports_metrics_and_records_without_secrets() {
     // A port held bound but not listening: refused, whatever else runs on this machine.
     let (_held, port) = common::refusing_port();
     let unreachable = format!("http://127.0.0.1:{port}");
-    assert!(wstab_emulator::gateway::fetch_status(&unreachable).await.unwrap_err().contains("cannot reach"));
+    assert!(
+        wstab_emulator::gateway::fetch_status(&unreachable).await.unwrap_err().to_string().contains("cannot reach")
+    );
     demo.shutdown();
 }

@@ -5,6 +5,7 @@ use std::sync::Mutex;
 
 use crate::cli::args::GatewayArgs;
 use crate::cli::exit::Exit;
+use wstab_emulator::gateway::config::ConfigError;
 use wstab_emulator::gateway::policy_xml::apim_dir;
 use wstab_emulator::gateway::{Gateway, GatewayConfig, LogSink};
 
@@ -71,26 +72,43 @@ pub async fn run(args: GatewayArgs) -> Exit {
     Exit::Ok
 }
 
+/// Why `wstab gateway` has no config to run (a usage error).
+#[derive(Debug, thiserror::Error)]
+enum LoadError {
+    /// The TOML config or the APIM export cannot be used.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Neither flag was given.
+    #[error("--config or --apim-dir is required")]
+    NoConfig,
+    /// `--backend` or `--subscription` without `NAME=VALUE`.
+    #[error("--{flag} {text:?}: expected NAME=VALUE")]
+    Pair { flag: &'static str, text: String },
+    /// `--backend NAME=URL` whose URL cannot be a WebSocket URL.
+    #[error("--backend {name}: {source}")]
+    Backend { name: String, source: apim_dir::BackendUrlError },
+}
+
 /// The TOML config, the APIM export, or both (the export's APIs plus the TOML's keys and limits).
-fn load_config(args: &GatewayArgs) -> Result<GatewayConfig, String> {
-    let base = args.config.as_deref().map(GatewayConfig::load).transpose().map_err(|e| e.to_string())?;
+fn load_config(args: &GatewayArgs) -> Result<GatewayConfig, LoadError> {
+    let base = args.config.as_deref().map(GatewayConfig::load).transpose()?;
     let Some(dir) = &args.apim_dir else {
-        return base.ok_or_else(|| "--config or --apim-dir is required".to_string());
+        return base.ok_or(LoadError::NoConfig);
     };
-    let pair = |flag: &str, text: &str| {
+    let pair = |flag: &'static str, text: &str| {
         text.split_once('=')
             .filter(|(n, v)| !n.is_empty() && !v.is_empty())
             .map(|(n, v)| (n.to_string(), v.to_string()))
-            .ok_or_else(|| format!("--{flag} {text:?}: expected NAME=VALUE"))
+            .ok_or_else(|| LoadError::Pair { flag, text: text.to_string() })
     };
     let mut backends = Vec::new();
     for b in &args.backend {
         let (name, url) = pair("backend", b)?;
-        let url = apim_dir::ws_url(&url).map_err(|e| format!("--backend {name}: {e}"))?;
+        let url = apim_dir::ws_url(&url).map_err(|source| LoadError::Backend { name: name.clone(), source })?;
         backends.push((name, url));
     }
     let subscriptions = args.subscription.iter().map(|s| pair("subscription", s)).collect::<Result<Vec<_>, _>>()?;
-    let (config, summary) = apim_dir::load(dir, base, &backends, &subscriptions).map_err(|e| e.to_string())?;
+    let (config, summary) = apim_dir::load(dir, base, &backends, &subscriptions)?;
     if !summary.skipped.is_empty() {
         eprintln!("wstab gateway: skipped non-WebSocket APIs: {}", summary.skipped.join(", "));
     }

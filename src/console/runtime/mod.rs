@@ -319,7 +319,7 @@ fn poll_gateway_admin(admin: String) -> mpsc::Receiver<Result<wstab_emulator::ga
         let mut every = tokio::time::interval(Duration::from_secs(1));
         loop {
             every.tick().await;
-            let answer = wstab_emulator::gateway::fetch_status(&admin).await;
+            let answer = wstab_emulator::gateway::fetch_status(&admin).await.map_err(|e| e.to_string());
             let report = match answer {
                 Ok(status) => {
                     failing = false;

@@ -182,32 +182,65 @@ pub struct GatewayStatus {
     pub records: Vec<LogRecord>,
 }
 
+/// Why the status of a gateway emulator could not be read from its admin address.
+#[derive(Debug, thiserror::Error)]
+pub enum StatusError {
+    /// The admin address is not a URL with a host.
+    #[error("invalid admin URL {admin:?}: {reason}")]
+    AdminUrl {
+        /// The address as given.
+        admin: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Nothing answers there.
+    #[error("cannot reach the gateway admin at {host}:{port}: {source}")]
+    Unreachable {
+        /// The host.
+        host: String,
+        /// The port.
+        port: u16,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// The HTTP exchange failed (or the body was over 16 MiB).
+    #[error("gateway admin: {0}")]
+    Http(String),
+    /// The admin answered something else than 200.
+    #[error("gateway admin answered {0} to GET /status")]
+    Status(StatusCode),
+    /// The body is not a status document.
+    #[error("gateway admin: not a status answer: {0}")]
+    Body(#[from] serde_json::Error),
+}
+
 /// Reads `GET <admin>/status` from a running gateway emulator (`admin` like
 /// `http://127.0.0.1:9090`).
-pub async fn fetch_status(admin: &str) -> Result<GatewayStatus, String> {
+pub async fn fetch_status(admin: &str) -> Result<GatewayStatus, StatusError> {
     use http_body_util::{BodyExt, Empty, Limited};
-    let url = url::Url::parse(admin).map_err(|e| format!("invalid admin URL {admin:?}: {e}"))?;
-    let host = url.host_str().ok_or_else(|| format!("invalid admin URL {admin:?}: no host"))?.to_string();
+    let bad_url = |reason: String| StatusError::AdminUrl { admin: admin.to_string(), reason };
+    let url = url::Url::parse(admin).map_err(|e| bad_url(e.to_string()))?;
+    let host = url.host_str().ok_or_else(|| bad_url("no host".into()))?.to_string();
     let port = url.port_or_known_default().unwrap_or(80);
     let tcp = tokio::net::TcpStream::connect((host.as_str(), port))
         .await
-        .map_err(|e| format!("cannot reach the gateway admin at {host}:{port}: {e}"))?;
+        .map_err(|source| StatusError::Unreachable { host: host.clone(), port, source })?;
     let (mut sender, connection) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp))
         .await
-        .map_err(|e| format!("gateway admin: {e}"))?;
+        .map_err(|e| StatusError::Http(e.to_string()))?;
     tokio::spawn(connection);
     let request = http::Request::get("/status")
         .header(http::header::HOST, format!("{host}:{port}"))
         .body(Empty::<bytes::Bytes>::new())
-        .map_err(|e| e.to_string())?;
-    let response = sender.send_request(request).await.map_err(|e| format!("gateway admin: {e}"))?;
+        .map_err(|e| StatusError::Http(e.to_string()))?;
+    let response = sender.send_request(request).await.map_err(|e| StatusError::Http(e.to_string()))?;
     if response.status() != StatusCode::OK {
-        return Err(format!("gateway admin answered {} to GET /status", response.status()));
+        return Err(StatusError::Status(response.status()));
     }
     let body = Limited::new(response.into_body(), 16 << 20)
         .collect()
         .await
-        .map_err(|e| format!("gateway admin: {e}"))?
+        .map_err(|e| StatusError::Http(e.to_string()))?
         .to_bytes();
-    serde_json::from_slice(&body).map_err(|e| format!("gateway admin: not a status answer: {e}"))
+    Ok(serde_json::from_slice(&body)?)
 }

@@ -20,7 +20,7 @@ use url::Url;
 
 use crate::gateway::config::{ApiConfig, ConfigError, GatewayConfig, KeyNames, Policies, ProductConfig, Subscription};
 
-pub use super::transform::ws_url;
+pub use super::transform::{BackendUrlError, ws_url};
 
 /// The subscription used when no key is configured.
 pub const LOCAL_SUBSCRIPTION: &str = "local";
