@@ -50,6 +50,45 @@ const FRAME: Duration = Duration::from_millis(16);
 /// Terminal events handled in one wake-up at most.
 const INPUT_BATCH: usize = 4096;
 
+/// One unit of terminal input for the loop: a terminal event, or a run of characters typed into
+/// the composer, merged.
+enum Input {
+    /// An event as crossterm gave it.
+    Term(TermEvent),
+    /// Consecutive plain characters typed while the composer has the keys: inserted at once.
+    Typed(String),
+}
+
+/// The next unit of input from `events`: a run of plain typed characters merged into one
+/// insertion when the composer has the keys *now*, so a burst of 10,000 keys costs one edit
+/// instead of 10,000 (each with a layout pass). Only the composer: there a character is always
+/// text (elsewhere it may be a command, or a field that trims a paste), and `Paste` inserts
+/// exactly what `Char` would, one after another. The context is read afresh for every unit, so a
+/// key that leaves the composer (Esc) ends the run and what follows is read as commands.
+fn next_input(events: &mut std::iter::Peekable<std::vec::IntoIter<TermEvent>>, app: &App) -> Option<Input> {
+    fn typed_char(ev: &TermEvent) -> Option<char> {
+        use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
+        match ev {
+            TermEvent::Key(k) if k.kind != KeyEventKind::Release && (k.modifiers - KeyModifiers::SHIFT).is_empty() => {
+                match k.code {
+                    KeyCode::Char(c) => Some(c),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+    let first = events.next()?;
+    let in_composer = app.input_context() == crate::console::state::InputContext::Composer;
+    let Some(c) = typed_char(&first).filter(|_| in_composer) else { return Some(Input::Term(first)) };
+    let mut run = String::from(c);
+    while let Some(c) = events.peek().and_then(typed_char) {
+        run.push(c);
+        events.next();
+    }
+    Some(Input::Typed(run))
+}
+
 /// Event batches taken from the channel at once (each holds up to `connection::MAX_BATCH` events).
 const BATCH: usize = 64;
 
@@ -89,11 +128,10 @@ async fn choose_workspace(options: &Options, store: &ProfileStore) -> Result<Sta
             (Workspace { name: "profiles".into(), gateway: String::new(), apis: Vec::new() }, keep)
         }
         (None, None) => {
-            let demo =
-                wstab_emulator::demo::start_default(Default::default())
-                    .await
-                    .map(|(demo, _quietly_on_another_port)| demo)
-                    .map_err(|e| format!("cannot start the embedded demo: {e:#}"))?;
+            let demo = wstab_emulator::demo::start_default(Default::default())
+                .await
+                .map(|(demo, _quietly_on_another_port)| demo)
+                .map_err(|e| format!("cannot start the embedded demo: {e:#}"))?;
             gateway = Some(WatchedGateway { metrics: demo.metrics.clone(), log: demo.log.clone() });
             (demo.workspace.clone(), Some(Box::new(demo)))
         }
@@ -213,15 +251,17 @@ async fn event_loop(
                     ready.push(crossterm::event::read()?);
                 }
                 dirty = true;
-                for ev in ready {
-                    let size = term.size()?;
-                    let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+                let size = term.size()?;
+                let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+                let mut ready = ready.into_iter().peekable();
+                while let Some(ev) = next_input(&mut ready, &app) {
                     app.set_messages_rows(view::messages_rows(area, &app));
                     app.overlay_scroll_max = view::overlay_scroll_max(area, &app);
                     let action = match &ev {
-                        TermEvent::Mouse(m) => mouse_action(&app, area, m),
-                        TermEvent::Resize(..) => None,
-                        other => keymap::action_for(other, app.input_context()),
+                        Input::Typed(text) => Some(Action::Paste(text.clone())),
+                        Input::Term(TermEvent::Mouse(m)) => mouse_action(&app, area, m),
+                        Input::Term(TermEvent::Resize(..)) => None,
+                        Input::Term(other) => keymap::action_for(other, app.input_context()),
                     };
                     // Below 80×24 only quitting works: nothing else is visible to act on.
                     let action = match action {
