@@ -25,6 +25,8 @@ use wstab_core::terminal_text::escape_for_terminal;
 
 /// How many event batches are taken from the channel at once (and written per flush).
 const BATCH: usize = 64;
+/// How many event batches the session may queue ahead of the output.
+const QUEUED_BATCHES: usize = 4;
 
 /// Why `wstab connect` cannot start: a usage error ([`Exit::Usage`]).
 #[derive(Debug, thiserror::Error)]
@@ -61,10 +63,14 @@ fn overrides_from_args(args: &ConnectArgs) -> Result<Overrides, RequestError> {
         insecure: args.insecure,
         ca_file: args.ca.clone(),
         secret_names: args.secret_names.clone(),
-        access_token_from: args.access_token_from.as_deref().map(ClientAccessUrl::parse).transpose()?,
         reconnect: args.reconnect,
         // Sent after every open, so again after each reconnect.
         on_connect: args.execute.clone(),
+        correlation: args.correlate.clone(),
+        access_token_from: args.access_token_from.as_deref().map(ClientAccessUrl::parse).transpose()?,
+    })
+}
+
 /// With `--access-token-from`: says on stderr that the token was taken (never the token), and
 /// warns when the pasted URL is for another hub than the request's.
 fn report_access_token(args: &ConnectArgs, request_url: &str) {
@@ -85,12 +91,21 @@ async fn demo_for(args: &ConnectArgs) -> anyhow::Result<Option<wstab_emulator::d
     crate::cli::demo::start_for_profile(&profile).await
 }
 
-        correlation: args.correlate.clone(),
-    })
-}
-
 /// Runs `wstab connect`; returns the exit code.
 pub async fn run(args: ConnectArgs) -> Exit {
+    // On a worker thread, not the thread that blocks on the runtime: a batch from the session
+    // then wakes this loop in the same worker's next slot instead of unparking another thread
+    // (a flood of 64 B frames: 1.77× → see benches/README.md).
+    match tokio::spawn(run_on_worker(args)).await {
+        Ok(exit) => exit,
+        Err(e) => {
+            eprintln!("wstab connect: {e}");
+            Exit::Failed
+        }
+    }
+}
+
+async fn run_on_worker(args: ConnectArgs) -> Exit {
     // `gateway = "demo"`: the demo runs for as long as this session when none answers.
     let _demo = match demo_for(&args).await {
         Ok(d) => d,
@@ -112,7 +127,9 @@ pub async fn run(args: ConnectArgs) -> Exit {
     let supervision = session.supervision();
     let mut pairing = session.correlation.as_ref().map(|p| Pairing::new(Some(p.clone())));
     let mut har_events: Option<Vec<Event>> = args.har.as_ref().map(|_| Vec::new());
-    let (tx, mut rx) = mpsc::channel(BATCH);
+    // Few batches in flight: a batch may hold a frame of many MiB, and the queue is the memory
+    // a slow stdout lets pile up.
+    let (tx, mut rx) = mpsc::channel(QUEUED_BATCHES);
     // The HAR file masks what the session's target calls secret (names marked with --secret or
     // in the profile, `${env:}` values), not only the well-known names.
     let har_masker = target.masker();
@@ -124,6 +141,7 @@ pub async fn run(args: ConnectArgs) -> Exit {
         binary_as: args.binary_as,
         escape: stdout_is_tty,
         broken: false,
+        line: String::new(),
     };
     let stderr_tty = io::stderr().is_terminal();
     let mut received: u64 = 0;
@@ -272,6 +290,8 @@ struct Output<W: Write> {
     escape: bool,
     /// Stdout was closed (e.g. `| head`): stop quietly.
     broken: bool,
+    /// A binary frame's line, encoded; kept to be reused.
+    line: String,
 }
 
 /// One `--json` line.
@@ -335,8 +355,20 @@ impl<W: Write> Output<W> {
                 Frame::Text(t) if self.escape => writeln!(self.w, "{}", escape_for_terminal(t.as_str())),
                 Frame::Text(t) => self.w.write_all(t.as_bytes()).and_then(|()| self.w.write_all(b"\n")),
                 Frame::Binary(b) => {
-                    let s = self.encode_binary(b);
-                    writeln!(self.w, "{s}")
+                    // Into one reused buffer: a fresh string per 1 MiB frame costs page faults.
+                    let mut line = std::mem::take(&mut self.line);
+                    line.clear();
+                    match self.binary_as {
+                        BinaryFormat::Hex => line.extend(b.iter().flat_map(|x| {
+                            let d = b"0123456789abcdef";
+                            [d[usize::from(x >> 4)] as char, d[usize::from(x & 15)] as char]
+                        })),
+                        BinaryFormat::Base64 => base64::engine::general_purpose::STANDARD.encode_string(b, &mut line),
+                    }
+                    line.push('\n');
+                    let r = self.w.write_all(line.as_bytes());
+                    self.line = line;
+                    r
                 }
                 _ => Ok(()),
             }

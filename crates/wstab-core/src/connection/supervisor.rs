@@ -142,7 +142,9 @@ async fn supervise(
             let _ = events.send(vec![Event::now(id, EventKind::Failed(err))]).await;
             return;
         }
-        let (inner_tx, mut inner_rx) = mpsc::channel::<EventBatch>(64);
+        // Few batches: each may hold up to MAX_BATCH_BYTES or one large frame, and this queue
+        // adds to the owner's in memory.
+        let (inner_tx, mut inner_rx) = mpsc::channel::<EventBatch>(4);
         let session = spawn(id, target, inner_tx);
         let mut commands_open = true;
         let mut cancel_sent = false;
