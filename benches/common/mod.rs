@@ -20,14 +20,19 @@ pub const PAYLOAD: usize = 64;
 /// Serves floods until the process ends: each connection gets `n` text frames of [`PAYLOAD`]
 /// bytes, then a close.
 pub async fn flood_server(n: u64) -> std::net::SocketAddr {
+    flood_server_of(n, Message::text("x".repeat(PAYLOAD))).await
+}
+
+/// Serves floods until the process ends: each connection gets `n` copies of `msg`, then a close.
+pub async fn flood_server_of(n: u64, msg: Message) -> std::net::SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         while let Ok((tcp, _)) = listener.accept().await {
+            let msg = msg.clone();
             tokio::spawn(async move {
                 let _ = tcp.set_nodelay(true);
                 let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else { return };
-                let msg = Message::text("x".repeat(PAYLOAD));
                 for _ in 0..n {
                     if ws.feed(msg.clone()).await.is_err() {
                         return;
@@ -177,6 +182,8 @@ pub struct Pty {
     pub output: mpsc::Receiver<(Instant, Vec<u8>)>,
     /// When the process was spawned.
     pub spawned: Instant,
+    /// The terminal's keyboard: what is written here, the process reads as typed keys.
+    pub input: std::fs::File,
 }
 
 impl Pty {
@@ -212,6 +219,7 @@ impl Pty {
         drop(slave);
         cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
         let (tx, output) = mpsc::channel();
+        let input = std::fs::File::from(master.try_clone()?);
         let mut reader = std::fs::File::from(master);
         std::thread::spawn(move || {
             let mut buf = vec![0u8; 64 * 1024];
@@ -222,7 +230,7 @@ impl Pty {
                 }
             }
         });
-        Ok(Self { child, output, spawned })
+        Ok(Self { child, output, spawned, input })
     }
 
     /// Waits until the output so far contains `needle`; the time from spawn when it did.
