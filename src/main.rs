@@ -33,6 +33,9 @@ fn main() -> ExitCode {
             Some(Command::Profiles) => wstab::cli::profiles::list(),
             Some(Command::Run(args)) => Exit::of_run(&wstab_core::script::run_file(&args.script).await),
             Some(Command::Export(ExportArgs { format: ExportFormat::K6(args) })) => wstab::cli::export::run(&args),
+            Some(Command::Export(ExportArgs { format: ExportFormat::Artillery(args) })) => {
+                wstab::cli::export::run_artillery(&args)
+            }
             None => {
                 let options = wstab::console::runtime::Options {
                     workspace: cli.workspace,

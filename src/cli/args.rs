@@ -251,9 +251,12 @@ pub struct ExportArgs {
 pub enum ExportFormat {
     /// A k6 WebSocket load-test script for a profile and its saved messages.
     K6(ExportK6Args),
+    /// An Artillery test script (YAML, its built-in `ws` engine) for a profile and its saved
+    /// text messages.
+    Artillery(ExportK6Args),
 }
 
-/// `wstab export k6`.
+/// `wstab export k6` and `wstab export artillery`: which profile, and where to write.
 #[derive(Debug, Args)]
 pub struct ExportK6Args {
     /// The saved profile.

@@ -1,22 +1,33 @@
-//! `wstab export k6`.
+//! `wstab export k6` and `wstab export artillery`.
 
 use crate::cli::args::ExportK6Args;
 use crate::cli::exit::Exit;
-use wstab_core::profile::ProfileStore;
+use wstab_core::profile::{Profile, ProfileStore};
+use wstab_core::request::RequestError;
 
-/// Writes the script; returns the exit code.
+/// Writes the k6 script; returns the exit code.
 pub fn run(args: &ExportK6Args) -> Exit {
+    write_script("k6", args, wstab_core::export::k6::script)
+}
+
+/// Writes the Artillery script; returns the exit code.
+pub fn run_artillery(args: &ExportK6Args) -> Exit {
+    write_script("artillery", args, wstab_core::export::artillery::script)
+}
+
+/// Loads the profile, turns it into a script with `script` and writes it where asked.
+fn write_script(format: &str, args: &ExportK6Args, script: fn(&str, &Profile) -> Result<String, RequestError>) -> Exit {
     let profile = match ProfileStore::open_default().load(&args.profile) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("wstab export k6: {e}");
+            eprintln!("wstab export {format}: {e}");
             return Exit::Usage;
         }
     };
-    let text = match wstab_core::export::k6::script(&args.profile, &profile) {
+    let text = match script(&args.profile, &profile) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("wstab export k6: {e}");
+            eprintln!("wstab export {format}: {e}");
             return Exit::Usage;
         }
     };
@@ -37,7 +48,7 @@ pub fn run(args: &ExportK6Args) -> Exit {
                     Exit::Ok
                 }
                 Err(e) => {
-                    eprintln!("wstab export k6: cannot write the script: {e}");
+                    eprintln!("wstab export {format}: cannot write the script: {e}");
                     Exit::Failed
                 }
             }

@@ -20,7 +20,8 @@ pub const TMUX: Tool = Tool { name: "tmux", probe: &["tmux", "-V"], install: "ap
 /// Xvfb gives the clipboard test a real X server.
 pub const XVFB: Tool = Tool { name: "xvfb", probe: &["sh", "-c", "command -v Xvfb"], install: "apt-get install xvfb" };
 /// xclip reads and writes the X clipboard independently of wstab.
-pub const XCLIP: Tool = Tool { name: "xclip", probe: &["sh", "-c", "command -v xclip"], install: "apt-get install xclip" };
+pub const XCLIP: Tool =
+    Tool { name: "xclip", probe: &["sh", "-c", "command -v xclip"], install: "apt-get install xclip" };
 /// Python's `websockets`: an independent WebSocket implementation.
 pub const PYTHON_WEBSOCKETS: Tool = Tool {
     name: "python_websockets",
@@ -30,8 +31,16 @@ pub const PYTHON_WEBSOCKETS: Tool = Tool {
 /// Node.js checks exported JavaScript (k6 scripts) and runs the official SDKs.
 pub const NODE: Tool = Tool { name: "node", probe: &["node", "--version"], install: "apt-get install nodejs" };
 
+/// Artillery, pinned in `tests/artillery/package-lock.json`, runs exported load tests for real.
+/// Probed from the package root (where both `build.rs` and the tests run).
+pub const ARTILLERY: Tool = Tool {
+    name: "artillery",
+    probe: &["node", "tests/artillery/node_modules/artillery/bin/run", "--version"],
+    install: "npm ci (in tests/artillery)",
+};
+
 /// Every tool above, for `build.rs`.
-pub const ALL_TOOLS: &[Tool] = &[TMUX, XVFB, XCLIP, PYTHON_WEBSOCKETS, NODE];
+pub const ALL_TOOLS: &[Tool] = &[TMUX, XVFB, XCLIP, PYTHON_WEBSOCKETS, NODE, ARTILLERY];
 
 impl Tool {
     /// Whether the probe command runs and exits 0 (its output is discarded).
