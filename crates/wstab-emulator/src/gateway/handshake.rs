@@ -19,7 +19,7 @@ use super::metrics::Metrics;
 use super::policy::CompiledApi;
 use super::policy_xml::run;
 use super::ratelimit::RateLimiter;
-use super::relay::{self, RelayOptions};
+use super::relay::{self, Halves, RelayOptions};
 use super::response::Refusal;
 use crate::wsserver::{self, Reply};
 use wstab_core::secret::mask_url;
@@ -219,8 +219,13 @@ pub async fn handle<B>(state: Arc<GatewayState>, req: Request<B>, peer: SocketAd
             let options = RelayOptions {
                 api: api.name.clone(),
                 idle_timeout: Duration::from_secs(state.limits.idle_timeout_secs.max(1)),
+                max_message_bytes: state.limits.max_message_bytes,
             };
-            let out = relay::relay(client, backend, options, &state.metrics, state.shutdown.clone()).await;
+            // Neither WebSocketStream has read anything yet, so taking their sockets back loses
+            // nothing: bytes hyper read past either handshake stay in `Upgraded`.
+            let (client, backend) =
+                (Halves::from_upgraded(client.into_inner()), Halves::from_upgraded(backend.into_inner()));
+            let out = relay::relay(client, backend, options, state.metrics.clone(), state.shutdown.clone()).await;
             state.log.record(LogRecord::ConnectionEnd(ConnectionEndRecord {
                 time: now(),
                 api: api.name.clone(),
