@@ -68,7 +68,7 @@ async fn read_frame<R: AsyncRead + Unpin>(r: &mut R) -> std::io::Result<Got> {
 
 /// A backend speaking WebSocket by hand: greets in the same write as its 101, answers a ping
 /// with a pong of its own choosing (`backend:` + the ping's payload) and then a text `pong
-/// sent`, echoes data frames, and reports every frame it reads.
+/// sent`, echoes data frames (drops the connection on `die`), and reports every frame it reads.
 async fn raw_backend() -> (SocketAddr, mpsc::UnboundedReceiver<Got>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -113,6 +113,8 @@ async fn serve_raw(mut tcp: TcpStream, seen: mpsc::UnboundedSender<Got>) {
                 [server_frame(0xA, &[b"backend:".as_slice(), &frame.payload].concat()), server_frame(0x1, b"pong sent")]
                     .concat()
             }
+            // Gone without a close frame.
+            0x1 if frame.payload == b"die" => return,
             0x1 | 0x2 => server_frame(frame.opcode, &frame.payload),
             0x8 => {
                 let _ = wr.write_all(&server_frame(0x8, &frame.payload)).await;
@@ -206,7 +208,13 @@ async fn test_an_oversized_message_gets_1009_both_ways_masked_towards_the_backen
     assert_eq!((close.opcode, close.fin, close.masked), (0x8, true, true), "{close:?}");
     assert_eq!(&close.payload[..2], &1009u16.to_be_bytes());
     assert_eq!(&close.payload[2..], b"message too big");
-    let end = tokio::time::timeout(WAIT, async {
+    let end = connection_end(&gateway).await;
+    assert_eq!((end.close_code, end.closed_by.as_str(), end.messages_from_client), (1009, "gateway", 1));
+    assert!(end.error.as_deref().unwrap_or_default().contains("4096 > 1024"), "{:?}", end.error);
+}
+
+async fn connection_end(gateway: &Gateway) -> wstab_emulator::gateway::access_log::ConnectionEndRecord {
+    tokio::time::timeout(WAIT, async {
         loop {
             if let Some(LogRecord::ConnectionEnd(e)) =
                 gateway.log.recent().into_iter().find(|r| matches!(r, LogRecord::ConnectionEnd(_)))
@@ -217,9 +225,24 @@ async fn test_an_oversized_message_gets_1009_both_ways_masked_towards_the_backen
         }
     })
     .await
-    .expect("no connection-end record");
-    assert_eq!((end.close_code, end.closed_by.as_str(), end.messages_from_client), (1009, "gateway", 1));
-    assert!(end.error.as_deref().unwrap_or_default().contains("4096 > 1024"), "{:?}", end.error);
+    .expect("no connection-end record")
+}
+
+#[tokio::test]
+async fn test_a_backend_gone_without_a_close_gets_the_client_1001_and_logs_1006() {
+    let (backend, _seen) = raw_backend().await;
+    let gateway = gateway_for(backend, "").await;
+    let mut ws = connect(&gateway).await;
+    assert_eq!(next(&mut ws).await, Message::text(GREETING));
+    ws.send(Message::text("die")).await.unwrap();
+    match next(&mut ws).await {
+        Message::Close(Some(f)) => {
+            assert_eq!((u16::from(f.code), f.reason.as_str()), (1001, "backend connection lost"))
+        }
+        other => panic!("expected a close, got {other:?}"),
+    }
+    let end = connection_end(&gateway).await;
+    assert_eq!((end.close_code, end.closed_by.as_str()), (1006, "backend"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
