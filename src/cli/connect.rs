@@ -153,6 +153,9 @@ async fn run_on_worker(args: ConnectArgs) -> Exit {
     let mut lines_tx = Some(lines_tx);
     let mut batch = Vec::with_capacity(BATCH);
     let mut code = None;
+    // The exit code the last connection's end calls for; it becomes the exit code once the
+    // session says it has ended (a reconnect may still follow a `Closed`/`Failed`).
+    let mut last_end = None;
     let mut last_trace: Option<Box<HandshakeTrace>> = None;
     while code.is_none() {
         tokio::select! {
@@ -201,15 +204,14 @@ async fn run_on_worker(args: ConnectArgs) -> Exit {
                         EventKind::Closed { code: c, reason, by } => {
                             let who = if *by == Closer::Remote { "server" } else { "client" };
                             eprintln!("closed by {who}: {c}{}", if reason.is_empty() { String::new() } else { format!(" {reason}") });
-                            code = Some(if *by == Closer::Local || matches!(c, 1000 | 1001 | 1005) { Exit::Ok } else { Exit::Lost });
+                            last_end = Some(if *by == Closer::Local || matches!(c, 1000 | 1001 | 1005) { Exit::Ok } else { Exit::Lost });
                         }
                         EventKind::Failed(err) => {
                             report_failure(err, last_trace.as_deref());
-                            code = Some(Exit::of_error(err));
+                            last_end = Some(Exit::of_error(err));
                         }
+                        EventKind::Ended => code = Some(last_end.unwrap_or(Exit::Lost)),
                         EventKind::Reconnecting { attempt, delay, after } => {
-                            // The end just reported was not final.
-                            code = None;
                             eprintln!("reconnecting in {:.1}s (attempt {attempt}, after {after})", delay.as_secs_f64());
                         }
                     }

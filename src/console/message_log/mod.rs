@@ -408,6 +408,9 @@ fn describe(kind: &EventKind) -> (EntryKind, &'static str, usize, Body) {
             let text = format!("reconnecting in {:.1}s (attempt {attempt}, after {after})", delay.as_secs_f64());
             (EntryKind::Connection, "reconnect", 0, Body::Text(text.into()))
         }
+        // Not logged by the console (the `Closed`/`Failed` before it says how it ended), but
+        // described in case a log is fed every event.
+        EventKind::Ended => (EntryKind::Connection, "ended", 0, Body::Text("session ended".into())),
     }
 }
 

@@ -148,6 +148,8 @@ pub fn value(event: &Event) -> Value {
             "ts": ts, "session": session, "kind": "reconnecting",
             "attempt": attempt, "delay_ms": delay.as_millis() as u64, "after": after,
         }),
+        // The console does not journal it (see `runtime::ingest`); written only if asked to.
+        EventKind::Ended => json!({ "ts": ts, "session": session, "kind": "ended" }),
     }
 }
 

@@ -140,4 +140,9 @@ pub enum EventKind {
         /// Why it reconnects: the failure's label or the close code.
         after: String,
     },
+    /// The session is over for good: sent exactly once per session id, as its last event, after
+    /// the `Closed`/`Failed` that ended its last connection (in the same batch) or after the
+    /// supervisor stopped waiting to reconnect. Owners forget the session on this event only:
+    /// a `Closed`/`Failed` followed by [`EventKind::Reconnecting`] is not the end.
+    Ended,
 }

@@ -3,6 +3,8 @@
 //! It knows nothing of the UI: the console, the headless `connect` command and the benchmarks all
 //! drive sessions through [`spawn`] and read the same [`Event`] stream.
 
+#[cfg(test)]
+mod ended_tests;
 mod error;
 mod event;
 mod handshake;

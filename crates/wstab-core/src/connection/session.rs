@@ -104,6 +104,18 @@ pub const MAX_BATCH_BYTES: usize = 256 * 1024;
 /// Starts a session for `target` on the current tokio runtime. Events go to `events` in batches,
 /// in order; a slow reader slows the session down (backpressure) rather than losing events.
 pub fn spawn(id: SessionId, target: Target, events: mpsc::Sender<EventBatch>) -> SessionHandle {
+    spawn_connection(id, target, events, true)
+}
+
+/// Starts one connection of a session. With `announce_end`, its last batch ends with
+/// [`EventKind::Ended`]; the reconnect supervisor passes false, because only it knows whether
+/// the session goes on after this connection.
+pub(super) fn spawn_connection(
+    id: SessionId,
+    target: Target,
+    events: mpsc::Sender<EventBatch>,
+    announce_end: bool,
+) -> SessionHandle {
     let (tx, rx) = mpsc::unbounded_channel();
     let cancel = CancellationToken::new();
     let session = Session {
@@ -114,6 +126,7 @@ pub fn spawn(id: SessionId, target: Target, events: mpsc::Sender<EventBatch>) ->
         masker: target.masker(),
         state: SessionState::Idle,
         closed_rx: false,
+        announce_end,
     };
     let task = tokio::spawn(session.run(target, rx, cancel.clone()));
     SessionHandle { id, commands: tx, cancel, task }
@@ -132,6 +145,8 @@ struct Session {
     state: SessionState,
     /// The receiver is gone: nobody listens any more.
     closed_rx: bool,
+    /// Whether this task is the whole session and so says [`EventKind::Ended`] when it stops.
+    announce_end: bool,
 }
 
 /// The close handshake so far.
@@ -183,13 +198,30 @@ impl Session {
         }
     }
 
-    async fn fail(&mut self, err: ConnError) {
+    /// Queues the failure that ends the connection (sent by [`Session::run`] with `Ended`).
+    fn fail(&mut self, err: ConnError) {
         self.go(Transition::Error);
         tracing::info!(session = self.id.0, error = %err.message, "session failed");
-        self.emit(EventKind::Failed(err)).await;
+        self.push(EventKind::Failed(err));
     }
 
-    async fn run(mut self, target: Target, mut commands: mpsc::UnboundedReceiver<Command>, cancel: CancellationToken) {
+    /// The whole connection, then its last batch: the `Closed`/`Failed`, and `Ended` when this
+    /// task is the whole session, together so a reader learns both at once.
+    async fn run(mut self, target: Target, commands: mpsc::UnboundedReceiver<Command>, cancel: CancellationToken) {
+        self.connection(target, commands, cancel).await;
+        if self.announce_end {
+            self.push(EventKind::Ended);
+        }
+        self.flush().await;
+    }
+
+    /// Connects and relays until the connection ends; leaves its final event queued.
+    async fn connection(
+        &mut self,
+        target: Target,
+        mut commands: mpsc::UnboundedReceiver<Command>,
+        cancel: CancellationToken,
+    ) {
         self.go(Transition::Start);
         let url = target.display_url();
         tracing::info!(session = self.id.0, %url, "connecting");
@@ -205,13 +237,13 @@ impl Session {
             },
             _ = cancel.cancelled() => {
                 self.go(Transition::Cancel);
-                self.emit(EventKind::Closed { code: 1000, reason: "cancelled while connecting".into(), by: Closer::Local }).await;
+                self.push(EventKind::Closed { code: 1000, reason: "cancelled while connecting".into(), by: Closer::Local });
                 return;
             }
         };
         let (ws, subprotocol) = match opened {
             Ok(o) => o,
-            Err(e) => return self.fail(e).await,
+            Err(e) => return self.fail(e),
         };
         self.go(Transition::Upgraded);
         tracing::info!(session = self.id.0, ?subprotocol, "open");
@@ -220,9 +252,9 @@ impl Session {
             End::Closed { code, reason, by } => {
                 self.go(Transition::Ended);
                 tracing::info!(session = self.id.0, code, ?by, "closed");
-                self.emit(EventKind::Closed { code, reason, by }).await;
+                self.push(EventKind::Closed { code, reason, by });
             }
-            End::Failed(e) => self.fail(e).await,
+            End::Failed(e) => self.fail(e),
         }
     }
 

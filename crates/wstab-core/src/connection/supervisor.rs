@@ -4,8 +4,9 @@
 //!
 //! It keeps the session's [`Event`] stream as it is and adds one event,
 //! [`EventKind::Reconnecting`], right after the `Closed`/`Failed` event that ended a connection,
-//! in the same batch. A reader that sees a `Closed`/`Failed` not followed by `Reconnecting` in
-//! its batch knows the session is over.
+//! in the same batch. Once it decides not to retry (the end is final, the attempts ran out, or
+//! the owner cancelled while it waited) it sends [`EventKind::Ended`], once, as the session's
+//! last event: that, not a `Closed`/`Failed`, is what tells an owner to forget the session.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::error::{ConnError, FailureKind};
 use super::event::{Closer, Event, EventBatch, EventKind, SessionId};
-use super::session::{Command, SessionHandle, spawn};
+use super::session::{Command, SessionHandle, spawn, spawn_connection};
 use super::target::Target;
 
 /// When and how often a lost connection is retried.
@@ -139,13 +140,13 @@ async fn supervise(
         if let Some(prepare) = &supervision.prepare
             && let Err(err) = prepare(&mut target)
         {
-            let _ = events.send(vec![Event::now(id, EventKind::Failed(err))]).await;
+            end_session(id, &events, vec![Event::now(id, EventKind::Failed(err))]).await;
             return;
         }
         // Few batches: each may hold up to MAX_BATCH_BYTES or one large frame, and this queue
         // adds to the owner's in memory.
         let (inner_tx, mut inner_rx) = mpsc::channel::<EventBatch>(4);
-        let session = spawn(id, target, inner_tx);
+        let session = spawn_connection(id, target, inner_tx, false);
         let mut commands_open = true;
         let mut cancel_sent = false;
         // How this connection ended, and the batch carrying that end (held back to append to).
@@ -183,17 +184,21 @@ async fn supervise(
                 _ = cancel.cancelled(), if !cancel_sent => { cancel_sent = true; session.cancel(); }
             }
         };
-        let Some((mut batch, end)) = ending else { return };
+        let Some((mut batch, end)) = ending else {
+            // The connection's task stopped without a final event (it cannot): still say so.
+            end_session(id, &events, Vec::new()).await;
+            return;
+        };
         let policy = match &supervision.reconnect {
             Some(p) if !cancel.is_cancelled() && should_retry(&end) => p,
             _ => {
-                let _ = events.send(batch).await;
+                end_session(id, &events, batch).await;
                 return;
             }
         };
         attempt += 1;
         if policy.max_attempts.is_some_and(|max| attempt > max) {
-            let _ = events.send(batch).await;
+            end_session(id, &events, batch).await;
             return;
         }
         let delay = policy.delay(attempt);
@@ -211,13 +216,20 @@ async fn supervise(
             _ = cancel.cancelled() => {
                 // The user disconnected while we waited: say the session is over.
                 let closed = EventKind::Closed { code: 1000, reason: "reconnecting stopped".into(), by: Closer::Local };
-                let _ = events.send(vec![Event::now(id, closed)]).await;
+                end_session(id, &events, vec![Event::now(id, closed)]).await;
                 return;
             }
         }
         // Commands given while disconnected have nowhere to go.
         while commands.try_recv().is_ok() {}
     }
+}
+
+/// Sends the session's last batch: `batch` (the final `Closed`/`Failed`, if any) then `Ended`.
+async fn end_session(id: SessionId, events: &mpsc::Sender<EventBatch>, mut batch: EventBatch) {
+    batch.push(Event::now(id, EventKind::Ended));
+    // Nobody listening any more is no error: the session is over either way.
+    let _ = events.send(batch).await;
 }
 
 #[cfg(test)]
