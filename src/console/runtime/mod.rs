@@ -8,7 +8,6 @@
 pub mod effects;
 pub mod terminal;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -221,7 +220,6 @@ async fn event_loop(
         feed
     });
     let (tx, mut rx) = mpsc::channel::<EventBatch>(BATCH);
-    let mut sessions: HashMap<SessionId, connection::SessionHandle> = HashMap::new();
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(500));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -276,7 +274,7 @@ async fn event_loop(
                             match outside.carry_out(effect, term.backend_mut()) {
                                 Ok(answer) => next = app.update(answer),
                                 Err(effect) => {
-                                    if !carry_out(effect, &mut app, &mut sessions, &tx, journal) {
+                                    if !carry_out(effect, &mut app, &tx, journal) {
                                         return Ok(());
                                     }
                                 }
@@ -289,9 +287,7 @@ async fn event_loop(
                 if n == 0 {
                     continue;
                 }
-                for ended in ingest(&mut app, journal, &mut batch) {
-                    sessions.remove(&ended);
-                }
+                ingest(&mut app, journal, &mut batch);
                 dirty = true;
             }
             record = async {
@@ -405,14 +401,15 @@ pub fn start_session(
 }
 
 /// Takes batches of connection events into the console: each event is journalled (so nothing is
-/// lost when the bounded log drops it from view), then applied to the state. Returns the sessions
-/// that ended. The event loop and the console benchmark both use this.
-pub fn ingest(app: &mut App, journal: &mut Journal, batches: &mut Vec<EventBatch>) -> Vec<SessionId> {
-    let mut ended = Vec::new();
+/// lost when the bounded log drops it from view), then applied to the state, whose session
+/// registry forgets a session on its `Ended`. The event loop and the console benchmark both use
+/// this.
+pub fn ingest(app: &mut App, journal: &mut Journal, batches: &mut Vec<EventBatch>) {
     for event in batches.drain(..).flatten() {
-        journal.record(&event);
-        if matches!(event.kind, EventKind::Closed { .. } | EventKind::Failed(_)) {
-            ended.push(event.session);
+        // `Ended` is bookkeeping, not something that happened on the wire: the journal and the
+        // capture keep the format they had (the `closed`/`failed` line before it tells the end).
+        if !matches!(event.kind, EventKind::Ended) {
+            journal.record(&event);
         }
         app.on_event(event);
     }
@@ -420,7 +417,6 @@ pub fn ingest(app: &mut App, journal: &mut Journal, batches: &mut Vec<EventBatch
     if let Some(e) = journal.error() {
         app.update(Action::Report(Notice { text: e.to_string(), error: true }));
     }
-    ended
 }
 
 /// A channel that yields once SIGTERM, SIGHUP or SIGINT arrives (raw mode turns Ctrl-C into a key,
@@ -445,13 +441,7 @@ fn stop_signals() -> (mpsc::Sender<()>, mpsc::Receiver<()>) {
 }
 
 /// Carries out an effect; false means quit.
-fn carry_out(
-    effect: Effect,
-    app: &mut App,
-    sessions: &mut HashMap<SessionId, connection::SessionHandle>,
-    tx: &mpsc::Sender<EventBatch>,
-    journal: &mut Journal,
-) -> bool {
+fn carry_out(effect: Effect, app: &mut App, tx: &mpsc::Sender<EventBatch>, journal: &mut Journal) -> bool {
     match effect {
         Effect::Quit => return false,
         // Carried out by `effects::Outside` before this is reached.
@@ -461,15 +451,16 @@ fn carry_out(
         | Effect::PasteFromClipboard
         | Effect::WriteFile { .. } => {}
         Effect::Connect { session, target, profile } => {
-            sessions.insert(session, start_session(session, *target, profile.as_deref(), tx.clone()));
+            let handle = start_session(session, *target, profile.as_deref(), tx.clone());
+            app.sessions.attach(session, handle);
         }
         Effect::Send { session, command } => {
-            if !sessions.get(&session).is_some_and(|s| s.send(command.into())) {
+            if !app.sessions.handle(session).is_some_and(|s| s.send(command.into())) {
                 app.update(Action::Report(Notice { text: "not sent: the session has ended".into(), error: true }));
             }
         }
         Effect::Disconnect { session } => {
-            if let Some(s) = sessions.get(&session) {
+            if let Some(s) = app.sessions.handle(session) {
                 s.cancel();
             }
         }

@@ -14,6 +14,7 @@ pub mod messages;
 pub mod profiles;
 pub mod recording;
 pub mod request;
+pub mod sessions;
 pub mod tabs;
 pub mod token;
 
@@ -25,7 +26,7 @@ use editor::Editor;
 use profiles::{Pending, ProfileOp, ProfileOutcome};
 use request::{RequestDraft, Table};
 pub use tabs::Tab;
-use wstab_core::connection::{Command, Event};
+use wstab_core::connection::{Command, Event, EventKind};
 use wstab_core::connection::{SessionId, SessionState, Target};
 use wstab_core::profile::{ImportReport, Profile};
 use wstab_core::request::{BuiltRequest, Overrides, Purpose, build_target};
@@ -238,6 +239,8 @@ pub struct Connection {
     pub subprotocol: Option<String>,
     /// When the server accepted the upgrade.
     pub opened_at: Option<SystemTime>,
+    /// Set while the reconnect supervisor waits or tries again after a lost connection.
+    pub reconnect: Option<tabs::Reconnect>,
 }
 
 /// Messages and bytes per second, counted in whole wall-clock seconds from event times.
@@ -593,9 +596,9 @@ pub struct App {
     /// Where the shown tab sits in the tab bar.
     pub active: usize,
     next_tab: u64,
-    next_session: u64,
-    /// Which tab (by id) each session belongs to, so its events reach it while hidden.
-    owners: std::collections::HashMap<SessionId, u64>,
+    /// Every session not ended yet: its id, its tab (so its events reach it while hidden) and
+    /// its handle.
+    pub sessions: sessions::SessionRegistry,
     /// An overlay on top, if any.
     pub overlay: Option<Overlay>,
     /// The last line an overlay may scroll to (from the layout: the detail view's text past its
@@ -637,8 +640,7 @@ impl App {
             parked: Vec::new(),
             active: 0,
             next_tab: 2,
-            next_session: 1,
-            owners: Default::default(),
+            sessions: Default::default(),
             overlay: None,
             overlay_scroll_max: usize::MAX,
             prompt: None,
@@ -738,6 +740,15 @@ impl App {
             self.now = event.at;
         }
         let shown = self.tab.id;
+        if matches!(event.kind, EventKind::Ended) {
+            // The session's last word: its tab learns it, then the registry forgets it.
+            let session = event.session;
+            if let Some(tab) = self.tab_of(session) {
+                tab.on_event(event);
+            }
+            self.sessions.ended(session);
+            return;
+        }
         let Some(tab) = self.tab_of(event.session) else {
             // A session whose tab was closed: the journal has it, no tab shows it.
             return;
@@ -913,15 +924,14 @@ impl App {
                 return None;
             }
         };
-        let id = SessionId(self.next_session);
-        self.next_session += 1;
-        self.owners.insert(id, self.tab.id);
+        let id = self.sessions.open(self.tab.id);
         self.tab.connection = Some(Connection {
             id,
             api: self.tab.selected_api,
             state: SessionState::Connecting,
             subprotocol: None,
             opened_at: None,
+            reconnect: None,
         });
         self.tab.last_error = None;
         // A new session is watched live, whatever row an earlier one was paused on.

@@ -2,11 +2,14 @@
 //! trace and counters, so two chat users can run side by side in one console.
 //!
 //! The shown tab lives in `App::tab` (the panes draw it and the key handlers edit it in place);
-//! the others wait in `App::parked`. Events find their tab through the session → tab map, so a
-//! session in a hidden tab keeps logging, and routing stays O(1) in the log size.
+//! the others wait in `App::parked`. Events find their tab through the session registry
+//! ([`super::sessions`]), so a session in a hidden tab keeps logging, and routing stays O(1) in
+//! the log size.
 
 use crate::console::message_log::LogStore;
+use std::time::{Duration, SystemTime};
 use wstab_core::connection::{ConnError, Direction, Event, EventKind, FailureKind, Frame, HandshakeTrace};
+
 use wstab_core::connection::{SessionId, SessionState};
 
 use super::composer::Composer;
@@ -45,6 +48,29 @@ pub struct Tab {
     pub correlation_override: Option<Option<String>>,
     /// The current session's events, for HAR export and "save as script".
     pub recording: Recording,
+}
+
+/// A lost connection the reconnect supervisor is about to retry, as the status bar tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reconnect {
+    /// 1 for the first retry since the last open connection.
+    pub attempt: u32,
+    /// How long the supervisor waits before this attempt.
+    pub delay: Duration,
+    /// When it said so (the event's time), to count the wait down from.
+    pub since: SystemTime,
+}
+
+impl Reconnect {
+    /// "reconnecting (attempt 2, in 1.0s)" while waiting, "reconnecting (attempt 2)" once the
+    /// attempt is under way.
+    pub fn describe(&self, now: SystemTime) -> String {
+        let waited = now.duration_since(self.since).unwrap_or_default();
+        match self.delay.checked_sub(waited).filter(|left| !left.is_zero()) {
+            Some(left) => format!("reconnecting (attempt {}, in {:.1}s)", self.attempt, left.as_secs_f64()),
+            None => format!("reconnecting (attempt {})", self.attempt),
+        }
+    }
 }
 
 /// What an event did to its tab that the console as a whole must react to.
@@ -92,6 +118,17 @@ impl Tab {
 
     /// Records one of the tab's events: the log row, the counters and the session's state.
     pub(super) fn on_event(&mut self, event: Event) -> EventOutcome {
+        if matches!(event.kind, EventKind::Ended) {
+            // No log row: the `Closed`/`Failed` just before it says how it ended. No retry is
+            // coming any more.
+            if let Some(conn) = self.connection.as_mut().filter(|c| c.id == event.session) {
+                conn.reconnect = None;
+                if !conn.state.is_terminal() {
+                    conn.state = SessionState::Closed;
+                }
+            }
+            return EventOutcome::Logged;
+        }
         self.log.push_event(&event);
         if let EventKind::Frame { frame: f @ (Frame::Text(_) | Frame::Binary(_)), dir } = &event.kind {
             self.rate.record(event.at, f.len());
@@ -111,6 +148,7 @@ impl Tab {
             EventKind::Handshake(trace) => self.last_trace = Some(*trace),
             EventKind::Opened { subprotocol, .. } => {
                 conn.state = SessionState::Open;
+                conn.reconnect = None;
                 conn.subprotocol = subprotocol;
                 conn.opened_at = Some(event.at);
                 self.last_error = None;
@@ -126,8 +164,13 @@ impl Tab {
                     return EventOutcome::Refused;
                 }
             }
-            // The supervisor connects again by itself; the log row says when.
-            EventKind::Reconnecting { .. } => conn.state = SessionState::Connecting,
+            // The supervisor connects again by itself; the log row says when, the status bar
+            // counts down.
+            EventKind::Reconnecting { attempt, delay, .. } => {
+                conn.state = SessionState::Connecting;
+                conn.reconnect = Some(Reconnect { attempt, delay, since: event.at });
+            }
+            EventKind::Ended => {}
         }
         EventOutcome::Logged
     }
@@ -174,8 +217,8 @@ impl App {
         self.tab.unseen = 0;
         self.overlay = None;
         let live = closed.connection.as_ref().filter(|c| !c.state.is_terminal()).map(|c| c.id);
-        // Its sessions' late events go to the journal only.
-        self.owners.retain(|_, tab| *tab != closed.id);
+        // Its sessions' late events go to the journal only; the registry keeps them until they end.
+        self.sessions.release_tab(closed.id);
         self.notice(format!("tab closed; tab {} of {}", self.active + 1, self.tab_count()), false);
         live.map(|session| Effect::Disconnect { session })
     }
@@ -189,6 +232,13 @@ impl App {
         }
         let to = if forward { (self.active + 1) % n } else { (self.active + n - 1) % n };
         self.show_tab(to);
+    }
+
+    /// The shown tab's reconnect in the user's words ("reconnecting (attempt 2, in 1.0s)"), while
+    /// its session waits to connect again.
+    pub fn reconnect_text(&self) -> Option<String> {
+        let conn = self.tab.connection.as_ref().filter(|c| c.state == SessionState::Connecting)?;
+        Some(conn.reconnect?.describe(self.now))
     }
 
     /// Shows the tab at bar position `to`.
@@ -211,7 +261,7 @@ impl App {
 
     /// The tab that owns `session`, shown or parked.
     pub(super) fn tab_of(&mut self, session: SessionId) -> Option<&mut Tab> {
-        let id = *self.owners.get(&session)?;
+        let id = self.sessions.owner(session)?;
         if self.tab.id == id {
             return Some(&mut self.tab);
         }

@@ -61,8 +61,10 @@ fn state_spans(app: &App) -> Vec<Span<'static>> {
         "Disconnected" => Color::Gray,
         _ => Color::Yellow,
     };
+    // While the supervisor waits to reconnect, the badge says which attempt and when.
+    let badge = app.reconnect_text().unwrap_or_else(|| word.to_string());
     let mut left =
-        vec![Span::styled(format!(" {word} "), Style::new().bg(color).fg(Color::Black).add_modifier(Modifier::BOLD))];
+        vec![Span::styled(format!(" {badge} "), Style::new().bg(color).fg(Color::Black).add_modifier(Modifier::BOLD))];
     if let Some(p) = app.tab.connection.as_ref().and_then(|c| c.subprotocol.as_deref()).filter(|_| app.is_connected()) {
         left.push(Span::raw(format!(" {p}")));
     }
