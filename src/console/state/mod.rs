@@ -1432,6 +1432,8 @@ mod log_limit_tests;
 #[cfg(test)]
 mod pairing_tests;
 #[cfg(test)]
+mod session_tests;
+#[cfg(test)]
 mod tab_tests;
 #[cfg(test)]
 pub(crate) mod tests;
