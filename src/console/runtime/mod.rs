@@ -171,7 +171,7 @@ pub async fn run(options: Options) -> Exit {
         notices.extend(broken.iter().map(|(_, e)| format!("profile not loaded: {e}")));
     }
     app.update(loaded);
-    if app.workspace.apis.is_empty() {
+    if app.catalog.is_empty() {
         notices
             .push("no APIs: pass --workspace FILE or --profile NAME, or import some with `wstab import apim`".into());
     }

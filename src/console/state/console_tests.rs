@@ -78,7 +78,7 @@ impl World {
 }
 
 fn names(app: &App) -> Vec<Option<String>> {
-    app.saved_as.clone()
+    app.catalog.entries().iter().map(|e| e.profile_name().map(str::to_string)).collect()
 }
 
 fn notice(app: &App) -> String {
@@ -106,7 +106,7 @@ fn test_save_request_as_new_profile_lists_and_selects_it() {
     w.act(&mut app, Action::Enter);
     assert!(notice(&app).starts_with("saved profile daily-echo to "), "{}", notice(&app));
     assert_eq!(names(&app), [None, None, Some("daily-echo".into())]);
-    assert_eq!(app.tab.selected_api, 2, "the saved profile is selected");
+    assert_eq!(app.selected_index(), Some(2), "the saved profile is selected");
     assert_eq!(app.draft().unwrap().base_url, "ws://127.0.0.1:9/echo");
     let text = std::fs::read_to_string(w.file("daily-echo")).unwrap();
     assert!(text.contains("gateway = \"ws://127.0.0.1:9\"") && text.contains("url_suffix = \"echo\""), "{text}");
@@ -219,7 +219,7 @@ fn test_rename_duplicate_and_delete_a_profile() {
     assert_eq!(names(&app), [None, None, Some("echo-prod".into())]);
     assert_eq!(notice(&app), "deleted profile echo-prod-copy");
     // Workspace APIs are not profiles: nothing to rename.
-    app.tab.selected_api = 0;
+    app.select_index(0);
     w.act(&mut app, Action::RenameProfile);
     assert!(app.prompt.is_none() && notice(&app).contains("not a saved profile"));
 }
@@ -237,16 +237,47 @@ fn test_pinned_profile_is_listed_first_and_stays_first() {
     app.pinned_profile = Some("zulu".into());
     app.update(w.outside.load_profiles(Vec::new(), Some("zulu".into())));
     assert_eq!(names(&app), [Some("zulu".into()), None, None, Some("alpha".into())]);
-    assert_eq!(app.tab.selected_api, 0);
+    assert_eq!(app.selected_index(), Some(0));
     assert_eq!(app.draft().unwrap().base_url, "ws://h/zulu");
     // A later save keeps the order, and the connection marker follows its entry.
-    app.tab.selected_api = 1;
+    app.select_index(1);
     connect(&mut app);
     w.act(&mut app, Action::SaveProfile);
     w.retype(&mut app, "beta");
     w.act(&mut app, Action::Enter);
     assert_eq!(names(&app), [Some("zulu".into()), None, None, Some("alpha".into()), Some("beta".into())]);
     assert_eq!(app.connected_api(), Some(1), "still the workspace's echo");
+}
+
+#[test]
+fn test_tabs_and_sessions_keep_their_profile_when_an_earlier_one_is_deleted() {
+    let mut w = World::new();
+    let store = ProfileStore::new(w.dir.path().join("profiles"));
+    for name in ["alpha", "bravo"] {
+        store
+            .save(name, &wstab_core::profile::Profile { url: format!("ws://h/{name}"), ..Default::default() }, false)
+            .unwrap();
+    }
+    let mut app = w.app();
+    assert_eq!(names(&app), [None, None, Some("alpha".into()), Some("bravo".into())]);
+    // Tab 1 connects to bravo and stays on it; tab 2 (shown) selects alpha and deletes it.
+    app.select_index(3);
+    connect(&mut app);
+    app.update(Action::NewTab);
+    app.select_index(3);
+    app.update(Action::PrevTab);
+    let bravo = app.catalog.find_profile("bravo").expect("bravo listed");
+    app.update(Action::NextTab);
+    app.select_index(2);
+    app.focus = Pane::Apis;
+    w.act(&mut app, Action::DeleteProfile);
+    w.act(&mut app, Action::Char('y'));
+    assert_eq!(names(&app), [None, None, Some("bravo".into())]);
+    assert_eq!(app.selected_index(), Some(0), "the deleted entry's tab falls back to the first entry");
+    app.update(Action::PrevTab);
+    assert_eq!(app.tab.selected, Some(bravo), "the hidden tab keeps bravo by id although it moved up");
+    assert_eq!(app.tab.connection.as_ref().map(|c| c.entry), Some(bravo));
+    assert_eq!(app.connected_api(), Some(2), "the marker follows bravo to its new row");
 }
 
 #[test]
@@ -305,7 +336,7 @@ fn test_connection_string_sets_an_access_token_with_its_expiry() {
     let mut w = World::new();
     let mut app = w.app();
     app.now = SystemTime::now();
-    app.tab.selected_api = 1; // chat: /client/hubs/chat
+    app.select_index(1); // chat: /client/hubs/chat
     w.act(&mut app, Action::TokenFromConnectionString);
     w.type_text(&mut app, "Endpoint=https://contoso.webpubsub.azure.com;AccessKey=c2VjcmV0LWtleQ==;Version=1.0;");
     w.act(&mut app, Action::Enter);
@@ -343,10 +374,10 @@ fn test_token_overlay_and_expired_token_asks_before_connecting() {
     app.now = secs(2_000_000_000);
     let expired =
         jwt(r#"{"aud":"https://x/client/hubs/chat","sub":"alice","exp":1999999820,"role":["webpubsub.sendToGroup"]}"#);
-    app.drafts[0]
+    app.draft_at(0)
         .headers
         .push(request::Row { param: Param::new("Authorization", format!("Bearer {expired}")), revealed: false });
-    app.drafts[0].query.clear();
+    app.draft_at(0).query.clear();
     app.focus = Pane::Request;
     w.act(&mut app, Action::ShowToken);
     assert_eq!(app.overlay, Some(Overlay::Token { table: request::Table::Headers, row: 0, scroll: 0 }));
@@ -361,7 +392,7 @@ fn test_token_overlay_and_expired_token_asks_before_connecting() {
     // A valid token connects without asking.
     let mut app = w.app();
     app.now = secs(2_000_000_000);
-    app.drafts[0]
+    app.draft_at(0)
         .query
         .push(request::Row { param: Param::new("access_token", jwt(r#"{"exp":2000003600}"#)), revealed: false });
     assert!(matches!(w.act(&mut app, Action::ToggleConnection), Some(Effect::Connect { .. })));
@@ -376,7 +407,7 @@ fn test_token_overlay_and_expired_token_asks_before_connecting() {
 fn test_copy_url_and_commands_are_masked_unless_asked_and_use_osc52_without_display() {
     let mut w = World::new();
     let mut app = w.app();
-    app.drafts[0]
+    app.draft_at(0)
         .query
         .push(request::Row { param: Param::new("subscription-key", "k-0123456789").secret(), revealed: false });
     w.act(&mut app, Action::CopyMenu);
@@ -409,7 +440,7 @@ fn test_copy_url_and_commands_are_masked_unless_asked_and_use_osc52_without_disp
 fn test_copy_with_secrets_resolves_env_references_in_the_loop() {
     let mut w = World::new();
     let mut app = w.app();
-    app.drafts[0]
+    app.draft_at(0)
         .query
         .push(request::Row { param: Param::new("subscription-key", "${env:WSTAB_TEST_UNSET_COPY}"), revealed: false });
     w.act(&mut app, Action::CopyMenu);
@@ -470,7 +501,7 @@ fn test_ctrl_v_reads_the_clipboard_in_the_loop() {
     assert!(notice(&app).contains("nothing pasted: no system clipboard"), "{}", notice(&app));
     // What the loop sends back is a trimmed Paste: onto a Request row, it edits the value.
     app.focus = Pane::Request;
-    app.tab.selected_api = 1;
+    app.select_index(1);
     let trimmed = crate::console::clipboard::clean_pasted_value("  k-pasted\n");
     w.act(&mut app, Action::Paste(trimmed));
     w.act(&mut app, Action::Enter);
@@ -495,7 +526,7 @@ fn test_saved_message_picker_fills_the_composer() {
     };
     store.save("chat-prod", &profile, false).unwrap();
     let mut app = w.app();
-    app.tab.selected_api = 2;
+    app.select_index(2);
     app.focus = Pane::Composer;
     app.tab.composer.editor.clear();
     w.act(&mut app, Action::PickSavedMessage);
@@ -510,13 +541,13 @@ fn test_saved_message_picker_fills_the_composer() {
     assert_eq!(app.tab.composer.editor.text(), r#"{"type":"joinGroup","group":"g"}"#);
     assert_eq!(app.tab.composer.mode, composer::MessageMode::Text);
     // A workspace API offers its sample message.
-    app.tab.selected_api = 0;
+    app.select_index(0);
     w.act(&mut app, Action::PickSavedMessage);
     assert_eq!(app.saved_messages().len(), 1);
     w.act(&mut app, Action::Enter);
     assert_eq!(app.tab.composer.editor.text(), "hello");
     // The workspace's chat has none.
-    app.tab.selected_api = 1;
+    app.select_index(1);
     w.act(&mut app, Action::PickSavedMessage);
     assert!(app.overlay.is_none() && notice(&app).contains("no saved messages"));
 }

@@ -237,18 +237,7 @@ impl App {
 
     /// The picker's entries: the selected profile's saved messages, or the API's sample message.
     pub fn saved_messages(&self) -> Vec<wstab_core::profile::SavedMessage> {
-        if let Some(p) = self.selected_profile().and_then(|n| self.profiles.get(n)) {
-            return p.messages.clone();
-        }
-        let sample = self.workspace.apis.get(self.tab.selected_api).and_then(|a| a.sample_message.clone());
-        sample
-            .map(|body| wstab_core::profile::SavedMessage {
-                name: "sample".into(),
-                body,
-                format: wstab_core::profile::MessageFormat::Text,
-            })
-            .into_iter()
-            .collect()
+        self.selected_entry().map(|e| e.messages.clone()).unwrap_or_default()
     }
 
     pub(super) fn saved_messages_key(&mut self, selected: usize, action: super::Action) {

@@ -57,15 +57,15 @@ impl App {
     /// The profile the tab's session was opened with, else the URL it connected to (as logged:
     /// secrets masked, so replaying it may need them put back as `${env:NAME}`).
     fn script_target(&self, events: &[wstab_core::connection::Event]) -> ScriptTarget {
-        let api = self.tab.connection.as_ref().map_or(self.tab.selected_api, |c| c.api);
-        if let Some(name) = self.saved_as.get(api).and_then(|n| n.clone()) {
-            return ScriptTarget::Profile(name);
+        let entry = self.tab.connection.as_ref().map(|c| c.entry).or(self.tab.selected);
+        if let Some(name) = entry.and_then(|id| self.catalog.get(id)).and_then(|e| e.profile_name()) {
+            return ScriptTarget::Profile(name.to_string());
         }
         let logged = events.iter().find_map(|e| match &e.kind {
             EventKind::Connecting { url } => Some(url.clone()),
             _ => None,
         });
-        let url = logged.or_else(|| self.drafts.get(api).map(|d| d.base_url.clone())).unwrap_or_default();
+        let url = logged.or_else(|| self.drafts.get(&entry?).map(|d| d.base_url.clone())).unwrap_or_default();
         ScriptTarget::Url(url)
     }
 

@@ -25,7 +25,9 @@ use copy::CopyContent;
 use editor::Editor;
 use profiles::{Pending, ProfileOp, ProfileOutcome};
 use request::{RequestDraft, Table};
+use std::collections::BTreeMap;
 pub use tabs::Tab;
+use wstab_core::catalog::{Catalog, Entry, EntryId};
 use wstab_core::connection::{Command, Event, EventKind};
 use wstab_core::connection::{SessionId, SessionState, Target};
 use wstab_core::profile::{ImportReport, Profile};
@@ -231,8 +233,8 @@ pub struct Prompt {
 pub struct Connection {
     /// The session's id.
     pub id: SessionId,
-    /// The API it was opened for.
-    pub api: usize,
+    /// The catalog entry it was opened for (it may have been deleted since).
+    pub entry: EntryId,
     /// Where it is in its life.
     pub state: SessionState,
     /// The negotiated subprotocol.
@@ -583,12 +585,15 @@ pub enum InputContext {
 /// The whole console state.
 #[derive(Debug)]
 pub struct App {
-    /// The APIs and the gateway.
-    pub workspace: Workspace,
+    /// The workspace's name, shown under the APIs pane.
+    pub workspace_name: String,
+    /// What the APIs pane lists: the workspace's APIs, the saved profiles and ad-hoc URLs.
+    pub catalog: Catalog,
     /// The focused pane.
     pub focus: Pane,
-    /// One request draft per API, shared by the tabs, so switching APIs loses no edits.
-    pub drafts: Vec<RequestDraft>,
+    /// One request draft per catalog entry, shared by the tabs, so switching entries loses no
+    /// edits.
+    pub drafts: BTreeMap<EntryId, RequestDraft>,
     /// The tab shown: its session, log, Messages view and composer are what the panes draw.
     pub tab: Tab,
     /// The other tabs, in tab-bar order with the shown one left out (it sits at `active`).
@@ -610,8 +615,6 @@ pub struct App {
     pub notice: Option<Notice>,
     /// The clock, as of the last tick or event.
     pub now: SystemTime,
-    /// For each APIs entry (same index as `workspace.apis`), the profile it is saved as.
-    pub saved_as: Vec<Option<String>>,
     /// The saved profiles that load, by name.
     pub profiles: std::collections::BTreeMap<String, Profile>,
     /// Profile files that do not parse: name → error with file:line:col. Never overwritten.
@@ -631,12 +634,16 @@ pub struct App {
 impl App {
     /// A console for `workspace`, keeping at most `log_limit` log entries in memory.
     pub fn new(workspace: Workspace, log_limit: usize) -> Self {
-        let drafts = workspace.apis.iter().map(|a| RequestDraft::from_api(a, &workspace.gateway)).collect();
+        let catalog = Catalog::from_workspace(&workspace);
+        let drafts = catalog.entries().iter().map(|e| (e.id, RequestDraft::from_request(e.request.clone()))).collect();
+        let mut tab = Tab::new(1, log_limit);
+        tab.selected = catalog.id_at(0);
         let mut app = Self {
-            workspace,
+            workspace_name: workspace.name,
+            catalog,
             focus: Pane::Apis,
             drafts,
-            tab: Tab::new(1, log_limit),
+            tab,
             parked: Vec::new(),
             active: 0,
             next_tab: 2,
@@ -646,7 +653,6 @@ impl App {
             prompt: None,
             notice: None,
             now: SystemTime::now(),
-            saved_as: Vec::new(),
             profiles: Default::default(),
             broken_profiles: Default::default(),
             pinned_profile: None,
@@ -655,7 +661,6 @@ impl App {
             gateway: Default::default(),
             import_pending: None,
         };
-        app.saved_as = vec![None; app.workspace.apis.len()];
         app.load_sample_message();
         app
     }
@@ -675,13 +680,37 @@ impl App {
         }
     }
 
-    /// The request for the selected API.
+    /// The request for the selected entry.
     pub fn draft(&self) -> Option<&RequestDraft> {
-        self.drafts.get(self.tab.selected_api)
+        self.drafts.get(&self.tab.selected?)
     }
 
     fn draft_mut(&mut self) -> Option<&mut RequestDraft> {
-        self.drafts.get_mut(self.tab.selected_api)
+        self.drafts.get_mut(&self.tab.selected?)
+    }
+
+    /// The shown tab's selected catalog entry.
+    pub fn selected_entry(&self) -> Option<&Entry> {
+        self.catalog.get(self.tab.selected?)
+    }
+
+    /// Where the shown tab's selected entry is listed in the APIs pane.
+    pub fn selected_index(&self) -> Option<usize> {
+        self.catalog.position(self.tab.selected?)
+    }
+
+    /// The draft of the entry listed at `index` (tests edit a request without the keys).
+    #[cfg(test)]
+    pub(crate) fn draft_at(&mut self, index: usize) -> &mut RequestDraft {
+        let id = self.catalog.id_at(index).expect("an entry at that index");
+        self.drafts.get_mut(&id).expect("every entry has a draft")
+    }
+
+    /// Selects the entry listed at `index` in the shown tab (nothing if there is none).
+    pub fn select_index(&mut self, index: usize) {
+        if let Some(id) = self.catalog.id_at(index) {
+            self.tab.selected = Some(id);
+        }
     }
 
     /// The connection state in the portal's words.
@@ -694,9 +723,11 @@ impl App {
         }
     }
 
-    /// The API with an open (or opening) connection, for the APIs pane's marker.
+    /// Where the entry with the shown tab's open (or opening) connection is listed, for the
+    /// APIs pane's marker (none when that entry was deleted since).
     pub fn connected_api(&self) -> Option<usize> {
-        self.tab.connection.as_ref().filter(|c| !c.state.is_terminal()).map(|c| c.api)
+        let c = self.tab.connection.as_ref().filter(|c| !c.state.is_terminal())?;
+        self.catalog.position(c.entry)
     }
 
     /// How long the connection has been open.
@@ -727,7 +758,7 @@ impl App {
 
     fn load_sample_message(&mut self) {
         if self.tab.composer.editor.is_empty()
-            && let Some(sample) = self.workspace.apis.get(self.tab.selected_api).and_then(|a| a.sample_message.clone())
+            && let Some(sample) = self.selected_entry().and_then(Entry::sample_message).map(str::to_string)
         {
             self.tab.composer.editor.set_text(&sample);
         }
@@ -924,10 +955,11 @@ impl App {
                 return None;
             }
         };
+        let entry = self.tab.selected?;
         let id = self.sessions.open(self.tab.id);
         self.tab.connection = Some(Connection {
             id,
-            api: self.tab.selected_api,
+            entry,
             state: SessionState::Connecting,
             subprotocol: None,
             opened_at: None,
@@ -936,12 +968,7 @@ impl App {
         self.tab.last_error = None;
         // A new session is watched live, whatever row an earlier one was paused on.
         self.tab.messages.follow();
-        let profile = self
-            .saved_as
-            .get(self.tab.selected_api)
-            .and_then(|name| name.as_ref())
-            .and_then(|name| self.profiles.get(name))
-            .map(|p| Box::new(p.clone()));
+        let profile = self.selected_profile().and_then(|name| self.profiles.get(name)).map(|p| Box::new(p.clone()));
         // Stats and exports are per session: the tab's pointer (Ctrl-R) wins over the profile's.
         let pointer = match &self.tab.correlation_override {
             Some(p) => p.clone(),
@@ -1159,22 +1186,17 @@ impl App {
         None
     }
 
-    fn select_api(&mut self, i: usize) {
-        if i < self.workspace.apis.len() {
-            self.tab.selected_api = i;
-        }
-    }
-
     fn apis_key(&mut self, action: Action) {
-        let n = self.workspace.apis.len();
+        let n = self.catalog.len();
         if n == 0 {
             return;
         }
+        let at = self.selected_index().unwrap_or(0);
         match action {
-            Action::Up => self.select_api(self.tab.selected_api.saturating_sub(1)),
-            Action::Down => self.select_api((self.tab.selected_api + 1).min(n - 1)),
-            Action::PageUp | Action::First => self.select_api(0),
-            Action::PageDown | Action::Last => self.select_api(n - 1),
+            Action::Up => self.select_index(at.saturating_sub(1)),
+            Action::Down => self.select_index((at + 1).min(n - 1)),
+            Action::PageUp | Action::First => self.select_index(0),
+            Action::PageDown | Action::Last => self.select_index(n - 1),
             Action::Enter => {
                 // The request is this API's; the next thing to do is usually to write a message.
                 self.load_sample_message();
@@ -1377,7 +1399,7 @@ impl App {
         self.focus = pane;
         let Some(row) = row else { return };
         match pane {
-            Pane::Apis => self.select_api(row),
+            Pane::Apis => self.select_index(row),
             Pane::Request => {
                 if let Some(d) = self.draft_mut()
                     && row < d.row_count()

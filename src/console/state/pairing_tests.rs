@@ -108,7 +108,7 @@ fn test_saved_profile_correlation_applies_on_connect() {
         let answer = outside.carry_out(e, &mut sink).expect("a profile effect");
         app.update(answer);
     }
-    let name = app.saved_as.get(app.tab.selected_api).cloned().flatten().expect("saved as a profile");
+    let name = app.selected_profile().map(str::to_string).expect("saved as a profile");
     // The profile file gains a pointer and is loaded again, as after an edit on disk.
     let mut profiles: Vec<(String, Profile)> = app.profiles.clone().into_iter().collect();
     for (n, p) in &mut profiles {
@@ -132,8 +132,9 @@ const ACCESS_TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.c2lnbmF0dXJl";
 /// masking would deliver them: the exports must mask them themselves, not trust their input.
 fn chat_session() -> App {
     let mut app = App::new(workspace(), 100);
-    app.tab.selected_api = 1;
-    if let Some(d) = app.drafts.get_mut(1) {
+    app.select_index(1);
+    {
+        let d = app.draft_at(1);
         d.query[0].param.value = SUBSCRIPTION_KEY.into();
         d.headers.push(Row { param: Param::new("X-Tenant-Token", TENANT_TOKEN).secret(), revealed: false });
     }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use super::request::{RequestDraft, Row};
 use super::{App, Confirm, Effect, ImportReport, Overlay, Pane, PromptFor};
+use wstab_core::catalog::EntryId;
 use wstab_core::profile::{Profile, sanitize_name, validate_name};
 use wstab_core::request::Endpoint;
 
@@ -92,7 +93,7 @@ pub enum Pending {
 impl App {
     /// The profile the selected APIs entry is saved as, if any.
     pub fn selected_profile(&self) -> Option<&str> {
-        self.saved_as.get(self.tab.selected_api).and_then(|p| p.as_deref())
+        self.selected_entry().and_then(|e| e.profile_name())
     }
 
     pub(super) fn selected_profile_or_say(&mut self) -> Option<String> {
@@ -110,11 +111,11 @@ impl App {
 
     /// P: asks for the name, offering the selected profile's own name or the API's.
     pub(super) fn ask_profile_name(&mut self) {
-        let Some(api) = self.workspace.apis.get(self.tab.selected_api) else {
+        let Some(entry) = self.selected_entry() else {
             self.notice("no API selected: nothing to save", true);
             return;
         };
-        let name = self.selected_profile().map(str::to_string).unwrap_or_else(|| sanitize_name(&api.name));
+        let name = self.selected_profile().map(str::to_string).unwrap_or_else(|| sanitize_name(&entry.name()));
         self.start_prompt(PromptFor::SaveProfile, &name);
     }
 
@@ -124,9 +125,9 @@ impl App {
     /// limits, saved messages).
     pub fn request_as_profile(&self, name: &str) -> Option<Profile> {
         let draft = self.draft()?;
-        let api = self.workspace.apis.get(self.tab.selected_api)?;
+        let entry = self.selected_entry()?;
         let base = self.selected_profile().and_then(|n| self.profiles.get(n));
-        let mut p = draft_to_profile(draft, base, api.sample_message.as_deref());
+        let mut p = draft_to_profile(draft, base, entry.sample_message());
         if self.selected_profile() != Some(name) {
             // A new name is what the APIs pane should show for the new profile.
             p.display_name.clear();
@@ -275,74 +276,28 @@ impl App {
         outcomes: Vec<ProfileOutcome>,
         select: Option<String>,
     ) {
-        // Entries are remembered by what they are, not where they were: the list is rebuilt.
-        let selected = entry_key(&self.saved_as, self.tab.selected_api);
-        let connected = self.tab.connection.as_ref().and_then(|c| entry_key(&self.saved_as, c.api));
-        // The hidden tabs' selections and sessions are remembered the same way.
-        let parked: Vec<_> = self
-            .parked
-            .iter()
-            .map(|t| {
-                let api = entry_key(&self.saved_as, t.selected_api);
-                let conn = t.connection.as_ref().and_then(|c| entry_key(&self.saved_as, c.api));
-                (api, conn)
-            })
-            .collect();
-        let mut own = Vec::new();
-        let mut old: BTreeMap<String, RequestDraft> = BTreeMap::new();
-        let apis = std::mem::take(&mut self.workspace.apis);
-        let drafts = std::mem::take(&mut self.drafts);
-        let saved_as = std::mem::take(&mut self.saved_as);
-        for ((api, draft), saved) in apis.into_iter().zip(drafts).zip(saved_as) {
-            match saved {
-                Some(name) => {
-                    old.insert(name, draft);
-                }
-                None => own.push((api, draft)),
-            }
-        }
         let new_profiles: BTreeMap<String, Profile> = profiles.into_iter().collect();
-        let mut listed = Vec::new();
-        for (name, profile) in &new_profiles {
-            let api = profile.to_api(name);
-            // An unchanged profile keeps the user's unsaved edits.
-            let draft = match old.remove(name) {
-                Some(d) if self.profiles.get(name) == Some(profile) => d,
-                // The whole request: TLS, limits, secret names and session options too.
-                _ => RequestDraft::from_request(profile.request()),
-            };
-            listed.push((name.clone(), api, draft));
+        // Tabs and sessions hold entry ids, which a reload keeps for every profile still there.
+        for gone in self.catalog.set_profiles(&new_profiles, self.pinned_profile.as_deref()) {
+            self.drafts.remove(&gone);
         }
-        let pinned = self
-            .pinned_profile
-            .as_ref()
-            .and_then(|pin| listed.iter().position(|(n, _, _)| n == pin))
-            .map(|i| listed.remove(i));
-        let own = own.into_iter().map(|(api, draft)| (None, api, draft));
-        let listed = listed.into_iter().map(|(name, api, draft)| (Some(name), api, draft));
-        let pinned = pinned.into_iter().map(|(name, api, draft)| (Some(name), api, draft));
-        for (saved, api, draft) in pinned.chain(own).chain(listed) {
-            self.workspace.apis.push(api);
-            self.drafts.push(draft);
-            self.saved_as.push(saved);
+        for entry in self.catalog.entries() {
+            let Some(name) = entry.profile_name() else { continue };
+            // An unchanged profile keeps the user's unsaved edits; a changed or new one starts
+            // over from its whole request (TLS, limits, secret names and session options too).
+            let unchanged = self.profiles.get(name) == new_profiles.get(name) && self.drafts.contains_key(&entry.id);
+            if !unchanged {
+                self.drafts.insert(entry.id, RequestDraft::from_request(entry.request.clone()));
+            }
         }
         self.profiles = new_profiles;
         self.broken_profiles = broken.into_iter().collect();
-        let by_select = select.and_then(|n| find_entry(&self.saved_as, &EntryKey::Profile(n)));
-        self.tab.selected_api = by_select
-            .or_else(|| selected.as_ref().and_then(|k| find_entry(&self.saved_as, k)))
-            .unwrap_or(0)
-            .min(self.workspace.apis.len().saturating_sub(1));
-        if let Some(c) = self.tab.connection.as_mut() {
-            // A deleted profile's session is marked on no entry rather than on the wrong one.
-            c.api = connected.as_ref().and_then(|k| find_entry(&self.saved_as, k)).unwrap_or(usize::MAX);
-        }
-        let last = self.workspace.apis.len().saturating_sub(1);
-        for (t, (api, conn)) in self.parked.iter_mut().zip(parked) {
-            t.selected_api = api.as_ref().and_then(|k| find_entry(&self.saved_as, k)).unwrap_or(0).min(last);
-            if let Some(c) = t.connection.as_mut() {
-                c.api = conn.as_ref().and_then(|k| find_entry(&self.saved_as, k)).unwrap_or(usize::MAX);
-            }
+        let first = self.catalog.id_at(0);
+        let exists = |id: &EntryId| self.catalog.get(*id).is_some();
+        let by_select = select.and_then(|n| self.catalog.find_profile(&n));
+        self.tab.selected = by_select.or(self.tab.selected.filter(exists)).or(first);
+        for t in &mut self.parked {
+            t.selected = t.selected.filter(exists).or(first);
         }
         self.report_outcomes(outcomes);
         self.load_sample_message();
@@ -379,27 +334,6 @@ impl App {
                 }
             }
         }
-    }
-}
-
-/// An APIs entry by identity: the workspace's n-th own API, or a profile by name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum EntryKey {
-    Own(usize),
-    Profile(String),
-}
-
-fn entry_key(saved_as: &[Option<String>], i: usize) -> Option<EntryKey> {
-    match saved_as.get(i)? {
-        Some(name) => Some(EntryKey::Profile(name.clone())),
-        None => Some(EntryKey::Own(saved_as[..i].iter().filter(|s| s.is_none()).count())),
-    }
-}
-
-fn find_entry(saved_as: &[Option<String>], k: &EntryKey) -> Option<usize> {
-    match k {
-        EntryKey::Profile(name) => saved_as.iter().position(|s| s.as_deref() == Some(name.as_str())),
-        EntryKey::Own(n) => saved_as.iter().enumerate().filter(|(_, s)| s.is_none()).nth(*n).map(|(i, _)| i),
     }
 }
 

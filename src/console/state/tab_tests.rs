@@ -82,15 +82,15 @@ fn test_each_tab_has_its_own_composer_and_api() {
     let mut app = App::new(workspace(), 100);
     app.update(Action::Down); // APIs: chat
     app.update(Action::NewTab);
-    assert_eq!(app.tab.selected_api, 1, "a new tab starts on the shown tab's API");
+    assert_eq!(app.selected_index(), Some(1), "a new tab starts on the shown tab's API");
     app.update(Action::Up); // this tab: echo
     app.focus = Pane::Composer;
     app.tab.composer.editor.set_text("tab 2 draft");
     app.update(Action::PrevTab);
-    assert_eq!(app.tab.selected_api, 1, "tab 1 is still on chat");
+    assert_eq!(app.selected_index(), Some(1), "tab 1 is still on chat");
     assert_ne!(app.tab.composer.editor.text(), "tab 2 draft");
     app.update(Action::NextTab);
-    assert_eq!((app.tab.selected_api, app.tab.composer.editor.text()), (0, "tab 2 draft".to_string()));
+    assert_eq!((app.selected_index(), app.tab.composer.editor.text()), (Some(0), "tab 2 draft".to_string()));
 }
 
 #[test]

@@ -10,6 +10,7 @@ use crate::console::message_log::LogStore;
 use std::time::{Duration, SystemTime};
 use wstab_core::connection::{ConnError, Direction, Event, EventKind, FailureKind, Frame, HandshakeTrace};
 
+use wstab_core::catalog::EntryId;
 use wstab_core::connection::{SessionId, SessionState};
 
 use super::composer::Composer;
@@ -23,8 +24,9 @@ use super::{App, Connection, Effect, Rate};
 pub struct Tab {
     /// Stable identity (tab-bar positions change as tabs close).
     pub id: u64,
-    /// The API selected in **APIs**; its draft is the request.
-    pub selected_api: usize,
+    /// The catalog entry selected in **APIs** (none in an empty catalog); its draft is the
+    /// request.
+    pub selected: Option<EntryId>,
     /// **Message**.
     pub composer: Composer,
     /// **Messages**' entries.
@@ -83,11 +85,11 @@ pub(super) enum EventOutcome {
 }
 
 impl Tab {
-    /// An empty tab on API `selected_api`, keeping at most `log_limit` entries.
+    /// An empty tab with nothing selected, keeping at most `log_limit` entries.
     pub fn new(id: u64, log_limit: usize) -> Self {
         Self {
             id,
-            selected_api: 0,
+            selected: None,
             composer: Composer::default(),
             log: LogStore::new(log_limit),
             messages: MessagesView::default(),
@@ -196,7 +198,7 @@ impl App {
     pub(super) fn new_tab(&mut self) {
         let mut tab = Tab::new(self.next_tab, self.tab.log.limit());
         self.next_tab += 1;
-        tab.selected_api = self.tab.selected_api;
+        tab.selected = self.tab.selected;
         let shown = std::mem::replace(&mut self.tab, tab);
         self.parked.insert(self.active.min(self.parked.len()), shown);
         self.active += 1;

@@ -132,7 +132,7 @@ fn test_refusal_opens_the_trace_with_the_hint() {
 fn test_required_param_empty_refuses_to_connect_and_names_it() {
     let mut app = App::new(workspace(), 100);
     app.update(Action::Down);
-    assert_eq!(app.tab.selected_api, 1);
+    assert_eq!(app.selected_index(), Some(1));
     assert_eq!(app.update(Action::ToggleConnection), None);
     let notice = app.notice.clone().unwrap();
     assert!(notice.error && notice.text.contains("subscription-key"), "{notice:?}");
@@ -349,7 +349,7 @@ fn test_q_and_help_and_focus_cycle() {
 fn test_clicks_focus_and_select() {
     let mut app = App::new(workspace(), 100);
     app.update(Action::Click { pane: Pane::Apis, row: Some(1) });
-    assert_eq!(app.tab.selected_api, 1);
+    assert_eq!(app.selected_index(), Some(1));
     app.update(Action::Click { pane: Pane::Composer, row: None });
     assert_eq!(app.focus, Pane::Composer);
     app.update(Action::Click { pane: Pane::Apis, row: Some(0) });

@@ -15,8 +15,8 @@ use wstab_emulator::gateway::access_log::LogRecord;
 /// Draws the view, records from the `scroll`-th newest.
 pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
     let area = popup(frame, 94, 85);
-    let api = app.workspace.apis.get(app.tab.selected_api).map(|a| a.name.as_str()).unwrap_or("");
-    let title = format!("Gateway: {}", if api.is_empty() { "(no API)" } else { api });
+    let api = app.selected_entry().map(|e| e.name()).unwrap_or_default();
+    let title = format!("Gateway: {}", if api.is_empty() { "(no API)" } else { &api });
     let block = theme::pane_block(&title, true)
         .title_bottom(Span::styled(" Esc/F6 close · ↑/↓ scroll · newest first ", theme::dim()));
     let body = inner(area);
@@ -35,7 +35,7 @@ pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
     }
     let [metrics_area, header_area, records_area] =
         Layout::vertical([Constraint::Length(4), Constraint::Length(1), Constraint::Min(1)]).areas(body);
-    let m = app.gateway.metrics.get(api).cloned().unwrap_or_default();
+    let m = app.gateway.metrics.get(&api).cloned().unwrap_or_default();
     let handshakes = if m.handshakes.is_empty() {
         "none".to_string()
     } else {
@@ -70,7 +70,7 @@ pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
     );
     // Only the rows that fit are built: the view costs what it shows.
     let rows = records_area.height as usize;
-    let lines: Vec<Line> = app.gateway.records_for(api).skip(scroll).take(rows).map(record_line).collect();
+    let lines: Vec<Line> = app.gateway.records_for(&api).skip(scroll).take(rows).map(record_line).collect();
     let lines = if lines.is_empty() && scroll == 0 {
         vec![Line::styled("(no records for this API yet: connect with F5)", theme::dim())]
     } else {

@@ -15,7 +15,8 @@ use wstab_core::terminal_text::escape_one_line;
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let mut spans = Vec::new();
     for (i, (shown, tab)) in app.tabs().enumerate() {
-        let api = app.workspace.apis.get(tab.selected_api).map(|a| a.title()).unwrap_or("(no API)");
+        let entry = tab.selected.and_then(|id| app.catalog.get(id));
+        let api = entry.map_or("(no API)", |e| e.title.as_str());
         let mut text = format!(" {} {} {} ", i + 1, tab.state_mark(), escape_one_line(api));
         if !shown && tab.unseen > 0 {
             text.push_str(&format!("+{} ", tab.unseen));

@@ -242,7 +242,7 @@ fn test_snapshot_token_overlay_and_countdown() {
     let mut app = App::new(workspace(), 100);
     app.now = std::time::UNIX_EPOCH + Duration::from_secs(2_000_000_000);
     app.update(Action::Down);
-    app.drafts[1].query.push(crate::console::state::request::Row {
+    app.draft_at(1).query.push(crate::console::state::request::Row {
         param: wstab_core::connection::Param::new("access_token", fixed_jwt()).secret(),
         revealed: false,
     });
@@ -289,7 +289,7 @@ fn test_profiles_are_marked_in_the_apis_pane_and_questions_are_drawn() {
     let s = screen(&render(&mut app, 120, 40));
     assert!(s.contains("chat-prod  ◆ profile"), "{s}");
     assert!(s.contains("1 broken profile(s)"), "{s}");
-    app.tab.selected_api = 2;
+    app.select_index(2);
     app.update(Action::DeleteProfile);
     let s = screen(&render(&mut app, 120, 40));
     assert!(s.contains("Delete the profile \"chat-prod\"") && s.contains("y / Enter yes"), "{s}");
