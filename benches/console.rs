@@ -23,7 +23,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tokio::sync::mpsc;
 use wstab::console::message_log::journal::Journal;
-use wstab::console::state::{Action, App, Effect};
+use wstab::console::state::{App, Effect, Intent};
 use wstab_core::connection::EventBatch;
 use wstab_core::workspace::{Api, Workspace};
 
@@ -57,7 +57,7 @@ async fn console_run(url: &str, n: u64) -> ConsoleRun {
     let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
     let (tx, mut rx) = mpsc::channel::<EventBatch>(64);
     let start = Instant::now();
-    let Some(Effect::Connect { session, target, profile }) = app.update(Action::ToggleConnection) else {
+    let Some(Effect::Connect { session, target, profile }) = app.update(Intent::ToggleConnection) else {
         panic!("F5 did not connect");
     };
     let _handle = wstab::console::runtime::start_session(session, *target, profile.as_deref(), tx);

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use common::*;
 use tokio::sync::mpsc;
 use wstab::console::message_log::journal::Journal;
-use wstab::console::state::{Action, App, CommandToSend, Effect, Pane};
+use wstab::console::state::{App, CommandToSend, Effect, Intent, Pane, Reply};
 use wstab_core::connection::{Command, EventBatch, Param, TlsOptions};
 use wstab_core::profile::Profile;
 use wstab_core::workspace::Workspace;
@@ -30,7 +30,7 @@ fn console_with(name: &str, profile: Profile) -> App {
     let workspace = Workspace { name: "profiles".into(), gateway: "ws://127.0.0.1:9".into(), apis: Vec::new() };
     let mut app = App::new(workspace, 1000);
     app.pinned_profile = Some(name.into());
-    app.update(Action::ProfilesLoaded {
+    app.on_reply(Reply::ProfilesLoaded {
         profiles: vec![(name.into(), profile)],
         broken: Vec::new(),
         outcomes: Vec::new(),
@@ -53,7 +53,7 @@ async fn run_session(
     until: impl Fn(&App) -> bool,
 ) -> Duration {
     let started = Instant::now();
-    let effect = app.update(Action::ToggleConnection);
+    let effect = app.update(Intent::ToggleConnection);
     let Some(Effect::Connect { session, target, .. }) = effect else {
         panic!("F5 did not connect: {effect:?}; notice {:?}", app.notice)
     };
@@ -76,9 +76,9 @@ async fn run_session(
             sent = true;
             app.focus = Pane::Composer;
             for c in text.chars() {
-                app.update(Action::Char(c));
+                app.update(Intent::Char(c));
             }
-            match app.update(Action::Enter) {
+            match app.update(Intent::Enter) {
                 Some(Effect::Send { command: CommandToSend::Text(t), .. }) => {
                     handle.send(Command::Text(t));
                 }

@@ -11,7 +11,7 @@ use common::*;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tokio::io::AsyncWriteExt;
-use wstab::console::state::{Action, App, Effect, Pane};
+use wstab::console::state::{App, Effect, Intent, Pane};
 use wstab_core::connection::{Direction, Event, EventKind, Frame, Utf8Bytes};
 use wstab_core::workspace::{Api, Workspace};
 
@@ -64,7 +64,7 @@ fn test_hostile_message_is_inert_in_the_messages_list_and_the_detail_view() {
         sample_message: None,
     };
     let mut app = App::new(Workspace { name: "t".into(), gateway: "ws://127.0.0.1:9".into(), apis: vec![api] }, 100);
-    let Some(Effect::Connect { session, .. }) = app.update(Action::ToggleConnection) else { panic!("no connect") };
+    let Some(Effect::Connect { session, .. }) = app.update(Intent::ToggleConnection) else { panic!("no connect") };
     let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     let ev = |kind| Event { session, at, kind };
     app.on_event(ev(EventKind::Opened { subprotocol: None, elapsed: Duration::ZERO }));
@@ -76,8 +76,8 @@ fn test_hostile_message_is_inert_in_the_messages_list_and_the_detail_view() {
     assert!(s.contains("red\\x1b[31mRED\\x1b[0m"), "escapes not shown escaped:\n{s}");
 
     app.focus = Pane::Messages;
-    app.update(Action::Last);
-    app.update(Action::Enter);
+    app.update(Intent::Last);
+    app.update(Intent::Enter);
     assert!(app.overlay.is_some(), "the detail view did not open");
     let s = inert_screen(&render(&mut app), "detail view");
     for shown in
@@ -88,7 +88,7 @@ fn test_hostile_message_is_inert_in_the_messages_list_and_the_detail_view() {
     // The detail view keeps going past the screen: scrolling to the end reaches the end marker.
     let mut reached = false;
     for _ in 0..40 {
-        app.update(Action::Down);
+        app.update(Intent::Down);
         let s = inert_screen(&render(&mut app), "detail view, scrolled");
         if s.contains("END") {
             reached = true;

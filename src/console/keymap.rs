@@ -1,9 +1,9 @@
-//! Terminal events → [`Action`]s. The keymap lives here, and the help overlay and the status
+//! Terminal events → [`Intent`]s. The keymap lives here, and the help overlay and the status
 //! bar's key hints are generated from it, so what the screen says is what the keys do.
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::console::state::{Action, InputContext, Pane};
+use crate::console::state::{InputContext, Intent, Pane};
 
 /// Where a binding applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,14 +95,14 @@ pub struct Binding {
     /// The key.
     pub key: Key,
     /// What it does.
-    pub action: Action,
+    pub action: Intent,
     /// The help overlay's description.
     pub help: &'static str,
     /// A short hint for the status bar, when the binding is worth one there.
     pub hint: Option<&'static str>,
 }
 
-const fn bind(scope: Scope, key: Key, action: Action, help: &'static str, hint: Option<&'static str>) -> Binding {
+const fn bind(scope: Scope, key: Key, action: Intent, help: &'static str, hint: Option<&'static str>) -> Binding {
     Binding { scope, key, action, help, hint }
 }
 
@@ -110,142 +110,142 @@ use Scope::*;
 
 /// Every key binding. The first match for the input context wins.
 pub static KEYMAP: &[Binding] = &[
-    bind(Everywhere, ctrl('c'), Action::Quit, "quit", None),
-    bind(Everywhere, key(KeyCode::F(1)), Action::Help, "help (this list)", Some("help")),
-    bind(Everywhere, key(KeyCode::F(5)), Action::ToggleConnection, "connect / disconnect", Some("connect")),
-    bind(Everywhere, key(KeyCode::F(2)), Action::ToggleMessageMode, "send as text / binary hex / binary base64", None),
-    bind(Everywhere, key(KeyCode::F(3)), Action::Ping, "send a ping", None),
-    bind(Everywhere, key(KeyCode::F(4)), Action::Close, "close with a code and reason", None),
-    bind(Everywhere, ctrl('t'), Action::NewTab, "new tab: another session with its own log", Some("new tab")),
-    bind(Everywhere, ctrl('w'), Action::CloseTab, "close the tab (disconnects its session)", None),
-    bind(Everywhere, alt(KeyCode::Right), Action::NextTab, "next tab", None),
-    bind(Everywhere, ctrl_key(KeyCode::PageDown), Action::NextTab, "next tab", None),
-    bind(Everywhere, alt(KeyCode::Left), Action::PrevTab, "previous tab", None),
-    bind(Everywhere, ctrl_key(KeyCode::PageUp), Action::PrevTab, "previous tab", None),
+    bind(Everywhere, ctrl('c'), Intent::Quit, "quit", None),
+    bind(Everywhere, key(KeyCode::F(1)), Intent::Help, "help (this list)", Some("help")),
+    bind(Everywhere, key(KeyCode::F(5)), Intent::ToggleConnection, "connect / disconnect", Some("connect")),
+    bind(Everywhere, key(KeyCode::F(2)), Intent::ToggleMessageMode, "send as text / binary hex / binary base64", None),
+    bind(Everywhere, key(KeyCode::F(3)), Intent::Ping, "send a ping", None),
+    bind(Everywhere, key(KeyCode::F(4)), Intent::Close, "close with a code and reason", None),
+    bind(Everywhere, ctrl('t'), Intent::NewTab, "new tab: another session with its own log", Some("new tab")),
+    bind(Everywhere, ctrl('w'), Intent::CloseTab, "close the tab (disconnects its session)", None),
+    bind(Everywhere, alt(KeyCode::Right), Intent::NextTab, "next tab", None),
+    bind(Everywhere, ctrl_key(KeyCode::PageDown), Intent::NextTab, "next tab", None),
+    bind(Everywhere, alt(KeyCode::Left), Intent::PrevTab, "previous tab", None),
+    bind(Everywhere, ctrl_key(KeyCode::PageUp), Intent::PrevTab, "previous tab", None),
     bind(
         Everywhere,
         key(KeyCode::F(6)),
-        Action::GatewayView,
+        Intent::GatewayView,
         "the gateway's side: its log and metrics for the API",
         None,
     ),
-    bind(Everywhere, ctrl('l'), Action::ClearLog, "clear the Messages log", None),
+    bind(Everywhere, ctrl('l'), Intent::ClearLog, "clear the Messages log", None),
     bind(
         Everywhere,
         ctrl('r'),
-        Action::SetCorrelation,
+        Intent::SetCorrelation,
         "correlation pointer pairing replies in this tab (e.g. /ackId)",
         None,
     ),
-    bind(Everywhere, ctrl('s'), Action::Save, "save the whole session as NDJSON", None),
-    bind(Everywhere, key(KeyCode::Tab), Action::FocusNext, "focus the next pane (accept, in a prompt)", None),
-    bind(Everywhere, key(KeyCode::BackTab), Action::FocusPrev, "focus the previous pane", None),
+    bind(Everywhere, ctrl('s'), Intent::Save, "save the whole session as NDJSON", None),
+    bind(Everywhere, key(KeyCode::Tab), Intent::FocusNext, "focus the next pane (accept, in a prompt)", None),
+    bind(Everywhere, key(KeyCode::BackTab), Intent::FocusPrev, "focus the previous pane", None),
     bind(
         Everywhere,
         ctrl('v'),
-        Action::PasteFromClipboard,
+        Intent::PasteFromClipboard,
         "paste the system clipboard into the field (trimmed)",
         None,
     ),
-    bind(OutsideText, ch('q'), Action::Quit, "quit", Some("quit")),
-    bind(OutsideText, ch('?'), Action::Help, "help (this list)", None),
-    bind(OutsideText, ch('s'), Action::Save, "save the whole session as NDJSON", None),
-    bind(OutsideText, ch('t'), Action::ShowTrace, "show the last handshake trace", None),
+    bind(OutsideText, ch('q'), Intent::Quit, "quit", Some("quit")),
+    bind(OutsideText, ch('?'), Intent::Help, "help (this list)", None),
+    bind(OutsideText, ch('s'), Intent::Save, "save the whole session as NDJSON", None),
+    bind(OutsideText, ch('t'), Intent::ShowTrace, "show the last handshake trace", None),
     bind(
         OutsideText,
         ch('y'),
-        Action::CopyMenu,
+        Intent::CopyMenu,
         "copy: message, URL, trace, wstab/wscat/websocat command",
         Some("copy"),
     ),
-    bind(OutsideText, ch('w'), Action::ShowWaiting, "requests still waiting for a reply, with their age", None),
-    bind(OutsideText, ch('H'), Action::ExportHar, "export the tab's session as HAR (opens in browser tools)", None),
-    bind(OutsideText, ch('R'), Action::SaveScript, "save the tab's session as a `wstab run` script", None),
-    bind(OutsideText, ch('P'), Action::SaveProfile, "save the request as a profile (asks before overwriting)", None),
-    bind(OutsideText, ch('I'), Action::ImportApim, "import APIs from `az apim api list` JSON as profiles", None),
+    bind(OutsideText, ch('w'), Intent::ShowWaiting, "requests still waiting for a reply, with their age", None),
+    bind(OutsideText, ch('H'), Intent::ExportHar, "export the tab's session as HAR (opens in browser tools)", None),
+    bind(OutsideText, ch('R'), Intent::SaveScript, "save the tab's session as a `wstab run` script", None),
+    bind(OutsideText, ch('P'), Intent::SaveProfile, "save the request as a profile (asks before overwriting)", None),
+    bind(OutsideText, ch('I'), Intent::ImportApim, "import APIs from `az apim api list` JSON as profiles", None),
     bind(
         OutsideText,
         ch('W'),
-        Action::TokenFromConnectionString,
+        Intent::TokenFromConnectionString,
         "access_token from a Web PubSub connection string",
         None,
     ),
-    bind(Lists, key(KeyCode::Up), Action::Up, "move up", None),
-    bind(Lists, ch('k'), Action::Up, "move up", None),
-    bind(Lists, key(KeyCode::Down), Action::Down, "move down", None),
-    bind(Lists, ch('j'), Action::Down, "move down", None),
-    bind(Lists, key(KeyCode::PageUp), Action::PageUp, "page up", None),
-    bind(Lists, key(KeyCode::PageDown), Action::PageDown, "page down", None),
-    bind(Lists, key(KeyCode::Home), Action::First, "first row", None),
-    bind(Lists, ch('g'), Action::First, "first row", None),
-    bind(Lists, key(KeyCode::End), Action::Last, "last row (Messages: follow the newest)", None),
-    bind(Lists, ch('G'), Action::Last, "last row (Messages: follow the newest)", None),
-    bind(Apis, key(KeyCode::Enter), Action::Enter, "use this API and write a message", Some("use")),
-    bind(Apis, ch('e'), Action::RenameProfile, "rename the saved profile", None),
-    bind(Apis, ch('D'), Action::DuplicateProfile, "duplicate the saved profile", None),
-    bind(Apis, ch('d'), Action::DeleteProfile, "delete the saved profile (asks first)", None),
-    bind(Apis, key(KeyCode::Delete), Action::DeleteProfile, "delete the saved profile (asks first)", None),
-    bind(Request, key(KeyCode::Enter), Action::Enter, "edit the value (on \"+ add\": add a row)", Some("edit")),
-    bind(Request, ch('a'), Action::AddQueryParam, "add a query parameter", Some("add param")),
-    bind(Request, ch('A'), Action::AddHeader, "add a header", Some("add header")),
-    bind(Request, ch('e'), Action::RenameRow, "rename the row", None),
-    bind(Request, ch(' '), Action::ToggleRow, "enable / disable the row", Some("toggle")),
-    bind(Request, ch('d'), Action::Delete, "delete the row", Some("delete")),
-    bind(Request, key(KeyCode::Delete), Action::Delete, "delete the row", None),
-    bind(Request, ch('r'), Action::RevealRow, "reveal / mask a secret value", Some("reveal")),
-    bind(Request, ch('p'), Action::EditSubprotocols, "edit the subprotocols", None),
+    bind(Lists, key(KeyCode::Up), Intent::Up, "move up", None),
+    bind(Lists, ch('k'), Intent::Up, "move up", None),
+    bind(Lists, key(KeyCode::Down), Intent::Down, "move down", None),
+    bind(Lists, ch('j'), Intent::Down, "move down", None),
+    bind(Lists, key(KeyCode::PageUp), Intent::PageUp, "page up", None),
+    bind(Lists, key(KeyCode::PageDown), Intent::PageDown, "page down", None),
+    bind(Lists, key(KeyCode::Home), Intent::First, "first row", None),
+    bind(Lists, ch('g'), Intent::First, "first row", None),
+    bind(Lists, key(KeyCode::End), Intent::Last, "last row (Messages: follow the newest)", None),
+    bind(Lists, ch('G'), Intent::Last, "last row (Messages: follow the newest)", None),
+    bind(Apis, key(KeyCode::Enter), Intent::Enter, "use this API and write a message", Some("use")),
+    bind(Apis, ch('e'), Intent::RenameProfile, "rename the saved profile", None),
+    bind(Apis, ch('D'), Intent::DuplicateProfile, "duplicate the saved profile", None),
+    bind(Apis, ch('d'), Intent::DeleteProfile, "delete the saved profile (asks first)", None),
+    bind(Apis, key(KeyCode::Delete), Intent::DeleteProfile, "delete the saved profile (asks first)", None),
+    bind(Request, key(KeyCode::Enter), Intent::Enter, "edit the value (on \"+ add\": add a row)", Some("edit")),
+    bind(Request, ch('a'), Intent::AddQueryParam, "add a query parameter", Some("add param")),
+    bind(Request, ch('A'), Intent::AddHeader, "add a header", Some("add header")),
+    bind(Request, ch('e'), Intent::RenameRow, "rename the row", None),
+    bind(Request, ch(' '), Intent::ToggleRow, "enable / disable the row", Some("toggle")),
+    bind(Request, ch('d'), Intent::Delete, "delete the row", Some("delete")),
+    bind(Request, key(KeyCode::Delete), Intent::Delete, "delete the row", None),
+    bind(Request, ch('r'), Intent::RevealRow, "reveal / mask a secret value", Some("reveal")),
+    bind(Request, ch('p'), Intent::EditSubprotocols, "edit the subprotocols", None),
     bind(
         Request,
         ch('i'),
-        Action::ShowToken,
+        Intent::ShowToken,
         "show the token's claims (the selected or first JWT value)",
         Some("token"),
     ),
-    bind(Messages, key(KeyCode::Enter), Action::Enter, "open the message in full", Some("open")),
-    bind(Messages, ch('/'), Action::Search, "search", Some("search")),
-    bind(Messages, ch('n'), Action::SearchOlder, "next (older) match", None),
-    bind(Messages, ch('N'), Action::SearchNewer, "previous (newer) match", None),
-    bind(Messages, ch('f'), Action::CycleFilter, "filter: all, sent, received, connection, errors", Some("filter")),
-    bind(Composer, key(KeyCode::Enter), Action::Enter, "send", Some("send")),
-    bind(Composer, alt(KeyCode::Enter), Action::Newline, "new line", Some("new line")),
+    bind(Messages, key(KeyCode::Enter), Intent::Enter, "open the message in full", Some("open")),
+    bind(Messages, ch('/'), Intent::Search, "search", Some("search")),
+    bind(Messages, ch('n'), Intent::SearchOlder, "next (older) match", None),
+    bind(Messages, ch('N'), Intent::SearchNewer, "previous (newer) match", None),
+    bind(Messages, ch('f'), Intent::CycleFilter, "filter: all, sent, received, connection, errors", Some("filter")),
+    bind(Composer, key(KeyCode::Enter), Intent::Enter, "send", Some("send")),
+    bind(Composer, alt(KeyCode::Enter), Intent::Newline, "new line", Some("new line")),
     bind(
         Composer,
         key(KeyCode::Up),
-        Action::Up,
+        Intent::Up,
         "line up; on the first line, recall older sent messages",
         Some("history"),
     ),
-    bind(Composer, key(KeyCode::Down), Action::Down, "line down; on the last line, recall newer", None),
-    bind(Composer, key(KeyCode::Esc), Action::Escape, "leave the editor", None),
-    bind(Composer, ctrl('o'), Action::PickSavedMessage, "pick a saved message", Some("saved")),
-    bind(Prompt, key(KeyCode::Enter), Action::Enter, "accept", Some("accept")),
-    bind(Prompt, key(KeyCode::Esc), Action::Escape, "cancel", Some("cancel")),
-    bind(Overlay, key(KeyCode::Esc), Action::Escape, "close", Some("close")),
-    bind(Overlay, key(KeyCode::Enter), Action::Enter, "close", None),
-    bind(Overlay, key(KeyCode::Up), Action::Up, "scroll up", None),
-    bind(Overlay, ch('k'), Action::Up, "scroll up", None),
-    bind(Overlay, key(KeyCode::Down), Action::Down, "scroll down", Some("scroll")),
-    bind(Overlay, ch('j'), Action::Down, "scroll down", None),
-    bind(Overlay, key(KeyCode::PageUp), Action::PageUp, "page up", None),
-    bind(Overlay, key(KeyCode::PageDown), Action::PageDown, "page down", None),
-    bind(Overlay, key(KeyCode::Home), Action::First, "top", None),
-    bind(Overlay, key(KeyCode::End), Action::Last, "bottom", None),
-    bind(Menu, key(KeyCode::Up), Action::Up, "previous item", None),
-    bind(Menu, key(KeyCode::Down), Action::Down, "next item", Some("move")),
-    bind(Menu, key(KeyCode::Enter), Action::Enter, "choose (a question: yes)", Some("choose")),
-    bind(Menu, ch('y'), Action::Char('y'), "yes (questions)", None),
-    bind(Menu, ch('n'), Action::Char('n'), "no (questions)", None),
-    bind(Menu, key(KeyCode::Esc), Action::Escape, "close (a question: no)", Some("close")),
+    bind(Composer, key(KeyCode::Down), Intent::Down, "line down; on the last line, recall newer", None),
+    bind(Composer, key(KeyCode::Esc), Intent::Escape, "leave the editor", None),
+    bind(Composer, ctrl('o'), Intent::PickSavedMessage, "pick a saved message", Some("saved")),
+    bind(Prompt, key(KeyCode::Enter), Intent::Enter, "accept", Some("accept")),
+    bind(Prompt, key(KeyCode::Esc), Intent::Escape, "cancel", Some("cancel")),
+    bind(Overlay, key(KeyCode::Esc), Intent::Escape, "close", Some("close")),
+    bind(Overlay, key(KeyCode::Enter), Intent::Enter, "close", None),
+    bind(Overlay, key(KeyCode::Up), Intent::Up, "scroll up", None),
+    bind(Overlay, ch('k'), Intent::Up, "scroll up", None),
+    bind(Overlay, key(KeyCode::Down), Intent::Down, "scroll down", Some("scroll")),
+    bind(Overlay, ch('j'), Intent::Down, "scroll down", None),
+    bind(Overlay, key(KeyCode::PageUp), Intent::PageUp, "page up", None),
+    bind(Overlay, key(KeyCode::PageDown), Intent::PageDown, "page down", None),
+    bind(Overlay, key(KeyCode::Home), Intent::First, "top", None),
+    bind(Overlay, key(KeyCode::End), Intent::Last, "bottom", None),
+    bind(Menu, key(KeyCode::Up), Intent::Up, "previous item", None),
+    bind(Menu, key(KeyCode::Down), Intent::Down, "next item", Some("move")),
+    bind(Menu, key(KeyCode::Enter), Intent::Enter, "choose (a question: yes)", Some("choose")),
+    bind(Menu, ch('y'), Intent::Char('y'), "yes (questions)", None),
+    bind(Menu, ch('n'), Intent::Char('n'), "no (questions)", None),
+    bind(Menu, key(KeyCode::Esc), Intent::Escape, "close (a question: no)", Some("close")),
 ];
 
 /// Editing keys shared by the composer and prompts; listed in the help under "Text fields".
-pub static EDITING: &[(Key, Action, &str)] = &[
-    (key(KeyCode::Left), Action::Left, "cursor left"),
-    (key(KeyCode::Right), Action::Right, "cursor right"),
-    (key(KeyCode::Home), Action::First, "line start"),
-    (key(KeyCode::End), Action::Last, "line end"),
-    (key(KeyCode::Backspace), Action::Backspace, "delete before the cursor"),
-    (key(KeyCode::Delete), Action::Delete, "delete under the cursor"),
+pub static EDITING: &[(Key, Intent, &str)] = &[
+    (key(KeyCode::Left), Intent::Left, "cursor left"),
+    (key(KeyCode::Right), Intent::Right, "cursor right"),
+    (key(KeyCode::Home), Intent::First, "line start"),
+    (key(KeyCode::End), Intent::Last, "line end"),
+    (key(KeyCode::Backspace), Intent::Backspace, "delete before the cursor"),
+    (key(KeyCode::Delete), Intent::Delete, "delete under the cursor"),
 ];
 
 /// The scopes that apply in a context, most specific first.
@@ -263,7 +263,7 @@ pub fn scopes(ctx: InputContext) -> &'static [Scope] {
 }
 
 /// The action for a key in a context, if any. Unbound printable keys type in text fields.
-pub fn action_for_key(ev: &KeyEvent, ctx: InputContext) -> Option<Action> {
+pub fn action_for_key(ev: &KeyEvent, ctx: InputContext) -> Option<Intent> {
     if ev.kind == KeyEventKind::Release {
         return None;
     }
@@ -283,22 +283,22 @@ pub fn action_for_key(ev: &KeyEvent, ctx: InputContext) -> Option<Action> {
         if let KeyCode::Char(c) = ev.code
             && !mods.contains(KeyModifiers::CONTROL)
         {
-            return Some(Action::Char(c));
+            return Some(Intent::Char(c));
         }
     }
     match ev.code {
-        KeyCode::Esc => Some(Action::Escape),
-        KeyCode::Enter if mods.contains(KeyModifiers::ALT) => Some(Action::Newline),
+        KeyCode::Esc => Some(Intent::Escape),
+        KeyCode::Enter if mods.contains(KeyModifiers::ALT) => Some(Intent::Newline),
         _ => None,
     }
 }
 
 /// The action for a terminal event that is not about the mouse (the loop maps mouse events,
 /// since it knows where the panes are).
-pub fn action_for(ev: &Event, ctx: InputContext) -> Option<Action> {
+pub fn action_for(ev: &Event, ctx: InputContext) -> Option<Intent> {
     match ev {
         Event::Key(k) => action_for_key(k, ctx),
-        Event::Paste(text) => Some(Action::Paste(text.clone())),
+        Event::Paste(text) => Some(Intent::Paste(text.clone())),
         _ => None,
     }
 }
@@ -390,22 +390,22 @@ mod tests {
     #[test]
     fn test_q_quits_outside_text_fields_and_types_inside() {
         let q = press(KeyCode::Char('q'), KeyModifiers::NONE);
-        assert_eq!(action_for_key(&q, InputContext::Pane(Pane::Apis)), Some(Action::Quit));
-        assert_eq!(action_for_key(&q, InputContext::Composer), Some(Action::Char('q')));
-        assert_eq!(action_for_key(&q, InputContext::Prompt), Some(Action::Char('q')));
+        assert_eq!(action_for_key(&q, InputContext::Pane(Pane::Apis)), Some(Intent::Quit));
+        assert_eq!(action_for_key(&q, InputContext::Composer), Some(Intent::Char('q')));
+        assert_eq!(action_for_key(&q, InputContext::Prompt), Some(Intent::Char('q')));
         let help = press(KeyCode::Char('?'), KeyModifiers::SHIFT);
-        assert_eq!(action_for_key(&help, InputContext::Pane(Pane::Messages)), Some(Action::Help));
-        assert_eq!(action_for_key(&help, InputContext::Composer), Some(Action::Char('?')));
+        assert_eq!(action_for_key(&help, InputContext::Pane(Pane::Messages)), Some(Intent::Help));
+        assert_eq!(action_for_key(&help, InputContext::Composer), Some(Intent::Char('?')));
         let cc = press(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        assert_eq!(action_for_key(&cc, InputContext::Composer), Some(Action::Quit));
+        assert_eq!(action_for_key(&cc, InputContext::Composer), Some(Intent::Quit));
     }
 
     #[test]
     fn test_alt_enter_is_a_newline_and_enter_sends() {
         let ae = press(KeyCode::Enter, KeyModifiers::ALT);
-        assert_eq!(action_for_key(&ae, InputContext::Composer), Some(Action::Newline));
+        assert_eq!(action_for_key(&ae, InputContext::Composer), Some(Intent::Newline));
         let e = press(KeyCode::Enter, KeyModifiers::NONE);
-        assert_eq!(action_for_key(&e, InputContext::Composer), Some(Action::Enter));
+        assert_eq!(action_for_key(&e, InputContext::Composer), Some(Intent::Enter));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The effects that reach outside the console besides sessions: the profile store, import files,
 //! the environment (for `${env:…}` in copies with secrets) and the clipboard. Each answers with
-//! the [`Action`] the app gets next, so tests drive them with a temp store, an OSC 52-only
+//! the [`Reply`] the app gets next, so tests drive them with a temp store, an OSC 52-only
 //! clipboard and a byte buffer for the terminal.
 
 use std::io::Write;
@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::console::clipboard::{Clipboard, clean_pasted_value};
 use crate::console::state::copy::CopyContent;
 use crate::console::state::profiles::{ProfileOp, ProfileOutcome};
-use crate::console::state::{Action, Effect, Notice};
+use crate::console::state::{Effect, Notice, Reply};
 use wstab_core::profile::{ProfileError, ProfileStore, import_apim_json, resolve_target};
 
 /// What the loop keeps for these effects for as long as it runs.
@@ -29,7 +29,7 @@ impl Outside {
 
     /// Carries out `effect` if it is one of these, writing OSC 52 to `terminal` when a copy needs
     /// it; gives any other effect back.
-    pub fn carry_out(&mut self, effect: Effect, terminal: &mut impl Write) -> Result<Action, Effect> {
+    pub fn carry_out(&mut self, effect: Effect, terminal: &mut impl Write) -> Result<Reply, Effect> {
         match effect {
             Effect::Profiles { ops, select } => Ok(self.profiles(ops, select)),
             Effect::ReadImport { path, gateway } => Ok(read_import(&path, gateway.as_deref())),
@@ -41,14 +41,14 @@ impl Outside {
     }
 
     /// The profiles as they are now, with `outcomes` to report.
-    pub fn load_profiles(&self, outcomes: Vec<ProfileOutcome>, select: Option<String>) -> Action {
+    pub fn load_profiles(&self, outcomes: Vec<ProfileOutcome>, select: Option<String>) -> Reply {
         let (profiles, errors) = self.store.load_all();
         let broken = errors.iter().filter_map(|e| Some((broken_name(e)?, e.to_string()))).collect();
-        Action::ProfilesLoaded { profiles, broken, outcomes, select }
+        Reply::ProfilesLoaded { profiles, broken, outcomes, select }
     }
 
     /// Carries out each operation in order, then reloads.
-    pub fn profiles(&self, ops: Vec<ProfileOp>, select: Option<String>) -> Action {
+    pub fn profiles(&self, ops: Vec<ProfileOp>, select: Option<String>) -> Reply {
         let outcomes = ops.into_iter().map(|op| self.profile_op(op)).collect();
         self.load_profiles(outcomes, select)
     }
@@ -70,7 +70,7 @@ impl Outside {
     }
 
     /// Copies, and says which clipboard now holds the text.
-    pub fn copy(&mut self, what: &str, content: CopyContent, terminal: &mut impl Write) -> Action {
+    pub fn copy(&mut self, what: &str, content: CopyContent, terminal: &mut impl Write) -> Reply {
         let text = match content {
             CopyContent::Text(t) => Ok(t),
             CopyContent::Request { mut target, form } => {
@@ -81,36 +81,36 @@ impl Outside {
             Ok(method) => Notice { text: format!("copied {what} to the {}", method.describe()), error: false },
             Err(e) => Notice { text: format!("not copied: {e}"), error: true },
         };
-        Action::Report(notice)
+        Reply::Report(notice)
     }
 
     /// The system clipboard's text, trimmed, for the focused field.
-    pub fn paste(&mut self) -> Action {
+    pub fn paste(&mut self) -> Reply {
         match self.clipboard.paste() {
-            Ok(text) => Action::Paste(clean_pasted_value(&text)),
-            Err(e) => Action::Report(Notice { text: format!("nothing pasted: {e}"), error: true }),
+            Ok(text) => Reply::Pasted(clean_pasted_value(&text)),
+            Err(e) => Reply::Report(Notice { text: format!("nothing pasted: {e}"), error: true }),
         }
     }
 }
 
 /// Writes an export atomically (a reader never sees half a file; an old one is replaced whole)
 /// and says where it went.
-pub fn write_file(path: &Path, what: &str, contents: &str) -> Action {
+pub fn write_file(path: &Path, what: &str, contents: &str) -> Reply {
     let target = expand_home(path);
     let notice = match wstab_core::profile::atomic_write(&target, contents.as_bytes()) {
         Ok(()) => Notice { text: format!("saved the {what} to {}", target.display()), error: false },
         Err(e) => Notice { text: format!("{what} not saved: {e}"), error: true },
     };
-    Action::Report(notice)
+    Reply::Report(notice)
 }
 
 /// Reads and parses an import file.
-pub fn read_import(path: &Path, gateway: Option<&str>) -> Action {
+pub fn read_import(path: &Path, gateway: Option<&str>) -> Reply {
     let source = path.display().to_string();
     let result = std::fs::read_to_string(expand_home(path))
         .map_err(|e| format!("cannot read it: {e}"))
         .and_then(|text| import_apim_json(&text, gateway).map_err(|e| e.to_string()));
-    Action::ImportRead { source, result }
+    Reply::ImportRead { source, result }
 }
 
 /// `~/x` as the shell would read it, since the prompt is not a shell.

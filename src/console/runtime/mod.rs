@@ -20,7 +20,7 @@ use tokio::time::Instant;
 use crate::cli::exit::Exit;
 use crate::console::clipboard::Clipboard;
 use crate::console::message_log::journal::Journal;
-use crate::console::state::{Action, App, Effect, Notice};
+use crate::console::state::{App, Effect, Intent, Notice, Reply};
 use crate::console::{keymap, view};
 use wstab_core::connection::{self, EventBatch, EventKind, SessionId};
 use wstab_core::profile::ProfileStore;
@@ -167,16 +167,16 @@ pub async fn run(options: Options) -> Exit {
     app.pinned_profile = options.profile.clone();
     let outside = effects::Outside::new(store, Clipboard::open());
     let loaded = outside.load_profiles(Vec::new(), options.profile.clone());
-    if let Action::ProfilesLoaded { broken, .. } = &loaded {
+    if let Reply::ProfilesLoaded { broken, .. } = &loaded {
         notices.extend(broken.iter().map(|(_, e)| format!("profile not loaded: {e}")));
     }
-    app.update(loaded);
+    app.on_reply(loaded);
     if app.catalog.is_empty() {
         notices
             .push("no APIs: pass --workspace FILE or --profile NAME, or import some with `wstab import apim`".into());
     }
     for text in notices {
-        app.update(Action::Report(Notice { text, error: true }));
+        app.on_reply(Reply::Report(Notice { text, error: true }));
     }
     let mut guard = match terminal::TerminalGuard::enter() {
         Ok(g) => g,
@@ -215,8 +215,8 @@ async fn event_loop(
     // missed in between.
     let mut gateway_feed = gateway.as_ref().map(|g| {
         let feed = g.log.subscribe();
-        app.update(Action::GatewayRecords(g.log.recent()));
-        app.update(Action::GatewayMetrics(g.metrics.per_api()));
+        app.on_reply(Reply::GatewayRecords(g.log.recent()));
+        app.on_reply(Reply::GatewayMetrics(g.metrics.per_api()));
         feed
     });
     let (tx, mut rx) = mpsc::channel::<EventBatch>(BATCH);
@@ -256,23 +256,23 @@ async fn event_loop(
                     app.set_messages_rows(view::messages_rows(area, &app));
                     app.overlay_scroll_max = view::overlay_scroll_max(area, &app);
                     let action = match &ev {
-                        Input::Typed(text) => Some(Action::Paste(text.clone())),
+                        Input::Typed(text) => Some(Intent::Paste(text.clone())),
                         Input::Term(TermEvent::Mouse(m)) => mouse_action(&app, area, m),
                         Input::Term(TermEvent::Resize(..)) => None,
                         Input::Term(other) => keymap::action_for(other, app.input_context()),
                     };
                     // Below 80×24 only quitting works: nothing else is visible to act on.
                     let action = match action {
-                        Some(a) if view::layout(area, &app).is_none() && !matches!(a, Action::Quit) => None,
+                        Some(a) if view::layout(area, &app).is_none() && !matches!(a, Intent::Quit) => None,
                         a => a,
                     };
                     if let Some(action) = action {
-                        // An effect may answer with an action that has an effect of its own (a paste
+                        // An effect may answer with a reply that has an effect of its own (a paste
                         // that opens a prompt, a reload after a save): follow the chain.
                         let mut next = app.update(action);
                         while let Some(effect) = next.take() {
                             match outside.carry_out(effect, term.backend_mut()) {
-                                Ok(answer) => next = app.update(answer),
+                                Ok(answer) => next = app.on_reply(answer),
                                 Err(effect) => {
                                     if !carry_out(effect, &mut app, &tx, journal) {
                                         return Ok(());
@@ -298,7 +298,7 @@ async fn event_loop(
             } => {
                 match record {
                     Ok(r) => {
-                        app.update(Action::GatewayRecords(vec![r]));
+                        app.on_reply(Reply::GatewayRecords(vec![r]));
                         dirty = true;
                     }
                     // Fell behind a burst: the next records still come.
@@ -313,20 +313,20 @@ async fn event_loop(
                 }
             } => match status {
                 Some(Ok(status)) => {
-                    app.update(Action::GatewayStatus(Box::new(status)));
+                    app.on_reply(Reply::GatewayStatus(Box::new(status)));
                     dirty = true;
                 }
                 Some(Err(e)) => {
-                    app.update(Action::Report(Notice { text: e, error: true }));
+                    app.on_reply(Reply::Report(Notice { text: e, error: true }));
                     dirty = true;
                 }
                 None => admin_feed = None,
             },
             _ = tick.tick() => {
                 let now = SystemTime::now();
-                app.update(Action::Tick(now));
+                app.on_reply(Reply::Tick(now));
                 if let Some(g) = &gateway {
-                    app.update(Action::GatewayMetrics(g.metrics.per_api()));
+                    app.on_reply(Reply::GatewayMetrics(g.metrics.per_api()));
                     if matches!(app.overlay, Some(crate::console::state::Overlay::Gateway { .. })) {
                         dirty = true;
                     }
@@ -415,7 +415,7 @@ pub fn ingest(app: &mut App, journal: &mut Journal, batches: &mut Vec<EventBatch
     }
     journal.flush();
     if let Some(e) = journal.error() {
-        app.update(Action::Report(Notice { text: e.to_string(), error: true }));
+        app.on_reply(Reply::Report(Notice { text: e.to_string(), error: true }));
     }
 }
 
@@ -456,7 +456,7 @@ fn carry_out(effect: Effect, app: &mut App, tx: &mpsc::Sender<EventBatch>, journ
         }
         Effect::Send { session, command } => {
             if !app.sessions.handle(session).is_some_and(|s| s.send(command.into())) {
-                app.update(Action::Report(Notice { text: "not sent: the session has ended".into(), error: true }));
+                app.on_reply(Reply::Report(Notice { text: "not sent: the session has ended".into(), error: true }));
             }
         }
         Effect::Disconnect { session } => {
@@ -472,19 +472,19 @@ fn carry_out(effect: Effect, app: &mut App, tx: &mpsc::Sender<EventBatch>, journ
                 },
                 Err(e) => Notice { text: format!("not saved: {}: {e}", path.display()), error: true },
             };
-            app.update(Action::Report(notice));
+            app.on_reply(Reply::Report(notice));
         }
     }
     true
 }
 
 /// Mouse clicks focus and select; the wheel scrolls the pane under the pointer.
-fn mouse_action(app: &App, area: ratatui::layout::Rect, m: &crossterm::event::MouseEvent) -> Option<Action> {
+fn mouse_action(app: &App, area: ratatui::layout::Rect, m: &crossterm::event::MouseEvent) -> Option<Intent> {
     let (pane, row) = view::hit_test(area, app, m.column, m.row)?;
     match m.kind {
-        MouseEventKind::Down(MouseButton::Left) => Some(Action::Click { pane, row }),
-        MouseEventKind::ScrollUp => Some(Action::Scroll { pane, lines: -3 }),
-        MouseEventKind::ScrollDown => Some(Action::Scroll { pane, lines: 3 }),
+        MouseEventKind::Down(MouseButton::Left) => Some(Intent::Click { pane, row }),
+        MouseEventKind::ScrollUp => Some(Intent::Scroll { pane, lines: -3 }),
+        MouseEventKind::ScrollDown => Some(Intent::Scroll { pane, lines: 3 }),
         _ => None,
     }
 }

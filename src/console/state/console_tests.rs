@@ -31,7 +31,7 @@ impl World {
     /// An app on the test workspace with this store's profiles loaded, as the loop starts it.
     fn app(&mut self) -> App {
         let mut app = App::new(workspace(), 100);
-        app.update(self.outside.load_profiles(Vec::new(), None));
+        app.on_reply(self.outside.load_profiles(Vec::new(), None));
         app
     }
 
@@ -41,11 +41,11 @@ impl World {
 
     /// Sends `action` and carries out every effect as the loop does; returns the last effect
     /// the loop would hand to sessions (connect, send…), if any.
-    fn act(&mut self, app: &mut App, action: Action) -> Option<Effect> {
+    fn act(&mut self, app: &mut App, action: Intent) -> Option<Effect> {
         let mut next = app.update(action);
         while let Some(effect) = next.take() {
             match self.outside.carry_out(effect, &mut self.terminal) {
-                Ok(answer) => next = app.update(answer),
+                Ok(answer) => next = app.on_reply(answer),
                 Err(other) => return Some(other),
             }
         }
@@ -54,7 +54,7 @@ impl World {
 
     fn type_text(&mut self, app: &mut App, s: &str) {
         for c in s.chars() {
-            self.act(app, Action::Char(c));
+            self.act(app, Intent::Char(c));
         }
     }
 
@@ -62,7 +62,7 @@ impl World {
     fn retype(&mut self, app: &mut App, s: &str) {
         let n = app.prompt.as_ref().map(|p| p.field.text().chars().count()).unwrap_or(0);
         for _ in 0..n {
-            self.act(app, Action::Backspace);
+            self.act(app, Intent::Backspace);
         }
         self.type_text(app, s);
     }
@@ -100,10 +100,10 @@ fn test_save_request_as_new_profile_lists_and_selects_it() {
     let mut w = World::new();
     let mut app = w.app();
     assert_eq!(names(&app), [None, None]);
-    w.act(&mut app, Action::SaveProfile);
+    w.act(&mut app, Intent::SaveProfile);
     assert_eq!(app.prompt.as_ref().map(|p| p.field.text()).as_deref(), Some("echo"), "the API's name is offered");
     w.retype(&mut app, "daily-echo");
-    w.act(&mut app, Action::Enter);
+    w.act(&mut app, Intent::Enter);
     assert!(notice(&app).starts_with("saved profile daily-echo to "), "{}", notice(&app));
     assert_eq!(names(&app), [None, None, Some("daily-echo".into())]);
     assert_eq!(app.selected_index(), Some(2), "the saved profile is selected");
@@ -117,27 +117,27 @@ fn test_save_request_as_new_profile_lists_and_selects_it() {
 fn test_overwrite_asks_first_and_no_keeps_the_file() {
     let mut w = World::new();
     let mut app = w.app();
-    w.act(&mut app, Action::SaveProfile);
-    w.act(&mut app, Action::Enter);
+    w.act(&mut app, Intent::SaveProfile);
+    w.act(&mut app, Intent::Enter);
     let before = std::fs::read(w.file("echo")).unwrap();
     // Edit the saved profile's request, then save it again under its own name.
     app.focus = Pane::Request;
-    w.act(&mut app, Action::AddHeader);
+    w.act(&mut app, Intent::AddHeader);
     w.type_text(&mut app, "X-Trace");
-    w.act(&mut app, Action::Enter);
+    w.act(&mut app, Intent::Enter);
     w.type_text(&mut app, "on");
-    w.act(&mut app, Action::Enter);
-    w.act(&mut app, Action::SaveProfile);
-    assert_eq!(w.act(&mut app, Action::Enter), None);
+    w.act(&mut app, Intent::Enter);
+    w.act(&mut app, Intent::SaveProfile);
+    assert_eq!(w.act(&mut app, Intent::Enter), None);
     let question = app.confirm.as_ref().map(|c| c.question.clone()).unwrap_or_default();
     assert!(question.contains("\"echo\" exists") && question.contains("Overwrite"), "{question}");
     assert_eq!(app.input_context(), InputContext::Menu);
-    w.act(&mut app, Action::Char('n'));
+    w.act(&mut app, Intent::Char('n'));
     assert!(app.confirm.is_none());
     assert_eq!(std::fs::read(w.file("echo")).unwrap(), before, "no: the file is untouched");
-    w.act(&mut app, Action::SaveProfile);
-    w.act(&mut app, Action::Enter);
-    w.act(&mut app, Action::Char('y'));
+    w.act(&mut app, Intent::SaveProfile);
+    w.act(&mut app, Intent::Enter);
+    w.act(&mut app, Intent::Char('y'));
     let text = std::fs::read_to_string(w.file("echo")).unwrap();
     assert!(text.contains("X-Trace"), "yes: overwritten\n{text}");
     assert_eq!(names(&app).iter().filter(|n| n.is_some()).count(), 1, "still one profile");
@@ -148,17 +148,17 @@ fn test_env_reference_is_saved_as_the_reference() {
     let mut w = World::new();
     let mut app = w.app();
     app.focus = Pane::Request;
-    w.act(&mut app, Action::AddQueryParam);
+    w.act(&mut app, Intent::AddQueryParam);
     w.type_text(&mut app, "subscription-key");
-    w.act(&mut app, Action::Enter);
+    w.act(&mut app, Intent::Enter);
     w.type_text(&mut app, "${env:WSTAB_TEST_NEVER_SET_KEY}");
-    w.act(&mut app, Action::Enter);
-    w.act(&mut app, Action::SaveProfile);
-    w.act(&mut app, Action::Enter);
+    w.act(&mut app, Intent::Enter);
+    w.act(&mut app, Intent::SaveProfile);
+    w.act(&mut app, Intent::Enter);
     let text = std::fs::read_to_string(w.file("echo")).unwrap();
     assert!(text.contains("value = \"${env:WSTAB_TEST_NEVER_SET_KEY}\""), "{text}");
     // Connecting resolves it then, and says clearly that it is not set.
-    assert_eq!(w.act(&mut app, Action::ToggleConnection), None);
+    assert_eq!(w.act(&mut app, Intent::ToggleConnection), None);
     assert!(notice(&app).contains("WSTAB_TEST_NEVER_SET_KEY is not set"), "{}", notice(&app));
     assert!(app.draft().unwrap().query[0].param.value.starts_with("${env:"), "the draft keeps the reference");
 }
@@ -171,9 +171,9 @@ fn test_save_over_an_unparseable_profile_shows_line_col_and_keeps_it() {
     std::fs::write(w.file("broken"), corrupt).unwrap();
     let mut app = w.app();
     assert!(app.broken_profiles.contains_key("broken"));
-    w.act(&mut app, Action::SaveProfile);
+    w.act(&mut app, Intent::SaveProfile);
     w.retype(&mut app, "broken");
-    assert_eq!(w.act(&mut app, Action::Enter), None);
+    assert_eq!(w.act(&mut app, Intent::Enter), None);
     let n = notice(&app);
     assert!(app.notice.as_ref().unwrap().error, "{n}");
     assert!(n.contains("broken.toml:3:") || n.contains("broken.toml:4:"), "file:line:col in {n}");
@@ -182,9 +182,9 @@ fn test_save_over_an_unparseable_profile_shows_line_col_and_keeps_it() {
     // Even if asked to overwrite (the file broke after it was listed), the store refuses.
     let profile = Box::new(app.request_as_profile("broken").unwrap());
     let op = profiles::ProfileOp::Save { name: "broken".into(), profile, overwrite: true };
-    w.act(&mut app, Action::Report(Notice { text: String::new(), error: false }));
+    app.on_reply(Reply::Report(Notice { text: String::new(), error: false }));
     let answer = w.outside.profiles(vec![op], None);
-    app.update(answer);
+    app.on_reply(answer);
     assert!(notice(&app).contains("does not parse") && notice(&app).contains(":3:"), "{}", notice(&app));
     assert_eq!(std::fs::read(w.file("broken")).unwrap(), corrupt, "byte for byte");
 }
@@ -193,34 +193,34 @@ fn test_save_over_an_unparseable_profile_shows_line_col_and_keeps_it() {
 fn test_rename_duplicate_and_delete_a_profile() {
     let mut w = World::new();
     let mut app = w.app();
-    w.act(&mut app, Action::SaveProfile);
-    w.act(&mut app, Action::Enter);
+    w.act(&mut app, Intent::SaveProfile);
+    w.act(&mut app, Intent::Enter);
     assert_eq!(app.selected_profile(), Some("echo"));
     app.focus = Pane::Apis;
-    w.act(&mut app, Action::RenameProfile);
+    w.act(&mut app, Intent::RenameProfile);
     assert_eq!(app.prompt.as_ref().map(|p| p.field.text()).as_deref(), Some("echo"));
     w.retype(&mut app, "echo-prod");
-    w.act(&mut app, Action::Enter);
+    w.act(&mut app, Intent::Enter);
     assert_eq!(app.selected_profile(), Some("echo-prod"));
     assert!(!w.file("echo").exists() && w.file("echo-prod").exists());
-    w.act(&mut app, Action::DuplicateProfile);
+    w.act(&mut app, Intent::DuplicateProfile);
     assert_eq!(app.prompt.as_ref().map(|p| p.field.text()).as_deref(), Some("echo-prod-copy"));
-    w.act(&mut app, Action::Enter);
+    w.act(&mut app, Intent::Enter);
     assert_eq!(app.selected_profile(), Some("echo-prod-copy"));
     assert_eq!(names(&app), [None, None, Some("echo-prod".into()), Some("echo-prod-copy".into())]);
     // Delete asks first; Esc keeps it.
-    w.act(&mut app, Action::DeleteProfile);
+    w.act(&mut app, Intent::DeleteProfile);
     assert!(app.confirm.as_ref().unwrap().question.contains("Delete the profile \"echo-prod-copy\""));
-    w.act(&mut app, Action::Escape);
+    w.act(&mut app, Intent::Escape);
     assert!(w.file("echo-prod-copy").exists());
-    w.act(&mut app, Action::DeleteProfile);
-    w.act(&mut app, Action::Enter);
+    w.act(&mut app, Intent::DeleteProfile);
+    w.act(&mut app, Intent::Enter);
     assert!(!w.file("echo-prod-copy").exists());
     assert_eq!(names(&app), [None, None, Some("echo-prod".into())]);
     assert_eq!(notice(&app), "deleted profile echo-prod-copy");
     // Workspace APIs are not profiles: nothing to rename.
     app.select_index(0);
-    w.act(&mut app, Action::RenameProfile);
+    w.act(&mut app, Intent::RenameProfile);
     assert!(app.prompt.is_none() && notice(&app).contains("not a saved profile"));
 }
 
@@ -235,16 +235,16 @@ fn test_pinned_profile_is_listed_first_and_stays_first() {
     }
     let mut app = App::new(workspace(), 100);
     app.pinned_profile = Some("zulu".into());
-    app.update(w.outside.load_profiles(Vec::new(), Some("zulu".into())));
+    app.on_reply(w.outside.load_profiles(Vec::new(), Some("zulu".into())));
     assert_eq!(names(&app), [Some("zulu".into()), None, None, Some("alpha".into())]);
     assert_eq!(app.selected_index(), Some(0));
     assert_eq!(app.draft().unwrap().base_url, "ws://h/zulu");
     // A later save keeps the order, and the connection marker follows its entry.
     app.select_index(1);
     connect(&mut app);
-    w.act(&mut app, Action::SaveProfile);
+    w.act(&mut app, Intent::SaveProfile);
     w.retype(&mut app, "beta");
-    w.act(&mut app, Action::Enter);
+    w.act(&mut app, Intent::Enter);
     assert_eq!(names(&app), [Some("zulu".into()), None, None, Some("alpha".into()), Some("beta".into())]);
     assert_eq!(app.connected_api(), Some(1), "still the workspace's echo");
 }
@@ -263,18 +263,18 @@ fn test_tabs_and_sessions_keep_their_profile_when_an_earlier_one_is_deleted() {
     // Tab 1 connects to bravo and stays on it; tab 2 (shown) selects alpha and deletes it.
     app.select_index(3);
     connect(&mut app);
-    app.update(Action::NewTab);
+    app.update(Intent::NewTab);
     app.select_index(3);
-    app.update(Action::PrevTab);
+    app.update(Intent::PrevTab);
     let bravo = app.catalog.find_profile("bravo").expect("bravo listed");
-    app.update(Action::NextTab);
+    app.update(Intent::NextTab);
     app.select_index(2);
     app.focus = Pane::Apis;
-    w.act(&mut app, Action::DeleteProfile);
-    w.act(&mut app, Action::Char('y'));
+    w.act(&mut app, Intent::DeleteProfile);
+    w.act(&mut app, Intent::Char('y'));
     assert_eq!(names(&app), [None, None, Some("bravo".into())]);
     assert_eq!(app.selected_index(), Some(0), "the deleted entry's tab falls back to the first entry");
-    app.update(Action::PrevTab);
+    app.update(Intent::PrevTab);
     assert_eq!(app.tab.selected, Some(bravo), "the hidden tab keeps bravo by id although it moved up");
     assert_eq!(app.tab.connection.as_ref().map(|c| c.entry), Some(bravo));
     assert_eq!(app.connected_api(), Some(2), "the marker follows bravo to its new row");
@@ -290,19 +290,19 @@ fn test_import_from_the_console_saves_new_and_asks_before_overwriting() {
     std::fs::write(&file, &json).unwrap();
     let mut app = w.app();
     // One of the names is already a profile, by hand.
-    w.act(&mut app, Action::SaveProfile);
+    w.act(&mut app, Intent::SaveProfile);
     w.retype(&mut app, &taken);
-    w.act(&mut app, Action::Enter);
+    w.act(&mut app, Intent::Enter);
     let before = std::fs::read(w.file(&taken)).unwrap();
-    w.act(&mut app, Action::ImportApim);
+    w.act(&mut app, Intent::ImportApim);
     w.type_text(&mut app, &file.display().to_string());
-    w.act(&mut app, Action::Enter);
+    w.act(&mut app, Intent::Enter);
     assert!(matches!(app.prompt.as_ref().map(|p| &p.what), Some(PromptFor::ImportGateway { .. })));
     w.type_text(&mut app, "https://contoso.azure-api.net");
-    w.act(&mut app, Action::Enter);
+    w.act(&mut app, Intent::Enter);
     let question = app.confirm.as_ref().map(|c| c.question.clone()).unwrap_or_default();
     assert!(question.contains(&taken) && question.contains("Overwrite"), "{question}");
-    w.act(&mut app, Action::Char('n'));
+    w.act(&mut app, Intent::Char('n'));
     assert_eq!(std::fs::read(w.file(&taken)).unwrap(), before, "kept");
     assert!(matches!(app.overlay, Some(Overlay::Report { .. })));
     let report_text: Vec<&str> = app.report.iter().map(|(_, l)| l.as_str()).collect();
@@ -324,10 +324,10 @@ fn test_import_from_the_console_saves_new_and_asks_before_overwriting() {
 fn test_import_of_a_missing_file_says_so() {
     let mut w = World::new();
     let mut app = w.app();
-    w.act(&mut app, Action::ImportApim);
+    w.act(&mut app, Intent::ImportApim);
     w.type_text(&mut app, "/nonexistent/apis.json");
-    w.act(&mut app, Action::Enter);
-    w.act(&mut app, Action::Enter);
+    w.act(&mut app, Intent::Enter);
+    w.act(&mut app, Intent::Enter);
     assert!(notice(&app).contains("nothing imported from /nonexistent/apis.json: cannot read it"), "{}", notice(&app));
 }
 
@@ -337,11 +337,11 @@ fn test_connection_string_sets_an_access_token_with_its_expiry() {
     let mut app = w.app();
     app.now = SystemTime::now();
     app.select_index(1); // chat: /client/hubs/chat
-    w.act(&mut app, Action::TokenFromConnectionString);
+    w.act(&mut app, Intent::TokenFromConnectionString);
     w.type_text(&mut app, "Endpoint=https://contoso.webpubsub.azure.com;AccessKey=c2VjcmV0LWtleQ==;Version=1.0;");
-    w.act(&mut app, Action::Enter);
+    w.act(&mut app, Intent::Enter);
     assert_eq!(app.prompt.as_ref().map(|p| p.field.text()).as_deref(), Some("chat"), "the hub from the URL");
-    w.act(&mut app, Action::Enter);
+    w.act(&mut app, Intent::Enter);
     let n = notice(&app);
     assert!(
         n.contains("access_token set for hub chat") && (n.contains("expires in 59m") || n.contains("expires in 1h 0m")),
@@ -354,16 +354,16 @@ fn test_connection_string_sets_an_access_token_with_its_expiry() {
     assert_eq!(t.aud.as_deref(), Some("https://contoso.webpubsub.azure.com/client/hubs/chat"));
     assert!(token::has_countdown(d));
     // Again: the same row is updated, not a second one added.
-    w.act(&mut app, Action::TokenFromConnectionString);
+    w.act(&mut app, Intent::TokenFromConnectionString);
     w.type_text(&mut app, "Endpoint=https://contoso.webpubsub.azure.com;AccessKey=k;");
-    w.act(&mut app, Action::Enter);
-    w.act(&mut app, Action::Enter);
+    w.act(&mut app, Intent::Enter);
+    w.act(&mut app, Intent::Enter);
     assert_eq!(app.draft().unwrap().query.iter().filter(|r| r.param.name == "access_token").count(), 1);
     // A bad one changes nothing and says why.
-    w.act(&mut app, Action::TokenFromConnectionString);
+    w.act(&mut app, Intent::TokenFromConnectionString);
     w.type_text(&mut app, "AccessKey=k");
-    w.act(&mut app, Action::Enter);
-    w.act(&mut app, Action::Enter);
+    w.act(&mut app, Intent::Enter);
+    w.act(&mut app, Intent::Enter);
     assert!(notice(&app).contains("no Endpoint="), "{}", notice(&app));
 }
 
@@ -379,27 +379,27 @@ fn test_token_overlay_and_expired_token_asks_before_connecting() {
         .push(request::Row { param: Param::new("Authorization", format!("Bearer {expired}")), revealed: false });
     app.draft_at(0).query.clear();
     app.focus = Pane::Request;
-    w.act(&mut app, Action::ShowToken);
+    w.act(&mut app, Intent::ShowToken);
     assert_eq!(app.overlay, Some(Overlay::Token { table: request::Table::Headers, row: 0, scroll: 0 }));
-    w.act(&mut app, Action::Escape);
-    assert_eq!(w.act(&mut app, Action::ToggleConnection), None);
+    w.act(&mut app, Intent::Escape);
+    assert_eq!(w.act(&mut app, Intent::ToggleConnection), None);
     let q = app.confirm.as_ref().map(|c| c.question.clone()).unwrap_or_default();
     assert!(q.contains("Authorization expired 3m 0s ago") && q.contains("Connect anyway?"), "{q}");
-    w.act(&mut app, Action::Char('n'));
+    w.act(&mut app, Intent::Char('n'));
     assert!(app.tab.connection.is_none(), "no: not connected");
-    w.act(&mut app, Action::ToggleConnection);
-    assert!(matches!(w.act(&mut app, Action::Char('y')), Some(Effect::Connect { .. })), "yes: connects");
+    w.act(&mut app, Intent::ToggleConnection);
+    assert!(matches!(w.act(&mut app, Intent::Char('y')), Some(Effect::Connect { .. })), "yes: connects");
     // A valid token connects without asking.
     let mut app = w.app();
     app.now = secs(2_000_000_000);
     app.draft_at(0)
         .query
         .push(request::Row { param: Param::new("access_token", jwt(r#"{"exp":2000003600}"#)), revealed: false });
-    assert!(matches!(w.act(&mut app, Action::ToggleConnection), Some(Effect::Connect { .. })));
+    assert!(matches!(w.act(&mut app, Intent::ToggleConnection), Some(Effect::Connect { .. })));
     // No token: `i` says so.
     let mut app = w.app();
     app.focus = Pane::Request;
-    w.act(&mut app, Action::ShowToken);
+    w.act(&mut app, Intent::ShowToken);
     assert!(app.overlay.is_none() && notice(&app).contains("no JWT"));
 }
 
@@ -410,29 +410,29 @@ fn test_copy_url_and_commands_are_masked_unless_asked_and_use_osc52_without_disp
     app.draft_at(0)
         .query
         .push(request::Row { param: Param::new("subscription-key", "k-0123456789").secret(), revealed: false });
-    w.act(&mut app, Action::CopyMenu);
+    w.act(&mut app, Intent::CopyMenu);
     assert_eq!(app.input_context(), InputContext::Menu);
-    w.act(&mut app, Action::Char('u'));
+    w.act(&mut app, Intent::Char('u'));
     assert!(app.overlay.is_none());
     assert!(w.terminal.starts_with(b"\x1b]52;c;"), "OSC 52 bytes on the terminal");
     assert_eq!(w.copied(), format!("ws://127.0.0.1:9/echo?subscription-key={}", wstab_core::secret::MASK));
     assert_eq!(notice(&app), "copied the URL (secrets masked) to the terminal clipboard (OSC 52)");
-    w.act(&mut app, Action::CopyMenu);
-    w.act(&mut app, Action::Char('U'));
+    w.act(&mut app, Intent::CopyMenu);
+    w.act(&mut app, Intent::Char('U'));
     assert_eq!(w.copied(), "ws://127.0.0.1:9/echo?subscription-key=k-0123456789");
-    w.act(&mut app, Action::CopyMenu);
-    w.act(&mut app, Action::Char('w'));
+    w.act(&mut app, Intent::CopyMenu);
+    w.act(&mut app, Intent::Char('w'));
     assert_eq!(w.copied(), r#"wstab connect "ws://127.0.0.1:9/echo?subscription-key=${SUBSCRIPTION_KEY}""#);
-    w.act(&mut app, Action::CopyMenu);
-    w.act(&mut app, Action::Char('C'));
+    w.act(&mut app, Intent::CopyMenu);
+    w.act(&mut app, Intent::Char('C'));
     assert_eq!(w.copied(), "wscat -c 'ws://127.0.0.1:9/echo?subscription-key=k-0123456789'");
     // Arrows and Enter pick too: the sixth item is websocat... no: walk to "s".
-    w.act(&mut app, Action::CopyMenu);
+    w.act(&mut app, Intent::CopyMenu);
     let s_index = copy::CopyItem::MENU.iter().position(|i| i.key() == 's').unwrap();
     for _ in 0..s_index {
-        w.act(&mut app, Action::Down);
+        w.act(&mut app, Intent::Down);
     }
-    w.act(&mut app, Action::Enter);
+    w.act(&mut app, Intent::Enter);
     assert!(w.copied().starts_with("websocat ") && !w.copied().contains("k-0123456789"), "{}", w.copied());
 }
 
@@ -443,8 +443,8 @@ fn test_copy_with_secrets_resolves_env_references_in_the_loop() {
     app.draft_at(0)
         .query
         .push(request::Row { param: Param::new("subscription-key", "${env:WSTAB_TEST_UNSET_COPY}"), revealed: false });
-    w.act(&mut app, Action::CopyMenu);
-    w.act(&mut app, Action::Char('U'));
+    w.act(&mut app, Intent::CopyMenu);
+    w.act(&mut app, Intent::Char('U'));
     assert!(notice(&app).contains("not copied") && notice(&app).contains("WSTAB_TEST_UNSET_COPY is not set"));
     assert!(w.terminal.is_empty(), "nothing reached the clipboard");
 }
@@ -453,11 +453,11 @@ fn test_copy_with_secrets_resolves_env_references_in_the_loop() {
 fn test_copy_message_and_trace() {
     let mut w = World::new();
     let mut app = w.app();
-    w.act(&mut app, Action::CopyMenu);
-    w.act(&mut app, Action::Char('m'));
+    w.act(&mut app, Intent::CopyMenu);
+    w.act(&mut app, Intent::Char('m'));
     assert!(notice(&app).contains("nothing to copy"), "{}", notice(&app));
-    w.act(&mut app, Action::CopyMenu);
-    w.act(&mut app, Action::Char('t'));
+    w.act(&mut app, Intent::CopyMenu);
+    w.act(&mut app, Intent::Char('t'));
     assert!(notice(&app).contains("no handshake yet"), "{}", notice(&app));
     connect(&mut app);
     let session = app.tab.connection.as_ref().unwrap().id;
@@ -472,13 +472,13 @@ fn test_copy_message_and_trace() {
         kind: EventKind::Frame { dir: Direction::In, frame: Frame::Binary(vec![0xde, 0xad].into()) },
     });
     app.focus = Pane::Messages;
-    w.act(&mut app, Action::CopyMenu);
-    w.act(&mut app, Action::Char('m'));
+    w.act(&mut app, Intent::CopyMenu);
+    w.act(&mut app, Intent::Char('m'));
     assert_eq!(w.copied(), "de ad", "binary as the composer's hex");
-    w.act(&mut app, Action::Up);
-    w.act(&mut app, Action::Up);
-    w.act(&mut app, Action::CopyMenu);
-    w.act(&mut app, Action::Char('m'));
+    w.act(&mut app, Intent::Up);
+    w.act(&mut app, Intent::Up);
+    w.act(&mut app, Intent::CopyMenu);
+    w.act(&mut app, Intent::Char('m'));
     assert_eq!(w.copied(), "{\"type\":\"ack\",\n\"ackId\":1}", "the whole message, not the preview");
     app.tab.last_trace = Some(HandshakeTrace {
         request_line: "GET /echo HTTP/1.1".into(),
@@ -486,8 +486,8 @@ fn test_copy_message_and_trace() {
         response: None,
     });
     app.tab.last_error = Some(ConnError::new(FailureKind::HandshakeRefused { status: 401 }, "refused"));
-    w.act(&mut app, Action::CopyMenu);
-    w.act(&mut app, Action::Char('t'));
+    w.act(&mut app, Intent::CopyMenu);
+    w.act(&mut app, Intent::Char('t'));
     let t = w.copied();
     assert!(t.contains("hint: ") && t.contains("> GET /echo HTTP/1.1") && t.contains(wstab_core::secret::MASK), "{t}");
 }
@@ -496,15 +496,15 @@ fn test_copy_message_and_trace() {
 fn test_ctrl_v_reads_the_clipboard_in_the_loop() {
     let mut w = World::new();
     let mut app = w.app();
-    assert_eq!(app.update(Action::PasteFromClipboard), Some(Effect::PasteFromClipboard));
-    w.act(&mut app, Action::PasteFromClipboard);
+    assert_eq!(app.update(Intent::PasteFromClipboard), Some(Effect::PasteFromClipboard));
+    w.act(&mut app, Intent::PasteFromClipboard);
     assert!(notice(&app).contains("nothing pasted: no system clipboard"), "{}", notice(&app));
     // What the loop sends back is a trimmed Paste: onto a Request row, it edits the value.
     app.focus = Pane::Request;
     app.select_index(1);
     let trimmed = crate::console::clipboard::clean_pasted_value("  k-pasted\n");
-    w.act(&mut app, Action::Paste(trimmed));
-    w.act(&mut app, Action::Enter);
+    w.act(&mut app, Intent::Paste(trimmed));
+    w.act(&mut app, Intent::Enter);
     assert_eq!(app.draft().unwrap().query[0].param.value, "k-pasted");
 }
 
@@ -529,26 +529,26 @@ fn test_saved_message_picker_fills_the_composer() {
     app.select_index(2);
     app.focus = Pane::Composer;
     app.tab.composer.editor.clear();
-    w.act(&mut app, Action::PickSavedMessage);
+    w.act(&mut app, Intent::PickSavedMessage);
     assert_eq!(app.overlay, Some(Overlay::SavedMessages { selected: 0 }));
-    w.act(&mut app, Action::Down);
-    w.act(&mut app, Action::Enter);
+    w.act(&mut app, Intent::Down);
+    w.act(&mut app, Intent::Enter);
     assert_eq!(app.tab.composer.editor.text(), "de ad");
     assert_eq!(app.tab.composer.mode, composer::MessageMode::Hex);
     assert_eq!(app.focus, Pane::Composer);
-    w.act(&mut app, Action::PickSavedMessage);
-    w.act(&mut app, Action::Enter);
+    w.act(&mut app, Intent::PickSavedMessage);
+    w.act(&mut app, Intent::Enter);
     assert_eq!(app.tab.composer.editor.text(), r#"{"type":"joinGroup","group":"g"}"#);
     assert_eq!(app.tab.composer.mode, composer::MessageMode::Text);
     // A workspace API offers its sample message.
     app.select_index(0);
-    w.act(&mut app, Action::PickSavedMessage);
+    w.act(&mut app, Intent::PickSavedMessage);
     assert_eq!(app.saved_messages().len(), 1);
-    w.act(&mut app, Action::Enter);
+    w.act(&mut app, Intent::Enter);
     assert_eq!(app.tab.composer.editor.text(), "hello");
     // The workspace's chat has none.
     app.select_index(1);
-    w.act(&mut app, Action::PickSavedMessage);
+    w.act(&mut app, Intent::PickSavedMessage);
     assert!(app.overlay.is_none() && notice(&app).contains("no saved messages"));
 }
 
@@ -565,8 +565,8 @@ fn test_connecting_a_saved_profile_carries_its_reconnect_settings() {
     store.save("live", &profile, false).unwrap();
     let mut app = App::new(workspace(), 100);
     app.pinned_profile = Some("live".into());
-    app.update(w.outside.load_profiles(Vec::new(), Some("live".into())));
-    let Some(Effect::Connect { profile: Some(p), .. }) = app.update(Action::ToggleConnection) else {
+    app.on_reply(w.outside.load_profiles(Vec::new(), Some("live".into())));
+    let Some(Effect::Connect { profile: Some(p), .. }) = app.update(Intent::ToggleConnection) else {
         panic!("a saved profile connects with its settings");
     };
     assert!(p.reconnect);
@@ -575,5 +575,5 @@ fn test_connecting_a_saved_profile_carries_its_reconnect_settings() {
     assert_eq!(supervision.on_connect.len(), 1);
     // A workspace API that is not a saved profile connects plainly.
     let mut app2 = App::new(workspace(), 100);
-    assert!(matches!(app2.update(Action::ToggleConnection), Some(Effect::Connect { profile: None, .. })));
+    assert!(matches!(app2.update(Intent::ToggleConnection), Some(Effect::Connect { profile: None, .. })));
 }

@@ -122,24 +122,24 @@ impl RequestForm {
 }
 
 impl App {
-    pub(super) fn copy_menu_key(&mut self, selected: usize, action: super::Action) -> Option<Effect> {
-        use super::Action;
+    pub(super) fn copy_menu_key(&mut self, selected: usize, action: super::Intent) -> Option<Effect> {
+        use super::Intent;
         let n = CopyItem::MENU.len();
         let item = match action {
-            Action::Up => {
+            Intent::Up => {
                 self.overlay = Some(Overlay::CopyMenu { selected: (selected + n - 1) % n });
                 return None;
             }
-            Action::Down => {
+            Intent::Down => {
                 self.overlay = Some(Overlay::CopyMenu { selected: (selected + 1) % n });
                 return None;
             }
-            Action::Escape | Action::CopyMenu => {
+            Intent::Escape | Intent::CopyMenu => {
                 self.overlay = None;
                 return None;
             }
-            Action::Enter => CopyItem::MENU[selected.min(n - 1)],
-            Action::Char(c) => CopyItem::for_key(c)?,
+            Intent::Enter => CopyItem::MENU[selected.min(n - 1)],
+            Intent::Char(c) => CopyItem::for_key(c)?,
             _ => return None,
         };
         self.overlay = None;
@@ -240,15 +240,15 @@ impl App {
         self.selected_entry().map(|e| e.messages.clone()).unwrap_or_default()
     }
 
-    pub(super) fn saved_messages_key(&mut self, selected: usize, action: super::Action) {
-        use super::Action;
+    pub(super) fn saved_messages_key(&mut self, selected: usize, action: super::Intent) {
+        use super::Intent;
         let list = self.saved_messages();
         let n = list.len().max(1);
         match action {
-            Action::Up => self.overlay = Some(Overlay::SavedMessages { selected: (selected + n - 1) % n }),
-            Action::Down => self.overlay = Some(Overlay::SavedMessages { selected: (selected + 1) % n }),
-            Action::Escape | Action::PickSavedMessage => self.overlay = None,
-            Action::Enter => {
+            Intent::Up => self.overlay = Some(Overlay::SavedMessages { selected: (selected + n - 1) % n }),
+            Intent::Down => self.overlay = Some(Overlay::SavedMessages { selected: (selected + 1) % n }),
+            Intent::Escape | Intent::PickSavedMessage => self.overlay = None,
+            Intent::Enter => {
                 self.overlay = None;
                 if let Some(m) = list.get(selected) {
                     self.tab.composer.editor.set_text(&m.body);

@@ -1,18 +1,23 @@
 //! The console's state and its update logic: no I/O, no drawing.
 //!
-//! The event loop turns keys into [`Action`]s (see `input`) and connection events into
-//! [`App::on_event`] calls; [`App::update`] changes the state and may return an [`Effect`] for the
-//! loop to carry out (start a session, send a frame, save a file, quit).
+//! The runtime turns terminal input into [`Intent`]s (through `console::keymap`) and hands them
+//! to [`App::update`]; what IO sends back (an effect's result, the clock, gateway news) arrives
+//! apart, as [`Reply`]s, at [`App::on_reply`]; connection events go to [`App::on_event`]. Each
+//! may return an [`Effect`] for the runtime to carry out (start a session, send a frame, save a
+//! file, quit).
 
 pub mod composer;
 pub mod copy;
 pub mod editor;
+mod effect;
 pub mod export;
 pub mod gateway_side;
+mod intent;
 pub mod latency;
 pub mod messages;
 pub mod profiles;
 pub mod recording;
+mod reply;
 pub mod request;
 pub mod sessions;
 pub mod tabs;
@@ -21,15 +26,17 @@ pub mod token;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-use copy::CopyContent;
 use editor::Editor;
-use profiles::{Pending, ProfileOp, ProfileOutcome};
+pub use effect::{CommandToSend, Effect};
+pub use intent::Intent;
+use profiles::Pending;
+pub use reply::Reply;
 use request::{RequestDraft, Table};
 use std::collections::BTreeMap;
 pub use tabs::Tab;
 use wstab_core::catalog::{Catalog, Entry, EntryId};
-use wstab_core::connection::{Command, Event, EventKind};
-use wstab_core::connection::{SessionId, SessionState, Target};
+use wstab_core::connection::{Event, EventKind};
+use wstab_core::connection::{SessionId, SessionState};
 use wstab_core::profile::{ImportReport, Profile};
 use wstab_core::request::{BuiltRequest, Overrides, Purpose, build_target};
 use wstab_core::workspace::Workspace;
@@ -291,282 +298,6 @@ pub struct Notice {
     pub error: bool,
 }
 
-/// Everything the user can ask for. Keys map to these in `input`; the loop sends the rest.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Action {
-    /// Tab: focus the next pane (input; handled by `App`).
-    FocusNext,
-    /// Shift-Tab: focus the previous pane.
-    FocusPrev,
-    /// Up / k: move up in a list, scroll an overlay, recall an older message at the composer's top.
-    Up,
-    /// Down / j: move down, scroll, recall a newer message at the composer's bottom.
-    Down,
-    /// Page Up: move a page up.
-    PageUp,
-    /// Page Down: move a page down.
-    PageDown,
-    /// Home / g: go to the first row (the line start in a field).
-    First,
-    /// End / G: go to the last row and follow (the line end in a field).
-    Last,
-    /// Left: cursor left in a field.
-    Left,
-    /// Right: cursor right in a field.
-    Right,
-    /// Enter: select or edit; in the composer, send; in a prompt, accept.
-    Enter,
-    /// Esc: leave an editor, a prompt or an overlay.
-    Escape,
-    /// Backspace in a field.
-    Backspace,
-    /// Delete in a field; on a Request row, delete the row.
-    Delete,
-    /// A typed character, for the focused field.
-    Char(char),
-    /// Alt-Enter: a newline in the composer.
-    Newline,
-    /// Bracketed paste, for the focused field (or a Request row's value).
-    Paste(String),
-    /// F5: connect, or disconnect when connected or connecting.
-    ToggleConnection,
-    /// F1 / ?: open (or close) the help overlay.
-    Help,
-    /// Ctrl-L: clear the Messages log (the saved session keeps everything).
-    ClearLog,
-    /// q / Ctrl-C: quit.
-    Quit,
-    /// s / Ctrl-S: ask for a file name and save the whole session as NDJSON.
-    Save,
-    /// /: search the log.
-    Search,
-    /// n: the next (older) search match.
-    SearchOlder,
-    /// N: the previous (newer) search match.
-    SearchNewer,
-    /// f: cycle the Messages filter (all, sent, received, connection, errors).
-    CycleFilter,
-    /// t: show the last handshake trace.
-    ShowTrace,
-    /// a: add a query parameter.
-    AddQueryParam,
-    /// A: add a header.
-    AddHeader,
-    /// e: rename the selected row.
-    RenameRow,
-    /// Space: enable or disable the selected row.
-    ToggleRow,
-    /// r: reveal or mask the selected row's secret value.
-    RevealRow,
-    /// p: edit the subprotocols.
-    EditSubprotocols,
-    /// F2: send as text, binary typed as hex, or binary typed as base64.
-    ToggleMessageMode,
-    /// F3: send a ping.
-    Ping,
-    /// F4: close with a code and reason.
-    Close,
-    /// A mouse click on a pane (sent by the loop, which knows the layout): focus it and select
-    /// `row` (the item under the pointer, as the drawing code counted it), if any.
-    Click {
-        /// The pane.
-        pane: Pane,
-        /// The item clicked.
-        row: Option<usize>,
-    },
-    /// The mouse wheel over a pane (sent by the loop): `lines` up (negative) or down.
-    Scroll {
-        /// The pane.
-        pane: Pane,
-        /// Lines to scroll.
-        lines: isize,
-    },
-    /// P: ask for a name and save the selected API's request as a profile (handled by `App`,
-    /// which asks before overwriting and returns [`Effect::Profiles`]).
-    SaveProfile,
-    /// e in APIs: rename the selected saved profile.
-    RenameProfile,
-    /// D in APIs: duplicate the selected saved profile under a new name.
-    DuplicateProfile,
-    /// d / Del in APIs: delete the selected saved profile (asks first).
-    DeleteProfile,
-    /// I: ask for an `az apim api list` JSON file and import its WebSocket APIs as profiles.
-    ImportApim,
-    /// W: ask for a Web PubSub connection string and hub, and set the request's `access_token`.
-    TokenFromConnectionString,
-    /// i in Request: show the decoded claims of the selected (or first) JWT value.
-    ShowToken,
-    /// y: open the copy menu.
-    CopyMenu,
-    /// Ctrl-V: paste the system clipboard into the focused field (the loop reads it and sends
-    /// [`Action::Paste`]).
-    PasteFromClipboard,
-    /// Ctrl-O in the composer: pick one of the API's saved messages.
-    PickSavedMessage,
-    /// The saved profiles as they are now (sent by the loop at start and after every profile
-    /// effect), with the outcome of the operations just carried out.
-    ProfilesLoaded {
-        /// Profiles that load, by name, sorted.
-        profiles: Vec<(String, Profile)>,
-        /// Profile files that do not parse: name and error (with file:line:col).
-        broken: Vec<(String, String)>,
-        /// What the last [`Effect::Profiles`] did, one outcome per operation.
-        outcomes: Vec<ProfileOutcome>,
-        /// The profile to select afterwards (the one just saved, renamed or copied).
-        select: Option<String>,
-    },
-    /// An import file was read and parsed (sent by the loop after [`Effect::ReadImport`]).
-    ImportRead {
-        /// The file, for messages.
-        source: String,
-        /// The APIs found, or why the file could not be used.
-        result: Result<ImportReport, String>,
-    },
-    /// The clock moved (sent by the loop's timer) — for the connected-for time and the rate.
-    Tick(SystemTime),
-    /// Ctrl-T: open a new tab (its own session, log and composer) and show it.
-    NewTab,
-    /// Ctrl-W: close the shown tab, disconnecting its session.
-    CloseTab,
-    /// Alt-→ / Ctrl-PgDn: show the next tab.
-    NextTab,
-    /// Alt-← / Ctrl-PgUp: show the previous tab.
-    PrevTab,
-    /// F6: open (or close) the gateway's side view for the selected API.
-    GatewayView,
-    /// Gateway log records, oldest first (sent by the loop when it runs on the demo: the recent
-    /// ones at start, then each new one as the gateway writes it).
-    GatewayRecords(Vec<wstab_emulator::gateway::access_log::LogRecord>),
-    /// The gateway's numbers per API (sent by the loop's timer when it runs on the demo).
-    GatewayMetrics(std::collections::BTreeMap<String, wstab_emulator::gateway::metrics::ApiMetrics>),
-    /// A gateway emulator's whole status read from its admin address (sent by the loop's poller
-    /// with `--gateway-admin URL`): replaces the records and numbers shown.
-    GatewayStatus(Box<wstab_emulator::gateway::GatewayStatus>),
-    /// An effect finished (sent by the loop): what to tell the user.
-    Report(Notice),
-    /// Ctrl-R: ask for the correlation JSON pointer of the shown tab (handled by `App`, which
-    /// restarts the tab's pairing with it).
-    SetCorrelation,
-    /// w: open (or close) the list of requests still waiting for a reply in the shown tab.
-    ShowWaiting,
-    /// H: ask for a file name and export the shown tab's session as HAR (`App` answers with
-    /// [`Effect::WriteFile`]).
-    ExportHar,
-    /// R: ask for a file name and save the shown tab's session as a `wstab run` script (`App`
-    /// answers with [`Effect::WriteFile`]).
-    SaveScript,
-}
-
-/// What the loop must do for an action: the only way `App` reaches the world.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
-    /// Start a session (F5): the loop spawns it and keeps its handle.
-    Connect {
-        /// The new session's id.
-        session: SessionId,
-        /// What to connect to.
-        target: Box<Target>,
-        /// The saved profile behind the API, whose reconnect, on-connect messages and Web PubSub
-        /// token refresh apply to the session.
-        profile: Option<Box<Profile>>,
-    },
-    /// Give a running session a command (send, ping, close).
-    Send {
-        /// The session.
-        session: SessionId,
-        /// What to do.
-        command: CommandToSend,
-    },
-    /// End a session (F5 while connected or connecting).
-    Disconnect {
-        /// The session.
-        session: SessionId,
-    },
-    /// Write the whole session as NDJSON to this file, then report with [`Action::Report`].
-    Save {
-        /// Where.
-        path: PathBuf,
-    },
-    /// Write `contents` to a file atomically (temp file + rename), then report with
-    /// [`Action::Report`] (sent for a HAR export or a saved script; carried out by
-    /// `tui::effects::Outside`).
-    WriteFile {
-        /// Where.
-        path: PathBuf,
-        /// What it is, for the status bar ("HAR", "script").
-        what: String,
-        /// The file's text.
-        contents: String,
-    },
-    /// Save, rename, copy or delete profiles in the store, in order, then reload them and send
-    /// [`Action::ProfilesLoaded`] with the outcomes.
-    Profiles {
-        /// The operations.
-        ops: Vec<ProfileOp>,
-        /// The profile to select afterwards.
-        select: Option<String>,
-    },
-    /// Read an import file and parse it with `import_apim_json`, then send [`Action::ImportRead`].
-    ReadImport {
-        /// The file.
-        path: PathBuf,
-        /// The gateway URL given, if any.
-        gateway: Option<String>,
-    },
-    /// Put text on a clipboard (the system one, else the terminal's via OSC 52), then report
-    /// which one with [`Action::Report`].
-    Copy {
-        /// What it is, for the status bar ("the request URL").
-        what: String,
-        /// The text, or the request to render once its `${env:…}` references are resolved.
-        content: CopyContent,
-    },
-    /// Read the system clipboard and send its text back as [`Action::Paste`] (Ctrl-V).
-    PasteFromClipboard,
-    /// Leave: restore the terminal, end the sessions.
-    Quit,
-}
-
-/// A command for a session, comparable so tests can assert on it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum CommandToSend {
-    /// A text message.
-    Text(String),
-    /// A binary message.
-    Binary(Vec<u8>),
-    /// A ping.
-    Ping(Vec<u8>),
-    /// A close frame.
-    Close {
-        /// The code.
-        code: u16,
-        /// The reason.
-        reason: String,
-    },
-}
-
-impl From<CommandToSend> for Command {
-    fn from(c: CommandToSend) -> Command {
-        match c {
-            CommandToSend::Text(t) => Command::Text(t),
-            CommandToSend::Binary(b) => Command::Binary(b),
-            CommandToSend::Ping(p) => Command::Ping(p),
-            CommandToSend::Close { code, reason } => Command::Close { code, reason },
-        }
-    }
-}
-
-impl From<Command> for CommandToSend {
-    fn from(c: Command) -> CommandToSend {
-        match c {
-            Command::Text(t) => CommandToSend::Text(t),
-            Command::Binary(b) => CommandToSend::Binary(b),
-            Command::Ping(p) => CommandToSend::Ping(p),
-            Command::Close { code, reason } => CommandToSend::Close { code, reason },
-        }
-    }
-}
-
 /// What the keymap should use to read a key: the focused pane, or a text field, or an overlay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputContext {
@@ -796,54 +527,56 @@ impl App {
         }
     }
 
-    /// Applies one action; returns what the loop must do, if anything.
-    pub fn update(&mut self, action: Action) -> Option<Effect> {
-        match action {
-            Action::Tick(now) => {
+    /// Takes what IO sent back; returns what the runtime must do next, if anything.
+    pub fn on_reply(&mut self, reply: Reply) -> Option<Effect> {
+        match reply {
+            Reply::Tick(now) => {
                 self.now = now;
                 self.tab.pairing.refresh();
-                return None;
             }
-            Action::Report(n) => {
+            Reply::Report(n) => {
                 self.notice = Some(n);
-                return None;
             }
-            Action::GatewayRecords(records) => {
+            Reply::GatewayRecords(records) => {
                 self.gateway.push(records);
-                return None;
             }
-            Action::GatewayMetrics(metrics) => {
+            Reply::GatewayMetrics(metrics) => {
                 self.gateway.metrics = metrics;
-                return None;
             }
-            Action::GatewayStatus(status) => {
+            Reply::GatewayStatus(status) => {
                 let status = *status;
                 self.gateway.records.clear();
                 self.gateway.push(status.records);
                 self.gateway.metrics = status.metrics;
-                return None;
             }
-            Action::Quit => return Some(Effect::Quit),
-            Action::Paste(text) => return self.paste(text),
-            Action::Click { pane, row } => {
+            Reply::ProfilesLoaded { profiles, broken, outcomes, select } => {
+                self.profiles_loaded(profiles, broken, outcomes, select);
+            }
+            Reply::ImportRead { source, result } => return self.import_read(&source, result),
+            Reply::Pasted(text) => return self.paste(text),
+        }
+        None
+    }
+
+    /// Applies what the user asked for; returns what the runtime must do, if anything.
+    pub fn update(&mut self, action: Intent) -> Option<Effect> {
+        match action {
+            Intent::Quit => return Some(Effect::Quit),
+            Intent::Paste(text) => return self.paste(text),
+            Intent::Click { pane, row } => {
                 self.click(pane, row);
                 return None;
             }
-            Action::Scroll { pane, lines } => {
+            Intent::Scroll { pane, lines } => {
                 self.scroll(pane, lines);
                 return None;
             }
-            Action::ProfilesLoaded { profiles, broken, outcomes, select } => {
-                self.profiles_loaded(profiles, broken, outcomes, select);
-                return None;
-            }
-            Action::ImportRead { source, result } => return self.import_read(&source, result),
             // The clipboard is read by the loop, whatever has the focus.
-            Action::PasteFromClipboard => return Some(Effect::PasteFromClipboard),
+            Intent::PasteFromClipboard => return Some(Effect::PasteFromClipboard),
             _ => {}
         }
         // Any key clears the last notice; errors stay until the next key too.
-        if !matches!(action, Action::ToggleConnection) {
+        if !matches!(action, Intent::ToggleConnection) {
             self.notice = None;
         }
         if self.prompt.is_some() {
@@ -856,48 +589,48 @@ impl App {
             return self.overlay_key(overlay, action);
         }
         match action {
-            Action::FocusNext => self.focus = self.focus.step(true),
-            Action::FocusPrev => self.focus = self.focus.step(false),
-            Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
-            Action::ToggleConnection => return self.toggle_connection(),
-            Action::ClearLog => {
+            Intent::FocusNext => self.focus = self.focus.step(true),
+            Intent::FocusPrev => self.focus = self.focus.step(false),
+            Intent::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
+            Intent::ToggleConnection => return self.toggle_connection(),
+            Intent::ClearLog => {
                 self.tab.log.clear();
                 self.tab.messages.follow();
                 self.notice("log cleared (saving with s still writes the whole session)", false);
             }
-            Action::Save => self.start_prompt(PromptFor::SavePath, "wstab-session.ndjson"),
-            Action::ExportHar => self.ask_export(PromptFor::HarPath, "wstab-session.har"),
-            Action::SaveScript => self.ask_export(PromptFor::ScriptPath, "wstab-session.toml"),
-            Action::SetCorrelation => {
+            Intent::Save => self.start_prompt(PromptFor::SavePath, "wstab-session.ndjson"),
+            Intent::ExportHar => self.ask_export(PromptFor::HarPath, "wstab-session.har"),
+            Intent::SaveScript => self.ask_export(PromptFor::ScriptPath, "wstab-session.toml"),
+            Intent::SetCorrelation => {
                 let current = self.tab.pairing.pairing.pointer().unwrap_or("/ackId").to_string();
                 self.start_prompt(PromptFor::Correlation, &current);
             }
-            Action::ShowWaiting => self.overlay = Some(Overlay::Waiting { scroll: 0 }),
-            Action::ToggleMessageMode => self.tab.composer.mode = self.tab.composer.mode.next(),
-            Action::Ping => return self.send(CommandToSend::Ping(Vec::new())),
-            Action::Close => {
+            Intent::ShowWaiting => self.overlay = Some(Overlay::Waiting { scroll: 0 }),
+            Intent::ToggleMessageMode => self.tab.composer.mode = self.tab.composer.mode.next(),
+            Intent::Ping => return self.send(CommandToSend::Ping(Vec::new())),
+            Intent::Close => {
                 if self.open_session().is_some() {
                     self.start_prompt(PromptFor::Close, "1000 ");
                 } else {
                     self.notice("not connected", true);
                 }
             }
-            Action::NewTab => self.new_tab(),
-            Action::CloseTab => return self.close_tab(),
-            Action::NextTab => self.step_tab(true),
-            Action::PrevTab => self.step_tab(false),
-            Action::GatewayView => self.overlay = Some(Overlay::Gateway { scroll: 0 }),
-            Action::ShowTrace => {
+            Intent::NewTab => self.new_tab(),
+            Intent::CloseTab => return self.close_tab(),
+            Intent::NextTab => self.step_tab(true),
+            Intent::PrevTab => self.step_tab(false),
+            Intent::GatewayView => self.overlay = Some(Overlay::Gateway { scroll: 0 }),
+            Intent::ShowTrace => {
                 if self.tab.last_trace.is_some() || self.tab.last_error.is_some() {
                     self.overlay = Some(Overlay::Trace { scroll: 0 });
                 } else {
                     self.notice("no handshake yet: press F5 to connect", false);
                 }
             }
-            Action::SaveProfile => self.ask_profile_name(),
-            Action::ImportApim => self.start_prompt(PromptFor::ImportFile, ""),
-            Action::TokenFromConnectionString => self.start_prompt(PromptFor::ConnectionString, ""),
-            Action::CopyMenu => self.overlay = Some(Overlay::CopyMenu { selected: 0 }),
+            Intent::SaveProfile => self.ask_profile_name(),
+            Intent::ImportApim => self.start_prompt(PromptFor::ImportFile, ""),
+            Intent::TokenFromConnectionString => self.start_prompt(PromptFor::ConnectionString, ""),
+            Intent::CopyMenu => self.overlay = Some(Overlay::CopyMenu { selected: 0 }),
             action => match self.focus {
                 Pane::Apis => self.apis_key(action),
                 Pane::Request => self.request_key(action),
@@ -993,22 +726,22 @@ impl App {
         self.prompt = Some(Prompt { what, field: Editor::one_line(text) });
     }
 
-    fn prompt_key(&mut self, action: Action) -> Option<Effect> {
+    fn prompt_key(&mut self, action: Intent) -> Option<Effect> {
         let prompt = self.prompt.as_mut()?;
         match action {
-            Action::Escape => self.prompt = None,
-            Action::Enter | Action::FocusNext => {
+            Intent::Escape => self.prompt = None,
+            Intent::Enter | Intent::FocusNext => {
                 let Prompt { what, field } = self.prompt.take()?;
                 return self.commit_prompt(what, field.text());
             }
-            Action::Char(c) => prompt.field.insert_char(c),
-            Action::Backspace => prompt.field.backspace(),
-            Action::Delete => prompt.field.delete(),
-            Action::Left => prompt.field.left(),
-            Action::Right => prompt.field.right(),
-            Action::First => prompt.field.home(),
-            Action::Last => prompt.field.end(),
-            Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
+            Intent::Char(c) => prompt.field.insert_char(c),
+            Intent::Backspace => prompt.field.backspace(),
+            Intent::Delete => prompt.field.delete(),
+            Intent::Left => prompt.field.left(),
+            Intent::Right => prompt.field.right(),
+            Intent::First => prompt.field.home(),
+            Intent::Last => prompt.field.end(),
+            Intent::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
             _ => {}
         }
         None
@@ -1097,10 +830,10 @@ impl App {
         None
     }
 
-    fn confirm_key(&mut self, confirm: Confirm, action: Action) -> Option<Effect> {
+    fn confirm_key(&mut self, confirm: Confirm, action: Intent) -> Option<Effect> {
         match action {
-            Action::Char('y' | 'Y') | Action::Enter => self.confirmed(confirm.on_yes),
-            Action::Char('n' | 'N') | Action::Escape => self.declined(confirm.on_yes),
+            Intent::Char('y' | 'Y') | Intent::Enter => self.confirmed(confirm.on_yes),
+            Intent::Char('n' | 'N') | Intent::Escape => self.declined(confirm.on_yes),
             // Anything else leaves the question open.
             _ => {
                 self.confirm = Some(confirm);
@@ -1116,7 +849,7 @@ impl App {
         }
     }
 
-    fn overlay_key(&mut self, overlay: Overlay, action: Action) -> Option<Effect> {
+    fn overlay_key(&mut self, overlay: Overlay, action: Intent) -> Option<Effect> {
         match overlay {
             Overlay::CopyMenu { selected } => return self.copy_menu_key(selected, action),
             Overlay::SavedMessages { selected } => {
@@ -1131,26 +864,26 @@ impl App {
         };
         let page = self.tab.messages.rows.max(5) as isize;
         let delta = match action {
-            Action::Up => -1,
-            Action::Down => 1,
-            Action::PageUp => -page,
-            Action::PageDown => page,
-            Action::First => -(isize::MAX / 2),
-            Action::Last => isize::MAX / 2,
-            Action::Escape | Action::Enter => {
+            Intent::Up => -1,
+            Intent::Down => 1,
+            Intent::PageUp => -page,
+            Intent::PageDown => page,
+            Intent::First => -(isize::MAX / 2),
+            Intent::Last => isize::MAX / 2,
+            Intent::Escape | Intent::Enter => {
                 self.overlay = None;
                 return None;
             }
-            Action::Help => {
+            Intent::Help => {
                 self.overlay =
                     if matches!(overlay, Overlay::Help { .. }) { None } else { Some(Overlay::Help { scroll: 0 }) };
                 return None;
             }
-            Action::ToggleConnection => {
+            Intent::ToggleConnection => {
                 self.overlay = None;
                 return self.toggle_connection();
             }
-            Action::ShowWaiting => {
+            Intent::ShowWaiting => {
                 self.overlay = if matches!(overlay, Overlay::Waiting { .. }) {
                     None
                 } else {
@@ -1158,7 +891,7 @@ impl App {
                 };
                 return None;
             }
-            Action::GatewayView => {
+            Intent::GatewayView => {
                 self.overlay = if matches!(overlay, Overlay::Gateway { .. }) {
                     None
                 } else {
@@ -1167,7 +900,7 @@ impl App {
                 return None;
             }
             // y from a view (the trace, a message) opens the copy menu over it.
-            Action::CopyMenu => {
+            Intent::CopyMenu => {
                 self.overlay = Some(Overlay::CopyMenu { selected: 0 });
                 return None;
             }
@@ -1186,34 +919,34 @@ impl App {
         None
     }
 
-    fn apis_key(&mut self, action: Action) {
+    fn apis_key(&mut self, action: Intent) {
         let n = self.catalog.len();
         if n == 0 {
             return;
         }
         let at = self.selected_index().unwrap_or(0);
         match action {
-            Action::Up => self.select_index(at.saturating_sub(1)),
-            Action::Down => self.select_index((at + 1).min(n - 1)),
-            Action::PageUp | Action::First => self.select_index(0),
-            Action::PageDown | Action::Last => self.select_index(n - 1),
-            Action::Enter => {
+            Intent::Up => self.select_index(at.saturating_sub(1)),
+            Intent::Down => self.select_index((at + 1).min(n - 1)),
+            Intent::PageUp | Intent::First => self.select_index(0),
+            Intent::PageDown | Intent::Last => self.select_index(n - 1),
+            Intent::Enter => {
                 // The request is this API's; the next thing to do is usually to write a message.
                 self.load_sample_message();
                 self.focus = Pane::Composer;
             }
-            Action::RenameProfile => {
+            Intent::RenameProfile => {
                 if let Some(from) = self.selected_profile_or_say() {
                     self.start_prompt(PromptFor::RenameProfile { from: from.clone() }, &from);
                 }
             }
-            Action::DuplicateProfile => {
+            Intent::DuplicateProfile => {
                 if let Some(from) = self.selected_profile_or_say() {
                     let to = format!("{from}-copy");
                     self.start_prompt(PromptFor::DuplicateProfile { from }, &to);
                 }
             }
-            Action::DeleteProfile => {
+            Intent::DeleteProfile => {
                 if let Some(name) = self.selected_profile_or_say() {
                     let question = format!("Delete the profile {name:?} (its file too)? y delete · n keep");
                     self.confirm = Some(Confirm { question, on_yes: Pending::Delete { name } });
@@ -1223,15 +956,15 @@ impl App {
         }
     }
 
-    fn request_key(&mut self, action: Action) {
+    fn request_key(&mut self, action: Intent) {
         let Some(d) = self.draft_mut() else { return };
         let last = d.row_count() - 1;
         match action {
-            Action::Up => d.selected = d.selected.saturating_sub(1),
-            Action::Down => d.selected = (d.selected + 1).min(last),
-            Action::First | Action::PageUp => d.selected = 0,
-            Action::Last | Action::PageDown => d.selected = last,
-            Action::Enter => {
+            Intent::Up => d.selected = d.selected.saturating_sub(1),
+            Intent::Down => d.selected = (d.selected + 1).min(last),
+            Intent::First | Intent::PageUp => d.selected = 0,
+            Intent::Last | Intent::PageDown => d.selected = last,
+            Intent::Enter => {
                 let (table, row) = d.locate(d.selected);
                 match row {
                     Some(row) => {
@@ -1241,33 +974,33 @@ impl App {
                     None => self.add_row(table),
                 }
             }
-            Action::AddQueryParam => self.add_row(Table::Query),
-            Action::AddHeader => self.add_row(Table::Headers),
-            Action::RenameRow => {
+            Intent::AddQueryParam => self.add_row(Table::Query),
+            Intent::AddHeader => self.add_row(Table::Headers),
+            Intent::RenameRow => {
                 let (table, row) = d.locate(d.selected);
                 if let Some(row) = row {
                     let name = d.rows(table)[row].param.name.clone();
                     self.start_prompt(PromptFor::ParamName { table, row, then_value: false }, &name);
                 }
             }
-            Action::Delete => {
+            Intent::Delete => {
                 d.delete_selected();
             }
-            Action::ToggleRow => {
+            Intent::ToggleRow => {
                 if let Some(r) = d.selected_row() {
                     r.param.enabled = !r.param.enabled;
                 }
             }
-            Action::RevealRow => {
+            Intent::RevealRow => {
                 if let Some(r) = d.selected_row() {
                     r.revealed = !r.revealed;
                 }
             }
-            Action::EditSubprotocols => {
+            Intent::EditSubprotocols => {
                 let text = d.subprotocols.join(", ");
                 self.start_prompt(PromptFor::Subprotocols, &text);
             }
-            Action::ShowToken => match token::token_row(d) {
+            Intent::ShowToken => match token::token_row(d) {
                 Some((table, row)) => {
                     d.selected = d.flat(table, Some(row));
                     self.overlay = Some(Overlay::Token { table, row, scroll: 0 });
@@ -1285,16 +1018,16 @@ impl App {
         }
     }
 
-    fn messages_key(&mut self, action: Action) {
+    fn messages_key(&mut self, action: Intent) {
         let page = self.tab.messages.rows.max(1) as isize;
         match action {
-            Action::Up => self.tab.messages.move_by(&self.tab.log, -1),
-            Action::Down => self.tab.messages.move_by(&self.tab.log, 1),
-            Action::PageUp => self.tab.messages.move_by(&self.tab.log, -page),
-            Action::PageDown => self.tab.messages.move_by(&self.tab.log, page),
-            Action::First => self.tab.messages.select(&self.tab.log, 0, 0),
-            Action::Last => self.tab.messages.follow(),
-            Action::Enter => {
+            Intent::Up => self.tab.messages.move_by(&self.tab.log, -1),
+            Intent::Down => self.tab.messages.move_by(&self.tab.log, 1),
+            Intent::PageUp => self.tab.messages.move_by(&self.tab.log, -page),
+            Intent::PageDown => self.tab.messages.move_by(&self.tab.log, page),
+            Intent::First => self.tab.messages.select(&self.tab.log, 0, 0),
+            Intent::Last => self.tab.messages.follow(),
+            Intent::Enter => {
                 if let Some(seq) = self
                     .tab
                     .messages
@@ -1304,18 +1037,18 @@ impl App {
                     self.overlay = Some(Overlay::Detail { seq, scroll: 0 });
                 }
             }
-            Action::Search => {
+            Intent::Search => {
                 let last = self.tab.messages.search.clone();
                 self.start_prompt(PromptFor::Search, &last);
             }
-            Action::SearchOlder | Action::SearchNewer => {
+            Intent::SearchOlder | Intent::SearchNewer => {
                 if self.tab.messages.search.is_empty() {
                     self.notice("nothing to search for: press / first", true);
-                } else if !self.tab.messages.find(&self.tab.log, action == Action::SearchOlder, false) {
+                } else if !self.tab.messages.find(&self.tab.log, action == Intent::SearchOlder, false) {
                     self.notice(format!("no more matches for {:?}", self.tab.messages.search), true);
                 }
             }
-            Action::CycleFilter => {
+            Intent::CycleFilter => {
                 let next = self.tab.messages.filter.next();
                 self.tab.messages.set_filter(&self.tab.log, next);
             }
@@ -1323,10 +1056,10 @@ impl App {
         }
     }
 
-    fn composer_key(&mut self, action: Action) -> Option<Effect> {
+    fn composer_key(&mut self, action: Intent) -> Option<Effect> {
         let c = &mut self.tab.composer;
         match action {
-            Action::Enter => {
+            Intent::Enter => {
                 if self.open_session().is_none() {
                     self.notice("not connected: press F5 to connect", true);
                     return None;
@@ -1339,31 +1072,31 @@ impl App {
                     Err(e) => self.notice(e, true),
                 }
             }
-            Action::Newline => {
+            Intent::Newline => {
                 c.editor.newline();
                 c.edited();
             }
-            Action::Char(ch) => {
+            Intent::Char(ch) => {
                 c.editor.insert_char(ch);
                 c.edited();
             }
-            Action::Backspace => {
+            Intent::Backspace => {
                 c.editor.backspace();
                 c.edited();
             }
-            Action::Delete => {
+            Intent::Delete => {
                 c.editor.delete();
                 c.edited();
             }
-            Action::Left => c.editor.left(),
-            Action::Right => c.editor.right(),
-            Action::First => c.editor.home(),
-            Action::Last => c.editor.end(),
-            Action::Up => c.up(),
-            Action::Down => c.down(),
+            Intent::Left => c.editor.left(),
+            Intent::Right => c.editor.right(),
+            Intent::First => c.editor.home(),
+            Intent::Last => c.editor.end(),
+            Intent::Up => c.up(),
+            Intent::Down => c.down(),
             // Leaving the editor hands keys back to the panes (so `q` quits again).
-            Action::Escape => self.focus = Pane::Messages,
-            Action::PickSavedMessage => self.open_saved_messages(),
+            Intent::Escape => self.focus = Pane::Messages,
+            Intent::PickSavedMessage => self.open_saved_messages(),
             _ => {}
         }
         None
@@ -1420,7 +1153,7 @@ impl App {
     fn scroll(&mut self, pane: Pane, lines: isize) {
         match self.overlay {
             Some(_) => {
-                let a = if lines < 0 { Action::Up } else { Action::Down };
+                let a = if lines < 0 { Intent::Up } else { Intent::Down };
                 for _ in 0..lines.unsigned_abs() {
                     if let Some(o) = self.overlay {
                         self.overlay_key(o, a.clone());
@@ -1429,7 +1162,7 @@ impl App {
             }
             None if pane == Pane::Messages => self.tab.messages.scroll(&self.tab.log, lines),
             None => {
-                let a = if lines < 0 { Action::Up } else { Action::Down };
+                let a = if lines < 0 { Intent::Up } else { Intent::Down };
                 match pane {
                     Pane::Apis => self.apis_key(a),
                     Pane::Request => self.request_key(a),

@@ -22,20 +22,20 @@ fn text(dir: Direction, t: &str) -> EventKind {
 
 fn type_text(app: &mut App, s: &str) {
     for c in s.chars() {
-        app.update(Action::Char(c));
+        app.update(Intent::Char(c));
     }
 }
 
 /// Ctrl-R, replace the prompt's text with `pointer`, Enter.
 fn set_pointer(app: &mut App, pointer: &str) {
-    app.update(Action::SetCorrelation);
+    app.update(Intent::SetCorrelation);
     assert_eq!(app.prompt.as_ref().map(|p| p.what.clone()), Some(PromptFor::Correlation));
     let n = app.prompt.as_ref().map(|p| p.field.text().chars().count()).unwrap_or(0);
     for _ in 0..n {
-        app.update(Action::Backspace);
+        app.update(Intent::Backspace);
     }
     type_text(app, pointer);
-    app.update(Action::Enter);
+    app.update(Intent::Enter);
 }
 
 #[test]
@@ -56,9 +56,9 @@ fn test_reply_with_ack_id_shows_its_latency_on_its_row_and_in_the_stats() {
     let waiting: Vec<_> = app.tab.pairing.pairing.replies().waiting().map(|w| w.key.clone()).collect();
     assert_eq!(waiting, ["2"]);
     app.focus = Pane::Messages;
-    app.update(Action::ShowWaiting);
+    app.update(Intent::ShowWaiting);
     assert_eq!(app.overlay, Some(Overlay::Waiting { scroll: 0 }));
-    app.update(Action::ShowWaiting);
+    app.update(Intent::ShowWaiting);
     assert_eq!(app.overlay, None, "w closes it again");
 }
 
@@ -99,14 +99,14 @@ fn test_saved_profile_correlation_applies_on_connect() {
         crate::console::clipboard::Clipboard::osc52_only(),
     );
     let mut app = App::new(workspace(), 100);
-    app.update(outside.load_profiles(Vec::new(), None));
-    let mut effect = app.update(Action::SaveProfile);
+    app.on_reply(outside.load_profiles(Vec::new(), None));
+    let mut effect = app.update(Intent::SaveProfile);
     assert_eq!(effect, None);
-    effect = app.update(Action::Enter);
+    effect = app.update(Intent::Enter);
     let mut sink = Vec::new();
     if let Some(e) = effect {
         let answer = outside.carry_out(e, &mut sink).expect("a profile effect");
-        app.update(answer);
+        app.on_reply(answer);
     }
     let name = app.selected_profile().map(str::to_string).expect("saved as a profile");
     // The profile file gains a pointer and is loaded again, as after an edit on disk.
@@ -116,7 +116,7 @@ fn test_saved_profile_correlation_applies_on_connect() {
             p.correlation = Some("/id".into());
         }
     }
-    app.update(Action::ProfilesLoaded { profiles, broken: Vec::new(), outcomes: Vec::new(), select: Some(name) });
+    app.on_reply(Reply::ProfilesLoaded { profiles, broken: Vec::new(), outcomes: Vec::new(), select: Some(name) });
     connect(&mut app);
     assert_eq!(app.tab.pairing.pairing.pointer(), Some("/id"));
 }
@@ -138,7 +138,7 @@ fn chat_session() -> App {
         d.query[0].param.value = SUBSCRIPTION_KEY.into();
         d.headers.push(Row { param: Param::new("X-Tenant-Token", TENANT_TOKEN).secret(), revealed: false });
     }
-    let Some(Effect::Connect { .. }) = app.update(Action::ToggleConnection) else { panic!("F5 should connect") };
+    let Some(Effect::Connect { .. }) = app.update(Intent::ToggleConnection) else { panic!("F5 should connect") };
     let url = format!(
         "ws://127.0.0.1:9/client/hubs/chat?subscription-key={SUBSCRIPTION_KEY}&access_token={ACCESS_TOKEN}&hub=chat"
     );
@@ -174,21 +174,21 @@ fn assert_no_secret(text: &str) {
 }
 
 /// Asks for `action`'s file, names it `name` in `dir`, and carries the write out as the loop does.
-fn export(app: &mut App, action: Action, dir: &std::path::Path, name: &str) -> String {
+fn export(app: &mut App, action: Intent, dir: &std::path::Path, name: &str) -> String {
     app.update(action);
     assert!(app.prompt.is_some(), "asks for a file name");
     let n = app.prompt.as_ref().map(|p| p.field.text().chars().count()).unwrap_or(0);
     for _ in 0..n {
-        app.update(Action::Backspace);
+        app.update(Intent::Backspace);
     }
     let path = dir.join(name);
     type_text(app, &path.display().to_string());
-    let effect = app.update(Action::Enter).expect("a write effect");
+    let effect = app.update(Intent::Enter).expect("a write effect");
     assert!(matches!(effect, Effect::WriteFile { .. }), "{effect:?}");
     let mut outside =
         Outside::new(ProfileStore::new(dir.join("profiles")), crate::console::clipboard::Clipboard::osc52_only());
     let answer = outside.carry_out(effect, &mut Vec::new()).expect("carried out by Outside");
-    app.update(answer);
+    app.on_reply(answer);
     let notice = app.notice.clone().unwrap_or(Notice { text: String::new(), error: true });
     assert!(!notice.error && notice.text.contains(name), "the status bar says where: {notice:?}");
     std::fs::read_to_string(path).expect("written")
@@ -198,7 +198,7 @@ fn export(app: &mut App, action: Action, dir: &std::path::Path, name: &str) -> S
 fn test_export_har_holds_the_session_messages_and_no_secret() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = chat_session();
-    let text = export(&mut app, Action::ExportHar, dir.path(), "chat.har");
+    let text = export(&mut app, Intent::ExportHar, dir.path(), "chat.har");
     assert_no_secret(&text);
     let har: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
     let entries = har["log"]["entries"].as_array().expect("entries");
@@ -228,7 +228,7 @@ fn test_export_har_holds_the_session_messages_and_no_secret() {
 fn test_save_script_parses_and_replays_the_exchange_without_the_secret() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = chat_session();
-    let text = export(&mut app, Action::SaveScript, dir.path(), "chat.toml");
+    let text = export(&mut app, Intent::SaveScript, dir.path(), "chat.toml");
     assert_no_secret(&text);
     let script = wstab_core::script::parse("chat.toml", &text).expect("the script loads as `wstab run` loads it");
     assert_eq!(
@@ -242,7 +242,7 @@ fn test_save_script_parses_and_replays_the_exchange_without_the_secret() {
 #[test]
 fn test_export_without_a_session_says_so() {
     let mut app = App::new(workspace(), 100);
-    assert_eq!(app.update(Action::ExportHar), None);
+    assert_eq!(app.update(Intent::ExportHar), None);
     assert!(app.prompt.is_none());
     assert!(app.notice.as_ref().is_some_and(|n| n.text.contains("no session")));
 }
@@ -251,13 +251,13 @@ fn test_export_without_a_session_says_so() {
 fn test_a_new_session_starts_its_own_recording_and_stats() {
     let mut app = chat_session();
     assert!(!app.tab.recording.is_empty());
-    app.update(Action::ToggleConnection);
+    app.update(Intent::ToggleConnection);
     app.on_event(ev(
         &app,
         30,
         EventKind::Closed { code: 1000, reason: String::new(), by: wstab_core::connection::Closer::Local },
     ));
-    app.update(Action::ToggleConnection);
+    app.update(Intent::ToggleConnection);
     assert!(app.tab.recording.is_empty(), "the next export is the new session's");
     assert_eq!(app.tab.pairing.replies.count, 0);
 }

@@ -18,7 +18,7 @@ fn text_in(session: SessionId, ms: u64, t: &str) -> Event {
 /// Two tabs, each connected: returns (first tab's session, second tab's session).
 fn two_connected_tabs(app: &mut App) -> (SessionId, SessionId) {
     let first = connect(app);
-    app.update(Action::NewTab);
+    app.update(Intent::NewTab);
     let second = connect(app);
     (first, second)
 }
@@ -27,11 +27,11 @@ fn two_connected_tabs(app: &mut App) -> (SessionId, SessionId) {
 fn test_new_tab_starts_without_a_session_and_shows_it() {
     let mut app = App::new(workspace(), 100);
     connect(&mut app);
-    app.update(Action::NewTab);
+    app.update(Intent::NewTab);
     assert_eq!((app.tab_count(), app.active), (2, 1));
     assert_eq!(app.state_word(), "Disconnected", "the new tab has no session yet");
     assert!(app.tab.log.is_empty(Filter::All));
-    app.update(Action::PrevTab);
+    app.update(Intent::PrevTab);
     assert_eq!(app.state_word(), "Connected", "the first tab kept its session");
 }
 
@@ -48,7 +48,7 @@ fn test_events_go_to_the_tab_that_owns_the_session() {
     app.on_event(text_in(second, 11, "for tab 2"));
     assert_eq!(app.tab.log.len(Filter::Received), 1);
     assert_eq!(app.tab.unseen, 0, "the shown tab's messages are seen");
-    app.update(Action::NextTab); // wraps around to tab 1
+    app.update(Intent::NextTab); // wraps around to tab 1
     assert_eq!(app.active, 0);
     assert_eq!(app.tab.unseen, 0, "showing a tab marks its messages seen");
     assert_eq!(app.tab.log.counters().received.messages, 1);
@@ -60,7 +60,7 @@ fn test_events_go_to_the_tab_that_owns_the_session() {
 fn test_closing_a_tab_disconnects_only_its_session() {
     let mut app = App::new(workspace(), 100);
     let (first, second) = two_connected_tabs(&mut app);
-    assert_eq!(app.update(Action::CloseTab), Some(Effect::Disconnect { session: second }));
+    assert_eq!(app.update(Intent::CloseTab), Some(Effect::Disconnect { session: second }));
     assert_eq!(app.tab_count(), 1);
     assert_eq!(app.tab.connection.as_ref().map(|c| c.id), Some(first));
     assert_eq!(app.state_word(), "Connected");
@@ -73,38 +73,38 @@ fn test_closing_a_tab_disconnects_only_its_session() {
     });
     assert_eq!(app.tab.log.len(Filter::All), logged);
     assert_eq!(app.state_word(), "Connected");
-    assert_eq!(app.update(Action::CloseTab), None, "the last tab stays");
+    assert_eq!(app.update(Intent::CloseTab), None, "the last tab stays");
     assert_eq!(app.tab_count(), 1);
 }
 
 #[test]
 fn test_each_tab_has_its_own_composer_and_api() {
     let mut app = App::new(workspace(), 100);
-    app.update(Action::Down); // APIs: chat
-    app.update(Action::NewTab);
+    app.update(Intent::Down); // APIs: chat
+    app.update(Intent::NewTab);
     assert_eq!(app.selected_index(), Some(1), "a new tab starts on the shown tab's API");
-    app.update(Action::Up); // this tab: echo
+    app.update(Intent::Up); // this tab: echo
     app.focus = Pane::Composer;
     app.tab.composer.editor.set_text("tab 2 draft");
-    app.update(Action::PrevTab);
+    app.update(Intent::PrevTab);
     assert_eq!(app.selected_index(), Some(1), "tab 1 is still on chat");
     assert_ne!(app.tab.composer.editor.text(), "tab 2 draft");
-    app.update(Action::NextTab);
+    app.update(Intent::NextTab);
     assert_eq!((app.selected_index(), app.tab.composer.editor.text()), (Some(0), "tab 2 draft".to_string()));
 }
 
 #[test]
 fn test_switching_tabs_keeps_the_bar_order() {
     let mut app = App::new(workspace(), 100);
-    app.update(Action::NewTab);
-    app.update(Action::NewTab);
+    app.update(Intent::NewTab);
+    app.update(Intent::NewTab);
     let ids = |app: &App| app.tabs().map(|(_, t)| t.id).collect::<Vec<_>>();
     assert_eq!(ids(&app), vec![1, 2, 3]);
-    app.update(Action::NextTab);
+    app.update(Intent::NextTab);
     assert_eq!((app.active, app.tab.id), (0, 1));
     app.show_tab(1);
     assert_eq!((ids(&app), app.tab.id), (vec![1, 2, 3], 2));
-    app.update(Action::CloseTab);
+    app.update(Intent::CloseTab);
     assert_eq!((ids(&app), app.tab.id, app.active), (vec![1, 3], 3, 1));
 }
 
@@ -126,8 +126,8 @@ fn handshake(api: &str, status: u16) -> LogRecord {
 fn test_gateway_records_are_kept_and_filtered_by_api() {
     let mut app = App::new(workspace(), 100);
     assert!(!app.gateway.watched, "off the demo there is nothing to show");
-    app.update(Action::GatewayRecords(vec![handshake("echo", 101), handshake("chat", 401)]));
-    app.update(Action::GatewayRecords(vec![LogRecord::ConnectionEnd(ConnectionEndRecord {
+    app.on_reply(Reply::GatewayRecords(vec![handshake("echo", 101), handshake("chat", 401)]));
+    app.on_reply(Reply::GatewayRecords(vec![LogRecord::ConnectionEnd(ConnectionEndRecord {
         time: "2026-11-26T12:00:09Z".into(),
         api: "echo".into(),
         client: "127.0.0.1:5000".into(),
@@ -146,7 +146,7 @@ fn test_gateway_records_are_kept_and_filtered_by_api() {
     assert!(matches!(echo[0], LogRecord::ConnectionEnd(_)), "newest first");
     assert_eq!(app.gateway.records_for("chat").count(), 1);
     for _ in 0..gateway_side::KEEP {
-        app.update(Action::GatewayRecords(vec![handshake("ticker", 101)]));
+        app.on_reply(Reply::GatewayRecords(vec![handshake("ticker", 101)]));
     }
     assert_eq!(app.gateway.records.len(), gateway_side::KEEP, "bounded");
 }
@@ -154,23 +154,23 @@ fn test_gateway_records_are_kept_and_filtered_by_api() {
 #[test]
 fn test_f6_opens_and_closes_the_gateway_view() {
     let mut app = App::new(workspace(), 100);
-    app.update(Action::GatewayView);
+    app.update(Intent::GatewayView);
     assert_eq!(app.overlay, Some(Overlay::Gateway { scroll: 0 }));
-    app.update(Action::Down);
+    app.update(Intent::Down);
     assert_eq!(app.overlay, Some(Overlay::Gateway { scroll: 1 }));
-    app.update(Action::GatewayView);
+    app.update(Intent::GatewayView);
     assert_eq!(app.overlay, None);
 }
 
 #[test]
 fn test_gateway_status_from_the_admin_address_replaces_what_is_shown() {
     let mut app = App::new(workspace(), 100);
-    app.update(Action::GatewayRecords(vec![handshake("echo", 101), handshake("echo", 401)]));
+    app.on_reply(Reply::GatewayRecords(vec![handshake("echo", 101), handshake("echo", 401)]));
     let mut metrics = std::collections::BTreeMap::new();
     metrics
         .insert("echo".to_string(), wstab_emulator::gateway::metrics::ApiMetrics { active: 2, ..Default::default() });
     let status = wstab_emulator::gateway::GatewayStatus { metrics, records: vec![handshake("echo", 101)] };
-    app.update(Action::GatewayStatus(Box::new(status)));
+    app.on_reply(Reply::GatewayStatus(Box::new(status)));
     assert!(app.gateway.watched);
     assert_eq!(app.gateway.records_for("echo").count(), 1, "a poll replaces, never duplicates");
     assert_eq!(app.gateway.metrics["echo"].active, 2);

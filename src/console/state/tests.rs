@@ -47,7 +47,7 @@ fn text(dir: Direction, t: &str) -> EventKind {
 
 /// Connects the selected API and feeds the events of a successful open.
 pub fn connect(app: &mut App) -> SessionId {
-    let Some(Effect::Connect { session, .. }) = app.update(Action::ToggleConnection) else {
+    let Some(Effect::Connect { session, .. }) = app.update(Intent::ToggleConnection) else {
         panic!("F5 should connect");
     };
     app.on_event(ev(app, 0, EventKind::Connecting { url: "ws://127.0.0.1:9/echo".into() }));
@@ -57,7 +57,7 @@ pub fn connect(app: &mut App) -> SessionId {
 
 fn type_text(app: &mut App, s: &str) {
     for c in s.chars() {
-        app.update(Action::Char(c));
+        app.update(Intent::Char(c));
     }
 }
 
@@ -66,15 +66,15 @@ fn test_life_cycle_connect_open_disconnect() {
     let mut app = App::new(workspace(), 100);
     assert_eq!(app.state_word(), "Disconnected");
     assert_eq!(app.focus, Pane::Apis);
-    let Some(Effect::Connect { session, target, .. }) = app.update(Action::ToggleConnection) else { panic!() };
+    let Some(Effect::Connect { session, target, .. }) = app.update(Intent::ToggleConnection) else { panic!() };
     assert_eq!(target.url, "ws://127.0.0.1:9/echo");
     assert_eq!(app.state_word(), "Connecting…");
     app.on_event(ev(&app, 5, EventKind::Opened { subprotocol: Some("p".into()), elapsed: Duration::ZERO }));
     assert_eq!(app.state_word(), "Connected");
     assert_eq!(app.connected_api(), Some(0));
-    app.update(Action::Tick(at(65_005)));
+    app.on_reply(Reply::Tick(at(65_005)));
     assert_eq!(app.connected_for(), Some(Duration::from_secs(65)));
-    assert_eq!(app.update(Action::ToggleConnection), Some(Effect::Disconnect { session }));
+    assert_eq!(app.update(Intent::ToggleConnection), Some(Effect::Disconnect { session }));
     assert_eq!(app.state_word(), "Disconnecting…");
     app.on_event(ev(&app, 70_000, EventKind::Closed { code: 1000, reason: String::new(), by: Closer::Local }));
     assert_eq!(app.state_word(), "Disconnected");
@@ -98,19 +98,19 @@ fn test_life_cycle_server_close() {
 #[test]
 fn test_life_cycle_cancel_while_connecting() {
     let mut app = App::new(workspace(), 100);
-    let Some(Effect::Connect { session, .. }) = app.update(Action::ToggleConnection) else { panic!() };
-    assert_eq!(app.update(Action::ToggleConnection), Some(Effect::Disconnect { session }));
+    let Some(Effect::Connect { session, .. }) = app.update(Intent::ToggleConnection) else { panic!() };
+    assert_eq!(app.update(Intent::ToggleConnection), Some(Effect::Disconnect { session }));
     app.on_event(ev(&app, 1, EventKind::Closed { code: 1000, reason: "cancelled".into(), by: Closer::Local }));
     assert_eq!(app.state_word(), "Disconnected");
     // F5 again starts a new session with a new id.
-    let Some(Effect::Connect { session: second, .. }) = app.update(Action::ToggleConnection) else { panic!() };
+    let Some(Effect::Connect { session: second, .. }) = app.update(Intent::ToggleConnection) else { panic!() };
     assert_ne!(session, second);
 }
 
 #[test]
 fn test_refusal_opens_the_trace_with_the_hint() {
     let mut app = App::new(workspace(), 100);
-    app.update(Action::ToggleConnection);
+    app.update(Intent::ToggleConnection);
     let trace = HandshakeTrace {
         request_line: "GET /nope HTTP/1.1".into(),
         request_headers: vec![],
@@ -122,97 +122,97 @@ fn test_refusal_opens_the_trace_with_the_hint() {
     assert_eq!(app.state_word(), "Disconnected");
     assert_eq!(app.overlay, Some(Overlay::Trace { scroll: 0 }));
     assert!(app.tab.last_error.as_ref().unwrap().hint.contains("URL suffix"));
-    app.update(Action::Escape);
+    app.update(Intent::Escape);
     assert_eq!(app.overlay, None);
-    app.update(Action::ShowTrace);
+    app.update(Intent::ShowTrace);
     assert_eq!(app.overlay, Some(Overlay::Trace { scroll: 0 }));
 }
 
 #[test]
 fn test_required_param_empty_refuses_to_connect_and_names_it() {
     let mut app = App::new(workspace(), 100);
-    app.update(Action::Down);
+    app.update(Intent::Down);
     assert_eq!(app.selected_index(), Some(1));
-    assert_eq!(app.update(Action::ToggleConnection), None);
+    assert_eq!(app.update(Intent::ToggleConnection), None);
     let notice = app.notice.clone().unwrap();
     assert!(notice.error && notice.text.contains("subscription-key"), "{notice:?}");
     assert_eq!(app.focus, Pane::Request);
     assert_eq!(app.tab.connection.as_ref().map(|c| c.state), None);
     // Fill it in: Enter edits the value, typing, Enter accepts; then F5 connects.
-    app.update(Action::Enter);
+    app.update(Intent::Enter);
     assert_eq!(app.input_context(), InputContext::Prompt);
     type_text(&mut app, "k-123456");
-    app.update(Action::Enter);
+    app.update(Intent::Enter);
     let d = app.draft().unwrap();
     assert_eq!(d.query[0].param.value, "k-123456");
     assert_eq!(d.query[0].shown_value(&[]), wstab_core::secret::MASK, "secret values are masked until revealed");
     assert!(!d.target().display_url().contains("k-123456"));
-    app.update(Action::RevealRow);
+    app.update(Intent::RevealRow);
     assert_eq!(app.draft().unwrap().query[0].shown_value(&[]), "k-123456");
-    assert!(matches!(app.update(Action::ToggleConnection), Some(Effect::Connect { .. })));
+    assert!(matches!(app.update(Intent::ToggleConnection), Some(Effect::Connect { .. })));
 }
 
 #[test]
 fn test_request_rows_add_edit_toggle_delete() {
     let mut app = App::new(workspace(), 100);
-    app.update(Action::FocusNext);
+    app.update(Intent::FocusNext);
     assert_eq!(app.focus, Pane::Request);
-    app.update(Action::AddHeader);
+    app.update(Intent::AddHeader);
     type_text(&mut app, "X-Trace");
-    app.update(Action::Enter);
+    app.update(Intent::Enter);
     type_text(&mut app, "abc");
-    app.update(Action::Enter);
+    app.update(Intent::Enter);
     assert_eq!(app.draft().unwrap().headers[0].param, Param::new("X-Trace", "abc"));
-    app.update(Action::ToggleRow);
+    app.update(Intent::ToggleRow);
     assert!(!app.draft().unwrap().headers[0].param.enabled);
     assert!(app.draft().unwrap().target().request().unwrap().headers().get("x-trace").is_none());
-    app.update(Action::RenameRow);
+    app.update(Intent::RenameRow);
     for _ in 0..5 {
-        app.update(Action::Backspace);
+        app.update(Intent::Backspace);
     }
     type_text(&mut app, "Id");
-    app.update(Action::Enter);
+    app.update(Intent::Enter);
     assert_eq!(app.draft().unwrap().headers[0].param.name, "X-Id");
-    app.update(Action::Delete);
+    app.update(Intent::Delete);
     assert!(app.draft().unwrap().headers.is_empty());
     // Pasting onto a row edits its value, trimmed.
-    app.update(Action::AddQueryParam);
+    app.update(Intent::AddQueryParam);
     type_text(&mut app, "access_token");
-    app.update(Action::Enter);
-    app.update(Action::Escape);
-    app.update(Action::Paste("  eyJ.tok\n".into()));
-    app.update(Action::Enter);
+    app.update(Intent::Enter);
+    app.update(Intent::Escape);
+    app.update(Intent::Paste("  eyJ.tok\n".into()));
+    app.update(Intent::Enter);
     assert_eq!(app.draft().unwrap().query[0].param.value, "eyJ.tok");
 }
 
 #[test]
 fn test_send_and_history_recall() {
     let mut app = App::new(workspace(), 100);
-    app.update(Action::Enter);
+    app.update(Intent::Enter);
     assert_eq!(app.focus, Pane::Composer);
     assert_eq!(app.tab.composer.editor.text(), "hello", "the API's sample message is loaded");
-    assert_eq!(app.update(Action::Enter), None, "not connected yet");
+    assert_eq!(app.update(Intent::Enter), None, "not connected yet");
     assert!(app.notice.as_ref().unwrap().text.contains("F5"));
     let session = connect(&mut app);
-    assert_eq!(app.update(Action::Enter), Some(Effect::Send { session, command: CommandToSend::Text("hello".into()) }));
+    assert_eq!(app.update(Intent::Enter), Some(Effect::Send { session, command: CommandToSend::Text("hello".into()) }));
     assert!(app.tab.composer.editor.is_empty());
     type_text(&mut app, "two");
-    app.update(Action::Newline);
+    app.update(Intent::Newline);
     type_text(&mut app, "lines");
     assert_eq!(
-        app.update(Action::Enter),
+        app.update(Intent::Enter),
         Some(Effect::Send { session, command: CommandToSend::Text("two\nlines".into()) })
     );
     type_text(&mut app, "draft");
-    app.update(Action::Up);
+    app.update(Intent::Up);
     assert_eq!(app.tab.composer.editor.text(), "two\nlines");
-    app.update(Action::Up); // moves to the first line of the recalled message
-    app.update(Action::Up);
+    app.update(Intent::Up); // moves to the first line of the recalled message
+    app.update(Intent::Up);
     assert_eq!(app.tab.composer.editor.text(), "hello");
-    app.update(Action::Down);
+    app.update(Intent::Down);
     assert_eq!(app.tab.composer.editor.text(), "two\nlines");
-    app.update(Action::Down);
-    app.update(Action::Down);
+    app.update(Intent::Down);
+    app.update(Intent::Down);
     assert_eq!(app.tab.composer.editor.text(), "draft", "the unsent text comes back");
 }
 
@@ -222,26 +222,26 @@ fn test_binary_modes_ping_and_close() {
     let session = connect(&mut app);
     app.focus = Pane::Composer;
     app.tab.composer.editor.clear();
-    app.update(Action::ToggleMessageMode);
+    app.update(Intent::ToggleMessageMode);
     type_text(&mut app, "de ad be ef");
     assert_eq!(
-        app.update(Action::Enter),
+        app.update(Intent::Enter),
         Some(Effect::Send { session, command: CommandToSend::Binary(vec![0xde, 0xad, 0xbe, 0xef]) })
     );
     type_text(&mut app, "zz");
-    assert_eq!(app.update(Action::Enter), None);
+    assert_eq!(app.update(Intent::Enter), None);
     assert!(app.notice.as_ref().unwrap().text.contains("hex"));
     app.tab.composer.editor.clear();
-    app.update(Action::ToggleMessageMode);
+    app.update(Intent::ToggleMessageMode);
     type_text(&mut app, "AQI=");
-    assert_eq!(app.update(Action::Enter), Some(Effect::Send { session, command: CommandToSend::Binary(vec![1, 2]) }));
-    assert_eq!(app.update(Action::Ping), Some(Effect::Send { session, command: CommandToSend::Ping(vec![]) }));
-    app.update(Action::Close);
+    assert_eq!(app.update(Intent::Enter), Some(Effect::Send { session, command: CommandToSend::Binary(vec![1, 2]) }));
+    assert_eq!(app.update(Intent::Ping), Some(Effect::Send { session, command: CommandToSend::Ping(vec![]) }));
+    app.update(Intent::Close);
     assert_eq!(app.input_context(), InputContext::Prompt);
     type_text(&mut app, "going away");
     assert_eq!(app.prompt.as_ref().map(|p| p.field.text()).as_deref(), Some("1000 going away"));
     assert_eq!(
-        app.update(Action::Enter),
+        app.update(Intent::Enter),
         Some(Effect::Send { session, command: CommandToSend::Close { code: 1000, reason: "going away".into() } })
     );
     assert_eq!(app.state_word(), "Disconnecting…");
@@ -258,30 +258,30 @@ fn test_follow_pause_and_filter() {
     }
     app.focus = Pane::Messages;
     assert!(app.tab.messages.following());
-    app.update(Action::Up);
+    app.update(Intent::Up);
     assert!(!app.tab.messages.following(), "scrolling up pauses");
     assert_eq!(app.tab.messages.newer_than_selection(&app.tab.log), 0, "the first Up selects the newest row");
-    app.update(Action::Up);
+    app.update(Intent::Up);
     assert_eq!(app.tab.messages.newer_than_selection(&app.tab.log), 1);
     app.on_event(ev(&app, 200, text(Direction::In, "late")));
     assert_eq!(app.tab.messages.newer_than_selection(&app.tab.log), 2, "the paused view stays put");
-    app.update(Action::Last);
+    app.update(Intent::Last);
     assert!(app.tab.messages.following());
-    app.update(Action::Up);
-    app.update(Action::ToggleConnection);
+    app.update(Intent::Up);
+    app.update(Intent::ToggleConnection);
     app.on_event(ev(&app, 300, EventKind::Closed { code: 1000, reason: String::new(), by: Closer::Local }));
     assert!(!app.tab.messages.following());
-    assert!(matches!(app.update(Action::ToggleConnection), Some(Effect::Connect { .. })));
+    assert!(matches!(app.update(Intent::ToggleConnection), Some(Effect::Connect { .. })));
     assert!(app.tab.messages.following(), "a new session is watched live");
-    app.update(Action::CycleFilter);
+    app.update(Intent::CycleFilter);
     assert_eq!(app.tab.messages.filter, Filter::Sent);
     // Five sent messages, and "disconnected by us".
     assert_eq!(app.tab.log.len(Filter::Sent), 6);
-    app.update(Action::CycleFilter);
+    app.update(Intent::CycleFilter);
     assert_eq!(app.tab.log.len(Filter::Received), 6);
-    app.update(Action::CycleFilter);
+    app.update(Intent::CycleFilter);
     assert_eq!(app.tab.log.len(Filter::Connection), 3);
-    app.update(Action::CycleFilter);
+    app.update(Intent::CycleFilter);
     assert_eq!(app.tab.messages.filter, Filter::Errors);
     assert_eq!(app.tab.log.len(Filter::Errors), 0);
 }
@@ -294,18 +294,18 @@ fn test_search_finds_older_and_newer_matches() {
         app.on_event(ev(&app, 100 + i as u64, text(Direction::In, t)));
     }
     app.focus = Pane::Messages;
-    app.update(Action::Search);
+    app.update(Intent::Search);
     type_text(&mut app, "APPLE");
-    app.update(Action::Enter);
+    app.update(Intent::Enter);
     let selected = |app: &App| app.tab.messages.selected.and_then(|s| app.tab.log.get(s)).map(|e| e.preview());
     assert_eq!(selected(&app).as_deref(), Some("apple pie"));
-    app.update(Action::SearchOlder);
+    app.update(Intent::SearchOlder);
     assert_eq!(selected(&app).as_deref(), Some("apple"));
-    app.update(Action::SearchOlder);
+    app.update(Intent::SearchOlder);
     assert!(app.notice.as_ref().unwrap().text.contains("no more matches"));
-    app.update(Action::SearchNewer);
+    app.update(Intent::SearchNewer);
     assert_eq!(selected(&app).as_deref(), Some("apple pie"));
-    app.update(Action::Enter);
+    app.update(Intent::Enter);
     assert!(matches!(app.overlay, Some(Overlay::Detail { .. })));
 }
 
@@ -318,47 +318,47 @@ fn test_bounded_log_says_how_many_were_dropped_and_clear_keeps_saving() {
     }
     assert_eq!(app.tab.log.len(Filter::All), 5);
     assert_eq!(app.tab.log.dropped(), 17);
-    app.update(Action::ClearLog);
+    app.update(Intent::ClearLog);
     assert_eq!(app.tab.log.len(Filter::All), 0);
-    assert_eq!(app.update(Action::Save), None);
+    assert_eq!(app.update(Intent::Save), None);
     assert_eq!(app.input_context(), InputContext::Prompt);
     assert_eq!(app.prompt.as_ref().unwrap().field.text(), "wstab-session.ndjson");
-    assert_eq!(app.update(Action::Enter), Some(Effect::Save { path: "wstab-session.ndjson".into() }));
+    assert_eq!(app.update(Intent::Enter), Some(Effect::Save { path: "wstab-session.ndjson".into() }));
 }
 
 #[test]
 fn test_q_and_help_and_focus_cycle() {
     let mut app = App::new(workspace(), 5);
     for expected in [Pane::Request, Pane::Messages, Pane::Composer, Pane::Apis] {
-        app.update(Action::FocusNext);
+        app.update(Intent::FocusNext);
         assert_eq!(app.focus, expected);
     }
-    app.update(Action::FocusPrev);
+    app.update(Intent::FocusPrev);
     assert_eq!(app.focus, Pane::Composer);
-    app.update(Action::Escape);
+    app.update(Intent::Escape);
     assert_eq!(app.focus, Pane::Messages, "Esc leaves the editor");
-    app.update(Action::Help);
+    app.update(Intent::Help);
     assert_eq!(app.overlay, Some(Overlay::Help { scroll: 0 }));
-    app.update(Action::Down);
+    app.update(Intent::Down);
     assert_eq!(app.overlay, Some(Overlay::Help { scroll: 1 }));
-    app.update(Action::Escape);
-    assert_eq!(app.update(Action::Quit), Some(Effect::Quit));
+    app.update(Intent::Escape);
+    assert_eq!(app.update(Intent::Quit), Some(Effect::Quit));
 }
 
 #[test]
 fn test_clicks_focus_and_select() {
     let mut app = App::new(workspace(), 100);
-    app.update(Action::Click { pane: Pane::Apis, row: Some(1) });
+    app.update(Intent::Click { pane: Pane::Apis, row: Some(1) });
     assert_eq!(app.selected_index(), Some(1));
-    app.update(Action::Click { pane: Pane::Composer, row: None });
+    app.update(Intent::Click { pane: Pane::Composer, row: None });
     assert_eq!(app.focus, Pane::Composer);
-    app.update(Action::Click { pane: Pane::Apis, row: Some(0) });
+    app.update(Intent::Click { pane: Pane::Apis, row: Some(0) });
     connect(&mut app);
     app.set_messages_rows(10);
-    app.update(Action::Click { pane: Pane::Messages, row: Some(0) });
+    app.update(Intent::Click { pane: Pane::Messages, row: Some(0) });
     assert_eq!(app.focus, Pane::Messages);
     assert!(!app.tab.messages.following());
-    app.update(Action::Scroll { pane: Pane::Messages, lines: 3 });
+    app.update(Intent::Scroll { pane: Pane::Messages, lines: 3 });
     assert!(app.tab.messages.following(), "wheel down to the end follows again");
 }
 
@@ -366,7 +366,7 @@ fn test_clicks_focus_and_select() {
 fn test_events_of_a_left_session_are_logged_without_changing_state() {
     let mut app = App::new(workspace(), 100);
     let old = connect(&mut app);
-    app.update(Action::ToggleConnection);
+    app.update(Intent::ToggleConnection);
     app.on_event(Event {
         session: old,
         at: at(10),

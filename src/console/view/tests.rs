@@ -7,7 +7,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use crate::console::state::tests::{at, connect, workspace};
-use crate::console::state::{Action, App, Pane};
+use crate::console::state::{App, Intent, Pane, Reply};
 use wstab_core::connection::{
     ConnError, Direction, Event, EventKind, FailureKind, Frame, HandshakeTrace, ResponseTrace, Utf8Bytes,
 };
@@ -107,7 +107,7 @@ fn test_snapshot_too_small_is_polite() {
 #[test]
 fn test_snapshot_refused_handshake_with_trace_and_hint() {
     let mut app = App::new(workspace(), 100);
-    app.update(Action::ToggleConnection);
+    app.update(Intent::ToggleConnection);
     let e = event(&app, 0, EventKind::Connecting { url: "ws://127.0.0.1:9/echo".into() });
     app.on_event(e);
     let trace = HandshakeTrace {
@@ -139,7 +139,7 @@ fn test_snapshot_refused_handshake_with_trace_and_hint() {
 #[test]
 fn test_snapshot_help_overlay() {
     let mut app = App::new(workspace(), 100);
-    app.update(Action::Help);
+    app.update(Intent::Help);
     let s = screen(&render(&mut app, 120, 40));
     assert!(s.contains("F5") && s.contains("connect / disconnect"), "{s}");
     insta::assert_snapshot!(s);
@@ -148,7 +148,7 @@ fn test_snapshot_help_overlay() {
 #[test]
 fn test_required_empty_is_flagged_before_connecting() {
     let mut app = App::new(workspace(), 100);
-    app.update(Action::Down);
+    app.update(Intent::Down);
     let s = screen(&render(&mut app, 120, 40));
     assert!(s.contains("subscription-key*") && s.contains("required"), "{s}");
     assert!(s.contains("1 required value missing"), "{s}");
@@ -160,16 +160,16 @@ fn test_detail_view_pretty_prints_json_and_dumps_binary() {
     let mut app = connected_app();
     app.focus = Pane::Messages;
     for _ in 0..7 {
-        app.update(Action::Up);
+        app.update(Intent::Up);
     }
-    app.update(Action::Enter);
+    app.update(Intent::Enter);
     let s = screen(&render(&mut app, 120, 40));
     assert!(s.contains(r#""type": "joinGroup","#), "{s}");
-    app.update(Action::Escape);
+    app.update(Intent::Escape);
     for _ in 0..4 {
-        app.update(Action::Down);
+        app.update(Intent::Down);
     }
-    app.update(Action::Enter);
+    app.update(Intent::Enter);
     let s = screen(&render(&mut app, 120, 40));
     assert!(s.contains("00000000  de ad be ef") && s.contains("|....|"), "{s}");
 }
@@ -187,7 +187,7 @@ fn test_paused_view_and_dropped_count_are_shown() {
     let s = screen(&render(&mut app, 120, 40));
     assert!(s.contains("152 older dropped from view"), "{s}");
     assert!(s.contains("tick 199"), "{s}");
-    app.update(Action::PageUp);
+    app.update(Intent::PageUp);
     let s = screen(&render(&mut app, 120, 40));
     assert!(s.contains("paused"), "{s}");
     assert!(!s.contains("tick 199"), "{s}");
@@ -221,7 +221,7 @@ fn test_click_hits_panes_and_rows() {
     let mut app = App::new(workspace(), 100);
     let area = ratatui::layout::Rect::new(0, 0, 120, 40);
     assert_eq!(super::hit_test(area, &app, 2, 2), Some((Pane::Apis, Some(1))));
-    app.update(Action::Down);
+    app.update(Intent::Down);
     let a = super::layout(area, &app).unwrap();
     let q = super::inner(a.query);
     assert_eq!(super::hit_test(area, &app, q.x + 1, q.y), Some((Pane::Request, Some(0))));
@@ -241,7 +241,7 @@ pub(super) fn fixed_jwt() -> String {
 fn test_snapshot_token_overlay_and_countdown() {
     let mut app = App::new(workspace(), 100);
     app.now = std::time::UNIX_EPOCH + Duration::from_secs(2_000_000_000);
-    app.update(Action::Down);
+    app.update(Intent::Down);
     app.draft_at(1).query.push(crate::console::state::request::Row {
         param: wstab_core::connection::Param::new("access_token", fixed_jwt()).secret(),
         revealed: false,
@@ -249,7 +249,7 @@ fn test_snapshot_token_overlay_and_countdown() {
     app.focus = Pane::Request;
     let s = screen(&render(&mut app, 120, 40));
     assert!(s.contains("access_token      expires in 59m •••"), "the countdown is beside the masked value:\n{s}");
-    app.update(Action::ShowToken);
+    app.update(Intent::ShowToken);
     let s = screen(&render(&mut app, 120, 40));
     for needle in [
         "Token · query parameter access_token",
@@ -265,8 +265,8 @@ fn test_snapshot_token_overlay_and_countdown() {
 #[test]
 fn test_snapshot_copy_menu() {
     let mut app = App::new(workspace(), 100);
-    app.update(Action::CopyMenu);
-    app.update(Action::Down);
+    app.update(Intent::CopyMenu);
+    app.update(Intent::Down);
     let s = screen(&render(&mut app, 120, 40));
     for needle in
         ["u  the request URL (secrets masked)", "U  the request URL with its secrets", "w  the `wstab connect`"]
@@ -280,7 +280,7 @@ fn test_snapshot_copy_menu() {
 fn test_profiles_are_marked_in_the_apis_pane_and_questions_are_drawn() {
     let mut app = App::new(workspace(), 100);
     let profile = wstab_core::profile::Profile { url: "ws://h/x".into(), ..Default::default() };
-    app.update(Action::ProfilesLoaded {
+    app.on_reply(Reply::ProfilesLoaded {
         profiles: vec![("chat-prod".into(), profile)],
         broken: vec![("old".into(), "old.toml:3:1: invalid array".into())],
         outcomes: vec![],
@@ -290,7 +290,7 @@ fn test_profiles_are_marked_in_the_apis_pane_and_questions_are_drawn() {
     assert!(s.contains("chat-prod  ◆ profile"), "{s}");
     assert!(s.contains("1 broken profile(s)"), "{s}");
     app.select_index(2);
-    app.update(Action::DeleteProfile);
+    app.update(Intent::DeleteProfile);
     let s = screen(&render(&mut app, 120, 40));
     assert!(s.contains("Delete the profile \"chat-prod\"") && s.contains("y / Enter yes"), "{s}");
 }
@@ -298,9 +298,9 @@ fn test_profiles_are_marked_in_the_apis_pane_and_questions_are_drawn() {
 #[test]
 fn test_snapshot_two_tabs_with_the_bar() {
     let mut app = connected_app();
-    app.update(Action::NewTab);
+    app.update(Intent::NewTab);
     app.focus = Pane::Apis;
-    app.update(Action::Down); // the new tab on Chat, not connected
+    app.update(Intent::Down); // the new tab on Chat, not connected
     let s = screen(&render(&mut app, 120, 40));
     assert!(s.lines().next().is_some_and(|l| l.contains("1 ● echo") && l.contains("2 ○ Chat")), "{s}");
     insta::assert_snapshot!(s);
@@ -324,7 +324,7 @@ fn test_snapshot_gateway_view_with_records_and_metrics() {
             trace_id: None,
         })
     };
-    app.update(Action::GatewayRecords(vec![
+    app.on_reply(Reply::GatewayRecords(vec![
         handshake(401, "missing subscription key"),
         handshake(101, "relayed"),
         LogRecord::ConnectionEnd(ConnectionEndRecord {
@@ -345,8 +345,8 @@ fn test_snapshot_gateway_view_with_records_and_metrics() {
     let mut echo = ApiMetrics { active: 1, messages_from_client: 3, bytes_from_client: 15, ..Default::default() };
     echo.handshakes.insert(101, 2);
     echo.handshakes.insert(401, 1);
-    app.update(Action::GatewayMetrics([("echo".to_string(), echo)].into_iter().collect()));
-    app.update(Action::GatewayView);
+    app.on_reply(Reply::GatewayMetrics([("echo".to_string(), echo)].into_iter().collect()));
+    app.update(Intent::GatewayView);
     let s = screen(&render(&mut app, 120, 40));
     assert!(s.contains("Handshakes by status  101: 2 · 401: 1") && s.contains("closed by client"), "{s}");
     insta::assert_snapshot!(s);
@@ -355,7 +355,7 @@ fn test_snapshot_gateway_view_with_records_and_metrics() {
 #[test]
 fn test_gateway_view_off_the_demo_says_it_needs_it() {
     let mut app = App::new(workspace(), 100);
-    app.update(Action::GatewayView);
+    app.update(Intent::GatewayView);
     let s = screen(&render(&mut app, 120, 40));
     assert!(s.contains("needs the embedded demo"), "{s}");
 }
@@ -399,7 +399,7 @@ fn test_snapshot_messages_with_latencies_and_stats_line() {
 #[test]
 fn test_snapshot_waiting_overlay_lists_requests_with_their_age() {
     let mut app = paired_app();
-    app.update(Action::ShowWaiting);
+    app.update(Intent::ShowWaiting);
     let s = screen(&render(&mut app, 120, 30));
     assert!(s.contains("2.5 s") && s.contains(r#""group":"x","ackId":4"#), "{s}");
     insta::assert_snapshot!(s);
