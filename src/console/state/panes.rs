@@ -1,0 +1,259 @@
+//! Keys for the four panes (**APIs**, **Request**, **Messages**, **Message**) once no modal
+//! takes them, plus the mouse (click to focus and select, wheel to scroll) and pasting.
+
+use super::*;
+
+impl App {
+    pub(super) fn apis_key(&mut self, action: Intent) {
+        let n = self.catalog.len();
+        if n == 0 {
+            return;
+        }
+        let at = self.selected_index().unwrap_or(0);
+        match action {
+            Intent::Up => self.select_index(at.saturating_sub(1)),
+            Intent::Down => self.select_index((at + 1).min(n - 1)),
+            Intent::PageUp | Intent::First => self.select_index(0),
+            Intent::PageDown | Intent::Last => self.select_index(n - 1),
+            Intent::Enter => {
+                // The request is this API's; the next thing to do is usually to write a message.
+                self.load_sample_message();
+                self.focus = Pane::Composer;
+            }
+            Intent::RenameProfile => {
+                if let Some(from) = self.selected_profile_or_say() {
+                    self.start_prompt(PromptFor::RenameProfile { from: from.clone() }, &from);
+                }
+            }
+            Intent::DuplicateProfile => {
+                if let Some(from) = self.selected_profile_or_say() {
+                    let to = format!("{from}-copy");
+                    self.start_prompt(PromptFor::DuplicateProfile { from }, &to);
+                }
+            }
+            Intent::DeleteProfile => {
+                if let Some(name) = self.selected_profile_or_say() {
+                    let question = format!("Delete the profile {name:?} (its file too)? y delete · n keep");
+                    self.confirm = Some(Confirm { question, on_yes: Pending::Delete { name } });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn request_key(&mut self, action: Intent) {
+        let Some(d) = self.draft_mut() else { return };
+        let last = d.row_count() - 1;
+        match action {
+            Intent::Up => d.selected = d.selected.saturating_sub(1),
+            Intent::Down => d.selected = (d.selected + 1).min(last),
+            Intent::First | Intent::PageUp => d.selected = 0,
+            Intent::Last | Intent::PageDown => d.selected = last,
+            Intent::Enter => {
+                let (table, row) = d.locate(d.selected);
+                match row {
+                    Some(row) => {
+                        let value = d.rows(table)[row].param.value.clone();
+                        self.start_prompt(PromptFor::ParamValue { table, row }, &value);
+                    }
+                    None => self.add_row(table),
+                }
+            }
+            Intent::AddQueryParam => self.add_row(Table::Query),
+            Intent::AddHeader => self.add_row(Table::Headers),
+            Intent::RenameRow => {
+                let (table, row) = d.locate(d.selected);
+                if let Some(row) = row {
+                    let name = d.rows(table)[row].param.name.clone();
+                    self.start_prompt(PromptFor::ParamName { table, row, then_value: false }, &name);
+                }
+            }
+            Intent::Delete => {
+                d.delete_selected();
+            }
+            Intent::ToggleRow => {
+                if let Some(r) = d.selected_row() {
+                    r.param.enabled = !r.param.enabled;
+                }
+            }
+            Intent::RevealRow => {
+                if let Some(r) = d.selected_row() {
+                    r.revealed = !r.revealed;
+                }
+            }
+            Intent::EditSubprotocols => {
+                let text = d.subprotocols.join(", ");
+                self.start_prompt(PromptFor::Subprotocols, &text);
+            }
+            Intent::ShowToken => match token::token_row(d) {
+                Some((table, row)) => {
+                    d.selected = d.flat(table, Some(row));
+                    self.overlay = Some(Overlay::Token { table, row, scroll: 0 });
+                }
+                None => self.notice("no JWT here: no query parameter or header value is a token", true),
+            },
+            _ => {}
+        }
+    }
+
+    pub(super) fn add_row(&mut self, table: Table) {
+        if let Some(d) = self.draft_mut() {
+            let row = d.add_row(table);
+            self.start_prompt(PromptFor::ParamName { table, row, then_value: true }, "");
+        }
+    }
+
+    pub(super) fn messages_key(&mut self, action: Intent) {
+        let page = self.tab.messages.rows.max(1) as isize;
+        match action {
+            Intent::Up => self.tab.messages.move_by(&self.tab.log, -1),
+            Intent::Down => self.tab.messages.move_by(&self.tab.log, 1),
+            Intent::PageUp => self.tab.messages.move_by(&self.tab.log, -page),
+            Intent::PageDown => self.tab.messages.move_by(&self.tab.log, page),
+            Intent::First => self.tab.messages.select(&self.tab.log, 0, 0),
+            Intent::Last => self.tab.messages.follow(),
+            Intent::Enter => {
+                if let Some(seq) = self
+                    .tab
+                    .messages
+                    .current(&self.tab.log)
+                    .and_then(|p| self.tab.log.seq_at(self.tab.messages.filter, p))
+                {
+                    self.overlay = Some(Overlay::Detail { seq, scroll: 0 });
+                }
+            }
+            Intent::Search => {
+                let last = self.tab.messages.search.clone();
+                self.start_prompt(PromptFor::Search, &last);
+            }
+            Intent::SearchOlder | Intent::SearchNewer => {
+                if self.tab.messages.search.is_empty() {
+                    self.notice("nothing to search for: press / first", true);
+                } else if !self.tab.messages.find(&self.tab.log, action == Intent::SearchOlder, false) {
+                    self.notice(format!("no more matches for {:?}", self.tab.messages.search), true);
+                }
+            }
+            Intent::CycleFilter => {
+                let next = self.tab.messages.filter.next();
+                self.tab.messages.set_filter(&self.tab.log, next);
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn composer_key(&mut self, action: Intent) -> Option<Effect> {
+        let c = &mut self.tab.composer;
+        match action {
+            Intent::Enter => {
+                if self.open_session().is_none() {
+                    self.notice("not connected: press F5 to connect", true);
+                    return None;
+                }
+                match self.tab.composer.command() {
+                    Ok(command) => {
+                        self.tab.composer.sent();
+                        return self.send(command.into());
+                    }
+                    Err(e) => self.notice(e, true),
+                }
+            }
+            Intent::Newline => {
+                c.editor.newline();
+                c.edited();
+            }
+            Intent::Char(ch) => {
+                c.editor.insert_char(ch);
+                c.edited();
+            }
+            Intent::Backspace => {
+                c.editor.backspace();
+                c.edited();
+            }
+            Intent::Delete => {
+                c.editor.delete();
+                c.edited();
+            }
+            Intent::Left => c.editor.left(),
+            Intent::Right => c.editor.right(),
+            Intent::First => c.editor.home(),
+            Intent::Last => c.editor.end(),
+            Intent::Up => c.up(),
+            Intent::Down => c.down(),
+            // Leaving the editor hands keys back to the panes (so `q` quits again).
+            Intent::Escape => self.focus = Pane::Messages,
+            Intent::PickSavedMessage => self.open_saved_messages(),
+            _ => {}
+        }
+        None
+    }
+
+    pub(super) fn paste(&mut self, text: String) -> Option<Effect> {
+        if let Some(p) = self.prompt.as_mut() {
+            p.field.insert_str(&text);
+        } else if self.overlay.is_some() || self.confirm.is_some() {
+            // A menu or a question has no field to paste into.
+        } else if self.focus == Pane::Composer {
+            self.tab.composer.editor.insert_str(&text);
+            self.tab.composer.edited();
+        } else if self.focus == Pane::Request
+            && let Some(d) = self.draft_mut()
+            && let (table, Some(row)) = d.locate(d.selected)
+        {
+            // Pasting onto a row edits its value: the usual way a long token arrives.
+            let mut field = Editor::one_line("");
+            field.insert_str(&text);
+            self.prompt = Some(Prompt { what: PromptFor::ParamValue { table, row }, field });
+        } else {
+            self.notice("nothing to paste into: select a Request row or focus the Message composer", true);
+        }
+        None
+    }
+
+    pub(super) fn click(&mut self, pane: Pane, row: Option<usize>) {
+        if self.overlay.is_some() {
+            return;
+        }
+        self.prompt = None;
+        self.focus = pane;
+        let Some(row) = row else { return };
+        match pane {
+            Pane::Apis => self.select_index(row),
+            Pane::Request => {
+                if let Some(d) = self.draft_mut()
+                    && row < d.row_count()
+                {
+                    d.selected = row;
+                }
+            }
+            Pane::Messages => {
+                let start = self.tab.messages.window(&self.tab.log).start;
+                if start + row < self.tab.log.len(self.tab.messages.filter) {
+                    self.tab.messages.select(&self.tab.log, start + row, start);
+                }
+            }
+            Pane::Composer => {}
+        }
+    }
+
+    pub(super) fn scroll(&mut self, pane: Pane, lines: isize) {
+        match self.overlay {
+            Some(_) => {
+                let a = if lines < 0 { Intent::Up } else { Intent::Down };
+                for _ in 0..lines.unsigned_abs() {
+                    if let Some(o) = self.overlay {
+                        self.overlay_key(o, a.clone());
+                    }
+                }
+            }
+            None if pane == Pane::Messages => self.tab.messages.scroll(&self.tab.log, lines),
+            None => {
+                let a = if lines < 0 { Intent::Up } else { Intent::Down };
+                match pane {
+                    Pane::Apis => self.apis_key(a),
+                    Pane::Request => self.request_key(a),
+                    _ => {}
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! The shown tab's connection as the console tracks it: F5 connects (through the one request
+//! builder, asking first about an expired token) or disconnects, and commands go to the open
+//! session; the status bar's state, uptime and rate.
+
+use super::*;
+
+/// The console's connection, as the status bar tells it.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// The session's id.
+    pub id: SessionId,
+    /// The catalog entry it was opened for (it may have been deleted since).
+    pub entry: EntryId,
+    /// Where it is in its life.
+    pub state: SessionState,
+    /// The negotiated subprotocol.
+    pub subprotocol: Option<String>,
+    /// When the server accepted the upgrade.
+    pub opened_at: Option<SystemTime>,
+    /// Set while the reconnect supervisor waits or tries again after a lost connection.
+    pub reconnect: Option<tabs::Reconnect>,
+}
+
+/// Messages and bytes per second, counted in whole wall-clock seconds from event times.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Rate {
+    second: u64,
+    current: (u64, u64),
+    previous: (u64, u64),
+}
+
+impl Rate {
+    pub(super) fn record(&mut self, at: SystemTime, bytes: usize) {
+        let s = secs(at);
+        if s != self.second {
+            self.previous = if s == self.second + 1 { self.current } else { (0, 0) };
+            self.current = (0, 0);
+            self.second = s;
+        }
+        self.current.0 += 1;
+        self.current.1 += bytes as u64;
+    }
+
+    /// Messages and bytes in the last whole second before `now` (zero once the stream stops).
+    pub fn per_second(&self, now: SystemTime) -> (u64, u64) {
+        let s = secs(now);
+        if s == self.second {
+            self.previous
+        } else if s == self.second + 1 {
+            self.current
+        } else {
+            (0, 0)
+        }
+    }
+}
+
+fn secs(at: SystemTime) -> u64 {
+    at.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+impl App {
+    pub(super) fn toggle_connection(&mut self) -> Option<Effect> {
+        self.confirm = None;
+        if let Some(conn) =
+            self.tab.connection.as_mut().filter(|c| matches!(c.state, SessionState::Connecting | SessionState::Open))
+        {
+            conn.state = SessionState::Closing;
+            return Some(Effect::Disconnect { session: conn.id });
+        }
+        if self.tab.connection.as_ref().is_some_and(|c| c.state == SessionState::Closing) {
+            self.notice("still disconnecting…", false);
+            return None;
+        }
+        self.connect(true)
+    }
+
+    /// Starts a session for the selected API's request; with `check_expiry`, an expired token
+    /// asks first.
+    pub(super) fn connect(&mut self, check_expiry: bool) -> Option<Effect> {
+        let Some(draft) = self.draft() else {
+            self.notice("the workspace has no APIs", true);
+            return None;
+        };
+        if let Some((table, i, row)) = draft.first_missing() {
+            let what = if table == Table::Query { "query parameter" } else { "header" };
+            let text = format!("cannot connect: required {what} {} is empty", row.param.name);
+            let flat = draft.flat(table, Some(i));
+            if let Some(d) = self.draft_mut() {
+                d.selected = flat;
+            }
+            self.focus = Pane::Request;
+            self.notice(text, true);
+            return None;
+        }
+        if check_expiry && let Some(question) = token::expired_warning(draft, self.now) {
+            self.confirm = Some(Confirm { question, on_yes: Pending::Connect });
+            return None;
+        }
+        // The one request builder: `${env:NAME}` values (from saved profiles) are read now,
+        // never stored resolved, and the profile's TLS, limits and secret names are kept.
+        let built = build_target(&draft.request(), &Overrides::default(), Purpose::Connect);
+        let BuiltRequest { target, session: options } = match built {
+            Ok(b) => b,
+            Err(e) => {
+                self.notice(format!("cannot connect: {e}"), true);
+                return None;
+            }
+        };
+        let entry = self.tab.selected?;
+        let id = self.sessions.open(self.tab.id);
+        self.tab.connection = Some(Connection {
+            id,
+            entry,
+            state: SessionState::Connecting,
+            subprotocol: None,
+            opened_at: None,
+            reconnect: None,
+        });
+        self.tab.last_error = None;
+        // A new session is watched live, whatever row an earlier one was paused on.
+        self.tab.messages.follow();
+        let profile = self.selected_profile().and_then(|name| self.profiles.get(name)).map(|p| Box::new(p.clone()));
+        // Stats and exports are per session: the tab's pointer (Ctrl-R) wins over the profile's.
+        let pointer = match &self.tab.correlation_override {
+            Some(p) => p.clone(),
+            None => options.correlation,
+        };
+        self.tab.pairing.restart(pointer);
+        self.tab.recording.clear();
+        Some(Effect::Connect { session: id, target: Box::new(target), profile })
+    }
+
+    pub(super) fn send(&mut self, command: CommandToSend) -> Option<Effect> {
+        match self.open_session() {
+            Some(session) => Some(Effect::Send { session, command }),
+            None => {
+                self.notice("not connected: press F5 to connect", true);
+                None
+            }
+        }
+    }
+}
