@@ -46,8 +46,8 @@ impl App {
     /// values sent under secret names, `${env:…}` values), so the exports mask them even if an
     /// event carried one unmasked.
     fn session_masker(&self) -> Masker {
-        let api = self.tab.connection.as_ref().map_or(self.tab.selected_api, |c| c.api);
-        let Some(draft) = self.drafts.get(api) else { return Masker::default() };
+        let entry = self.tab.connection.as_ref().map(|c| c.entry).or(self.tab.selected);
+        let Some(draft) = entry.and_then(|id| self.drafts.get(&id)) else { return Masker::default() };
         let mut target = draft.target();
         // An unset variable only means there is no value to remember; names still mask.
         let _ = wstab_core::profile::resolve_target(&mut target);

@@ -150,7 +150,7 @@ fn test_ctrl_v_asks_the_loop_for_the_clipboard_in_every_context() {
     assert_eq!(app.input_context(), InputContext::Prompt);
     assert_eq!(ctrl(&mut app, 'v'), Some(Effect::PasteFromClipboard), "a prompt is a field too");
     // The loop answers with the text as a paste, which goes into the prompt's field.
-    app.update(Action::Paste("x".into()));
+    app.update(Intent::Paste("x".into()));
     assert_eq!(app.prompt.as_ref().map(|p| p.field.text()).as_deref(), Some("wstab-session.ndjsonx"));
 }
 

@@ -63,7 +63,7 @@ fn test_console_keeps_the_newest_n_entries_and_says_how_many_were_dropped() {
 #[test]
 fn test_a_new_tab_keeps_the_same_log_limit() {
     let mut app = App::new(workspace(), 4);
-    app.update(Action::NewTab);
+    app.update(Intent::NewTab);
     assert_eq!(app.tab_count(), 2);
     assert_eq!(app.tab.log.limit(), 4);
     connect(&mut app);

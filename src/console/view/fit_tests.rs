@@ -9,7 +9,7 @@ use ratatui::backend::TestBackend;
 
 use super::tests::{connected_app, fixed_jwt, render, screen};
 use crate::console::keymap;
-use crate::console::state::{Action, App, Notice, Pane};
+use crate::console::state::{App, Intent, Notice, Pane, Reply};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 36)];
 
@@ -58,7 +58,7 @@ fn test_f5_says_disconnect_while_connected() {
     app.focus = Pane::Apis;
     let s = screen(&render(&mut app, 120, 36));
     assert!(s.lines().last().unwrap_or_default().contains("F5 disconnect"), "{s}");
-    app.update(Action::ShowTrace);
+    app.update(Intent::ShowTrace);
     let s = screen(&render(&mut app, 120, 36));
     assert!(s.contains("F5 disconnect") && !s.contains("F5 connect again"), "{s}");
 }
@@ -69,7 +69,7 @@ fn test_a_long_notice_is_shown_whole_below_whole_hints() {
                 position 1; switch to text with F2 or fix the digits and press Enter again";
     for (w, h) in SIZES {
         let mut app = connected_app();
-        app.update(Action::Report(Notice { text: text.into(), error: true }));
+        app.on_reply(Reply::Report(Notice { text: text.into(), error: true }));
         let s = screen(&render(&mut app, w, h));
         let rows = super::status::status_height(&app, w) as usize;
         assert!(rows > 1, "the notice needs rows of its own at {w}");
@@ -82,7 +82,7 @@ fn test_a_long_notice_is_shown_whole_below_whole_hints() {
     }
     // A short one shares the line, and the hints beside it stay whole.
     let mut app = connected_app();
-    app.update(Action::Report(Notice { text: "saved".into(), error: false }));
+    app.on_reply(Reply::Report(Notice { text: "saved".into(), error: false }));
     let s = screen(&render(&mut app, 80, 24));
     let last = s.lines().last().unwrap_or_default();
     assert!(last.ends_with("saved"), "{last}");
@@ -106,7 +106,7 @@ fn test_help_overlay_wraps_words_and_scrolls_to_its_last_line() {
     let words = help_words();
     for (w, h) in SIZES {
         let mut app = connected_app();
-        app.update(Action::Help);
+        app.update(Intent::Help);
         let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
         let mut seen_last = false;
         for _ in 0..60 {
@@ -122,14 +122,14 @@ fn test_help_overlay_wraps_words_and_scrolls_to_its_last_line() {
                 }
             }
             seen_last |= s.contains("wheel") && s.contains("focus a pane and select a row");
-            app.update(Action::PageDown);
+            app.update(Intent::PageDown);
         }
         assert!(seen_last, "the help's last lines were never shown at {w}×{h}");
         let s = screen(&t);
         assert!(s.contains("wheel"), "scrolled far past the end, the last line stays at the bottom:\n{s}");
     }
     let mut app = connected_app();
-    app.update(Action::Help);
+    app.update(Intent::Help);
     insta::assert_snapshot!("fit_help_80x24", screen(&render(&mut app, 80, 24)));
 }
 
@@ -137,8 +137,8 @@ fn test_help_overlay_wraps_words_and_scrolls_to_its_last_line() {
 fn test_token_countdown_is_shortened_not_cut_at_80x24() {
     let mut app = App::new(crate::console::state::tests::workspace(), 100);
     app.now = std::time::UNIX_EPOCH + Duration::from_secs(2_000_000_000);
-    app.update(Action::Down);
-    app.drafts[1].query.push(crate::console::state::request::Row {
+    app.update(Intent::Down);
+    app.draft_at(1).query.push(crate::console::state::request::Row {
         param: wstab_core::connection::Param::new("access_token", fixed_jwt()).secret(),
         revealed: false,
     });
@@ -168,8 +168,8 @@ fn test_detail_view_stops_at_the_end_and_has_home_and_end() {
     };
     app.on_event(e);
     app.focus = Pane::Messages;
-    app.update(Action::Last);
-    app.update(Action::Enter);
+    app.update(Intent::Last);
+    app.update(Intent::Enter);
     let area = ratatui::layout::Rect::new(0, 0, 80, 24);
     let seen = |app: &mut App| {
         app.overlay_scroll_max = super::overlay_scroll_max(area, app);
@@ -177,7 +177,7 @@ fn test_detail_view_stops_at_the_end_and_has_home_and_end() {
     };
     let s = seen(&mut app);
     assert!(s.contains("← received · text") && s.contains("line 000"), "{s}");
-    for key in [Action::PageDown, Action::PageDown, Action::PageDown, Action::PageDown, Action::Last, Action::PageDown]
+    for key in [Intent::PageDown, Intent::PageDown, Intent::PageDown, Intent::PageDown, Intent::Last, Intent::PageDown]
     {
         seen(&mut app);
         app.update(key);
@@ -185,10 +185,10 @@ fn test_detail_view_stops_at_the_end_and_has_home_and_end() {
     let s = seen(&mut app);
     assert!(s.contains("line 119"), "the last line is shown after PgDn and End:\n{s}");
     assert!(s.contains("line 10"), "the box is full, not scrolled past the end:\n{s}");
-    app.update(Action::PageUp);
+    app.update(Intent::PageUp);
     let s = seen(&mut app);
     assert!(!s.contains("line 119"), "one PgUp from the end moves up at once:\n{s}");
-    app.update(Action::First);
+    app.update(Intent::First);
     let s = seen(&mut app);
     assert!(s.contains("line 000"), "{s}");
 }
