@@ -205,6 +205,8 @@ async fn bare_server(stop: CancellationToken) -> String {
             tokio::spawn(async move {
                 let _ = tcp.set_nodelay(true);
                 let mut path = String::new();
+                // The error type is tungstenite's callback signature, not ours to shrink.
+                #[allow(clippy::result_large_err)]
                 let callback = |req: &tokio_tungstenite::tungstenite::handshake::server::Request, resp| {
                     path = req.uri().path().to_string();
                     Ok(resp)
