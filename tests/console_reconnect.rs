@@ -2,55 +2,15 @@
 //! `wstab --profile NAME` in tmux against a loopback server that accepts the WebSocket upgrade
 //! and then drops every connection. F5 connects; the console keeps reconnecting (each attempt in
 //! **Messages**, the status badge saying "reconnecting (attempt N…)"), and F5 stops it for good.
-//!
-//! The tmux helper is private to this file for now (a shared `common::tmux` is planned).
 
 mod common;
 
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use common::WAIT;
-
-/// A tmux server of our own (its own socket), killed when the test ends however it ends.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().expect("tmux runs");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "s"];
-        args.extend_from_slice(keys);
-        self.run(&args);
-    }
-
-    /// Polls the screen until `pred` holds, failing with the last screen after [`WAIT`].
-    #[track_caller]
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let started = Instant::now();
-        loop {
-            let screen = self.run(&["capture-pane", "-p", "-t", "s"]);
-            if pred(&screen) {
-                return screen;
-            }
-            assert!(started.elapsed() < WAIT, "timed out waiting for {what}; the screen was:\n{screen}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux").arg("-L").arg(&self.socket).arg("kill-server").output();
-    }
-}
+use common::tmux::Tmux;
 
 /// A server that completes every WebSocket upgrade and then drops the connection without a close
 /// frame; returns its address and the number of upgrades it accepted.
@@ -81,7 +41,6 @@ fn occurrences(screen: &str, needle: &str) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[cfg_attr(missing_tmux, ignore = "needs tmux: apt-get install tmux")]
 async fn test_reconnect_profile_keeps_reconnecting_in_the_console_until_f5_stops_it() {
-    common::tools::require(common::tools::TMUX);
     let (addr, accepted) = dropping_server().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let config_dir = dir.path().join("config");
@@ -94,23 +53,21 @@ async fn test_reconnect_profile_keeps_reconnecting_in_the_console_until_f5_stops
     )
     .expect("profile written");
 
-    let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    let tmux = Tmux { socket: format!("wstab-reconnect-{}-{nanos}", std::process::id()) };
     let command = format!(
         "WSTAB_CONFIG_DIR='{}' WSTAB_DATA_DIR='{}' '{}' --profile flaky; echo WSTAB_EXIT=$?; sleep 30",
         config_dir.display(),
         data_dir.display(),
         env!("CARGO_BIN_EXE_wstab"),
     );
-    tmux.run(&["new-session", "-d", "-s", "s", "-x", "160", "-y", "45", &command]);
-    tmux.wait_for("the console", |s| s.contains("APIs") && s.contains("Disconnected"));
+    let tmux = Tmux::start("test_reconnect_profile_keeps_reconnecting", 160, 45, &command);
+    tmux.wait_for("the console", WAIT, |s| s.contains("APIs") && s.contains("Disconnected"));
     tmux.keys(&["Enter"]);
     tmux.keys(&["F5"]);
 
     // The status badge says which attempt while the supervisor waits or tries again…
-    tmux.wait_for("the reconnect badge", |s| s.contains("reconnecting (attempt"));
+    tmux.wait_for("the reconnect badge", WAIT, |s| s.contains("reconnecting (attempt"));
     // …and Messages gets a row per attempt: at least two of them, as the server saw.
-    let screen = tmux.wait_for("two reconnect attempts in Messages", |s| occurrences(s, "reconnecting in") >= 2);
+    let screen = tmux.wait_for("two reconnect attempts in Messages", WAIT, |s| occurrences(s, "reconnecting in") >= 2);
     assert!(!screen.contains("reconnecting stopped"), "the console stopped reconnecting by itself:\n{screen}");
     let started = Instant::now();
     while accepted.load(Ordering::SeqCst) < 3 {
@@ -120,7 +77,7 @@ async fn test_reconnect_profile_keeps_reconnecting_in_the_console_until_f5_stops
 
     // F5 stops it: the session ends and no connection arrives any more.
     tmux.keys(&["F5"]);
-    let screen = tmux.wait_for("the console to stop reconnecting", |s| {
+    let screen = tmux.wait_for("the console to stop reconnecting", WAIT, |s| {
         s.contains(" Disconnected ") && !s.contains("reconnecting (attempt")
     });
     let after_stop = accepted.load(Ordering::SeqCst);
@@ -129,11 +86,11 @@ async fn test_reconnect_profile_keeps_reconnecting_in_the_console_until_f5_stops
     tokio::time::sleep(Duration::from_secs(2)).await;
     let later = accepted.load(Ordering::SeqCst);
     assert_eq!(later, after_stop, "{} connections arrived after F5; the screen was:\n{screen}", later - after_stop);
-    let screen = tmux.run(&["capture-pane", "-p", "-t", "s"]);
+    let screen = tmux.capture();
     assert!(screen.contains(" Disconnected "), "{screen}");
 
     // Enter moved the focus to the composer, where q would be typed: leave it first.
     tmux.keys(&["Escape"]);
     tmux.keys(&["q"]);
-    tmux.wait_for("the console to quit", |s| s.contains("WSTAB_EXIT=0"));
+    tmux.wait_for("the console to quit", WAIT, |s| s.contains("WSTAB_EXIT=0"));
 }

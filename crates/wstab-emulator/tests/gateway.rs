@@ -103,8 +103,8 @@ async fn start_backend() -> Backend {
 }
 
 fn fixtures() -> std::path::PathBuf {
-    // The fixtures stay at the workspace root, shared with the app's tests.
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
+    // The JWT fixtures live beside the emulator's tests, their only users.
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
 fn config_text(backend: SocketAddr, limits: &str) -> String {
