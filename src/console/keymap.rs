@@ -205,7 +205,20 @@ pub static KEYMAP: &[Binding] = &[
     bind(Messages, ch('/'), Intent::Search, "search", Some("search")),
     bind(Messages, ch('n'), Intent::SearchOlder, "next (older) match", None),
     bind(Messages, ch('N'), Intent::SearchNewer, "previous (newer) match", None),
-    bind(Messages, ch('f'), Intent::CycleFilter, "filter: all, sent, received, connection, errors", Some("filter")),
+    bind(
+        Messages,
+        ch('f'),
+        Intent::CycleFilter,
+        "filter: all, sent, received, connection, errors, no chatter",
+        Some("filter"),
+    ),
+    bind(
+        Messages,
+        ch('a'),
+        Intent::ToggleSequenceAck,
+        "Web PubSub reliable: acknowledge received messages (sequenceAck) on / off",
+        None,
+    ),
     bind(Composer, key(KeyCode::Enter), Intent::Enter, "send", Some("send")),
     bind(Composer, alt(KeyCode::Enter), Intent::Newline, "new line", Some("new line")),
     bind(

@@ -34,6 +34,9 @@ pub enum EntryKind {
     Close(Direction),
     /// A failure.
     Error,
+    /// Web PubSub protocol chatter, either way: a `sequenceAck` (the console sends them itself on
+    /// the reliable subprotocol) or a JSON `ping`/`pong`. Hidden by the "no chatter" filter.
+    Chatter(Direction),
 }
 
 /// One row of the log, with everything the detail view needs.
@@ -54,6 +57,9 @@ pub struct Entry {
     /// The full content for the detail view (the one-line preview is made from it when the row
     /// is drawn, so a flood costs no per-row formatting).
     pub body: Body,
+    /// The `sequenceId` of a received Web PubSub data message (reliable subprotocol), shown on
+    /// its row and acknowledged by the console.
+    pub sequence_id: Option<u64>,
 }
 
 /// The full content of an entry.
@@ -80,6 +86,8 @@ pub enum Filter {
     Connection,
     /// Failures.
     Errors,
+    /// Everything but Web PubSub protocol chatter (`sequenceAck`, JSON ping/pong).
+    NoChatter,
 }
 
 impl Filter {
@@ -90,7 +98,8 @@ impl Filter {
             Filter::Sent => Filter::Received,
             Filter::Received => Filter::Connection,
             Filter::Connection => Filter::Errors,
-            Filter::Errors => Filter::All,
+            Filter::Errors => Filter::NoChatter,
+            Filter::NoChatter => Filter::All,
         }
     }
 
@@ -102,6 +111,7 @@ impl Filter {
             Filter::Received => "received",
             Filter::Connection => "connection",
             Filter::Errors => "errors",
+            Filter::NoChatter => "no chatter",
         }
     }
 
@@ -109,19 +119,28 @@ impl Filter {
     pub fn keeps(self, kind: EntryKind) -> bool {
         match self {
             Filter::All => true,
-            Filter::Sent => {
-                matches!(kind, EntryKind::Sent | EntryKind::PingPong(Direction::Out) | EntryKind::Close(Direction::Out))
-            }
+            Filter::Sent => matches!(
+                kind,
+                EntryKind::Sent
+                    | EntryKind::PingPong(Direction::Out)
+                    | EntryKind::Close(Direction::Out)
+                    | EntryKind::Chatter(Direction::Out)
+            ),
             Filter::Received => matches!(
                 kind,
-                EntryKind::Received | EntryKind::PingPong(Direction::In) | EntryKind::Close(Direction::In)
+                EntryKind::Received
+                    | EntryKind::PingPong(Direction::In)
+                    | EntryKind::Close(Direction::In)
+                    | EntryKind::Chatter(Direction::In)
             ),
             Filter::Connection => matches!(kind, EntryKind::Connection | EntryKind::Close(_)),
             Filter::Errors => kind == EntryKind::Error,
+            Filter::NoChatter => !matches!(kind, EntryKind::Chatter(_)),
         }
     }
 
-    const INDEXED: [Filter; 4] = [Filter::Sent, Filter::Received, Filter::Connection, Filter::Errors];
+    const INDEXED: [Filter; 5] =
+        [Filter::Sent, Filter::Received, Filter::Connection, Filter::Errors, Filter::NoChatter];
 }
 
 /// Messages and bytes one way.
@@ -150,7 +169,7 @@ pub struct LogStore {
     entries: VecDeque<Entry>,
     /// Seqs of the entries each indexed filter keeps, in order (index = position in
     /// `Filter::INDEXED`).
-    indexes: [VecDeque<u64>; 4],
+    indexes: [VecDeque<u64>; 5],
     next_seq: u64,
     dropped: u64,
     counters: Counters,
@@ -193,6 +212,12 @@ impl LogStore {
             tally.bytes += size as u64;
         }
         self.push(event.session, event.at, kind, label, size, body);
+        if let EventKind::Frame { dir: Direction::In, frame: Frame::Text(t) } = &event.kind
+            && kind == EntryKind::Received
+            && let Some(last) = self.entries.back_mut()
+        {
+            last.sequence_id = sequence_id_of(t);
+        }
     }
 
     /// Adds a row.
@@ -212,7 +237,7 @@ impl LogStore {
                 self.indexes[i].push_back(seq);
             }
         }
-        self.entries.push_back(Entry { seq, session, at, kind, label, size, body });
+        self.entries.push_back(Entry { seq, session, at, kind, label, size, body, sequence_id: None });
         while self.entries.len() > self.limit {
             if let Some(old) = self.entries.pop_front() {
                 self.dropped += 1;
@@ -346,6 +371,41 @@ fn preview_of(body: &Body) -> String {
     }
 }
 
+/// The label of a Web PubSub protocol message that is chatter rather than data (`seq-ack`,
+/// `wps-ping`, `wps-pong`), else `None`. Cheap for anything else: only short JSON objects whose
+/// text starts with a `type` field are parsed.
+pub fn chatter_label(text: &str) -> Option<&'static str> {
+    let t = text.trim_start();
+    if t.len() > 200 || !t.starts_with('{') || !t.contains("\"type\"") {
+        return None;
+    }
+    #[derive(serde::Deserialize)]
+    struct Typed<'a> {
+        #[serde(borrow)]
+        r#type: Option<&'a str>,
+    }
+    match serde_json::from_str::<Typed>(t).ok()?.r#type? {
+        "sequenceAck" => Some("seq-ack"),
+        "ping" => Some("wps-ping"),
+        "pong" => Some("wps-pong"),
+        _ => None,
+    }
+}
+
+/// The top-level `sequenceId` of a received Web PubSub message (the reliable subprotocol numbers
+/// every data message), else `None`. Parsed only when the text mentions it.
+pub fn sequence_id_of(text: &str) -> Option<u64> {
+    if !text.contains("\"sequenceId\"") {
+        return None;
+    }
+    #[derive(serde::Deserialize)]
+    struct Numbered {
+        #[serde(rename = "sequenceId")]
+        sequence_id: Option<u64>,
+    }
+    serde_json::from_str::<Numbered>(text).ok()?.sequence_id
+}
+
 /// Is this text a JSON object or array (what gets the `json` label and highlighting)?
 pub fn looks_like_json(text: &str) -> bool {
     let t = text.trim_start();
@@ -374,6 +434,9 @@ fn describe(kind: &EventKind) -> (EntryKind, &'static str, usize, Body) {
             let size = frame.len();
             match frame {
                 Frame::Text(t) => {
+                    if let Some(label) = chatter_label(t) {
+                        return (EntryKind::Chatter(*dir), label, size, Body::Text(t.clone()));
+                    }
                     let label = if looks_like_json(t) { "json" } else { "text" };
                     let kind = if *dir == Direction::Out { EntryKind::Sent } else { EntryKind::Received };
                     (kind, label, size, Body::Text(t.clone()))

@@ -288,6 +288,10 @@ async fn event_loop(
                     continue;
                 }
                 ingest(&mut app, journal, &mut batch);
+                // The queue is drained: acknowledge what arrived (Web PubSub reliable).
+                for ack in app.due_acks() {
+                    carry_out(ack, &mut app, &tx, journal);
+                }
                 dirty = true;
             }
             record = async {
@@ -325,6 +329,10 @@ async fn event_loop(
             _ = tick.tick() => {
                 let now = SystemTime::now();
                 app.on_reply(Reply::Tick(now));
+                // An ack held back by the interval goes out now.
+                for ack in app.due_acks() {
+                    carry_out(ack, &mut app, &tx, journal);
+                }
                 if let Some(g) = &gateway {
                     app.on_reply(Reply::GatewayMetrics(g.metrics.per_api()));
                     if matches!(app.overlay, Some(crate::console::state::Overlay::Gateway { .. })) {

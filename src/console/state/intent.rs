@@ -116,6 +116,8 @@ pub enum Intent {
     /// Ctrl-V: paste the system clipboard into the focused field (the loop reads it and sends
     /// [`Reply::Pasted`](super::Reply::Pasted)).
     PasteFromClipboard,
+    /// `a` in Messages: the console's own Web PubSub `sequenceAck`s on or off.
+    ToggleSequenceAck,
     /// Ctrl-O in the composer: pick one of the API's saved messages.
     PickSavedMessage,
     /// Ctrl-T: open a new tab (its own session, log and composer) and show it.

@@ -25,6 +25,7 @@ pub mod sessions;
 mod tab_connection;
 pub mod tabs;
 pub mod token;
+pub mod webpubsub;
 
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
@@ -140,6 +141,9 @@ pub struct App {
     pub report: Vec<(bool, String)>,
     /// Lines of an import in progress (skipped APIs), completed when its profiles are saved.
     import_pending: Option<Vec<(bool, String)>>,
+    /// The console acknowledges received messages of Web PubSub's reliable subprotocol
+    /// (`sequenceAck`); on by default, toggled with `a` in Messages.
+    pub auto_ack: bool,
 }
 
 impl App {
@@ -171,6 +175,7 @@ impl App {
             report: Vec::new(),
             gateway: Default::default(),
             import_pending: None,
+            auto_ack: true,
         };
         app.load_sample_message();
         app

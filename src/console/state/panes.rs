@@ -137,6 +137,7 @@ impl App {
                 let next = self.tab.messages.filter.next();
                 self.tab.messages.set_filter(&self.tab.log, next);
             }
+            Intent::ToggleSequenceAck => self.toggle_auto_ack(),
             _ => {}
         }
     }

@@ -50,6 +50,8 @@ pub struct Tab {
     pub correlation_override: Option<Option<String>>,
     /// The current session's events, for HAR export and "save as script".
     pub recording: Recording,
+    /// Web PubSub `sequenceId`s received and not yet acknowledged (reliable subprotocol).
+    pub acks: super::webpubsub::SequenceAcks,
 }
 
 /// A lost connection the reconnect supervisor is about to retry, as the status bar tells it.
@@ -101,6 +103,7 @@ impl Tab {
             pairing: TabPairing::default(),
             correlation_override: None,
             recording: Recording::default(),
+            acks: Default::default(),
         }
     }
 
@@ -142,6 +145,12 @@ impl Tab {
             // An earlier session of this tab (e.g. its late close): logged, nothing more.
             return EventOutcome::Logged;
         };
+        if let EventKind::Frame { dir: Direction::In, frame: Frame::Text(_) } = &event.kind
+            && conn.subprotocol.as_deref() == Some(super::webpubsub::RELIABLE_SUBPROTOCOL)
+            && let Some(id) = self.log.last_seq().and_then(|s| self.log.get(s)).and_then(|e| e.sequence_id)
+        {
+            self.acks.received(id);
+        }
         // Paired and recorded for the current session only, so stats and exports are its own.
         self.pairing.observe(&event, self.log.last_seq(), self.log.limit());
         self.recording.push(&event, self.log.limit());

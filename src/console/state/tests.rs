@@ -284,6 +284,10 @@ fn test_follow_pause_and_filter() {
     app.update(Intent::CycleFilter);
     assert_eq!(app.tab.messages.filter, Filter::Errors);
     assert_eq!(app.tab.log.len(Filter::Errors), 0);
+    app.update(Intent::CycleFilter);
+    assert_eq!(app.tab.messages.filter, Filter::NoChatter);
+    app.update(Intent::CycleFilter);
+    assert_eq!(app.tab.messages.filter, Filter::All, "the cycle comes back round");
 }
 
 #[test]
@@ -381,4 +385,77 @@ fn test_events_of_a_left_session_are_logged_without_changing_state() {
     });
     assert_eq!(app.state_word(), "Connected");
     assert_eq!(app.tab.log.len(Filter::Errors), 1);
+}
+
+/// Connects with the reliable Web PubSub subprotocol negotiated.
+fn connect_reliable(app: &mut App) -> SessionId {
+    let Some(Effect::Connect { session, .. }) = app.update(Intent::ToggleConnection) else {
+        panic!("F5 should connect");
+    };
+    let subprotocol = Some(webpubsub::RELIABLE_SUBPROTOCOL.to_string());
+    app.on_event(ev(app, 5, EventKind::Opened { subprotocol, elapsed: Duration::from_millis(5) }));
+    session
+}
+
+fn group_message(id: u64) -> String {
+    format!(r#"{{"type":"message","from":"group","group":"g","dataType":"text","data":"m{id}","sequenceId":{id}}}"#)
+}
+
+#[test]
+fn test_reliable_messages_are_acked_with_the_highest_id_at_most_every_interval() {
+    let mut app = App::new(workspace(), 100);
+    app.on_reply(Reply::Tick(at(0)));
+    let session = connect_reliable(&mut app);
+    assert!(app.due_acks().is_empty(), "nothing received, nothing to ack");
+    for id in 1..=3 {
+        app.on_event(ev(&app, 10, text(Direction::In, &group_message(id))));
+    }
+    let ack = |id| Effect::Send { session, command: CommandToSend::Text(webpubsub::sequence_ack(id)) };
+    assert_eq!(app.due_acks(), vec![ack(3)], "one ack for the batch, with the highest id");
+    assert!(app.due_acks().is_empty(), "acked once");
+    app.on_event(ev(&app, 50, text(Direction::In, &group_message(4))));
+    assert!(app.due_acks().is_empty(), "held back: the last ack is younger than the interval");
+    app.on_reply(Reply::Tick(at(120)));
+    assert_eq!(app.due_acks(), vec![ack(4)], "the tick sends what waited");
+    // The ack the session reports back is chatter, which the last filter hides.
+    app.on_event(ev(&app, 121, text(Direction::Out, &webpubsub::sequence_ack(4))));
+    let last = app.tab.log.get(app.tab.log.last_seq().unwrap()).unwrap();
+    assert_eq!(last.kind, crate::console::message_log::EntryKind::Chatter(Direction::Out));
+    assert_eq!(app.tab.log.len(Filter::All), 6);
+    assert_eq!(app.tab.log.len(Filter::NoChatter), 5);
+    assert_eq!(app.tab.log.len(Filter::Sent), 1, "an ack is still something we sent");
+}
+
+#[test]
+fn test_the_ack_key_turns_acknowledging_off_and_on() {
+    let mut app = App::new(workspace(), 100);
+    connect_reliable(&mut app);
+    app.focus = Pane::Messages;
+    app.update(Intent::ToggleSequenceAck);
+    assert!(!app.auto_ack);
+    app.on_event(ev(&app, 10, text(Direction::In, &group_message(1))));
+    assert!(app.due_acks().is_empty(), "off: no ack");
+    app.update(Intent::ToggleSequenceAck);
+    app.on_event(ev(&app, 20, text(Direction::In, &group_message(2))));
+    assert_eq!(app.due_acks().len(), 1, "on again");
+}
+
+#[test]
+fn test_messages_on_other_subprotocols_are_not_acked() {
+    let mut app = App::new(workspace(), 100);
+    connect(&mut app);
+    app.on_event(ev(&app, 10, text(Direction::In, &group_message(1))));
+    assert!(app.due_acks().is_empty());
+}
+
+#[test]
+fn test_received_sequence_id_is_kept_on_its_row() {
+    let mut app = App::new(workspace(), 100);
+    connect_reliable(&mut app);
+    app.on_event(ev(&app, 10, text(Direction::In, &group_message(12))));
+    let last = app.tab.log.get(app.tab.log.last_seq().unwrap()).unwrap();
+    assert_eq!(last.sequence_id, Some(12));
+    app.on_event(ev(&app, 11, text(Direction::In, r#"{"data":{"sequenceId":9}}"#)));
+    let last = app.tab.log.get(app.tab.log.last_seq().unwrap()).unwrap();
+    assert_eq!(last.sequence_id, None, "only the top-level field counts");
 }

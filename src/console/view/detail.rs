@@ -222,8 +222,14 @@ fn json_line(line: &str) -> Line<'static> {
 /// Which way an entry went, in words, for the detail view's title.
 fn direction(kind: EntryKind) -> &'static str {
     match kind {
-        EntryKind::Sent | EntryKind::PingPong(Direction::Out) | EntryKind::Close(Direction::Out) => "sent · ",
-        EntryKind::Received | EntryKind::PingPong(Direction::In) | EntryKind::Close(Direction::In) => "received · ",
+        EntryKind::Sent
+        | EntryKind::PingPong(Direction::Out)
+        | EntryKind::Close(Direction::Out)
+        | EntryKind::Chatter(Direction::Out) => "sent · ",
+        EntryKind::Received
+        | EntryKind::PingPong(Direction::In)
+        | EntryKind::Close(Direction::In)
+        | EntryKind::Chatter(Direction::In) => "received · ",
         EntryKind::Connection | EntryKind::Error => "",
     }
 }

@@ -29,6 +29,8 @@ pub fn marker(kind: EntryKind, label: &str) -> (&'static str, Color) {
         EntryKind::PingPong(Direction::In) => ("←", Color::Magenta),
         EntryKind::Close(_) => ("×", Color::Yellow),
         EntryKind::Error => ("✗", Color::Red),
+        EntryKind::Chatter(Direction::Out) => ("→", Color::DarkGray),
+        EntryKind::Chatter(Direction::In) => ("←", Color::DarkGray),
     }
 }
 
@@ -105,6 +107,9 @@ fn row<'a>(e: &'a Entry, query: &str, latency: Option<Duration>) -> Line<'a> {
     ];
     if let Some(d) = latency {
         spans.push(Span::styled(format!("↩ {}  ", ms(d)), theme::hint()));
+    }
+    if let Some(id) = e.sequence_id {
+        spans.push(Span::styled(format!("#{id}  "), theme::hint()));
     }
     let base = if e.kind == EntryKind::Error { theme::error() } else { Style::new() };
     spans.extend(highlight(e.preview(), query, base));

@@ -404,3 +404,16 @@ fn test_snapshot_waiting_overlay_lists_requests_with_their_age() {
     assert!(s.contains("2.5 s") && s.contains(r#""group":"x","ackId":4"#), "{s}");
     insta::assert_snapshot!(s);
 }
+
+#[test]
+fn test_received_rows_show_their_sequence_id_and_acks_show_as_chatter() {
+    let mut app = App::new(workspace(), 100);
+    connect(&mut app);
+    let numbered = r#"{"type":"message","from":"group","group":"g","dataType":"text","data":"hi","sequenceId":12}"#;
+    app.on_event(event(&app, 10, frame(Direction::In, text(numbered))));
+    app.on_event(event(&app, 20, frame(Direction::Out, text(r#"{"type":"sequenceAck","sequenceId":12}"#))));
+    let s = screen(&render(&mut app, 120, 30));
+    let row = s.lines().find(|l| l.contains("← json")).unwrap_or_else(|| panic!("{s}"));
+    assert!(row.contains("#12"), "{row}");
+    assert!(s.lines().any(|l| l.contains("seq-ack")), "{s}");
+}
