@@ -1,6 +1,9 @@
 //! Auto-reconnect: a supervisor around [`spawn`] that connects again with exponential backoff
 //! and jitter when a connection is lost, re-sends the on-connect messages after each (re)connect,
-//! and refreshes credentials (e.g. a Web PubSub access token) before every attempt.
+//! and refreshes credentials (e.g. a Web PubSub access token) before every attempt. On Web
+//! PubSub's reliable subprotocol a reconnect recovers the same connection (its id and
+//! reconnection token from `connected` go in the URL); when the hub refuses the recovery (1008),
+//! the next attempt starts a new connection.
 //!
 //! It keeps the session's [`Event`] stream as it is and adds one event,
 //! [`EventKind::Reconnecting`], right after the `Closed`/`Failed` event that ended a connection,
@@ -16,7 +19,8 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::error::{ConnError, FailureKind};
-use super::event::{Closer, Event, EventBatch, EventKind, SessionId};
+use super::event::{Closer, Direction, Event, EventBatch, EventKind, Frame, SessionId};
+use super::recovery::{RELIABLE_SUBPROTOCOL, Recovery};
 use super::session::{Command, SessionHandle, spawn, spawn_connection};
 use super::target::Target;
 
@@ -135,6 +139,8 @@ async fn supervise(
     cancel: CancellationToken,
 ) {
     let mut attempt: u32 = 0;
+    // The last reliable connection's id and token, while a reconnect may recover it.
+    let mut recovery: Option<Recovery> = None;
     loop {
         let mut target = base.clone();
         if let Some(prepare) = &supervision.prepare
@@ -143,6 +149,11 @@ async fn supervise(
             end_session(id, &events, vec![Event::now(id, EventKind::Failed(err))]).await;
             return;
         }
+        let recovering = recovery.is_some();
+        if let Some(r) = &recovery {
+            r.apply(&mut target);
+        }
+        let mut reliable = false;
         // Few batches: each may hold up to MAX_BATCH_BYTES or one large frame, and this queue
         // adds to the owner's in memory.
         let (inner_tx, mut inner_rx) = mpsc::channel::<EventBatch>(4);
@@ -157,13 +168,19 @@ async fn supervise(
                     let mut end = None;
                     for e in &batch {
                         match &e.kind {
-                            EventKind::Opened { .. } => {
+                            EventKind::Opened { subprotocol, .. } => {
                                 attempt = 0;
+                                reliable = subprotocol.as_deref() == Some(RELIABLE_SUBPROTOCOL);
                                 for c in &supervision.on_connect {
                                     session.send(c.clone());
                                 }
                             }
                             k @ (EventKind::Closed { .. } | EventKind::Failed(_)) => end = Some(k.clone()),
+                            EventKind::Frame { dir: Direction::In, frame: Frame::Text(t) } if reliable => {
+                                if let Some(r) = Recovery::from_connected(t) {
+                                    recovery = Some(r);
+                                }
+                            }
                             _ => {}
                         }
                     }
@@ -189,8 +206,19 @@ async fn supervise(
             end_session(id, &events, Vec::new()).await;
             return;
         };
+        // A refused recovery (the window passed, a bad token) is worth one more try as a new
+        // connection, as the SDKs do.
+        let recovery_refused = recovering
+            && matches!(
+                &end,
+                EventKind::Closed { by: Closer::Remote, code: 1008, .. }
+                    | EventKind::Failed(ConnError { kind: FailureKind::HandshakeRefused { .. }, .. })
+            );
+        if recovery_refused {
+            recovery = None;
+        }
         let policy = match &supervision.reconnect {
-            Some(p) if !cancel.is_cancelled() && should_retry(&end) => p,
+            Some(p) if !cancel.is_cancelled() && (should_retry(&end) || recovery_refused) => p,
             _ => {
                 end_session(id, &events, batch).await;
                 return;
