@@ -151,8 +151,17 @@ impl App {
                     return None;
                 }
                 match self.tab.composer.command() {
-                    Ok(command) => {
+                    Ok(mut command) => {
                         self.tab.composer.sent();
+                        // A message with an ackId gets the tab's next one, so the hub's acks
+                        // and the pairing tell each request apart without the user counting.
+                        if let wstab_core::connection::Command::Text(t) = &command
+                            && let Some(numbered) = super::webpubsub::number_ack_id(t, self.tab.next_ack_id)
+                        {
+                            self.notice(format!("sent with ackId {}", self.tab.next_ack_id), false);
+                            self.tab.next_ack_id += 1;
+                            command = wstab_core::connection::Command::Text(numbered);
+                        }
                         return self.send(command.into());
                     }
                     Err(e) => self.notice(e, true),

@@ -52,6 +52,8 @@ pub struct Tab {
     pub recording: Recording,
     /// Web PubSub `sequenceId`s received and not yet acknowledged (reliable subprotocol).
     pub acks: super::webpubsub::SequenceAcks,
+    /// The `ackId` the next composed message with an `ackId` field is sent with.
+    pub next_ack_id: u64,
 }
 
 /// A lost connection the reconnect supervisor is about to retry, as the status bar tells it.
@@ -104,6 +106,7 @@ impl Tab {
             correlation_override: None,
             recording: Recording::default(),
             acks: Default::default(),
+            next_ack_id: 1,
         }
     }
 

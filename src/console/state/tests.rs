@@ -459,3 +459,24 @@ fn test_received_sequence_id_is_kept_on_its_row() {
     let last = app.tab.log.get(app.tab.log.last_seq().unwrap()).unwrap();
     assert_eq!(last.sequence_id, None, "only the top-level field counts");
 }
+
+#[test]
+fn test_composed_ack_ids_count_up_and_other_messages_are_sent_as_typed() {
+    let mut app = App::new(workspace(), 100);
+    let session = connect(&mut app);
+    app.focus = Pane::Composer;
+    let sent = |app: &mut App, typed: &str| {
+        app.tab.composer.editor.set_text(typed);
+        match app.update(Intent::Enter) {
+            Some(Effect::Send { session: s, command: CommandToSend::Text(t) }) if s == session => t,
+            other => panic!("{other:?}"),
+        }
+    };
+    let join = r#"{"type":"joinGroup","group":"g","ackId":0}"#;
+    assert_eq!(sent(&mut app, join), r#"{"type":"joinGroup","group":"g","ackId":1}"#);
+    assert_eq!(app.notice.as_ref().map(|n| n.text.as_str()), Some("sent with ackId 1"));
+    assert_eq!(sent(&mut app, join), r#"{"type":"joinGroup","group":"g","ackId":2}"#);
+    assert_eq!(sent(&mut app, "plain ackId"), "plain ackId", "not JSON: as typed");
+    assert_eq!(sent(&mut app, r#"{"type":"event"}"#), r#"{"type":"event"}"#, "no ackId: as typed");
+    assert_eq!(sent(&mut app, join), r#"{"type":"joinGroup","group":"g","ackId":3}"#);
+}

@@ -86,3 +86,96 @@ impl App {
         self.notice(text, false);
     }
 }
+
+/// `text` with the value of its top-level `ackId` replaced by `id`, when `text` is a JSON object
+/// with that field; the rest of the text is kept as typed (spacing, key order). `None` otherwise.
+pub fn number_ack_id(text: &str, id: u64) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    value.as_object()?.get("ackId")?;
+    // Valid JSON with a top-level ackId: a scan for its value's bytes cannot go astray.
+    let range = top_level_value(text, "ackId")?;
+    Some(format!("{}{id}{}", &text[..range.start], &text[range.end..]))
+}
+
+/// The byte range of the value of the top-level `key` in a valid JSON object text.
+fn top_level_value(text: &str, key: &str) -> Option<std::ops::Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    // The last structural byte at depth 1 ('{' or ','): a string right after one is a key.
+    let mut after_separator = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                let start = i + 1;
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                let is_key = depth == 1 && after_separator;
+                after_separator = false;
+                if is_key && text.get(start..i) == Some(key) {
+                    let colon = start + text[start..].find(':')?;
+                    let from = colon + 1 + (text[colon + 1..].len() - text[colon + 1..].trim_start().len());
+                    return Some(from..value_end(bytes, from));
+                }
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                after_separator = depth == 1;
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b',' => after_separator = depth == 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Where the JSON value starting at `from` ends (exclusive), trailing whitespace left out.
+fn value_end(bytes: &[u8], from: usize) -> usize {
+    let mut depth = 0usize;
+    let mut i = from;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' if depth == 0 => break,
+            b'}' | b']' => depth -= 1,
+            b',' if depth == 0 => break,
+            _ => {}
+        }
+        i += 1;
+    }
+    let mut end = i.min(bytes.len());
+    while end > from && bytes[end - 1].is_ascii_whitespace() {
+        end -= 1;
+    }
+    end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_ack_id_is_renumbered_in_place() {
+        let typed = r#"{"type":"joinGroup", "group":"g",  "ackId" : 7 }"#;
+        assert_eq!(number_ack_id(typed, 3).as_deref(), Some(r#"{"type":"joinGroup", "group":"g",  "ackId" : 3 }"#));
+        let nested = r#"{"data":{"ackId":1},"ackId":null,"x":"\"ackId\":"}"#;
+        assert_eq!(number_ack_id(nested, 12).as_deref(), Some(r#"{"data":{"ackId":1},"ackId":12,"x":"\"ackId\":"}"#));
+    }
+
+    #[test]
+    fn test_messages_without_a_top_level_ack_id_are_left_alone() {
+        assert_eq!(number_ack_id(r#"{"data":{"ackId":1}}"#, 2), None);
+        assert_eq!(number_ack_id("ackId", 2), None);
+        assert_eq!(number_ack_id(r#"[{"ackId":1}]"#, 2), None);
+    }
+}
