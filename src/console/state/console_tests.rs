@@ -546,10 +546,17 @@ fn test_saved_message_picker_fills_the_composer() {
     assert_eq!(app.saved_messages().len(), 1);
     w.act(&mut app, Intent::Enter);
     assert_eq!(app.tab.composer.editor.text(), "hello");
-    // The workspace's chat has none.
+    // The workspace's chat has none of its own, but speaks Web PubSub: the templates.
     app.select_index(1);
     w.act(&mut app, Intent::PickSavedMessage);
-    assert!(app.overlay.is_none() && notice(&app).contains("no saved messages"));
+    let names: Vec<String> = app.saved_messages().into_iter().map(|m| m.name).collect();
+    assert_eq!(names, ["joinGroup", "leaveGroup", "sendToGroup", "event", "invoke", "sequenceAck"]);
+    for _ in 0..4 {
+        w.act(&mut app, Intent::Down);
+    }
+    w.act(&mut app, Intent::Enter);
+    let invoke: serde_json::Value = serde_json::from_str(&app.tab.composer.editor.text()).unwrap();
+    assert_eq!((invoke["type"].as_str(), invoke["invocationId"].as_str()), (Some("invoke"), Some("1")));
 }
 
 #[test]

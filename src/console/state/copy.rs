@@ -235,9 +235,15 @@ impl App {
         }
     }
 
-    /// The picker's entries: the selected profile's saved messages, or the API's sample message.
+    /// The picker's entries: the selected profile's saved messages, or the API's sample message;
+    /// on a Web PubSub API then the protocol's message templates.
     pub fn saved_messages(&self) -> Vec<wstab_core::profile::SavedMessage> {
-        self.selected_entry().map(|e| e.messages.clone()).unwrap_or_default()
+        let mut list = self.selected_entry().map(|e| e.messages.clone()).unwrap_or_default();
+        let negotiated = self.tab.connection.as_ref().and_then(|c| c.subprotocol.as_deref());
+        if self.draft().is_some_and(|d| super::webpubsub::is_webpubsub(&d.subprotocols, negotiated)) {
+            list.extend(super::webpubsub::templates());
+        }
+        list
     }
 
     pub(super) fn saved_messages_key(&mut self, selected: usize, action: super::Intent) {
