@@ -231,6 +231,7 @@ pub static KEYMAP: &[Binding] = &[
     bind(Composer, key(KeyCode::Down), Intent::Down, "line down; on the last line, recall newer", None),
     bind(Composer, key(KeyCode::Esc), Intent::Escape, "leave the editor", None),
     bind(Composer, ctrl('o'), Intent::PickSavedMessage, "pick a saved message", Some("saved")),
+    bind(Composer, ctrl('k'), Intent::AddAckId, "add an ackId to the JSON message (numbered when sent)", None),
     bind(Prompt, key(KeyCode::Enter), Intent::Enter, "accept", Some("accept")),
     bind(Prompt, key(KeyCode::Esc), Intent::Escape, "cancel", Some("cancel")),
     bind(Overlay, key(KeyCode::Esc), Intent::Escape, "close", Some("close")),

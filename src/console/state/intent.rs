@@ -120,6 +120,8 @@ pub enum Intent {
     ToggleSequenceAck,
     /// Ctrl-O in the composer: pick one of the API's saved messages.
     PickSavedMessage,
+    /// Ctrl-K in the composer: add an `ackId` to the JSON message (numbered when sent).
+    AddAckId,
     /// Ctrl-T: open a new tab (its own session, log and composer) and show it.
     NewTab,
     /// Ctrl-W: close the shown tab, disconnecting its session.

@@ -192,6 +192,15 @@ impl App {
             // Leaving the editor hands keys back to the panes (so `q` quits again).
             Intent::Escape => self.focus = Pane::Messages,
             Intent::PickSavedMessage => self.open_saved_messages(),
+            Intent::AddAckId => match super::webpubsub::add_ack_id(&c.editor.text()) {
+                Ok(text) => {
+                    c.editor.set_text(&text);
+                    c.edited();
+                    let next = self.tab.next_ack_id;
+                    self.notice(format!("ackId added: sent as {next}"), false);
+                }
+                Err(why) => self.notice(why, true),
+            },
             _ => {}
         }
         None

@@ -480,3 +480,19 @@ fn test_composed_ack_ids_count_up_and_other_messages_are_sent_as_typed() {
     assert_eq!(sent(&mut app, r#"{"type":"event"}"#), r#"{"type":"event"}"#, "no ackId: as typed");
     assert_eq!(sent(&mut app, join), r#"{"type":"joinGroup","group":"g","ackId":3}"#);
 }
+
+#[test]
+fn test_ctrl_k_adds_an_ack_id_that_is_numbered_when_sent() {
+    let mut app = App::new(workspace(), 100);
+    connect(&mut app);
+    app.focus = Pane::Composer;
+    app.tab.composer.editor.set_text(r#"{"type":"event","event":"e"}"#);
+    app.update(Intent::AddAckId);
+    assert_eq!(app.tab.composer.editor.text(), r#"{"ackId":0,"type":"event","event":"e"}"#);
+    let Some(Effect::Send { command: CommandToSend::Text(sent), .. }) = app.update(Intent::Enter) else { panic!() };
+    assert_eq!(sent, r#"{"ackId":1,"type":"event","event":"e"}"#);
+    app.tab.composer.editor.set_text("plain");
+    app.update(Intent::AddAckId);
+    assert_eq!(app.tab.composer.editor.text(), "plain");
+    assert!(app.notice.as_ref().is_some_and(|n| n.error), "{:?}", app.notice);
+}

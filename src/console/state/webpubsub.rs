@@ -1,5 +1,6 @@
 //! The console speaking Web PubSub's JSON subprotocols: on the reliable one it acknowledges
-//! received data messages itself (`sequenceAck`, batched as the SDKs do), toggled with a key.
+//! received data messages itself (`sequenceAck`, batched as the SDKs do), toggled with a key;
+//! composed messages get numbered `ackId`s; the picker offers the protocol's messages.
 
 use std::time::{Duration, SystemTime};
 
@@ -8,7 +9,7 @@ use wstab_core::connection::SessionState;
 use wstab_core::profile::{MessageFormat, SavedMessage};
 
 /// The reliable JSON subprotocol: data messages carry a `sequenceId` the client acknowledges.
-pub const RELIABLE_SUBPROTOCOL: &str = "json.reliable.webpubsub.azure.v1";
+pub use wstab_core::connection::RELIABLE_SUBPROTOCOL;
 
 /// The shortest time between two acks of one session: a flood costs one ack per interval, not
 /// one per message (the SDKs batch the same way).
@@ -98,6 +99,19 @@ pub fn number_ack_id(text: &str, id: u64) -> Option<String> {
     Some(format!("{}{id}{}", &text[..range.start], &text[range.end..]))
 }
 
+/// `text` with an `ackId` field added first in its top-level object (numbered when sent), or why
+/// not: it is no JSON object, or it has one already.
+pub fn add_ack_id(text: &str) -> Result<String, &'static str> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|_| "not a JSON object: no ackId added")?;
+    let object = value.as_object().ok_or("not a JSON object: no ackId added")?;
+    if object.contains_key("ackId") {
+        return Err("it has an ackId already (numbered when sent)");
+    }
+    let open = text.find('{').ok_or("not a JSON object: no ackId added")?;
+    let separator = if object.is_empty() { "" } else { "," };
+    Ok(format!("{}{{\"ackId\":0{separator}{}", &text[..open], &text[open + 1..]))
+}
+
 /// The byte range of the value of the top-level `key` in a valid JSON object text.
 fn top_level_value(text: &str, key: &str) -> Option<std::ops::Range<usize>> {
     let bytes = text.as_bytes();
@@ -171,6 +185,14 @@ mod tests {
         assert_eq!(number_ack_id(typed, 3).as_deref(), Some(r#"{"type":"joinGroup", "group":"g",  "ackId" : 3 }"#));
         let nested = r#"{"data":{"ackId":1},"ackId":null,"x":"\"ackId\":"}"#;
         assert_eq!(number_ack_id(nested, 12).as_deref(), Some(r#"{"data":{"ackId":1},"ackId":12,"x":"\"ackId\":"}"#));
+    }
+
+    #[test]
+    fn test_add_ack_id_puts_one_first_in_the_object_once() {
+        assert_eq!(add_ack_id(r#"{"type":"event"}"#).as_deref(), Ok(r#"{"ackId":0,"type":"event"}"#));
+        assert_eq!(add_ack_id(" {}").as_deref(), Ok(r#" {"ackId":0}"#));
+        assert!(add_ack_id(r#"{"ackId":3}"#).is_err());
+        assert!(add_ack_id("[1]").is_err() && add_ack_id("hi").is_err());
     }
 
     #[test]
