@@ -175,6 +175,28 @@ fn value_end(bytes: &[u8], from: usize) -> usize {
     end
 }
 
+/// The Web PubSub client messages the composer's picker (Ctrl-O) offers on a Web PubSub API,
+/// with the protocol's fields filled in and an `ackId` (numbered when sent) or `invocationId`.
+pub fn templates() -> Vec<SavedMessage> {
+    let t = |name: &str, body: &str| SavedMessage { name: name.into(), body: body.into(), format: MessageFormat::Text };
+    vec![
+        t("joinGroup", r#"{"type":"joinGroup","group":"group1","ackId":1}"#),
+        t("leaveGroup", r#"{"type":"leaveGroup","group":"group1","ackId":1}"#),
+        t(
+            "sendToGroup",
+            r#"{"type":"sendToGroup","group":"group1","ackId":1,"noEcho":false,"dataType":"json","data":{"hello":"world"}}"#,
+        ),
+        t("event", r#"{"type":"event","event":"message","ackId":1,"dataType":"text","data":"hello"}"#),
+        t("invoke", r#"{"type":"invoke","invocationId":"1","event":"echo","dataType":"text","data":"hello"}"#),
+        t("sequenceAck", r#"{"type":"sequenceAck","sequenceId":1}"#),
+    ]
+}
+
+/// Does this API speak a Web PubSub JSON subprotocol (asked for, or negotiated)?
+pub fn is_webpubsub(subprotocols: &[String], negotiated: Option<&str>) -> bool {
+    subprotocols.iter().map(String::as_str).chain(negotiated).any(|p| p.contains(".webpubsub.azure."))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,26 +223,4 @@ mod tests {
         assert_eq!(number_ack_id("ackId", 2), None);
         assert_eq!(number_ack_id(r#"[{"ackId":1}]"#, 2), None);
     }
-}
-
-/// The Web PubSub client messages the composer's picker (Ctrl-O) offers on a Web PubSub API,
-/// with the protocol's fields filled in and an `ackId` (numbered when sent) or `invocationId`.
-pub fn templates() -> Vec<SavedMessage> {
-    let t = |name: &str, body: &str| SavedMessage { name: name.into(), body: body.into(), format: MessageFormat::Text };
-    vec![
-        t("joinGroup", r#"{"type":"joinGroup","group":"group1","ackId":1}"#),
-        t("leaveGroup", r#"{"type":"leaveGroup","group":"group1","ackId":1}"#),
-        t(
-            "sendToGroup",
-            r#"{"type":"sendToGroup","group":"group1","ackId":1,"noEcho":false,"dataType":"json","data":{"hello":"world"}}"#,
-        ),
-        t("event", r#"{"type":"event","event":"message","ackId":1,"dataType":"text","data":"hello"}"#),
-        t("invoke", r#"{"type":"invoke","invocationId":"1","event":"echo","dataType":"text","data":"hello"}"#),
-        t("sequenceAck", r#"{"type":"sequenceAck","sequenceId":1}"#),
-    ]
-}
-
-/// Does this API speak a Web PubSub JSON subprotocol (asked for, or negotiated)?
-pub fn is_webpubsub(subprotocols: &[String], negotiated: Option<&str>) -> bool {
-    subprotocols.iter().map(String::as_str).chain(negotiated).any(|p| p.contains(".webpubsub.azure."))
 }
