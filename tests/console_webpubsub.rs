@@ -198,3 +198,84 @@ async fn test_reliable_console_session_acks_and_recovers_the_same_connection_aft
     console.handle.cancel();
     sender.cancel();
 }
+
+/// A stand-in hub: connection 0 says `connected` (id `c0`, token `t0`) then drops; a connection
+/// asking to recover is refused as the service does (`disconnected`, close 1008); any other says
+/// `connected` (id `c2`) and stays. Reports each handshake's request URI.
+async fn refusing_hub() -> (SocketAddr, mpsc::UnboundedReceiver<String>) {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        for n in 0..10usize {
+            let Ok((tcp, _)) = listener.accept().await else { return };
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let mut uri = String::new();
+                let callback = |req: &Request, mut resp: Response| {
+                    uri = req.uri().to_string();
+                    resp.headers_mut().insert("Sec-WebSocket-Protocol", RELIABLE_SUBPROTOCOL.parse().unwrap());
+                    Ok(resp)
+                };
+                let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(tcp, callback).await else { return };
+                let _ = tx.send(uri.clone());
+                let connected = |id: &str| {
+                    Message::text(format!(
+                        r#"{{"type":"system","event":"connected","connectionId":"{id}","reconnectionToken":"t{id}"}}"#
+                    ))
+                };
+                if uri.contains("awps_connection_id") {
+                    let _ =
+                        ws.send(Message::text(r#"{"type":"system","event":"disconnected","message":"gone"}"#)).await;
+                    let frame = tokio_tungstenite::tungstenite::protocol::CloseFrame {
+                        code: 1008.into(),
+                        reason: "cannot be recovered".into(),
+                    };
+                    let _ = ws.close(Some(frame)).await;
+                    let _ = tokio::time::timeout(WAIT, ws.next()).await;
+                    return;
+                }
+                let _ = ws.send(connected(if n == 0 { "c0" } else { "c2" })).await;
+                if n == 0 {
+                    return; // dropped: a 1006 for the client
+                }
+                let _ = tokio::time::timeout(WAIT, async { while let Some(Ok(_)) = ws.next().await {} }).await;
+            });
+        }
+    });
+    (addr, rx)
+}
+
+#[tokio::test]
+async fn test_refused_recovery_is_followed_by_a_new_connection() {
+    let (addr, mut uris) = refusing_hub().await;
+    let target =
+        Target { subprotocols: vec![RELIABLE_SUBPROTOCOL.into()], ..Target::new(format!("ws://{addr}/client")) };
+    let supervision = Supervision {
+        reconnect: Some(ReconnectPolicy {
+            initial: Duration::from_millis(20),
+            max: Duration::from_millis(50),
+            ..ReconnectPolicy::default()
+        }),
+        ..Supervision::default()
+    };
+    let (tx, mut rx) = mpsc::channel(64);
+    let handle = spawn_supervised(SessionId(7), target, supervision, tx);
+    let mut opened = 0;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while opened < 3 {
+        let batch = tokio::time::timeout_at(deadline, rx.recv()).await.expect("three opens").expect("session alive");
+        opened += batch.iter().filter(|e| matches!(e.kind, EventKind::Opened { .. })).count();
+    }
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        seen.push(tokio::time::timeout(WAIT, uris.recv()).await.unwrap().unwrap());
+    }
+    assert!(!seen[0].contains("awps_"), "{seen:?}");
+    assert!(seen[1].contains("awps_connection_id=c0") && seen[1].contains("awps_reconnection_token=tc0"), "{seen:?}");
+    assert!(!seen[2].contains("awps_"), "after the refusal, a new connection: {seen:?}");
+    handle.cancel();
+}
