@@ -43,6 +43,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     if view.filter != Filter::All {
         title.push_str(&format!(" · filter: {}", view.filter.name()));
     }
+    // Off is the unusual state, and the hub's outbox grows while it lasts: say so.
+    if !app.auto_ack {
+        title.push_str(" · sequenceAck off");
+    }
     let follow = if view.following() {
         Span::styled(" following ", theme::dim())
     } else {

@@ -416,4 +416,9 @@ fn test_received_rows_show_their_sequence_id_and_acks_show_as_chatter() {
     let row = s.lines().find(|l| l.contains("← json")).unwrap_or_else(|| panic!("{s}"));
     assert!(row.contains("#12"), "{row}");
     assert!(s.lines().any(|l| l.contains("seq-ack")), "{s}");
+    assert!(!s.contains("sequenceAck off"));
+    app.focus = Pane::Messages;
+    app.update(Intent::ToggleSequenceAck);
+    let s = screen(&render(&mut app, 120, 30));
+    assert!(s.contains("Messages · sequenceAck off"), "{s}");
 }
