@@ -102,15 +102,30 @@ fn http_to_ws(url: &str) -> String {
 
 #[tokio::test]
 async fn test_reliable_console_session_acks_and_recovers_the_same_connection_after_a_cut() {
+    recovers_after_a_cut(false).await;
+}
+
+#[tokio::test]
+async fn test_recovery_through_the_gateway_carries_the_subscription_key_again() {
+    recovers_after_a_cut(true).await;
+}
+
+/// A console session on the reliable subprotocol to the demo's hub (through its gateway, or
+/// straight), its TCP cut while a group message is sent: acks, recovery, the message.
+async fn recovers_after_a_cut(via_gateway: bool) {
     let demo = wstab_emulator::demo::start(0).await.unwrap();
     let hub_addr: SocketAddr = demo.hub_url.trim_start_matches("http://").parse().unwrap();
-    let proxy = Proxy::start(hub_addr).await;
+    let proxy = Proxy::start(if via_gateway { demo.gateway_addr() } else { hub_addr }).await;
     let token = demo.chat_token(Duration::from_secs(600)).unwrap();
+    let mut query = vec![Param::new("access_token", &token).secret()];
+    if via_gateway {
+        query.push(Param::new("subscription-key", &demo.subscription_key).secret());
+    }
     let api = Api {
         name: "chat".into(),
         display_name: String::new(),
         url_suffix: "client/hubs/chat".into(),
-        query: vec![Param::new("access_token", &token).secret()],
+        query,
         headers: vec![],
         subprotocols: vec![RELIABLE_SUBPROTOCOL.into()],
         sample_message: None,
@@ -179,6 +194,9 @@ async fn test_reliable_console_session_acks_and_recovers_the_same_connection_aft
     let EventKind::Connecting { url } = &again.kind else { unreachable!() };
     assert!(url.contains(&format!("awps_connection_id={connection_id}")), "{url}");
     assert!(url.contains("awps_reconnection_token="), "{url}");
+    if via_gateway {
+        assert!(url.contains("subscription-key="), "the gateway needs the key again: {url}");
+    }
     let mut new_connection = None;
     console
         .until("the message sent while away", |e| {
