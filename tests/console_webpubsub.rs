@@ -233,6 +233,8 @@ async fn refusing_hub() -> (SocketAddr, mpsc::UnboundedReceiver<String>) {
             let tx = tx.clone();
             tokio::spawn(async move {
                 let mut uri = String::new();
+                // The error type is tungstenite's callback signature, not ours to shrink.
+                #[allow(clippy::result_large_err)]
                 let callback = |req: &Request, mut resp: Response| {
                     uri = req.uri().to_string();
                     resp.headers_mut().insert("Sec-WebSocket-Protocol", RELIABLE_SUBPROTOCOL.parse().unwrap());
