@@ -59,7 +59,7 @@ pub enum Intent {
     SearchOlder,
     /// N: the previous (newer) search match.
     SearchNewer,
-    /// f: cycle the Messages filter (all, sent, received, connection, errors).
+    /// f: cycle the Messages filter (all, sent, received, connection, errors, no chatter).
     CycleFilter,
     /// t: show the last handshake trace.
     ShowTrace,
