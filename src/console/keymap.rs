@@ -188,6 +188,13 @@ pub static KEYMAP: &[Binding] = &[
     bind(Request, key(KeyCode::Enter), Intent::Enter, "edit the value (on \"+ add\": add a row)", Some("edit")),
     bind(Request, ch('a'), Intent::AddQueryParam, "add a query parameter", Some("add param")),
     bind(Request, ch('A'), Intent::AddHeader, "add a header", Some("add header")),
+    bind(
+        Request,
+        ch('T'),
+        Intent::ToggleApimTrace,
+        "APIM trace: add / turn on / off the Ocp-Apim-Trace: true header (t shows the policies)",
+        None,
+    ),
     bind(Request, ch('e'), Intent::RenameRow, "rename the row", None),
     bind(Request, ch(' '), Intent::ToggleRow, "enable / disable the row", Some("toggle")),
     bind(Request, ch('d'), Intent::Delete, "delete the row", Some("delete")),

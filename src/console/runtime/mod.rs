@@ -220,6 +220,8 @@ async fn event_loop(
         feed
     });
     let (tx, mut rx) = mpsc::channel::<EventBatch>(BATCH);
+    // Replies from effects carried out in tasks (a policy trace read over HTTP).
+    let (reply_tx, mut replies) = mpsc::channel::<Reply>(16);
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(500));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -274,7 +276,7 @@ async fn event_loop(
                             match outside.carry_out(effect, term.backend_mut()) {
                                 Ok(answer) => next = app.on_reply(answer),
                                 Err(effect) => {
-                                    if !carry_out(effect, &mut app, &tx, journal) {
+                                    if !carry_out(effect, &mut app, (&tx, &reply_tx), journal) {
                                         return Ok(());
                                     }
                                 }
@@ -288,9 +290,12 @@ async fn event_loop(
                     continue;
                 }
                 ingest(&mut app, journal, &mut batch);
+                for fetch in app.due_trace_fetches() {
+                    carry_out(fetch, &mut app, (&tx, &reply_tx), journal);
+                }
                 // The queue is drained: acknowledge what arrived (Web PubSub reliable).
                 for ack in app.due_acks() {
-                    carry_out(ack, &mut app, &tx, journal);
+                    carry_out(ack, &mut app, (&tx, &reply_tx), journal);
                 }
                 dirty = true;
             }
@@ -326,12 +331,18 @@ async fn event_loop(
                 }
                 None => admin_feed = None,
             },
+            Some(reply) = replies.recv() => {
+                if let Some(effect) = app.on_reply(reply) {
+                    carry_out(effect, &mut app, (&tx, &reply_tx), journal);
+                }
+                dirty = true;
+            }
             _ = tick.tick() => {
                 let now = SystemTime::now();
                 app.on_reply(Reply::Tick(now));
                 // An ack held back by the interval goes out now.
                 for ack in app.due_acks() {
-                    carry_out(ack, &mut app, &tx, journal);
+                    carry_out(ack, &mut app, (&tx, &reply_tx), journal);
                 }
                 if let Some(g) = &gateway {
                     app.on_reply(Reply::GatewayMetrics(g.metrics.per_api()));
@@ -383,6 +394,20 @@ fn poll_gateway_admin(admin: String) -> mpsc::Receiver<Result<wstab_emulator::ga
         }
     });
     rx
+}
+
+/// Reads a policy trace in a task (bounded by a timeout) and sends it back as a reply, so the UI
+/// never waits on the gateway.
+fn fetch_policy_trace(tab: u64, location: String, replies: mpsc::Sender<Reply>) {
+    tokio::spawn(async move {
+        let read = tokio::time::timeout(Duration::from_secs(5), wstab_emulator::gateway::fetch_trace(&location)).await;
+        let result = match read {
+            Ok(Ok(record)) => Ok(Box::new(record)),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err("the gateway did not answer within 5 s".to_string()),
+        };
+        let _ = replies.send(Reply::PolicyTrace { tab, location, result }).await;
+    });
 }
 
 /// Draws one frame of the console into `term` (any ratatui backend: the real terminal, or a
@@ -449,7 +474,13 @@ fn stop_signals() -> (mpsc::Sender<()>, mpsc::Receiver<()>) {
 }
 
 /// Carries out an effect; false means quit.
-fn carry_out(effect: Effect, app: &mut App, tx: &mpsc::Sender<EventBatch>, journal: &mut Journal) -> bool {
+/// `channels` are where sessions send their events and where tasks send their replies.
+fn carry_out(
+    effect: Effect,
+    app: &mut App,
+    (tx, replies): (&mpsc::Sender<EventBatch>, &mpsc::Sender<Reply>),
+    journal: &mut Journal,
+) -> bool {
     match effect {
         Effect::Quit => return false,
         // Carried out by `effects::Outside` before this is reached.
@@ -458,6 +489,7 @@ fn carry_out(effect: Effect, app: &mut App, tx: &mpsc::Sender<EventBatch>, journ
         | Effect::Copy { .. }
         | Effect::PasteFromClipboard
         | Effect::WriteFile { .. } => {}
+        Effect::FetchPolicyTrace { tab, location } => fetch_policy_trace(tab, location, replies.clone()),
         Effect::Connect { session, target, profile } => {
             let handle = start_session(session, *target, profile.as_deref(), tx.clone());
             app.sessions.attach(session, handle);

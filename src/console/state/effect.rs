@@ -73,6 +73,15 @@ pub enum Effect {
     },
     /// Read the system clipboard and send its text back as [`Reply::Pasted`](super::Reply::Pasted) (Ctrl-V).
     PasteFromClipboard,
+    /// Read a handshake's policy trace from the wstab gateway's admin address (the
+    /// `Ocp-Apim-Trace-Location` it answered), then send
+    /// [`Reply::PolicyTrace`](super::Reply::PolicyTrace). Carried out in a task: the UI never waits.
+    FetchPolicyTrace {
+        /// The tab whose handshake it is.
+        tab: u64,
+        /// The URL.
+        location: String,
+    },
     /// Leave: restore the terminal, end the sessions.
     Quit,
 }

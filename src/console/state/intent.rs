@@ -67,6 +67,8 @@ pub enum Intent {
     AddQueryParam,
     /// A: add a header.
     AddHeader,
+    /// T in Request: add the `Ocp-Apim-Trace: true` header row, or turn it on / off.
+    ToggleApimTrace,
     /// e: rename the selected row.
     RenameRow,
     /// Space: enable or disable the selected row.

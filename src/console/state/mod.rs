@@ -17,6 +17,7 @@ pub mod latency;
 pub mod messages;
 mod modal;
 mod panes;
+pub mod policy_trace;
 pub mod profiles;
 pub mod recording;
 mod reply;
@@ -322,6 +323,7 @@ impl App {
             Reply::Report(n) => {
                 self.notice = Some(n);
             }
+            Reply::PolicyTrace { tab, location, result } => self.policy_trace_read(tab, location, result.map(|r| *r)),
             Reply::GatewayRecords(records) => {
                 self.gateway.push(records);
             }

@@ -61,6 +61,7 @@ impl App {
             }
             Intent::AddQueryParam => self.add_row(Table::Query),
             Intent::AddHeader => self.add_row(Table::Headers),
+            Intent::ToggleApimTrace => self.toggle_apim_trace(),
             Intent::RenameRow => {
                 let (table, row) = d.locate(d.selected);
                 if let Some(row) = row {

@@ -42,6 +42,16 @@ pub enum Reply {
     GatewayStatus(Box<wstab_emulator::gateway::GatewayStatus>),
     /// An effect finished (sent by the loop): what to tell the user.
     Report(Notice),
+    /// A handshake's policy trace read from the gateway (sent by the task carrying out
+    /// [`Effect::FetchPolicyTrace`](super::Effect::FetchPolicyTrace)), or why it could not be.
+    PolicyTrace {
+        /// The tab that asked.
+        tab: u64,
+        /// The URL it was read from.
+        location: String,
+        /// The gateway's record with its policies, or the error.
+        result: Result<Box<wstab_emulator::gateway::access_log::HandshakeRecord>, String>,
+    },
     /// The system clipboard's text, read for Ctrl-V (sent by the runtime after
     /// [`Effect::PasteFromClipboard`](super::Effect::PasteFromClipboard)); pasted like a
     /// bracketed paste.

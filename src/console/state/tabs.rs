@@ -39,6 +39,8 @@ pub struct Tab {
     pub last_trace: Option<HandshakeTrace>,
     /// The last failure, for the status bar and the trace view.
     pub last_error: Option<ConnError>,
+    /// The last handshake's policy trace, when a wstab gateway announced one.
+    pub policy_trace: Option<super::policy_trace::PolicyTrace>,
     /// Messages per second, both ways.
     pub rate: Rate,
     /// Messages received while the tab was not shown (the tab bar marks them).
@@ -100,6 +102,7 @@ impl Tab {
             connection: None,
             last_trace: None,
             last_error: None,
+            policy_trace: None,
             rate: Rate::default(),
             unseen: 0,
             pairing: TabPairing::default(),
@@ -159,7 +162,11 @@ impl Tab {
         self.recording.push(&event, self.log.limit());
         match event.kind {
             EventKind::Connecting { .. } => conn.state = SessionState::Connecting,
-            EventKind::Handshake(trace) => self.last_trace = Some(*trace),
+            EventKind::Handshake(trace) => {
+                // Each handshake has its own trace (or none): never show the previous one's.
+                self.policy_trace = super::policy_trace::PolicyTrace::announced_by(&trace);
+                self.last_trace = Some(*trace);
+            }
             EventKind::Opened { subprotocol, .. } => {
                 conn.state = SessionState::Open;
                 conn.reconnect = None;

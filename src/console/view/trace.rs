@@ -8,6 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{inner, popup, theme};
 use crate::console::state::App;
+use crate::console::state::policy_trace::PolicyTrace;
 use wstab_core::terminal_text::{escape_for_terminal, escape_one_line};
 
 /// Draws the view from line `scroll`.
@@ -42,6 +43,60 @@ pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
             lines.push(Line::styled("(no handshake: the connection failed before the request was sent)", theme::dim()))
         }
     }
+    if let Some(p) = &app.tab.policy_trace {
+        lines.push(Line::raw(""));
+        policy_lines(p, &mut lines);
+    }
     let scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)), body);
+}
+
+/// The gateway's policy trace: each policy in order with its scope, outcome, time and what it
+/// decided, the way the portal's trace lists them.
+fn policy_lines(trace: &PolicyTrace, lines: &mut Vec<Line<'static>>) {
+    let heading = |text: String| Line::styled(text, theme::label().add_modifier(Modifier::BOLD));
+    match trace {
+        PolicyTrace::Fetching { location, .. } => {
+            lines.push(heading("Policy trace (wstab gateway)".into()));
+            lines.push(Line::styled(format!("reading {} …", escape_one_line(location)), theme::dim()));
+        }
+        PolicyTrace::Failed { location, error } => {
+            lines.push(heading("Policy trace (wstab gateway)".into()));
+            lines.push(Line::styled(
+                format!("not read from {}: {}", escape_one_line(location), escape_one_line(error)),
+                theme::error(),
+            ));
+        }
+        PolicyTrace::Fetched { record, .. } => {
+            lines.push(heading(format!(
+                "Policy trace (wstab gateway): {} {} in {} ms",
+                record.status,
+                escape_one_line(&record.reason),
+                record.duration_ms
+            )));
+            if record.policies.is_empty() {
+                lines.push(Line::styled("(no policy XML ran: the API is configured in TOML)", theme::dim()));
+            }
+            for (i, step) in record.policies.iter().enumerate() {
+                let style = match step.outcome.as_str() {
+                    "refused" => theme::error(),
+                    "returned" => theme::hint(),
+                    _ => ratatui::style::Style::new(),
+                };
+                lines.push(Line::from(vec![
+                    Span::raw(format!("{:>2}. ", i + 1)),
+                    Span::styled(escape_one_line(&step.policy), style.add_modifier(Modifier::BOLD)),
+                    Span::styled(format!(" {}", escape_one_line(&step.outcome)), style),
+                    Span::raw(format!(" {} µs", step.elapsed_us)),
+                    Span::styled(
+                        format!("  {} · {}", escape_one_line(&step.scope), escape_one_line(&step.location)),
+                        theme::dim(),
+                    ),
+                ]));
+                if !step.detail.is_empty() {
+                    lines.push(Line::raw(format!("      {}", escape_one_line(&step.detail))));
+                }
+            }
+        }
+    }
 }

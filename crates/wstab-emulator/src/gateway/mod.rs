@@ -217,6 +217,17 @@ pub enum StatusError {
 /// Reads `GET <admin>/status` from a running gateway emulator (`admin` like
 /// `http://127.0.0.1:9090`).
 pub async fn fetch_status(admin: &str) -> Result<GatewayStatus, StatusError> {
+    fetch_json(admin, Some("/status")).await
+}
+
+/// Reads one handshake's policy trace from the URL a gateway emulator answered in
+/// `Ocp-Apim-Trace-Location` (`http://ADMIN/trace/ID`).
+pub async fn fetch_trace(location: &str) -> Result<access_log::HandshakeRecord, StatusError> {
+    fetch_json(location, None).await
+}
+
+/// GETs JSON from the admin address: `path`, or the URL's own path when `None`.
+async fn fetch_json<T: serde::de::DeserializeOwned>(admin: &str, path: Option<&str>) -> Result<T, StatusError> {
     use http_body_util::{BodyExt, Empty, Limited};
     let bad_url = |reason: String| StatusError::AdminUrl { admin: admin.to_string(), reason };
     let url = url::Url::parse(admin).map_err(|e| bad_url(e.to_string()))?;
@@ -229,7 +240,8 @@ pub async fn fetch_status(admin: &str) -> Result<GatewayStatus, StatusError> {
         .await
         .map_err(|e| StatusError::Http(e.to_string()))?;
     tokio::spawn(connection);
-    let request = http::Request::get("/status")
+    let path = path.unwrap_or(url.path());
+    let request = http::Request::get(path)
         .header(http::header::HOST, format!("{host}:{port}"))
         .body(Empty::<bytes::Bytes>::new())
         .map_err(|e| StatusError::Http(e.to_string()))?;

@@ -1,0 +1,113 @@
+//! The policy trace of a handshake made through a wstab gateway: asked for with an
+//! `Ocp-Apim-Trace: true` header (the `T` key in **Request** adds it), announced by the gateway in
+//! `Ocp-Apim-Trace-Location`, read from there by the runtime and shown in the handshake trace.
+
+use wstab_core::connection::HandshakeTrace;
+use wstab_emulator::gateway::access_log::HandshakeRecord;
+
+use super::{App, Effect};
+
+/// The request header that asks APIM (and the wstab gateway) for a trace.
+pub const TRACE_HEADER: &str = "Ocp-Apim-Trace";
+/// The response header that says where the trace can be read.
+pub const LOCATION_HEADER: &str = "Ocp-Apim-Trace-Location";
+
+/// Where a tab's last handshake's policy trace is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PolicyTrace {
+    /// The gateway announced it; the runtime is (or is about to be) reading it.
+    Fetching {
+        /// The URL from `Ocp-Apim-Trace-Location`.
+        location: String,
+        /// True once the fetch effect was handed to the runtime, so it is asked for once.
+        requested: bool,
+    },
+    /// Read: the policies in order with their outcome and time.
+    Fetched {
+        /// The URL it was read from.
+        location: String,
+        /// The gateway's record of the handshake.
+        record: Box<HandshakeRecord>,
+    },
+    /// It could not be read.
+    Failed {
+        /// The URL tried.
+        location: String,
+        /// Why.
+        error: String,
+    },
+}
+
+impl PolicyTrace {
+    /// The trace a handshake's response announces, if it announces one.
+    pub fn announced_by(trace: &HandshakeTrace) -> Option<Self> {
+        let response = trace.response.as_ref()?;
+        let (_, location) = response.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(LOCATION_HEADER))?;
+        Some(PolicyTrace::Fetching { location: location.trim().to_string(), requested: false })
+    }
+
+    /// The URL it comes from.
+    pub fn location(&self) -> &str {
+        match self {
+            PolicyTrace::Fetching { location, .. }
+            | PolicyTrace::Fetched { location, .. }
+            | PolicyTrace::Failed { location, .. } => location,
+        }
+    }
+}
+
+impl App {
+    /// The policy traces announced and not yet asked for, in every tab (called by the loop after
+    /// each batch of events): one [`Effect::FetchPolicyTrace`] each.
+    pub fn due_trace_fetches(&mut self) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        for tab in std::iter::once(&mut self.tab).chain(self.parked.iter_mut()) {
+            if let Some(PolicyTrace::Fetching { location, requested: requested @ false }) = &mut tab.policy_trace {
+                *requested = true;
+                effects.push(Effect::FetchPolicyTrace { tab: tab.id, location: location.clone() });
+            }
+        }
+        effects
+    }
+
+    /// A fetched trace (or why not) for the tab that asked; dropped when that tab has since
+    /// made another handshake or was closed.
+    pub(super) fn policy_trace_read(&mut self, tab: u64, location: String, result: Result<HandshakeRecord, String>) {
+        let Some(t) = std::iter::once(&mut self.tab).chain(self.parked.iter_mut()).find(|t| t.id == tab) else {
+            return;
+        };
+        if t.policy_trace.as_ref().is_none_or(|p| p.location() != location) {
+            return;
+        }
+        t.policy_trace = Some(match result {
+            Ok(record) => PolicyTrace::Fetched { location, record: Box::new(record) },
+            Err(error) => PolicyTrace::Failed { location, error },
+        });
+    }
+
+    /// `T` in **Request**: adds the `Ocp-Apim-Trace: true` header row, or turns the one there on
+    /// or off, like the portal's Test tab "Trace" option.
+    pub(super) fn toggle_apim_trace(&mut self) {
+        let Some(d) = self.draft_mut() else { return };
+        let on = match d.headers.iter_mut().find(|r| r.param.name.eq_ignore_ascii_case(TRACE_HEADER)) {
+            Some(r) => {
+                r.param.enabled = !r.param.enabled;
+                if r.param.enabled {
+                    r.param.value = "true".into();
+                }
+                r.param.enabled
+            }
+            None => {
+                let row = d.add_row(super::request::Table::Headers);
+                d.headers[row].param = wstab_core::connection::Param::new(TRACE_HEADER, "true");
+                true
+            }
+        };
+        let text = if on {
+            "APIM trace on: the next handshake sends Ocp-Apim-Trace: true (t shows the policies)"
+        } else {
+            "APIM trace off"
+        };
+        self.notice(text, false);
+    }
+}
