@@ -75,7 +75,10 @@ fn policy_lines(trace: &PolicyTrace, lines: &mut Vec<Line<'static>>) {
                 record.duration_ms
             )));
             if record.policies.is_empty() {
-                lines.push(Line::styled("(no policy XML ran: the API is configured in TOML)", theme::dim()));
+                lines.push(Line::styled(
+                    "(no policy ran: refused before the policies, e.g. the key check, or no policy XML for this API)",
+                    theme::dim(),
+                ));
             }
             for (i, step) in record.policies.iter().enumerate() {
                 let style = match step.outcome.as_str() {
