@@ -111,3 +111,81 @@ impl App {
         self.notice(text, false);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::console::state::tests::{connect, workspace};
+    use crate::console::state::{Intent, Pane, Reply};
+    use std::time::SystemTime;
+    use wstab_core::connection::{Event, EventKind, ResponseTrace};
+
+    fn handshake(app: &App, location: Option<&str>) -> Event {
+        let session = app.tab.connection.as_ref().map(|c| c.id).unwrap_or_default();
+        let headers = location.map(|l| vec![(LOCATION_HEADER.to_string(), l.to_string())]).unwrap_or_default();
+        let response =
+            ResponseTrace { status: 101, reason: "Switching Protocols".into(), headers, body: String::new() };
+        let trace = HandshakeTrace { response: Some(response), ..Default::default() };
+        Event { session, at: SystemTime::UNIX_EPOCH, kind: EventKind::Handshake(Box::new(trace)) }
+    }
+
+    fn record(status: u16) -> HandshakeRecord {
+        HandshakeRecord {
+            time: String::new(),
+            api: Some("echo".into()),
+            url: "/echo".into(),
+            status,
+            reason: "relayed".into(),
+            client: "127.0.0.1:1".into(),
+            duration_ms: 1,
+            policies: Vec::new(),
+            trace_id: Some("id".into()),
+        }
+    }
+
+    #[test]
+    fn test_t_adds_the_trace_header_row_then_turns_it_off_and_on() {
+        let mut app = App::new(workspace(), 100);
+        app.focus = Pane::Request;
+        let trace_row = |app: &App| {
+            app.draft()
+                .and_then(|d| d.headers.iter().find(|r| r.param.name == TRACE_HEADER))
+                .map(|r| (r.param.value.clone(), r.param.enabled))
+        };
+        assert_eq!(trace_row(&app), None);
+        app.update(Intent::ToggleApimTrace);
+        assert_eq!(trace_row(&app), Some(("true".into(), true)));
+        app.update(Intent::ToggleApimTrace);
+        assert_eq!(trace_row(&app), Some(("true".into(), false)), "the row stays, turned off");
+        app.update(Intent::ToggleApimTrace);
+        assert_eq!(trace_row(&app), Some(("true".into(), true)));
+        assert_eq!(app.draft().map(|d| d.headers.len()), Some(1), "never a second row");
+    }
+
+    #[test]
+    fn test_an_announced_trace_is_fetched_once_and_kept_for_its_handshake_only() {
+        let mut app = App::new(workspace(), 100);
+        connect(&mut app);
+        let location = "http://127.0.0.1:2/trace/a";
+        app.on_event(handshake(&app, Some(location)));
+        let fetches = app.due_trace_fetches();
+        assert_eq!(fetches, vec![Effect::FetchPolicyTrace { tab: app.tab.id, location: location.into() }]);
+        assert!(app.due_trace_fetches().is_empty(), "asked for once");
+
+        // A reply for another handshake's trace is not this one.
+        let tab = app.tab.id;
+        app.on_reply(Reply::PolicyTrace {
+            tab,
+            location: "http://x/trace/old".into(),
+            result: Ok(Box::new(record(401))),
+        });
+        assert!(matches!(app.tab.policy_trace, Some(PolicyTrace::Fetching { .. })));
+        app.on_reply(Reply::PolicyTrace { tab, location: location.into(), result: Ok(Box::new(record(101))) });
+        assert!(matches!(&app.tab.policy_trace, Some(PolicyTrace::Fetched { record, .. }) if record.status == 101));
+
+        // The next handshake announces none: the old trace is not shown for it.
+        app.on_event(handshake(&app, None));
+        assert_eq!(app.tab.policy_trace, None);
+        assert!(app.due_trace_fetches().is_empty());
+    }
+}
