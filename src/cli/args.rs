@@ -293,6 +293,14 @@ pub struct GatewayArgs {
     /// Write the JSON-lines gateway log here instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
+    /// How to serve TLS, if at all.
+    #[command(flatten)]
+    pub tls: ServeTlsArgs,
+}
+
+/// TLS for a server wstab runs (`gateway`, `demo`): a generated certificate or the user's PEM files.
+#[derive(Debug, Args)]
+pub struct ServeTlsArgs {
     /// Serve TLS with a certificate generated at start (its CA is written to --tls-ca-out and
     /// printed, for `wstab --ca` and NODE_EXTRA_CA_CERTS).
     #[arg(long)]
@@ -321,19 +329,9 @@ pub struct DemoArgs {
     /// Demo config (TOML): `[hub] access_key`, `[[hub.event_handlers]]`.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Serve TLS with a certificate generated at start (its CA is written to --tls-ca-out and
-    /// printed, for `wstab --ca` and NODE_EXTRA_CA_CERTS).
-    #[arg(long)]
-    pub tls: bool,
-    /// Serve TLS with this certificate chain (PEM); needs --tls-key.
-    #[arg(long, value_name = "FILE", requires = "tls_key")]
-    pub tls_cert: Option<PathBuf>,
-    /// The private key (PEM) of --tls-cert.
-    #[arg(long, value_name = "FILE", requires = "tls_cert")]
-    pub tls_key: Option<PathBuf>,
-    /// Where the generated CA certificate is written (implies --tls; default: the temp folder).
-    #[arg(long, value_name = "FILE")]
-    pub tls_ca_out: Option<PathBuf>,
+    /// How to serve TLS, if at all.
+    #[command(flatten)]
+    pub tls: ServeTlsArgs,
 }
 
 /// `wstab token`.

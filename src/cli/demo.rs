@@ -40,11 +40,11 @@ pub async fn run(args: DemoArgs) -> Exit {
             }
         }
     }
-    let ca_out = args.tls_ca_out.as_deref();
+    let ca_out = args.tls.tls_ca_out.as_deref();
     match wstab_emulator::tls::ServerTls::from_flags(
-        args.tls,
-        args.tls_cert.as_deref(),
-        args.tls_key.as_deref(),
+        args.tls.tls,
+        args.tls.tls_cert.as_deref(),
+        args.tls.tls_key.as_deref(),
         ca_out,
         "demo",
     ) {

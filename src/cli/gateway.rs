@@ -38,10 +38,10 @@ pub async fn run(args: GatewayArgs) -> Exit {
     };
     let apis: Vec<String> = config.apis.iter().map(|a| format!("/{}", a.url_suffix.trim_matches('/'))).collect();
     let tls = match wstab_emulator::tls::ServerTls::from_flags(
-        args.tls,
-        args.tls_cert.as_deref(),
-        args.tls_key.as_deref(),
-        args.tls_ca_out.as_deref(),
+        args.tls.tls,
+        args.tls.tls_cert.as_deref(),
+        args.tls.tls_key.as_deref(),
+        args.tls.tls_ca_out.as_deref(),
         "gateway",
     ) {
         Ok(t) => t,
