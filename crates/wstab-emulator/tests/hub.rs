@@ -1,22 +1,20 @@
 //! The Web PubSub-style hub over real loopback sockets: token checks, the JSON subprotocol
 //! (connected, groups, acks, roles) and simple clients; plus the echo and ticker backends.
 
+mod json_client;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use json_client::{Client, WAIT, recv_json, send_json};
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
 use wstab_core::webpubsub_token::{ConnectionString, ROLE_JOIN_LEAVE, ROLE_SEND_TO_GROUP, TokenRequest, client_access};
 
-const WAIT: Duration = Duration::from_secs(5);
 const PROTOCOL: &str = "json.webpubsub.azure.v1";
-
-type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 struct Hub {
     addr: SocketAddr,
@@ -60,19 +58,6 @@ impl Hub {
         let hello = recv_json(&mut ws).await;
         (ws, hello)
     }
-}
-
-async fn recv_json(ws: &mut Client) -> Value {
-    loop {
-        let m = tokio::time::timeout(WAIT, ws.next()).await.expect("no message in time").expect("ended").unwrap();
-        if let Message::Text(t) = m {
-            return serde_json::from_str(t.as_str()).unwrap();
-        }
-    }
-}
-
-async fn send_json(ws: &mut Client, v: Value) {
-    ws.send(Message::text(v.to_string())).await.unwrap();
 }
 
 /// Asserts nothing but pings arrives for a short while.

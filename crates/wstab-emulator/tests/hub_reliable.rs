@@ -2,30 +2,28 @@
 //! the reliable protocol's sequence ids, acks and recovery, invoke, and the close handshake;
 //! recovery also through the gateway of the embedded demo.
 
+mod json_client;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use futures_util::{FutureExt, SinkExt, StreamExt};
+use json_client::{Client, WAIT, recv_json, send_json};
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
 use wstab_core::webpubsub_token::{ConnectionString, ROLE_JOIN_LEAVE, ROLE_SEND_TO_GROUP, TokenRequest, client_access};
 use wstab_emulator::hub::invoke::{InvokeError, InvokeHandler, InvokeReply, InvokeRequest};
 use wstab_emulator::hub::{HubOptions, serve_on_with};
 
-const WAIT: Duration = Duration::from_secs(5);
 const JSON: &str = "json.webpubsub.azure.v1";
 const RELIABLE: &str = "json.reliable.webpubsub.azure.v1";
 const ALL: &[&str] = &[ROLE_JOIN_LEAVE, ROLE_SEND_TO_GROUP];
-
-type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 struct Hub {
     addr: SocketAddr,
@@ -82,19 +80,6 @@ async fn open(url: &str, protocols: &[&str]) -> (Client, Option<String>) {
     let (ws, res) = tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(req)).await.unwrap().unwrap();
     let chosen = res.headers().get("sec-websocket-protocol").map(|v| v.to_str().unwrap().to_string());
     (ws, chosen)
-}
-
-async fn recv_json(ws: &mut Client) -> Value {
-    loop {
-        let m = tokio::time::timeout(WAIT, ws.next()).await.expect("no message in time").expect("ended").unwrap();
-        if let Message::Text(t) = m {
-            return serde_json::from_str(t.as_str()).unwrap();
-        }
-    }
-}
-
-async fn send_json(ws: &mut Client, v: Value) {
-    ws.send(Message::text(v.to_string())).await.unwrap();
 }
 
 /// The close frame the peer sends, after any other messages (returned too).
