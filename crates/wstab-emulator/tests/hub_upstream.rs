@@ -36,6 +36,15 @@ async fn demo_with(url: String) -> Demo {
 
 /// Connects to the hub directly as `user` with the JSON protocol.
 async fn connect(demo: &Demo, user: &str) -> Result<Client, tokio_tungstenite::tungstenite::Error> {
+    connect_as(demo, user, Some("json.webpubsub.azure.v1")).await
+}
+
+/// Connects to the hub directly as `user`, offering `protocol` (`None`: a simple client).
+async fn connect_as(
+    demo: &Demo,
+    user: &str,
+    protocol: Option<&str>,
+) -> Result<Client, tokio_tungstenite::tungstenite::Error> {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let cs = ConnectionString::parse(&demo.connection_string).unwrap();
     let mut req = TokenRequest::new("chat");
@@ -44,7 +53,9 @@ async fn connect(demo: &Demo, user: &str) -> Result<Client, tokio_tungstenite::t
     let token = webpubsub_token::client_access(&cs, &req).unwrap().token;
     let url = format!("{}/client/hubs/chat?access_token={token}", demo.hub_url.replace("http", "ws"));
     let mut request = url.into_client_request().unwrap();
-    request.headers_mut().insert("Sec-WebSocket-Protocol", "json.webpubsub.azure.v1".parse().unwrap());
+    if let Some(p) = protocol {
+        request.headers_mut().insert("Sec-WebSocket-Protocol", p.parse().unwrap());
+    }
     let (ws, _) =
         tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(request)).await.expect("handshake in time")?;
     Ok(ws)
@@ -109,6 +120,101 @@ async fn test_express_handler_refuses_names_users_and_answers_invoke() {
     bob.close(None).await.unwrap();
     let gone = app.line_starting("event disconnected ", WAIT).await;
     assert_eq!(gone, id);
+}
+
+/// A client access URL for the demo's chat hub: straight to the hub, or through its gateway
+/// (with the subscription key), as the SDKs are given it.
+fn chat_url(demo: &Demo, through_gateway: bool) -> String {
+    let token = demo.chat_token(Duration::from_secs(600)).unwrap();
+    if through_gateway {
+        let key = &demo.subscription_key;
+        format!("ws://{}/client/hubs/chat?access_token={token}&subscription-key={key}", demo.gateway_addr())
+    } else {
+        format!("{}/client/hubs/chat?access_token={token}", demo.hub_url.replace("http", "ws"))
+    }
+}
+
+/// `@azure/web-pubsub-client` sends events an `@azure/web-pubsub-express` handler answers: each
+/// answer arrives as a `server-message` with its data type, before the event's ack.
+async fn sdk_user_events_get_the_handler_answers(through_gateway: bool) {
+    let mut app = node::spawn("upstream_express.mjs", &["chat"]);
+    let port = app.line_starting("port ", WAIT).await;
+    let demo = demo_with(format!("http://127.0.0.1:{port}/eventhandler")).await;
+    let arg = serde_json::json!({"url": chat_url(&demo, through_gateway)}).to_string();
+    let out = node::run("user_event.mjs", &[&arg], &[], Duration::from_secs(60)).await;
+    let report = |event: &str| {
+        out.stdout
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .find(|v| v["event"] == event)
+            .unwrap_or_else(|| panic!("no {event} report\n{out:?}"))
+    };
+    let answers = report("answers");
+    assert_eq!(
+        answers["got"],
+        serde_json::json!([
+            {"dataType": "text", "data": "upstream says: hi"},
+            {"dataType": "json", "data": {"got": {"n": 1}}},
+            {"dataType": "binary", "data": [1, 2, 3]},
+        ]),
+        "{out:?}"
+    );
+    // Each answer was in when its sendEvent resolved; "quiet" (an empty 200) sent nothing.
+    assert_eq!(answers["counts"], serde_json::json!({"echo": 1, "json": 2, "bin": 3, "quiet": 3, "nope": 3}));
+    assert_eq!(answers["error"]["name"], "BadRequest", "{answers}");
+    assert!(answers["error"]["message"].as_str().is_some_and(|m| m.contains("unknown event nope")), "{answers}");
+    assert_eq!(report("stopped")["closeCode"], 1000, "{out:?}");
+    assert_eq!(out.code, Some(0), "{out:?}");
+}
+
+#[tokio::test]
+async fn test_sdk_user_events_get_the_handler_answers_directly() {
+    sdk_user_events_get_the_handler_answers(false).await;
+}
+
+#[tokio::test]
+async fn test_sdk_user_events_get_the_handler_answers_through_the_gateway() {
+    sdk_user_events_get_the_handler_answers(true).await;
+}
+
+#[tokio::test]
+async fn test_event_answer_precedes_its_ack_and_a_simple_clients_frame_is_answered_as_a_frame() {
+    let mut app = node::spawn("upstream_express.mjs", &["chat"]);
+    let port = app.line_starting("port ", WAIT).await;
+    let demo = demo_with(format!("http://127.0.0.1:{port}/eventhandler")).await;
+
+    let mut bob = connect(&demo, "bob").await.expect("bob connects");
+    assert_eq!(recv(&mut bob).await["event"], "connected");
+    let send = |v: Value| Message::text(v.to_string());
+    bob.send(send(serde_json::json!({"type": "event", "event": "echo", "dataType": "text", "data": "yo", "ackId": 1})))
+        .await
+        .unwrap();
+    assert_eq!(
+        recv(&mut bob).await,
+        serde_json::json!({"type": "message", "from": "server", "dataType": "text", "data": "upstream says: yo"})
+    );
+    assert_eq!(recv(&mut bob).await, serde_json::json!({"type": "ack", "ackId": 1, "success": true}));
+    // An empty answer: only the ack.
+    bob.send(send(serde_json::json!({"type": "event", "event": "quiet", "dataType": "json", "data": 1, "ackId": 2})))
+        .await
+        .unwrap();
+    assert_eq!(recv(&mut bob).await, serde_json::json!({"type": "ack", "ackId": 2, "success": true}));
+    // A payload that does not match its dataType never reaches the handler.
+    let bad = serde_json::json!({"type": "event", "event": "echo", "dataType": "binary", "data": "%%", "ackId": 3});
+    bob.send(send(bad)).await.unwrap();
+    let ack = recv(&mut bob).await;
+    assert_eq!((ack["ackId"].as_u64(), ack["error"]["name"].as_str()), (Some(3), Some("InvalidPayload")), "{ack}");
+
+    // A simple client's frame is the `message` event; the answer comes back as a bare frame.
+    let mut simple = connect_as(&demo, "sam", None).await.expect("sam connects");
+    simple.send(Message::text("hello")).await.unwrap();
+    let frame = loop {
+        match tokio::time::timeout(WAIT, simple.next()).await.expect("an answer in time") {
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            other => break other,
+        }
+    };
+    assert!(matches!(&frame, Some(Ok(Message::Text(t))) if t.as_str() == "upstream says: hello"), "{frame:?}");
 }
 
 /// What a hand-written upstream saw.

@@ -21,6 +21,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use super::HubContext;
 use super::auth::ClientIdentity;
 use super::dispatch;
+use super::events::{self, UserEvent, UserEvents};
 use super::invoke::Invocations;
 use super::protocol;
 use super::recovery::Attachment;
@@ -134,6 +135,7 @@ async fn serve(
     mut takeover: Option<&mut super::recovery::Takeover>,
     invocations: &mut Invocations,
 ) -> End {
+    let mut user_events = UserEvents::default();
     loop {
         tokio::select! {
             _ = ctx.shutdown.cancelled() => {
@@ -175,14 +177,14 @@ async fn serve(
             },
             incoming = ws.next() => match incoming {
                 Some(Ok(Message::Text(text))) if conn.info.protocol.is_json() => {
-                    if let Some(reply) = dispatch::handle_json(conn, ctx, invocations, text.as_str())
+                    if let Some(reply) = dispatch::handle_json(conn, ctx, invocations, &mut user_events, text.as_str())
                         && ws.send(Message::text(reply.to_string())).await.is_err()
                     {
                         return End::Dropped;
                     }
                 }
                 Some(Ok(m @ (Message::Text(_) | Message::Binary(_)))) if !conn.info.protocol.is_json() => {
-                    ctx.registry.broadcast_simple(&conn.info.hub, &conn.info.id, &m);
+                    simple_client_frame(conn, ctx, &mut user_events, m);
                 }
                 Some(Ok(Message::Close(None))) => {
                     crate::wsserver::answer_empty_close(ws).await;
@@ -202,6 +204,33 @@ async fn serve(
             },
         }
     }
+}
+
+/// A simple client's frame is the `message` user event when a handler takes it (its answer
+/// comes back as a frame); otherwise the demo hub broadcasts it to the hub's other simple clients.
+fn simple_client_frame(conn: &LogicalConnection, ctx: &HubContext, user_events: &mut UserEvents, m: Message) {
+    let info = &conn.info;
+    let Some(up) = ctx.upstream.as_ref().filter(|up| up.takes_user_event(&info.hub, events::SIMPLE_CLIENT_EVENT))
+    else {
+        ctx.registry.broadcast_simple(&info.hub, &info.id, &m);
+        return;
+    };
+    let (data_type, data) = match m {
+        Message::Text(t) => ("text", Value::from(t.as_str())),
+        other => {
+            use base64::Engine;
+            ("binary", Value::from(base64::engine::general_purpose::STANDARD.encode(other.into_data())))
+        }
+    };
+    let event = UserEvent {
+        context: dispatch::events_context(conn),
+        event: events::SIMPLE_CLIENT_EVENT.into(),
+        data_type: data_type.into(),
+        data,
+        ack_id: None,
+        json: false,
+    };
+    user_events.post(up, &ctx.registry, event);
 }
 
 /// On the reliable protocol a data message gets the connection's next `sequenceId`.

@@ -6,6 +6,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::HubContext;
 use super::connection::LogicalConnection;
+use super::events::{self, UserEvent, UserEvents};
 use super::invoke::{self, Invocations, InvokeRequest};
 use super::protocol::{self, AckError, ClientMessage};
 use wstab_core::webpubsub_token::{ROLE_JOIN_LEAVE, ROLE_SEND_TO_GROUP};
@@ -15,6 +16,7 @@ pub fn handle_json(
     conn: &mut LogicalConnection,
     ctx: &HubContext,
     invocations: &mut Invocations,
+    user_events: &mut UserEvents,
     text: &str,
 ) -> Option<Value> {
     let message: ClientMessage = match serde_json::from_str(text) {
@@ -47,8 +49,38 @@ pub fn handle_json(
         let text = format!("Message with ack-id: {id} has been processed");
         return Some(protocol::ack(id, Some((AckError::Duplicate, text))));
     }
+    if let ClientMessage::Event { event, data_type, data, .. } = &message {
+        if let Err(e) = events::check_payload(data_type, data) {
+            return ack_id.map(|id| protocol::ack(id, Some((AckError::InvalidPayload, e))));
+        }
+        let info = &conn.info;
+        if let Some(up) = ctx.upstream.as_ref().filter(|up| up.takes_user_event(&info.hub, event)) {
+            // The ack follows the handler's answer (see `events`).
+            let posted = UserEvent {
+                context: events_context(conn),
+                event: event.clone(),
+                data_type: data_type.clone(),
+                data: data.clone(),
+                ack_id,
+                json: true,
+            };
+            user_events.post(up, &ctx.registry, posted);
+            return None;
+        }
+    }
     let outcome = act(conn, ctx, &message);
     ack_id.map(|id| protocol::ack(id, outcome.err()))
+}
+
+/// Who a user event is from, as the handler is told.
+pub fn events_context(conn: &LogicalConnection) -> super::upstream::EventContext {
+    let info = &conn.info;
+    super::upstream::EventContext {
+        hub: info.hub.clone(),
+        connection_id: info.id.clone(),
+        user: info.identity.user.clone(),
+        subprotocol: info.protocol.name().map(str::to_string),
+    }
 }
 
 /// Joins, leaves, sends to a group, or takes an event.
@@ -86,8 +118,7 @@ fn act(conn: &LogicalConnection, ctx: &HubContext, message: &ClientMessage) -> R
             ctx.registry.send_to_group(&info.hub, group, skip, &Message::text(out.to_string()));
             Ok(())
         }
-        // Without an upstream event handler the event is accepted and dropped, as the service
-        // does when no handler matches it.
+        // No event handler takes it: accepted and dropped, as the service does.
         ClientMessage::Event { .. } => Ok(()),
         ClientMessage::Invoke { .. }
         | ClientMessage::CancelInvocation { .. }

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod connection;
 pub mod dispatch;
 pub mod echo;
+pub mod events;
 pub mod invoke;
 pub mod odata;
 pub mod protocol;

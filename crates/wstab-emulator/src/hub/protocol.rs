@@ -46,7 +46,7 @@ pub enum ClientMessage {
         #[serde(default)]
         data: Value,
     },
-    /// A custom event for the upstream server (the demo hub has none, it only acks).
+    /// A custom event for the upstream event handler (acked and dropped when none takes it).
     Event {
         /// The event name.
         event: String,
@@ -117,6 +117,24 @@ pub enum AckError {
     Duplicate,
     /// The data is not valid for its dataType.
     InvalidPayload,
+    /// The event handler failed the event (or could not be reached).
+    InternalServerError,
+    /// The event handler answered 400.
+    BadRequest,
+    /// The event handler answered 401.
+    Unauthorized,
+}
+
+impl AckError {
+    /// The ack error for an event handler's failure status, named as `invokeResponse` errors are.
+    pub fn from_upstream(status: http::StatusCode) -> Self {
+        match status {
+            http::StatusCode::BAD_REQUEST => Self::BadRequest,
+            http::StatusCode::UNAUTHORIZED => Self::Unauthorized,
+            http::StatusCode::FORBIDDEN => Self::Forbidden,
+            _ => Self::InternalServerError,
+        }
+    }
 }
 
 /// The service's `ack` message.

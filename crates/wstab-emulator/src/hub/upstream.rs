@@ -220,6 +220,11 @@ impl Upstream {
         self.handlers.is_empty()
     }
 
+    /// Does a handler take user event `event` of `hub`?
+    pub fn takes_user_event(&self, hub: &str, event: &str) -> bool {
+        self.handler(hub, event, false).is_some()
+    }
+
     fn handler(&self, hub: &str, event: &str, system: bool) -> Option<&EventHandlerConfig> {
         self.handlers.iter().find(|h| h.takes(hub, event, system))
     }
