@@ -88,10 +88,8 @@ async fn run_session(app: &mut App, effect: Option<Effect>, url: Option<String>,
                     handle.send(Command::Text(t));
                 }
                 other => panic!(
-                    "Enter in the composer did not send: {other:?}; notice {:?} overlay {:?} prompt {}",
-                    app.notice,
-                    app.overlay,
-                    app.prompt.is_some()
+                    "Enter in the composer did not send: {other:?}; notice {:?} modals {:?}",
+                    app.notice, app.modals,
                 ),
             }
         }

@@ -78,7 +78,7 @@ fn test_hostile_message_is_inert_in_the_messages_list_and_the_detail_view() {
     app.focus = Pane::Messages;
     app.update(Intent::Last);
     app.update(Intent::Enter);
-    assert!(app.overlay.is_some(), "the detail view did not open");
+    assert!(app.modals.view().is_some(), "the detail view did not open");
     let s = inert_screen(&render(&mut app), "detail view");
     for shown in
         ["red\\x1b[31mRED", "\\x1b]0;pwned\\x07", "\\x9b31m", "\\x08", "\\r", "\\x7f", "\\x00", "\\u{202e}evil"]

@@ -346,7 +346,7 @@ async fn event_loop(
                 }
                 if let Some(g) = &gateway {
                     app.on_reply(Reply::GatewayMetrics(g.metrics.per_api()));
-                    if matches!(app.overlay, Some(crate::console::state::Overlay::Gateway { .. })) {
+                    if app.modals.shows(crate::console::state::ViewKind::Gateway) {
                         dirty = true;
                     }
                 }

@@ -60,7 +60,7 @@ impl World {
 
     /// Replaces a prompt's text.
     fn retype(&mut self, app: &mut App, s: &str) {
-        let n = app.prompt.as_ref().map(|p| p.field.text().chars().count()).unwrap_or(0);
+        let n = app.modals.prompt().map(|p| p.field.text().chars().count()).unwrap_or(0);
         for _ in 0..n {
             self.act(app, Intent::Backspace);
         }
@@ -101,7 +101,7 @@ fn test_save_request_as_new_profile_lists_and_selects_it() {
     let mut app = w.app();
     assert_eq!(names(&app), [None, None]);
     w.act(&mut app, Intent::SaveProfile);
-    assert_eq!(app.prompt.as_ref().map(|p| p.field.text()).as_deref(), Some("echo"), "the API's name is offered");
+    assert_eq!(app.modals.prompt().map(|p| p.field.text()).as_deref(), Some("echo"), "the API's name is offered");
     w.retype(&mut app, "daily-echo");
     w.act(&mut app, Intent::Enter);
     assert!(notice(&app).starts_with("saved profile daily-echo to "), "{}", notice(&app));
@@ -129,11 +129,11 @@ fn test_overwrite_asks_first_and_no_keeps_the_file() {
     w.act(&mut app, Intent::Enter);
     w.act(&mut app, Intent::SaveProfile);
     assert_eq!(w.act(&mut app, Intent::Enter), None);
-    let question = app.confirm.as_ref().map(|c| c.question.clone()).unwrap_or_default();
+    let question = app.modals.question().map(|c| c.question.clone()).unwrap_or_default();
     assert!(question.contains("\"echo\" exists") && question.contains("Overwrite"), "{question}");
     assert_eq!(app.input_context(), InputContext::Menu);
     w.act(&mut app, Intent::Char('n'));
-    assert!(app.confirm.is_none());
+    assert!(app.modals.question().is_none());
     assert_eq!(std::fs::read(w.file("echo")).unwrap(), before, "no: the file is untouched");
     w.act(&mut app, Intent::SaveProfile);
     w.act(&mut app, Intent::Enter);
@@ -198,19 +198,19 @@ fn test_rename_duplicate_and_delete_a_profile() {
     assert_eq!(app.selected_profile(), Some("echo"));
     app.focus = Pane::Apis;
     w.act(&mut app, Intent::RenameProfile);
-    assert_eq!(app.prompt.as_ref().map(|p| p.field.text()).as_deref(), Some("echo"));
+    assert_eq!(app.modals.prompt().map(|p| p.field.text()).as_deref(), Some("echo"));
     w.retype(&mut app, "echo-prod");
     w.act(&mut app, Intent::Enter);
     assert_eq!(app.selected_profile(), Some("echo-prod"));
     assert!(!w.file("echo").exists() && w.file("echo-prod").exists());
     w.act(&mut app, Intent::DuplicateProfile);
-    assert_eq!(app.prompt.as_ref().map(|p| p.field.text()).as_deref(), Some("echo-prod-copy"));
+    assert_eq!(app.modals.prompt().map(|p| p.field.text()).as_deref(), Some("echo-prod-copy"));
     w.act(&mut app, Intent::Enter);
     assert_eq!(app.selected_profile(), Some("echo-prod-copy"));
     assert_eq!(names(&app), [None, None, Some("echo-prod".into()), Some("echo-prod-copy".into())]);
     // Delete asks first; Esc keeps it.
     w.act(&mut app, Intent::DeleteProfile);
-    assert!(app.confirm.as_ref().unwrap().question.contains("Delete the profile \"echo-prod-copy\""));
+    assert!(app.modals.question().unwrap().question.contains("Delete the profile \"echo-prod-copy\""));
     w.act(&mut app, Intent::Escape);
     assert!(w.file("echo-prod-copy").exists());
     w.act(&mut app, Intent::DeleteProfile);
@@ -221,7 +221,7 @@ fn test_rename_duplicate_and_delete_a_profile() {
     // Workspace APIs are not profiles: nothing to rename.
     app.select_index(0);
     w.act(&mut app, Intent::RenameProfile);
-    assert!(app.prompt.is_none() && notice(&app).contains("not a saved profile"));
+    assert!(app.modals.prompt().is_none() && notice(&app).contains("not a saved profile"));
 }
 
 #[test]
@@ -297,14 +297,14 @@ fn test_import_from_the_console_saves_new_and_asks_before_overwriting() {
     w.act(&mut app, Intent::ImportApim);
     w.type_text(&mut app, &file.display().to_string());
     w.act(&mut app, Intent::Enter);
-    assert!(matches!(app.prompt.as_ref().map(|p| &p.what), Some(PromptFor::ImportGateway { .. })));
+    assert!(matches!(app.modals.prompt().map(|p| &p.what), Some(PromptFor::ImportGateway { .. })));
     w.type_text(&mut app, "https://contoso.azure-api.net");
     w.act(&mut app, Intent::Enter);
-    let question = app.confirm.as_ref().map(|c| c.question.clone()).unwrap_or_default();
+    let question = app.modals.question().map(|c| c.question.clone()).unwrap_or_default();
     assert!(question.contains(&taken) && question.contains("Overwrite"), "{question}");
     w.act(&mut app, Intent::Char('n'));
     assert_eq!(std::fs::read(w.file(&taken)).unwrap(), before, "kept");
-    assert!(matches!(app.overlay, Some(Overlay::Report { .. })));
+    assert!(matches!(app.modals.view(), Some(View { kind: ViewKind::Report, .. })));
     let report_text: Vec<&str> = app.report.iter().map(|(_, l)| l.as_str()).collect();
     let joined = report_text.join("\n");
     for (name, _) in report.profiles.iter().skip(1) {
@@ -340,7 +340,7 @@ fn test_connection_string_sets_an_access_token_with_its_expiry() {
     w.act(&mut app, Intent::TokenFromConnectionString);
     w.type_text(&mut app, "Endpoint=https://contoso.webpubsub.azure.com;AccessKey=c2VjcmV0LWtleQ==;Version=1.0;");
     w.act(&mut app, Intent::Enter);
-    assert_eq!(app.prompt.as_ref().map(|p| p.field.text()).as_deref(), Some("chat"), "the hub from the URL");
+    assert_eq!(app.modals.prompt().map(|p| p.field.text()).as_deref(), Some("chat"), "the hub from the URL");
     w.act(&mut app, Intent::Enter);
     let n = notice(&app);
     assert!(
@@ -380,10 +380,13 @@ fn test_token_overlay_and_expired_token_asks_before_connecting() {
     app.draft_at(0).query.clear();
     app.focus = Pane::Request;
     w.act(&mut app, Intent::ShowToken);
-    assert_eq!(app.overlay, Some(Overlay::Token { table: request::Table::Headers, row: 0, scroll: 0 }));
+    assert_eq!(
+        app.modals.view().copied(),
+        Some(View { kind: ViewKind::Token { table: request::Table::Headers, row: 0 }, scroll: 0 })
+    );
     w.act(&mut app, Intent::Escape);
     assert_eq!(w.act(&mut app, Intent::ToggleConnection), None);
-    let q = app.confirm.as_ref().map(|c| c.question.clone()).unwrap_or_default();
+    let q = app.modals.question().map(|c| c.question.clone()).unwrap_or_default();
     assert!(q.contains("Authorization expired 3m 0s ago") && q.contains("Connect anyway?"), "{q}");
     w.act(&mut app, Intent::Char('n'));
     assert!(app.tab.connection.is_none(), "no: not connected");
@@ -400,7 +403,7 @@ fn test_token_overlay_and_expired_token_asks_before_connecting() {
     let mut app = w.app();
     app.focus = Pane::Request;
     w.act(&mut app, Intent::ShowToken);
-    assert!(app.overlay.is_none() && notice(&app).contains("no JWT"));
+    assert!(app.modals.is_empty() && notice(&app).contains("no JWT"));
 }
 
 #[test]
@@ -413,7 +416,7 @@ fn test_copy_url_and_commands_are_masked_unless_asked_and_use_osc52_without_disp
     w.act(&mut app, Intent::CopyMenu);
     assert_eq!(app.input_context(), InputContext::Menu);
     w.act(&mut app, Intent::Char('u'));
-    assert!(app.overlay.is_none());
+    assert!(app.modals.is_empty());
     assert!(w.terminal.starts_with(b"\x1b]52;c;"), "OSC 52 bytes on the terminal");
     assert_eq!(w.copied(), format!("ws://127.0.0.1:9/echo?subscription-key={}", wstab_core::secret::MASK));
     assert_eq!(notice(&app), "copied the URL (secrets masked) to the terminal clipboard (OSC 52)");
@@ -530,7 +533,7 @@ fn test_saved_message_picker_fills_the_composer() {
     app.focus = Pane::Composer;
     app.tab.composer.editor.clear();
     w.act(&mut app, Intent::PickSavedMessage);
-    assert_eq!(app.overlay, Some(Overlay::SavedMessages { selected: 0 }));
+    assert_eq!(app.modals.menu().copied(), Some(Menu { kind: MenuKind::SavedMessages, selected: 0 }));
     w.act(&mut app, Intent::Down);
     w.act(&mut app, Intent::Enter);
     assert_eq!(app.tab.composer.editor.text(), "de ad");

@@ -4,7 +4,7 @@
 //! Copying itself is an [`Effect::Copy`] the loop carries out, so the clipboard stays outside
 //! `App`.
 
-use super::{App, Effect, Overlay, Pane, composer::MessageMode};
+use super::{App, Effect, Menu, MenuKind, Modal, Pane, composer::MessageMode};
 use crate::console::message_log::Body;
 use wstab_core::connection::Target;
 use wstab_core::export::command_line::{Tool, command_line};
@@ -122,30 +122,6 @@ impl RequestForm {
 }
 
 impl App {
-    pub(super) fn copy_menu_key(&mut self, selected: usize, action: super::Intent) -> Option<Effect> {
-        use super::Intent;
-        let n = CopyItem::MENU.len();
-        let item = match action {
-            Intent::Up => {
-                self.overlay = Some(Overlay::CopyMenu { selected: (selected + n - 1) % n });
-                return None;
-            }
-            Intent::Down => {
-                self.overlay = Some(Overlay::CopyMenu { selected: (selected + 1) % n });
-                return None;
-            }
-            Intent::Escape | Intent::CopyMenu => {
-                self.overlay = None;
-                return None;
-            }
-            Intent::Enter => CopyItem::MENU[selected.min(n - 1)],
-            Intent::Char(c) => CopyItem::for_key(c)?,
-            _ => return None,
-        };
-        self.overlay = None;
-        self.copy(item)
-    }
-
     /// The effect that copies `item`, or why there is nothing to copy.
     pub fn copy(&mut self, item: CopyItem) -> Option<Effect> {
         let what = item.short();
@@ -231,7 +207,7 @@ impl App {
         if self.saved_messages().is_empty() {
             self.notice("no saved messages for this API (a profile keeps them as [[messages]])", true);
         } else {
-            self.overlay = Some(Overlay::SavedMessages { selected: 0 });
+            self.modals.push(Modal::Menu(Menu::new(MenuKind::SavedMessages)));
         }
     }
 
@@ -246,29 +222,17 @@ impl App {
         list
     }
 
-    pub(super) fn saved_messages_key(&mut self, selected: usize, action: super::Intent) {
-        use super::Intent;
-        let list = self.saved_messages();
-        let n = list.len().max(1);
-        match action {
-            Intent::Up => self.overlay = Some(Overlay::SavedMessages { selected: (selected + n - 1) % n }),
-            Intent::Down => self.overlay = Some(Overlay::SavedMessages { selected: (selected + 1) % n }),
-            Intent::Escape | Intent::PickSavedMessage => self.overlay = None,
-            Intent::Enter => {
-                self.overlay = None;
-                if let Some(m) = list.get(selected) {
-                    self.tab.composer.editor.set_text(&m.body);
-                    self.tab.composer.edited();
-                    self.tab.composer.mode = match m.format {
-                        wstab_core::profile::MessageFormat::Text => MessageMode::Text,
-                        wstab_core::profile::MessageFormat::Hex => MessageMode::Hex,
-                        wstab_core::profile::MessageFormat::Base64 => MessageMode::Base64,
-                    };
-                    self.focus = Pane::Composer;
-                    self.notice(format!("loaded the saved message {:?}", m.name), false);
-                }
-            }
-            _ => {}
-        }
+    /// Puts the saved message at `index` of the picker in the composer, in its format.
+    pub(super) fn load_saved_message(&mut self, index: usize) {
+        let Some(m) = self.saved_messages().into_iter().nth(index) else { return };
+        self.tab.composer.editor.set_text(&m.body);
+        self.tab.composer.edited();
+        self.tab.composer.mode = match m.format {
+            wstab_core::profile::MessageFormat::Text => MessageMode::Text,
+            wstab_core::profile::MessageFormat::Hex => MessageMode::Hex,
+            wstab_core::profile::MessageFormat::Base64 => MessageMode::Base64,
+        };
+        self.focus = Pane::Composer;
+        self.notice(format!("loaded the saved message {:?}", m.name), false);
     }
 }

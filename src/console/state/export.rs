@@ -70,10 +70,10 @@ impl App {
     }
 
     /// Sets (or, empty, clears) the tab's correlation pointer and restarts its pairing.
-    pub(super) fn set_correlation(&mut self, pointer: &str) {
+    pub(super) fn set_correlation(&mut self, pointer: &str) -> Option<Effect> {
         if !pointer.is_empty() && !pointer.starts_with('/') {
             self.notice(format!("{pointer:?} is not a JSON pointer: it starts with /, e.g. /ackId"), true);
-            return;
+            return None;
         }
         let pointer = Some(pointer.to_string()).filter(|p| !p.is_empty());
         self.tab.correlation_override = Some(pointer.clone());
@@ -83,5 +83,6 @@ impl App {
             None => "correlation cleared: pairing pings and pongs only".to_string(),
         };
         self.notice(text, false);
+        None
     }
 }

@@ -98,7 +98,7 @@ fn test_ctrl_s_saves_the_session_even_from_the_composer() {
     assert_eq!(app.tab.composer.editor.text(), "s");
     assert_eq!(ctrl(&mut app, 's'), None);
     assert_eq!(app.input_context(), InputContext::Prompt);
-    assert_eq!(app.prompt.as_ref().map(|p| p.field.text()).as_deref(), Some("wstab-session.ndjson"));
+    assert_eq!(app.modals.prompt().map(|p| p.field.text()).as_deref(), Some("wstab-session.ndjson"));
     for _ in 0.."ndjson".len() {
         press(&mut app, KeyCode::Backspace, NONE);
     }
@@ -129,9 +129,9 @@ fn test_ctrl_o_picks_a_saved_message_in_the_composer_only() {
     let (mut app, _) = composing();
     app.tab.composer.editor.clear();
     assert_eq!(ctrl(&mut app, 'o'), None);
-    assert_eq!(app.overlay, Some(Overlay::SavedMessages { selected: 0 }));
+    assert_eq!(app.modals.menu().copied(), Some(Menu { kind: MenuKind::SavedMessages, selected: 0 }));
     press(&mut app, KeyCode::Enter, NONE);
-    assert_eq!(app.overlay, None);
+    assert_eq!(app.modals.top().map(|_| ()), None);
     assert_eq!(app.tab.composer.editor.text(), "hello", "the API's sample message");
     assert_eq!(app.focus, Pane::Composer);
     // Outside the composer Ctrl-O is not bound: there is no message to fill.
@@ -151,7 +151,7 @@ fn test_ctrl_v_asks_the_loop_for_the_clipboard_in_every_context() {
     assert_eq!(ctrl(&mut app, 'v'), Some(Effect::PasteFromClipboard), "a prompt is a field too");
     // The loop answers with the text as a paste, which goes into the prompt's field.
     app.update(Intent::Paste("x".into()));
-    assert_eq!(app.prompt.as_ref().map(|p| p.field.text()).as_deref(), Some("wstab-session.ndjsonx"));
+    assert_eq!(app.modals.prompt().map(|p| p.field.text()).as_deref(), Some("wstab-session.ndjsonx"));
 }
 
 #[test]
@@ -200,7 +200,7 @@ fn test_f3_pings_the_open_session_and_says_so_when_there_is_none() {
 fn test_f4_closes_with_the_code_and_reason_typed_and_refuses_a_bad_code() {
     let (mut app, session) = composing();
     assert_eq!(press(&mut app, KeyCode::F(4), NONE), None);
-    assert_eq!(app.prompt.as_ref().map(|p| p.field.text()).as_deref(), Some("1000 "));
+    assert_eq!(app.modals.prompt().map(|p| p.field.text()).as_deref(), Some("1000 "));
     for _ in 0.."1000 ".len() {
         press(&mut app, KeyCode::Backspace, NONE);
     }
@@ -220,7 +220,7 @@ fn test_f4_closes_with_the_code_and_reason_typed_and_refuses_a_bad_code() {
     assert_eq!(app.state_word(), "Disconnecting…");
     let mut idle = App::new(workspace(), 100);
     assert_eq!(press(&mut idle, KeyCode::F(4), NONE), None);
-    assert!(idle.prompt.is_none(), "no close prompt without a connection");
+    assert!(idle.modals.prompt().is_none(), "no close prompt without a connection");
 }
 
 #[test]

@@ -28,13 +28,12 @@ pub mod tabs;
 pub mod token;
 pub mod webpubsub;
 
-use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use editor::Editor;
 pub use effect::{CommandToSend, Effect};
 pub use intent::Intent;
-pub use modal::{Confirm, Overlay, Prompt, PromptFor};
+pub use modal::{Choice, Menu, MenuKind, Modal, ModalStack, Outcome, Prompt, PromptFor, Question, View, ViewKind};
 use profiles::Pending;
 pub use reply::Reply;
 use request::{RequestDraft, Table};
@@ -117,13 +116,11 @@ pub struct App {
     /// Every session not ended yet: its id, its tab (so its events reach it while hidden) and
     /// its handle.
     pub sessions: sessions::SessionRegistry,
-    /// An overlay on top, if any.
-    pub overlay: Option<Overlay>,
+    /// The open prompts, questions, views and menus; the top one takes the keys.
+    pub modals: ModalStack,
     /// The last line an overlay may scroll to (from the layout: the detail view's text past its
     /// end would show an empty box); unbounded until the view says.
     pub overlay_scroll_max: usize,
-    /// A one-line prompt being edited, if any.
-    pub prompt: Option<Prompt>,
     /// The last thing to tell the user.
     pub notice: Option<Notice>,
     /// The clock, as of the last tick or event.
@@ -134,8 +131,6 @@ pub struct App {
     pub broken_profiles: std::collections::BTreeMap<String, String>,
     /// The profile listed first (`--profile NAME`).
     pub pinned_profile: Option<String>,
-    /// A yes/no question waiting for an answer.
-    pub confirm: Option<Confirm>,
     /// The gateway's log records and metrics (when the console runs on the demo).
     pub gateway: gateway_side::GatewaySide,
     /// The last import's report lines (error?, text), for the report overlay.
@@ -164,15 +159,13 @@ impl App {
             active: 0,
             next_tab: 2,
             sessions: Default::default(),
-            overlay: None,
+            modals: ModalStack::default(),
             overlay_scroll_max: usize::MAX,
-            prompt: None,
             notice: None,
             now: SystemTime::now(),
             profiles: Default::default(),
             broken_profiles: Default::default(),
             pinned_profile: None,
-            confirm: None,
             report: Vec::new(),
             gateway: Default::default(),
             import_pending: None,
@@ -184,16 +177,12 @@ impl App {
 
     /// The keymap context for the next key.
     pub fn input_context(&self) -> InputContext {
-        if self.prompt.is_some() {
-            InputContext::Prompt
-        } else if self.confirm.is_some() || self.overlay.is_some_and(Overlay::is_menu) {
-            InputContext::Menu
-        } else if self.overlay.is_some() {
-            InputContext::Overlay
-        } else if self.focus == Pane::Composer {
-            InputContext::Composer
-        } else {
-            InputContext::Pane(self.focus)
+        match self.modals.top() {
+            Some(Modal::Prompt(_)) => InputContext::Prompt,
+            Some(m) if m.picks_by_letter() => InputContext::Menu,
+            Some(_) => InputContext::Overlay,
+            None if self.focus == Pane::Composer => InputContext::Composer,
+            None => InputContext::Pane(self.focus),
         }
     }
 
@@ -308,8 +297,7 @@ impl App {
         }
         // A refusal explains itself: open the trace with the hint (in the tab being looked at).
         if outcome == tabs::EventOutcome::Refused && in_shown {
-            self.prompt = None;
-            self.overlay = Some(Overlay::Trace { scroll: 0 });
+            self.modals.show_beneath_questions(Modal::View(View::new(ViewKind::Trace)));
         }
     }
 
@@ -366,19 +354,13 @@ impl App {
         if !matches!(action, Intent::ToggleConnection) {
             self.notice = None;
         }
-        if self.prompt.is_some() {
-            return self.prompt_key(action);
-        }
-        if let Some(confirm) = self.confirm.take() {
-            return self.confirm_key(confirm, action);
-        }
-        if let Some(overlay) = self.overlay {
-            return self.overlay_key(overlay, action);
+        if !self.modals.is_empty() {
+            return self.modal_key(action);
         }
         match action {
             Intent::FocusNext => self.focus = self.focus.step(true),
             Intent::FocusPrev => self.focus = self.focus.step(false),
-            Intent::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
+            Intent::Help => self.open_view(ViewKind::Help),
             Intent::ToggleConnection => return self.toggle_connection(),
             Intent::ClearLog => {
                 self.tab.log.clear();
@@ -392,7 +374,7 @@ impl App {
                 let current = self.tab.pairing.pairing.pointer().unwrap_or("/ackId").to_string();
                 self.start_prompt(PromptFor::Correlation, &current);
             }
-            Intent::ShowWaiting => self.overlay = Some(Overlay::Waiting { scroll: 0 }),
+            Intent::ShowWaiting => self.open_view(ViewKind::Waiting),
             Intent::ToggleMessageMode => self.tab.composer.mode = self.tab.composer.mode.next(),
             Intent::Ping => return self.send(CommandToSend::Ping(Vec::new())),
             Intent::Close => {
@@ -406,10 +388,10 @@ impl App {
             Intent::CloseTab => return self.close_tab(),
             Intent::NextTab => self.step_tab(true),
             Intent::PrevTab => self.step_tab(false),
-            Intent::GatewayView => self.overlay = Some(Overlay::Gateway { scroll: 0 }),
+            Intent::GatewayView => self.open_view(ViewKind::Gateway),
             Intent::ShowTrace => {
                 if self.tab.last_trace.is_some() || self.tab.last_error.is_some() {
-                    self.overlay = Some(Overlay::Trace { scroll: 0 });
+                    self.open_view(ViewKind::Trace);
                 } else {
                     self.notice("no handshake yet: press F5 to connect", false);
                 }
@@ -417,7 +399,7 @@ impl App {
             Intent::SaveProfile => self.ask_profile_name(),
             Intent::ImportApim => self.start_prompt(PromptFor::ImportFile, ""),
             Intent::TokenFromConnectionString => self.start_prompt(PromptFor::ConnectionString, ""),
-            Intent::CopyMenu => self.overlay = Some(Overlay::CopyMenu { selected: 0 }),
+            Intent::CopyMenu => self.modals.push(Modal::Menu(Menu::new(MenuKind::Copy))),
             action => match self.focus {
                 Pane::Apis => self.apis_key(action),
                 Pane::Request => self.request_key(action),
@@ -440,6 +422,8 @@ mod console_tests;
 mod key_tests;
 #[cfg(test)]
 mod log_limit_tests;
+#[cfg(test)]
+mod modal_tests;
 #[cfg(test)]
 mod pairing_tests;
 #[cfg(test)]

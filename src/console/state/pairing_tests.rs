@@ -29,8 +29,8 @@ fn type_text(app: &mut App, s: &str) {
 /// Ctrl-R, replace the prompt's text with `pointer`, Enter.
 fn set_pointer(app: &mut App, pointer: &str) {
     app.update(Intent::SetCorrelation);
-    assert_eq!(app.prompt.as_ref().map(|p| p.what.clone()), Some(PromptFor::Correlation));
-    let n = app.prompt.as_ref().map(|p| p.field.text().chars().count()).unwrap_or(0);
+    assert_eq!(app.modals.prompt().map(|p| p.what.clone()), Some(PromptFor::Correlation));
+    let n = app.modals.prompt().map(|p| p.field.text().chars().count()).unwrap_or(0);
     for _ in 0..n {
         app.update(Intent::Backspace);
     }
@@ -57,9 +57,9 @@ fn test_reply_with_ack_id_shows_its_latency_on_its_row_and_in_the_stats() {
     assert_eq!(waiting, ["2"]);
     app.focus = Pane::Messages;
     app.update(Intent::ShowWaiting);
-    assert_eq!(app.overlay, Some(Overlay::Waiting { scroll: 0 }));
+    assert_eq!(app.modals.view().copied(), Some(View { kind: ViewKind::Waiting, scroll: 0 }));
     app.update(Intent::ShowWaiting);
-    assert_eq!(app.overlay, None, "w closes it again");
+    assert_eq!(app.modals.top().map(|_| ()), None, "w closes it again");
 }
 
 #[test]
@@ -176,8 +176,8 @@ fn assert_no_secret(text: &str) {
 /// Asks for `action`'s file, names it `name` in `dir`, and carries the write out as the loop does.
 fn export(app: &mut App, action: Intent, dir: &std::path::Path, name: &str) -> String {
     app.update(action);
-    assert!(app.prompt.is_some(), "asks for a file name");
-    let n = app.prompt.as_ref().map(|p| p.field.text().chars().count()).unwrap_or(0);
+    assert!(app.modals.prompt().is_some(), "asks for a file name");
+    let n = app.modals.prompt().map(|p| p.field.text().chars().count()).unwrap_or(0);
     for _ in 0..n {
         app.update(Intent::Backspace);
     }
@@ -243,7 +243,7 @@ fn test_save_script_parses_and_replays_the_exchange_without_the_secret() {
 fn test_export_without_a_session_says_so() {
     let mut app = App::new(workspace(), 100);
     assert_eq!(app.update(Intent::ExportHar), None);
-    assert!(app.prompt.is_none());
+    assert!(app.modals.prompt().is_none());
     assert!(app.notice.as_ref().is_some_and(|n| n.text.contains("no session")));
 }
 

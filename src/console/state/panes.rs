@@ -34,7 +34,7 @@ impl App {
             Intent::DeleteProfile => {
                 if let Some(name) = self.selected_profile_or_say() {
                     let question = format!("Delete the profile {name:?} (its file too)? y delete · n keep");
-                    self.confirm = Some(Confirm { question, on_yes: Pending::Delete { name } });
+                    self.ask(question, Pending::Delete { name });
                 }
             }
             _ => {}
@@ -89,7 +89,7 @@ impl App {
             Intent::ShowToken => match token::token_row(d) {
                 Some((table, row)) => {
                     d.selected = d.flat(table, Some(row));
-                    self.overlay = Some(Overlay::Token { table, row, scroll: 0 });
+                    self.open_view(ViewKind::Token { table, row });
                 }
                 None => self.notice("no JWT here: no query parameter or header value is a token", true),
             },
@@ -120,7 +120,7 @@ impl App {
                     .current(&self.tab.log)
                     .and_then(|p| self.tab.log.seq_at(self.tab.messages.filter, p))
                 {
-                    self.overlay = Some(Overlay::Detail { seq, scroll: 0 });
+                    self.open_view(ViewKind::Detail { seq });
                 }
             }
             Intent::Search => {
@@ -208,9 +208,9 @@ impl App {
     }
 
     pub(super) fn paste(&mut self, text: String) -> Option<Effect> {
-        if let Some(p) = self.prompt.as_mut() {
+        if let Some(Modal::Prompt(p)) = self.modals.top_mut() {
             p.field.insert_str(&text);
-        } else if self.overlay.is_some() || self.confirm.is_some() {
+        } else if !self.modals.is_empty() {
             // A menu or a question has no field to paste into.
         } else if self.focus == Pane::Composer {
             self.tab.composer.editor.insert_str(&text);
@@ -222,7 +222,7 @@ impl App {
             // Pasting onto a row edits its value: the usual way a long token arrives.
             let mut field = Editor::one_line("");
             field.insert_str(&text);
-            self.prompt = Some(Prompt { what: PromptFor::ParamValue { table, row }, field });
+            self.modals.push(Modal::Prompt(Prompt { what: PromptFor::ParamValue { table, row }, field }));
         } else {
             self.notice("nothing to paste into: select a Request row or focus the Message composer", true);
         }
@@ -230,10 +230,10 @@ impl App {
     }
 
     pub(super) fn click(&mut self, pane: Pane, row: Option<usize>) {
-        if self.overlay.is_some() {
+        if self.modals.has_overlay() {
             return;
         }
-        self.prompt = None;
+        self.modals.retain(|m| !matches!(m, Modal::Prompt(_)));
         self.focus = pane;
         let Some(row) = row else { return };
         match pane {
@@ -256,17 +256,19 @@ impl App {
     }
 
     pub(super) fn scroll(&mut self, pane: Pane, lines: isize) {
-        match self.overlay {
-            Some(_) => {
+        // The wheel over a view or a menu moves it, as arrows would.
+        let over_overlay = self.modals.top().is_some_and(Modal::is_overlay);
+        match over_overlay {
+            true => {
                 let a = if lines < 0 { Intent::Up } else { Intent::Down };
                 for _ in 0..lines.unsigned_abs() {
-                    if let Some(o) = self.overlay {
-                        self.overlay_key(o, a.clone());
+                    if self.modals.top().is_some_and(Modal::is_overlay) {
+                        self.modal_key(a.clone());
                     }
                 }
             }
-            None if pane == Pane::Messages => self.tab.messages.scroll(&self.tab.log, lines),
-            None => {
+            false if pane == Pane::Messages => self.tab.messages.scroll(&self.tab.log, lines),
+            false => {
                 let a = if lines < 0 { Intent::Up } else { Intent::Down };
                 match pane {
                     Pane::Apis => self.apis_key(a),

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::request::{RequestDraft, Row};
-use super::{App, Confirm, Effect, ImportReport, Overlay, Pane, PromptFor};
+use super::{App, Effect, ImportReport, Pane, PromptFor, ViewKind};
 use wstab_core::catalog::EntryId;
 use wstab_core::profile::{Profile, sanitize_name, validate_name};
 use wstab_core::request::Endpoint;
@@ -149,7 +149,7 @@ impl App {
         if self.profile_exists(name) {
             let question =
                 format!("A profile named {name:?} exists. Overwrite it with this request? y overwrite · n keep");
-            self.confirm = Some(Confirm { question, on_yes: Pending::Overwrite { name: name.to_string(), profile } });
+            self.ask(question, Pending::Overwrite { name: name.to_string(), profile });
             return None;
         }
         let name = name.to_string();
@@ -225,7 +225,7 @@ impl App {
         if report.profiles.is_empty() {
             lines.push((true, "no WebSocket API found (only APIs whose apiType is websocket are imported)".into()));
             self.report = lines;
-            self.overlay = Some(Overlay::Report { scroll: 0 });
+            self.open_view(ViewKind::Report);
             return None;
         }
         self.import_pending = Some(lines);
@@ -240,7 +240,7 @@ impl App {
             existing.len() + new.len(),
             names.join(", ")
         );
-        self.confirm = Some(Confirm { question, on_yes: Pending::Import { new, existing } });
+        self.ask(question, Pending::Import { new, existing });
         None
     }
 
@@ -315,7 +315,7 @@ impl App {
             let skipped = lines.iter().filter(|(_, l)| l.starts_with("skipped")).count();
             lines.insert(1, (false, format!("{imported} imported, {skipped} skipped")));
             self.report = lines;
-            self.overlay = Some(Overlay::Report { scroll: 0 });
+            self.open_view(ViewKind::Report);
             self.focus = Pane::Apis;
             return;
         }

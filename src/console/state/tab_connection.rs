@@ -60,7 +60,7 @@ fn secs(at: SystemTime) -> u64 {
 
 impl App {
     pub(super) fn toggle_connection(&mut self) -> Option<Effect> {
-        self.confirm = None;
+        self.modals.close_questions();
         if let Some(conn) =
             self.tab.connection.as_mut().filter(|c| matches!(c.state, SessionState::Connecting | SessionState::Open))
         {
@@ -93,7 +93,7 @@ impl App {
             return None;
         }
         if check_expiry && let Some(question) = token::expired_warning(draft, self.now) {
-            self.confirm = Some(Confirm { question, on_yes: Pending::Connect });
+            self.ask(question, Pending::Connect);
             return None;
         }
         // The one request builder: `${env:NAME}` values (from saved profiles) are read now,

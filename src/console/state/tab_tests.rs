@@ -155,11 +155,11 @@ fn test_gateway_records_are_kept_and_filtered_by_api() {
 fn test_f6_opens_and_closes_the_gateway_view() {
     let mut app = App::new(workspace(), 100);
     app.update(Intent::GatewayView);
-    assert_eq!(app.overlay, Some(Overlay::Gateway { scroll: 0 }));
+    assert_eq!(app.modals.view().copied(), Some(View { kind: ViewKind::Gateway, scroll: 0 }));
     app.update(Intent::Down);
-    assert_eq!(app.overlay, Some(Overlay::Gateway { scroll: 1 }));
+    assert_eq!(app.modals.view().copied(), Some(View { kind: ViewKind::Gateway, scroll: 1 }));
     app.update(Intent::GatewayView);
-    assert_eq!(app.overlay, None);
+    assert_eq!(app.modals.top().map(|_| ()), None);
 }
 
 #[test]

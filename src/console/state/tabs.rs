@@ -236,7 +236,7 @@ impl App {
         let closed = std::mem::replace(&mut self.tab, self.parked.remove(next));
         self.active = next;
         self.tab.unseen = 0;
-        self.overlay = None;
+        self.modals.close_overlays();
         let live = closed.connection.as_ref().filter(|c| !c.state.is_terminal()).map(|c| c.id);
         // Its sessions' late events go to the journal only; the registry keeps them until they end.
         self.sessions.release_tab(closed.id);
@@ -277,7 +277,7 @@ impl App {
         // Its stats waited for a tick while hidden.
         self.tab.pairing.refresh();
         // Views opened on the other tab (its trace, one of its messages) do not apply here.
-        self.overlay = None;
+        self.modals.close_overlays();
     }
 
     /// The tab that owns `session`, shown or parked.

@@ -120,12 +120,12 @@ fn test_refusal_opens_the_trace_with_the_hint() {
     let err = ConnError::new(FailureKind::HandshakeRefused { status: 404 }, "refused");
     app.on_event(ev(&app, 2, EventKind::Failed(err)));
     assert_eq!(app.state_word(), "Disconnected");
-    assert_eq!(app.overlay, Some(Overlay::Trace { scroll: 0 }));
+    assert_eq!(app.modals.view().copied(), Some(View { kind: ViewKind::Trace, scroll: 0 }));
     assert!(app.tab.last_error.as_ref().unwrap().hint.contains("URL suffix"));
     app.update(Intent::Escape);
-    assert_eq!(app.overlay, None);
+    assert_eq!(app.modals.top().map(|_| ()), None);
     app.update(Intent::ShowTrace);
-    assert_eq!(app.overlay, Some(Overlay::Trace { scroll: 0 }));
+    assert_eq!(app.modals.view().copied(), Some(View { kind: ViewKind::Trace, scroll: 0 }));
 }
 
 #[test]
@@ -239,7 +239,7 @@ fn test_binary_modes_ping_and_close() {
     app.update(Intent::Close);
     assert_eq!(app.input_context(), InputContext::Prompt);
     type_text(&mut app, "going away");
-    assert_eq!(app.prompt.as_ref().map(|p| p.field.text()).as_deref(), Some("1000 going away"));
+    assert_eq!(app.modals.prompt().map(|p| p.field.text()).as_deref(), Some("1000 going away"));
     assert_eq!(
         app.update(Intent::Enter),
         Some(Effect::Send { session, command: CommandToSend::Close { code: 1000, reason: "going away".into() } })
@@ -310,7 +310,7 @@ fn test_search_finds_older_and_newer_matches() {
     app.update(Intent::SearchNewer);
     assert_eq!(selected(&app).as_deref(), Some("apple pie"));
     app.update(Intent::Enter);
-    assert!(matches!(app.overlay, Some(Overlay::Detail { .. })));
+    assert!(matches!(app.modals.view(), Some(View { kind: ViewKind::Detail { .. }, .. })));
 }
 
 #[test]
@@ -326,7 +326,7 @@ fn test_bounded_log_says_how_many_were_dropped_and_clear_keeps_saving() {
     assert_eq!(app.tab.log.len(Filter::All), 0);
     assert_eq!(app.update(Intent::Save), None);
     assert_eq!(app.input_context(), InputContext::Prompt);
-    assert_eq!(app.prompt.as_ref().unwrap().field.text(), "wstab-session.ndjson");
+    assert_eq!(app.modals.prompt().unwrap().field.text(), "wstab-session.ndjson");
     assert_eq!(app.update(Intent::Enter), Some(Effect::Save { path: "wstab-session.ndjson".into() }));
 }
 
@@ -342,9 +342,9 @@ fn test_q_and_help_and_focus_cycle() {
     app.update(Intent::Escape);
     assert_eq!(app.focus, Pane::Messages, "Esc leaves the editor");
     app.update(Intent::Help);
-    assert_eq!(app.overlay, Some(Overlay::Help { scroll: 0 }));
+    assert_eq!(app.modals.view().copied(), Some(View { kind: ViewKind::Help, scroll: 0 }));
     app.update(Intent::Down);
-    assert_eq!(app.overlay, Some(Overlay::Help { scroll: 1 }));
+    assert_eq!(app.modals.view().copied(), Some(View { kind: ViewKind::Help, scroll: 1 }));
     app.update(Intent::Escape);
     assert_eq!(app.update(Intent::Quit), Some(Effect::Quit));
 }

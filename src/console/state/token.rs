@@ -4,7 +4,7 @@
 use std::time::SystemTime;
 
 use super::request::{RequestDraft, Row, Table};
-use super::{App, Pane};
+use super::{App, Effect, Pane};
 use wstab_core::connection::Param;
 use wstab_core::jwt_claims::{self, JwtView};
 use wstab_core::webpubsub_token::{ConnectionString, ROLE_JOIN_LEAVE, ROLE_SEND_TO_GROUP, TokenRequest, client_access};
@@ -75,12 +75,12 @@ impl App {
     /// Signs an `access_token` for `hub` with the connection string's key and puts it in the
     /// request's query (a new row, or the existing `access_token` row). The connection string
     /// itself is not kept.
-    pub(super) fn set_access_token(&mut self, connection_string: &str, hub: &str) {
+    pub(super) fn set_access_token(&mut self, connection_string: &str, hub: &str) -> Option<Effect> {
         let cs = match ConnectionString::parse(connection_string) {
             Ok(cs) => cs,
             Err(e) => {
                 self.notice(format!("no token: {e}"), true);
-                return;
+                return None;
             }
         };
         // The roles a chat client needs to join groups and send to them, as the demo hub's are.
@@ -90,13 +90,13 @@ impl App {
             Ok(a) => a,
             Err(e) => {
                 self.notice(format!("no token: {e}"), true);
-                return;
+                return None;
             }
         };
         let now = self.now;
         let Some(d) = self.draft_mut() else {
             self.notice("no API selected: nowhere to put the token", true);
-            return;
+            return None;
         };
         let i = match d.query.iter().position(|r| r.param.name == "access_token") {
             Some(i) => i,
@@ -116,5 +116,6 @@ impl App {
             format!("access_token set for hub {hub} (roles joinLeaveGroup, sendToGroup), {expiry}; i shows its claims"),
             false,
         );
+        None
     }
 }

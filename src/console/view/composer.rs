@@ -50,7 +50,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let shown: Vec<Line> =
         lines.iter().skip(top).take(body.height as usize).map(|l| Line::raw(escape_for_terminal(l))).collect();
     frame.render_widget(Paragraph::new(shown).scroll((0, left as u16)), body);
-    if focused && app.overlay.is_none() && app.prompt.is_none() {
+    if focused && app.modals.is_empty() {
         let x = body.x + (cursor_x - left) as u16;
         let y = body.y + (row - top) as u16;
         frame.set_cursor_position(Position { x, y });

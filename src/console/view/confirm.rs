@@ -7,11 +7,11 @@ use ratatui::text::Span;
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::{inner, theme};
-use crate::console::state::Confirm;
+use crate::console::state::Question;
 use wstab_core::terminal_text::escape_one_line;
 
 /// Draws the question.
-pub fn draw(frame: &mut Frame, c: &Confirm) {
+pub fn draw(frame: &mut Frame, c: &Question) {
     let area = frame.area();
     let width = area.width.saturating_sub(8).min(90);
     let text = escape_one_line(&c.question);

@@ -27,7 +27,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Text};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use crate::console::state::{App, Overlay, Pane};
+use crate::console::state::{App, MenuKind, Modal, Pane, ViewKind};
 
 pub use request::table_offset;
 
@@ -132,23 +132,29 @@ fn draw_panes(frame: &mut Frame, app: &App) {
     if areas.tabs.height > 0 {
         tabs::draw(frame, app, areas.tabs);
     }
-    match app.overlay {
-        Some(Overlay::Help { scroll }) => help::draw(frame, scroll),
-        Some(Overlay::Detail { seq, scroll }) => detail::draw(frame, app, seq, scroll),
-        Some(Overlay::Trace { scroll }) => trace::draw(frame, app, scroll),
-        Some(Overlay::Token { table, row, scroll }) => token::draw(frame, app, table, row, scroll),
-        Some(Overlay::CopyMenu { selected }) => copy_menu::draw(frame, selected),
-        Some(Overlay::SavedMessages { selected }) => saved_messages::draw(frame, app, selected),
-        Some(Overlay::Report { scroll }) => report::draw(frame, app, scroll),
-        Some(Overlay::Gateway { scroll }) => gateway::draw(frame, app, scroll),
-        Some(Overlay::Waiting { scroll }) => waiting::draw(frame, app, scroll),
-        None => {}
+    // The stack from the bottom: the modal that takes the keys is drawn last, on top.
+    for modal in app.modals.iter() {
+        draw_modal(frame, app, modal);
     }
-    if let Some(c) = &app.confirm {
-        confirm::draw(frame, c);
-    }
-    if let Some(p) = &app.prompt {
-        prompt::draw(frame, p);
+}
+
+fn draw_modal(frame: &mut Frame, app: &App, modal: &Modal) {
+    match modal {
+        Modal::View(v) => match v.kind {
+            ViewKind::Help => help::draw(frame, v.scroll),
+            ViewKind::Detail { seq } => detail::draw(frame, app, seq, v.scroll),
+            ViewKind::Trace => trace::draw(frame, app, v.scroll),
+            ViewKind::Token { table, row } => token::draw(frame, app, table, row, v.scroll),
+            ViewKind::Report => report::draw(frame, app, v.scroll),
+            ViewKind::Gateway => gateway::draw(frame, app, v.scroll),
+            ViewKind::Waiting => waiting::draw(frame, app, v.scroll),
+        },
+        Modal::Menu(m) => match m.kind {
+            MenuKind::Copy => copy_menu::draw(frame, m.selected),
+            MenuKind::SavedMessages => saved_messages::draw(frame, app, m.selected),
+        },
+        Modal::Question(q) => confirm::draw(frame, q),
+        Modal::Prompt(p) => prompt::draw(frame, p),
     }
 }
 
@@ -205,9 +211,12 @@ fn popup_rect(area: Rect, percent_x: u16, percent_y: u16) -> Rect {
 /// before a key, so `PgDn` and `End` stop at the last line); unbounded for overlays that clamp
 /// when they draw.
 pub fn overlay_scroll_max(area: Rect, app: &App) -> usize {
-    match app.overlay {
-        Some(Overlay::Detail { seq, .. }) => detail::scroll_max(area, app, seq),
-        Some(Overlay::Help { .. }) => help::scroll_max(area),
+    match app.modals.top() {
+        Some(Modal::View(v)) => match v.kind {
+            ViewKind::Detail { seq } => detail::scroll_max(area, app, seq),
+            ViewKind::Help => help::scroll_max(area),
+            _ => usize::MAX,
+        },
         _ => usize::MAX,
     }
 }
