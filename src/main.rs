@@ -43,6 +43,7 @@ fn main() -> ExitCode {
                     capture: cli.capture,
                     log_limit: cli.log_limit,
                     gateway_admin: cli.gateway_admin,
+                    ca: cli.ca,
                 };
                 wstab::console::runtime::run(options).await
             }

@@ -35,6 +35,11 @@ pub struct Cli {
     #[arg(long, value_name = "URL")]
     pub gateway_admin: Option<String>,
 
+    /// Trust this extra CA certificate (PEM) for every connection the console opens, as a
+    /// profile's `[tls] ca_file` does (e.g. the one `wstab demo --serve --tls` writes).
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+
     /// What to run.
     #[command(subcommand)]
     pub command: Option<Command>,

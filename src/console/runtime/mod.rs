@@ -41,6 +41,8 @@ pub struct Options {
     pub log_limit: usize,
     /// `--gateway-admin URL`: a gateway emulator's admin address to watch from outside.
     pub gateway_admin: Option<String>,
+    /// `--ca FILE`: an extra CA certificate (PEM) every connection trusts.
+    pub ca: Option<PathBuf>,
 }
 
 /// The shortest time between two draws (~60 per second).
@@ -165,6 +167,7 @@ pub async fn run(options: Options) -> Exit {
     let limit = if options.log_limit == 0 { crate::console::message_log::DEFAULT_LIMIT } else { options.log_limit };
     let mut app = App::new(workspace, limit);
     app.pinned_profile = options.profile.clone();
+    app.overrides.ca_file = options.ca.clone();
     let outside = effects::Outside::new(store, Clipboard::open());
     let loaded = outside.load_profiles(Vec::new(), options.profile.clone());
     if let Reply::ProfilesLoaded { broken, .. } = &loaded {

@@ -140,6 +140,8 @@ pub struct App {
     /// The console acknowledges received messages of Web PubSub's reliable subprotocol
     /// (`sequenceAck`); on by default, toggled with `a` in Messages.
     pub auto_ack: bool,
+    /// What the command line lays over every request the console connects (`wstab --ca FILE`).
+    pub overrides: Overrides,
 }
 
 impl App {
@@ -170,6 +172,7 @@ impl App {
             gateway: Default::default(),
             import_pending: None,
             auto_ack: true,
+            overrides: Overrides::default(),
         };
         app.load_sample_message();
         app

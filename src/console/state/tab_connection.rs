@@ -98,7 +98,7 @@ impl App {
         }
         // The one request builder: `${env:NAME}` values (from saved profiles) are read now,
         // never stored resolved, and the profile's TLS, limits and secret names are kept.
-        let built = build_target(&draft.request(), &Overrides::default(), Purpose::Connect);
+        let built = build_target(&draft.request(), &self.overrides, Purpose::Connect);
         let BuiltRequest { target, session: options } = match built {
             Ok(b) => b,
             Err(e) => {
