@@ -192,6 +192,24 @@ async fn test_refusals_are_classified_with_status_body_and_hint() {
     }
 }
 
+/// Issue 14: a 401's hint names only the credentials the request sent (Echo sends none, so it
+/// is not told to check an access token it does not have).
+#[tokio::test]
+async fn test_a_401_hint_names_only_what_the_request_authenticates_with() {
+    let addr = refusing_server("401 Unauthorized", "denied").await;
+    let (err, _) = failure_of(Target::new(format!("ws://{addr}/echo"))).await;
+    assert!(err.hint.contains("sends none") && !err.hint.contains("check that"), "{}", err.hint);
+    let mut keyed = Target::new(format!("ws://{addr}/chat"));
+    keyed.query = vec![Param::new("subscription-key", "k")];
+    let (err, _) = failure_of(keyed).await;
+    assert!(err.hint.contains("subscription key") && !err.hint.contains("access_token"), "{}", err.hint);
+    let mut hub = Target::new(format!("ws://{addr}/client/hubs/chat?access_token=t"));
+    hub.headers = vec![Param::new("Ocp-Apim-Subscription-Key", "k")];
+    let (err, _) = failure_of(hub).await;
+    assert!(err.hint.contains("access_token") && err.hint.contains("subscription key"), "{}", err.hint);
+    assert!(!err.hint.contains("Authorization"), "{}", err.hint);
+}
+
 #[tokio::test]
 async fn test_trace_and_errors_mask_secrets() {
     // The server quotes the key back in its body: it must still not leak.

@@ -98,8 +98,9 @@ pub fn hint_for(kind: &FailureKind) -> &'static str {
             400 => {
                 "APIM answers 400 \"Invalid websocket upgrade request\" when the request lacks `Connection: Upgrade`, `Upgrade: websocket` or `Sec-WebSocket-Version: 13`, or when it is not a GET: use a WebSocket client (wstab sends all three)"
             }
+            // The session words its own 401 hint from what the request sent (`unauthorized_hint`).
             401 => {
-                "the gateway or backend refused the credentials: check the subscription key (`Ocp-Apim-Subscription-Key` header or `subscription-key` query parameter) and that the access token is valid and not expired"
+                "the gateway or backend refused the credentials: the response (WWW-Authenticate, body) says what it expects"
             }
             403 => {
                 "the credentials are valid but not allowed here: check the API's policies (IP filter, roles, product access)"
@@ -125,6 +126,65 @@ pub fn hint_for(kind: &FailureKind) -> &'static str {
     }
 }
 
+/// The credentials a handshake request can carry, as the 401 hint names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    /// An APIM subscription key: `Ocp-Apim-Subscription-Key` header or `subscription-key` query.
+    SubscriptionKey,
+    /// A Web PubSub client token in the `access_token` query parameter.
+    AccessToken,
+    /// An `Authorization` header (bearer token, basic…).
+    Authorization,
+}
+
+impl Credential {
+    /// The credentials a request sends, from its query parameter and header names (any case).
+    pub fn sent<'a>(query: impl IntoIterator<Item = &'a str>, headers: impl IntoIterator<Item = &'a str>) -> Vec<Self> {
+        let mut out = Vec::new();
+        let mut add = |c| {
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        };
+        for q in query {
+            match q.to_ascii_lowercase().as_str() {
+                "subscription-key" => add(Credential::SubscriptionKey),
+                "access_token" => add(Credential::AccessToken),
+                _ => {}
+            }
+        }
+        for h in headers {
+            match h.to_ascii_lowercase().as_str() {
+                "ocp-apim-subscription-key" => add(Credential::SubscriptionKey),
+                "authorization" => add(Credential::Authorization),
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+/// The 401 hint for a request that sent `sent`: it names only what the request uses, so an API
+/// without tokens is never told to check its access token.
+pub fn unauthorized_hint(sent: &[Credential]) -> String {
+    if sent.is_empty() {
+        return "the server wants credentials and this request sends none (no subscription key, access_token or \
+                Authorization): the response in the handshake trace (WWW-Authenticate, body) says what it expects"
+            .to_string();
+    }
+    let named: Vec<&str> = sent
+        .iter()
+        .map(|c| match c {
+            Credential::SubscriptionKey => {
+                "the subscription key (`Ocp-Apim-Subscription-Key` header or `subscription-key` query parameter) is right for this API and active"
+            }
+            Credential::AccessToken => "the `access_token` is valid for this hub and not expired",
+            Credential::Authorization => "the `Authorization` header's token is valid and not expired",
+        })
+        .collect();
+    format!("the gateway or backend refused the credentials: check that {}", named.join("; and that "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,5 +196,22 @@ mod tests {
         );
         let h400 = hint_for(&FailureKind::HandshakeRefused { status: 400 });
         assert!(h400.contains("Upgrade: websocket") && h400.contains("Sec-WebSocket-Version: 13"));
+    }
+
+    #[test]
+    fn test_the_401_hint_names_only_the_credentials_the_request_sends() {
+        // Echo sends none: no word of a token or a key to check, but where to look.
+        let none = unauthorized_hint(&Credential::sent(["x"], ["Origin"]));
+        assert!(none.contains("sends none") && none.contains("WWW-Authenticate"), "{none}");
+        assert!(!none.contains("check that"), "{none}");
+        // A key only.
+        let key = unauthorized_hint(&Credential::sent(["Subscription-Key"], []));
+        assert!(key.contains("subscription key") && !key.contains("access_token"), "{key}");
+        // A key in the header and a hub token: both, nothing else.
+        let both = unauthorized_hint(&Credential::sent(["access_token"], ["ocp-apim-subscription-key"]));
+        assert!(both.contains("subscription key") && both.contains("access_token"), "{both}");
+        assert!(!both.contains("Authorization"), "{both}");
+        let bearer = unauthorized_hint(&Credential::sent([], ["Authorization"]));
+        assert!(bearer.contains("`Authorization` header") && !bearer.contains("subscription"), "{bearer}");
     }
 }

@@ -16,7 +16,7 @@ mod target;
 mod tls;
 mod trace;
 
-pub use error::{ConnError, FailureKind};
+pub use error::{ConnError, Credential, FailureKind, unauthorized_hint};
 pub use event::{Closer, Direction, Event, EventBatch, EventKind, Frame, SessionId};
 pub use handshake::{ClientWs, UpgradeError, UpgradeResponse, upgrade};
 pub use recovery::{RELIABLE_SUBPROTOCOL, Recovery};

@@ -16,7 +16,7 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 use tokio_util::sync::CancellationToken;
 
-use super::error::{ConnError, FailureKind};
+use super::error::{ConnError, Credential, FailureKind, unauthorized_hint};
 use super::event::{Closer, Direction, Event, EventBatch, EventKind, Frame, SessionId};
 use super::handshake::{ClientWs, UpgradeError, UpgradeResponse, upgrade};
 use super::state::{SessionState, Transition};
@@ -262,6 +262,11 @@ impl Session {
     async fn connect(&mut self, target: &Target) -> Result<(Ws, Option<String>), ConnError> {
         let request = target.request().map_err(|e| ConnError::new(FailureKind::InvalidRequest, e.to_string()))?;
         let mut trace = HandshakeTrace::from_request(&request, &self.masker);
+        // What the request authenticates with, for a 401's hint (the request is moved below).
+        let credentials = Credential::sent(
+            request.uri().query().unwrap_or("").split('&').map(|pair| pair.split('=').next().unwrap_or("")),
+            request.headers().keys().map(http::HeaderName::as_str),
+        );
         let uri = request.uri().clone();
         let host = uri.host().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_string();
         let tls = uri.scheme_str() == Some("wss");
@@ -337,7 +342,11 @@ impl Session {
                 if !body_text.is_empty() {
                     message.push_str(&format!(": {}", first_chars(&body_text, 500)));
                 }
-                Err(ConnError::new(FailureKind::HandshakeRefused { status: status.as_u16() }, message))
+                let mut err = ConnError::new(FailureKind::HandshakeRefused { status: status.as_u16() }, message);
+                if status.as_u16() == 401 {
+                    err.hint = unauthorized_hint(&credentials);
+                }
+                Err(err)
             }
             Err(UpgradeError::Invalid { reason, response }) => {
                 self.record(&mut trace, &response);
