@@ -110,7 +110,7 @@ fn test_console_keys_binary_ping_save_clear_tabs_and_close_in_a_real_terminal() 
 
     // Ctrl-L: the Messages log is empty again.
     tmux.keys(&["C-l"]);
-    tmux.wait_for("the log cleared", timeout, |s| s.contains("No messages yet") && !s.contains("deadbeef"));
+    tmux.wait_for("the log cleared", timeout, |s| s.contains("Log cleared; connected to") && !s.contains("deadbeef"));
 
     // Ctrl-T: a second tab without a session; Ctrl-PgUp back to the connected one, Ctrl-PgDn to
     // the new one again, Ctrl-W closes it and the first tab (still connected) is shown alone.

@@ -283,45 +283,129 @@ pub fn scopes(ctx: InputContext) -> &'static [Scope] {
     }
 }
 
-/// The action for a key in a context, if any. Unbound printable keys type in text fields.
-pub fn action_for_key(ev: &KeyEvent, ctx: InputContext) -> Option<Intent> {
-    if ev.kind == KeyEventKind::Release {
-        return None;
-    }
-    // Shift is part of the character (`A`, `?`); only Ctrl and Alt tell bindings apart.
-    let mods = ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
-    let pressed = Key { code: ev.code, mods };
-    for scope in scopes(ctx) {
-        if let Some(b) = KEYMAP.iter().find(|b| b.scope == *scope && b.key == pressed) {
-            return Some(b.action.clone());
-        }
-    }
-    let typing = matches!(ctx, InputContext::Composer | InputContext::Prompt | InputContext::Menu);
-    if typing {
-        if let Some((_, a, _)) = EDITING.iter().find(|(k, _, _)| *k == pressed) {
-            return Some(a.clone());
-        }
-        if let KeyCode::Char(c) = ev.code
-            && !mods.contains(KeyModifiers::CONTROL)
-        {
-            return Some(Intent::Char(c));
-        }
-    }
-    match ev.code {
-        KeyCode::Esc => Some(Intent::Escape),
-        KeyCode::Enter if mods.contains(KeyModifiers::ALT) => Some(Intent::Newline),
-        _ => None,
+/// The bindings in force: [`KEYMAP`] as the user's `config.toml` rebinds it (see
+/// `console::config`). Dispatch, the help overlay, the status hints and the notices that name a
+/// key all read this one table, so the screen always shows the keys as configured.
+#[derive(Debug, Clone)]
+pub struct Keymap {
+    bindings: Vec<Binding>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        Self { bindings: KEYMAP.to_vec() }
     }
 }
 
-/// The action for a terminal event that is not about the mouse (the loop maps mouse events,
-/// since it knows where the panes are).
-pub fn action_for(ev: &Event, ctx: InputContext) -> Option<Intent> {
-    match ev {
-        Event::Key(k) => action_for_key(k, ctx),
-        Event::Paste(text) => Some(Intent::Paste(text.clone())),
-        _ => None,
+impl Keymap {
+    /// The bindings, in priority order.
+    pub fn bindings(&self) -> &[Binding] {
+        &self.bindings
     }
+
+    /// The action for a key in a context, if any. Unbound printable keys type in text fields.
+    pub fn action_for_key(&self, ev: &KeyEvent, ctx: InputContext) -> Option<Intent> {
+        if ev.kind == KeyEventKind::Release {
+            return None;
+        }
+        // Shift is part of the character (`A`, `?`); only Ctrl and Alt tell bindings apart.
+        let mods = ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
+        let pressed = Key { code: ev.code, mods };
+        for scope in scopes(ctx) {
+            if let Some(b) = self.bindings.iter().find(|b| b.scope == *scope && b.key == pressed) {
+                return Some(b.action.clone());
+            }
+        }
+        let typing = matches!(ctx, InputContext::Composer | InputContext::Prompt | InputContext::Menu);
+        if typing {
+            if let Some((_, a, _)) = EDITING.iter().find(|(k, _, _)| *k == pressed) {
+                return Some(a.clone());
+            }
+            if let KeyCode::Char(c) = ev.code
+                && !mods.contains(KeyModifiers::CONTROL)
+            {
+                return Some(Intent::Char(c));
+            }
+        }
+        match ev.code {
+            KeyCode::Esc => Some(Intent::Escape),
+            KeyCode::Enter if mods.contains(KeyModifiers::ALT) => Some(Intent::Newline),
+            _ => None,
+        }
+    }
+
+    /// The action for a terminal event that is not about the mouse (the loop maps mouse
+    /// events, since it knows where the panes are).
+    pub fn action_for(&self, ev: &Event, ctx: InputContext) -> Option<Intent> {
+        match ev {
+            Event::Key(k) => self.action_for_key(k, ctx),
+            Event::Paste(text) => Some(Intent::Paste(text.clone())),
+            _ => None,
+        }
+    }
+
+    /// How the key for `action` is written (`F5`, `Ctrl-L`): the first key bound to it, in
+    /// table order (the everywhere keys come first), or `unbound` when the config took it away.
+    pub fn label_for(&self, action: &Intent) -> String {
+        self.bindings
+            .iter()
+            .find(|b| b.action == *action)
+            .map(|b| key_label(b.key))
+            .unwrap_or_else(|| "(unbound)".to_string())
+    }
+
+    /// The help overlay's lines: per scope, `keys  description`, keys with the same
+    /// description joined with `/`.
+    pub fn help_lines(&self) -> Vec<(Option<&'static str>, String, &'static str)> {
+        let mut out: Vec<(Option<&'static str>, String, &'static str)> = Vec::new();
+        for scope in Scope::ALL {
+            out.push((Some(scope.title()), String::new(), ""));
+            let mut rows: Vec<(String, &'static str)> = Vec::new();
+            for b in self.bindings.iter().filter(|b| b.scope == scope) {
+                match rows.iter_mut().find(|(_, h)| *h == b.help) {
+                    Some((keys, _)) => {
+                        keys.push('/');
+                        keys.push_str(&key_label(b.key));
+                    }
+                    None => rows.push((key_label(b.key), b.help)),
+                }
+            }
+            if scope == Scope::Composer || scope == Scope::Prompt {
+                rows.extend(EDITING.iter().map(|(k, _, h)| (key_label(*k), *h)));
+            }
+            out.extend(rows.into_iter().map(|(k, h)| (None, k, h)));
+        }
+        out.push((Some("Mouse"), String::new(), ""));
+        out.push((None, "click".into(), "focus a pane and select a row"));
+        out.push((None, "wheel".into(), "scroll"));
+        out
+    }
+
+    /// The status bar's hints for a context: `key label` pairs, most specific first.
+    pub fn hints(&self, ctx: InputContext) -> Vec<(String, &'static str)> {
+        let mut out = Vec::new();
+        for scope in scopes(ctx) {
+            for b in self.bindings.iter().filter(|b| b.scope == *scope) {
+                if let Some(h) = b.hint
+                    && !out.iter().any(|(_, seen)| *seen == h)
+                {
+                    out.push((key_label(b.key), h));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The default table, for callers without an `App` at hand (tests, the README check).
+fn defaults() -> &'static Keymap {
+    static DEFAULT: std::sync::OnceLock<Keymap> = std::sync::OnceLock::new();
+    DEFAULT.get_or_init(Keymap::default)
+}
+
+/// The default keymap's action for a key (see [`Keymap::action_for_key`]).
+pub fn action_for_key(ev: &KeyEvent, ctx: InputContext) -> Option<Intent> {
+    defaults().action_for_key(ev, ctx)
 }
 
 /// How a key is written in the help and the hints: `Ctrl-L`, `F5`, `Shift-Tab`, `Alt-Enter`.
@@ -358,46 +442,14 @@ pub fn key_label(k: Key) -> String {
     label + &base
 }
 
-/// The help overlay's lines: per scope, `keys  description`, keys with the same description
-/// joined with `/`.
+/// The default keymap's help lines (see [`Keymap::help_lines`]).
 pub fn help_lines() -> Vec<(Option<&'static str>, String, &'static str)> {
-    let mut out: Vec<(Option<&'static str>, String, &'static str)> = Vec::new();
-    for scope in Scope::ALL {
-        out.push((Some(scope.title()), String::new(), ""));
-        let mut rows: Vec<(String, &'static str)> = Vec::new();
-        for b in KEYMAP.iter().filter(|b| b.scope == scope) {
-            match rows.iter_mut().find(|(_, h)| *h == b.help) {
-                Some((keys, _)) => {
-                    keys.push('/');
-                    keys.push_str(&key_label(b.key));
-                }
-                None => rows.push((key_label(b.key), b.help)),
-            }
-        }
-        if scope == Scope::Composer || scope == Scope::Prompt {
-            rows.extend(EDITING.iter().map(|(k, _, h)| (key_label(*k), *h)));
-        }
-        out.extend(rows.into_iter().map(|(k, h)| (None, k, h)));
-    }
-    out.push((Some("Mouse"), String::new(), ""));
-    out.push((None, "click".into(), "focus a pane and select a row"));
-    out.push((None, "wheel".into(), "scroll"));
-    out
+    defaults().help_lines()
 }
 
-/// The status bar's hints for a context: `key label` pairs, most specific first.
+/// The default keymap's hints (see [`Keymap::hints`]).
 pub fn hints(ctx: InputContext) -> Vec<(String, &'static str)> {
-    let mut out = Vec::new();
-    for scope in scopes(ctx) {
-        for b in KEYMAP.iter().filter(|b| b.scope == *scope) {
-            if let Some(h) = b.hint
-                && !out.iter().any(|(_, seen)| *seen == h)
-            {
-                out.push((key_label(b.key), h));
-            }
-        }
-    }
-    out
+    defaults().hints(ctx)
 }
 
 #[cfg(test)]

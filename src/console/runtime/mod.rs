@@ -21,7 +21,7 @@ use crate::cli::exit::Exit;
 use crate::console::clipboard::Clipboard;
 use crate::console::message_log::journal::Journal;
 use crate::console::state::{App, Effect, Intent, Notice, Reply};
-use crate::console::{keymap, view};
+use crate::console::view;
 use wstab_core::connection::{self, EventBatch, EventKind, SessionId};
 use wstab_core::profile::ProfileStore;
 use wstab_core::workspace::Workspace;
@@ -264,7 +264,7 @@ async fn event_loop(
                         Input::Typed(text) => Some(Intent::Paste(text.clone())),
                         Input::Term(TermEvent::Mouse(m)) => mouse_action(&app, area, m),
                         Input::Term(TermEvent::Resize(..)) => None,
-                        Input::Term(other) => keymap::action_for(other, app.input_context()),
+                        Input::Term(other) => app.keys.action_for(other, app.input_context()),
                     };
                     // Below 80×24 only quitting works: nothing else is visible to act on.
                     let action = match action {

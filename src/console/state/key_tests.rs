@@ -17,7 +17,9 @@ const NONE: KeyModifiers = KeyModifiers::NONE;
 #[track_caller]
 fn press(app: &mut App, code: KeyCode, mods: KeyModifiers) -> Option<Effect> {
     let ctx = app.input_context();
-    let action = crate::console::keymap::action_for_key(&KeyEvent::new(code, mods), ctx)
+    let action = app
+        .keys
+        .action_for_key(&KeyEvent::new(code, mods), ctx)
         .unwrap_or_else(|| panic!("{mods:?}+{code:?} does nothing in {ctx:?}"));
     app.update(action)
 }

@@ -142,6 +142,8 @@ pub struct App {
     pub auto_ack: bool,
     /// What the command line lays over every request the console connects (`wstab --ca FILE`).
     pub overrides: Overrides,
+    /// The key bindings in force (the defaults as `config.toml` rebinds them).
+    pub keys: crate::console::keymap::Keymap,
 }
 
 impl App {
@@ -173,6 +175,7 @@ impl App {
             import_pending: None,
             auto_ack: true,
             overrides: Overrides::default(),
+            keys: Default::default(),
         };
         app.load_sample_message();
         app
@@ -251,6 +254,11 @@ impl App {
     /// Sets the number of visible Messages rows (from the layout).
     pub fn set_messages_rows(&mut self, rows: usize) {
         self.tab.messages.rows = rows.max(1);
+    }
+
+    /// How the key for `action` is written as configured (`F5`), for notices that name it.
+    pub fn key_for(&self, action: &Intent) -> String {
+        self.keys.label_for(action)
     }
 
     fn notice(&mut self, text: impl Into<String>, error: bool) {
@@ -427,6 +435,8 @@ mod key_tests;
 mod log_limit_tests;
 #[cfg(test)]
 mod modal_tests;
+#[cfg(test)]
+mod newcomer_tests;
 #[cfg(test)]
 mod pairing_tests;
 #[cfg(test)]

@@ -151,6 +151,16 @@ impl App {
                     self.notice("not connected: press F5 to connect", true);
                     return None;
                 }
+                // An empty text message is almost always a stray Enter: nothing is sent. A 0-byte
+                // frame is still one key away, on purpose: binary mode with nothing typed.
+                if self.tab.composer.mode == super::composer::MessageMode::Text && self.tab.composer.editor.is_empty() {
+                    let f2 = self.key_for(&Intent::ToggleMessageMode);
+                    self.notice(
+                        format!("empty message not sent (to send a 0-byte frame: {f2} to binary, then Enter)"),
+                        false,
+                    );
+                    return None;
+                }
                 match self.tab.composer.command() {
                     Ok(mut command) => {
                         self.tab.composer.sent();

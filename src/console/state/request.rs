@@ -42,9 +42,15 @@ impl Row {
         }
     }
 
-    /// Required, enabled and empty: flagged before connecting.
+    /// Required but not sent (disabled) or sent empty: flagged before connecting, since the
+    /// gateway would refuse the handshake either way.
     pub fn is_missing(&self) -> bool {
-        self.param.required && self.param.enabled && self.param.value.trim().is_empty()
+        self.param.required && (!self.param.enabled || self.param.value.trim().is_empty())
+    }
+
+    /// Required and disabled: it would not be sent.
+    pub fn is_disabled_required(&self) -> bool {
+        self.param.required && !self.param.enabled
     }
 }
 

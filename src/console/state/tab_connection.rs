@@ -83,7 +83,12 @@ impl App {
         };
         if let Some((table, i, row)) = draft.first_missing() {
             let what = if table == Table::Query { "query parameter" } else { "header" };
-            let text = format!("cannot connect: required {what} {} is empty", row.param.name);
+            let text = if row.is_disabled_required() {
+                let toggle = self.key_for(&Intent::ToggleRow);
+                format!("cannot connect: required {what} {} is disabled ({toggle} enables it)", row.param.name)
+            } else {
+                format!("cannot connect: required {what} {} is empty", row.param.name)
+            };
             let flat = draft.flat(table, Some(i));
             if let Some(d) = self.draft_mut() {
                 d.selected = flat;

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::{inner, theme};
-use crate::console::keymap;
+use crate::console::state::App;
 use crate::console::state::editor::display_width;
 
 /// The width of the keys column (two spaces of indent included).
@@ -15,14 +15,14 @@ const KEYS_WIDTH: usize = 24;
 
 /// Draws the overlay from line `scroll` (clamped so the last line stays at the bottom).
 /// Descriptions wrap under themselves at word boundaries: no word is cut at 80 columns.
-pub fn draw(frame: &mut Frame, scroll: usize) {
+pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
     let area = help_rect(frame.area());
     frame.render_widget(Clear, area);
     let block =
         theme::pane_block("Help — keys", true).title_bottom(Span::styled(" Esc close · ↑/↓ scroll ", theme::dim()));
     let body = inner(area);
     frame.render_widget(block, area);
-    let lines = help_text(body.width as usize);
+    let lines = help_text(app, body.width as usize);
     let scroll = scroll.min(lines.len().saturating_sub(body.height as usize));
     let shown: Vec<Line> = lines.into_iter().skip(scroll).take(body.height as usize).collect();
     frame.render_widget(Paragraph::new(shown), body);
@@ -36,15 +36,15 @@ fn help_rect(screen: Rect) -> Rect {
 }
 
 /// The last first-line that still fills the overlay on a terminal of `screen`.
-pub fn scroll_max(screen: Rect) -> usize {
+pub fn scroll_max(screen: Rect, app: &App) -> usize {
     let body = inner(help_rect(screen));
-    help_text(body.width as usize).len().saturating_sub(body.height as usize)
+    help_text(app, body.width as usize).len().saturating_sub(body.height as usize)
 }
 
 /// Every help line laid out for `width` columns.
-fn help_text(width: usize) -> Vec<Line<'static>> {
+fn help_text(app: &App, width: usize) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
-    for (heading, keys, help) in keymap::help_lines() {
+    for (heading, keys, help) in app.keys.help_lines() {
         if let Some(h) = heading {
             lines.push(Line::styled(h, theme::label()));
             continue;

@@ -8,13 +8,15 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{human_size, inner, theme};
+use crate::console::keymap::key_label;
 use crate::console::message_log::{Entry, EntryKind, Filter};
-use crate::console::state::{App, Pane};
+use crate::console::state::{App, Intent, Pane};
 use wstab_core::clock::hms_millis;
 use wstab_core::connection::{Direction, SessionState};
+use wstab_core::terminal_text::escape_one_line;
 
 /// The marker and colour for a kind of entry.
 pub fn marker(kind: EntryKind, label: &str) -> (&'static str, Color) {
@@ -73,12 +75,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let body = inner(area);
     frame.render_widget(block, area);
     if log.is_empty(view.filter) {
-        let text = if log.is_empty(Filter::All) {
-            "No messages yet. Select an API, press F5 to connect, write a message and press Enter."
-        } else {
-            "Nothing matches this filter (f changes it)."
-        };
-        frame.render_widget(Paragraph::new(text).style(theme::dim()), body);
+        let text = empty_text(app);
+        frame.render_widget(Paragraph::new(text).style(theme::dim()).wrap(Wrap { trim: true }), body);
         return;
     }
     let window = view.window(log);
@@ -92,6 +90,30 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         let style = if focused { theme::selected() } else { theme::selected_unfocused() };
         super::highlight_row(frame, body, sel - window.start, style);
     }
+}
+
+/// What an empty Messages pane says: how to start, or, after `Ctrl-L`, that it was cleared and
+/// what the tab is connected to (a cleared log is not a fresh start).
+pub fn empty_text(app: &App) -> String {
+    let log = &app.tab.log;
+    let connect = app.key_for(&Intent::ToggleConnection);
+    if !log.is_empty(Filter::All) {
+        let f = app.keys.bindings().iter().find(|b| b.action == Intent::CycleFilter).map(|b| key_label(b.key));
+        return format!("Nothing matches this filter ({} changes it).", f.unwrap_or_else(|| "the filter key".into()));
+    }
+    if log.last_seq().is_none() {
+        return format!("No messages yet. Select an API, press {connect} to connect, write a message and press Enter.");
+    }
+    let save = app.key_for(&Intent::Save);
+    let to = app.tab.connection.as_ref().and_then(|c| app.catalog.get(c.entry)).map(|e| e.title.clone());
+    let to = escape_one_line(&to.unwrap_or_else(|| "the API".into()));
+    let state = match app.tab.connection.as_ref().map(|c| c.state) {
+        Some(SessionState::Open) => format!("connected to {to}: new messages appear here"),
+        Some(SessionState::Connecting) => format!("connecting to {to}"),
+        Some(SessionState::Closing) => format!("disconnecting from {to}"),
+        _ => format!("disconnected ({connect} connects again)"),
+    };
+    format!("Log cleared; {state}.\n{save} still saves the whole session.")
 }
 
 fn row<'a>(e: &'a Entry, query: &str, latency: Option<Duration>) -> Line<'a> {

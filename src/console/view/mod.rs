@@ -141,7 +141,7 @@ fn draw_panes(frame: &mut Frame, app: &App) {
 fn draw_modal(frame: &mut Frame, app: &App, modal: &Modal) {
     match modal {
         Modal::View(v) => match v.kind {
-            ViewKind::Help => help::draw(frame, v.scroll),
+            ViewKind::Help => help::draw(frame, app, v.scroll),
             ViewKind::Detail { seq } => detail::draw(frame, app, seq, v.scroll),
             ViewKind::Trace => trace::draw(frame, app, v.scroll),
             ViewKind::Token { table, row } => token::draw(frame, app, table, row, v.scroll),
@@ -214,7 +214,7 @@ pub fn overlay_scroll_max(area: Rect, app: &App) -> usize {
     match app.modals.top() {
         Some(Modal::View(v)) => match v.kind {
             ViewKind::Detail { seq } => detail::scroll_max(area, app, seq),
-            ViewKind::Help => help::scroll_max(area),
+            ViewKind::Help => help::scroll_max(area, app),
             _ => usize::MAX,
         },
         _ => usize::MAX,
@@ -254,3 +254,5 @@ pub fn scroll_offset(selected: usize, len: usize, rows: usize) -> usize {
 mod fit_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod walk_tests;

@@ -63,10 +63,14 @@ fn draw_table(frame: &mut Frame, d: &RequestDraft, table: Table, area: Rect, pan
         Table::Headers => ("Headers", "+ add header"),
     };
     let rows = d.rows(table);
-    let missing = rows.iter().filter(|r| r.is_missing()).count();
+    let disabled = rows.iter().filter(|r| r.is_disabled_required()).count();
+    let missing = rows.iter().filter(|r| r.is_missing()).count() - disabled;
     let mut block = theme::pane_block(title, false);
     if missing > 0 {
         block = block.title_bottom(Span::styled(format!(" {missing} required value missing "), theme::error()));
+    }
+    if disabled > 0 {
+        block = block.title_bottom(Span::styled(format!(" {disabled} required row disabled "), theme::error()));
     }
     let body = inner(area);
     frame.render_widget(block, area);
@@ -87,7 +91,10 @@ fn draw_table(frame: &mut Frame, d: &RequestDraft, table: Table, area: Rect, pan
                     name.push('*');
                 }
                 let name = format!("{name:<w$} ", w = name_width + 1);
-                let value = if r.is_missing() {
+                let value = if r.is_disabled_required() {
+                    // Said in words, since the crossed-out row alone reads as "left out on purpose".
+                    Span::styled("required, disabled", theme::error())
+                } else if r.is_missing() {
                     Span::styled("required", theme::error())
                 } else {
                     Span::raw(escape_one_line(&r.shown_value(d.secret_names())))

@@ -9,7 +9,6 @@ use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use super::theme;
-use crate::console::keymap;
 use crate::console::state::App;
 
 /// Draws the bar.
@@ -91,7 +90,8 @@ fn notice_text(app: &App) -> Option<(String, Style)> {
 /// The focused pane's hints, worded for the state: `F5 disconnect` while a session is live.
 fn hints_for(app: &App) -> Vec<(String, &'static str)> {
     let live = app.is_connected();
-    keymap::hints(app.input_context())
+    app.keys
+        .hints(app.input_context())
         .into_iter()
         .map(|(key, hint)| if live && hint == "connect" { (key, "disconnect") } else { (key, hint) })
         .collect()
