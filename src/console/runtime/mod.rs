@@ -486,6 +486,13 @@ fn carry_out(
 ) -> bool {
     match effect {
         Effect::Quit => return false,
+        Effect::Batch(effects) => {
+            for effect in effects {
+                if !carry_out(effect, app, (tx, replies), journal) {
+                    return false;
+                }
+            }
+        }
         // Carried out by `effects::Outside` before this is reached.
         Effect::Profiles { .. }
         | Effect::ReadImport { .. }

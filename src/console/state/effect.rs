@@ -82,6 +82,9 @@ pub enum Effect {
         /// The URL.
         location: String,
     },
+    /// Session effects (`Disconnect`, `Connect`, `Send`) carried out in order: disconnecting
+    /// one entry's session and connecting another's in the same tab.
+    Batch(Vec<Effect>),
     /// Leave: restore the terminal, end the sessions.
     Quit,
 }

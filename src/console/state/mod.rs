@@ -23,6 +23,7 @@ pub mod recording;
 mod reply;
 pub mod request;
 pub mod sessions;
+pub mod switch_entry;
 mod tab_connection;
 pub mod tabs;
 pub mod token;
@@ -33,7 +34,10 @@ use std::time::{Duration, SystemTime};
 use editor::Editor;
 pub use effect::{CommandToSend, Effect};
 pub use intent::Intent;
-pub use modal::{Choice, Menu, MenuKind, Modal, ModalStack, Outcome, Prompt, PromptFor, Question, View, ViewKind};
+pub use modal::{
+    Ask, AskFor, AskOption, Choice, Menu, MenuKind, Modal, ModalStack, Outcome, Prompt, PromptFor, Question, View,
+    ViewKind,
+};
 use profiles::Pending;
 pub use reply::Reply;
 use request::{RequestDraft, Table};
@@ -441,6 +445,8 @@ mod newcomer_tests;
 mod pairing_tests;
 #[cfg(test)]
 mod session_tests;
+#[cfg(test)]
+mod switch_tests;
 #[cfg(test)]
 mod tab_tests;
 #[cfg(test)]

@@ -16,6 +16,9 @@ impl App {
             Intent::PageUp | Intent::First => self.select_index(0),
             Intent::PageDown | Intent::Last => self.select_index(n - 1),
             Intent::Enter => {
+                if self.ask_switch(switch_entry::SwitchFor::Use) {
+                    return;
+                }
                 // The request is this API's; the next thing to do is usually to write a message.
                 self.load_sample_message();
                 self.focus = Pane::Composer;
@@ -147,6 +150,9 @@ impl App {
         let c = &mut self.tab.composer;
         match action {
             Intent::Enter => {
+                if self.ask_switch(switch_entry::SwitchFor::Send) {
+                    return None;
+                }
                 if self.open_session().is_none() {
                     self.notice("not connected: press F5 to connect", true);
                     return None;

@@ -61,6 +61,10 @@ fn secs(at: SystemTime) -> u64 {
 impl App {
     pub(super) fn toggle_connection(&mut self) -> Option<Effect> {
         self.modals.close_questions();
+        // F5 on an entry other than the session's: disconnect it, or connect the one shown?
+        if self.ask_switch(switch_entry::SwitchFor::Connect) {
+            return None;
+        }
         if let Some(conn) =
             self.tab.connection.as_mut().filter(|c| matches!(c.state, SessionState::Connecting | SessionState::Open))
         {

@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 use super::{inner, theme};
 use crate::console::state::editor::display_width;
 use crate::console::state::{App, Pane};
-use wstab_core::terminal_text::escape_for_terminal;
+use wstab_core::terminal_text::{escape_for_terminal, escape_one_line};
 
 /// The footer's items, most useful first: as many as fit are shown, each whole.
 const FOOTER: [&str; 5] = ["Enter send", "Alt-Enter new line", "F2 text/binary", "F3 ping", "F4 close"];
@@ -31,9 +31,17 @@ pub fn fit_items(items: &[&str], width: usize) -> String {
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let focused = app.focus == Pane::Composer;
     let c = &app.tab.composer;
-    let title = format!("Message · {}", c.mode.name());
+    let mut title = format!("Message · {}", c.mode.name());
     let footer = fit_items(&FOOTER, area.width.saturating_sub(2) as usize);
-    let block = theme::pane_block(&title, focused).title_bottom(Span::styled(footer, theme::dim()));
+    // Where a message goes, always named: the session's entry, even while another is shown.
+    let sends_to = app.sends_to();
+    if let Some(to) = &sends_to {
+        title.push_str(&format!(" → {} ({})", escape_one_line(&to.title), to.state));
+    }
+    let mut block = theme::pane_block(&title, focused).title_bottom(Span::styled(footer, theme::dim()));
+    if sends_to.is_some_and(|t| t.elsewhere) {
+        block = block.title_style(theme::error());
+    }
     let body = inner(area);
     frame.render_widget(block, area);
     let (row, col) = c.editor.cursor();

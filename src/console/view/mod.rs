@@ -4,6 +4,7 @@
 //! never walks the whole log.
 
 mod apis;
+mod ask;
 mod composer;
 mod confirm;
 mod copy_menu;
@@ -155,6 +156,7 @@ fn draw_modal(frame: &mut Frame, app: &App, modal: &Modal) {
         },
         Modal::Question(q) => confirm::draw(frame, q),
         Modal::Prompt(p) => prompt::draw(frame, p),
+        Modal::Ask(a) => ask::draw(frame, a),
     }
 }
 

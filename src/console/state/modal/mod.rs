@@ -5,12 +5,14 @@
 //! says what it decided as an [`Outcome`], which `App` applies (`apply`). What a prompt does once
 //! accepted is in `commit.rs`.
 
+mod ask;
 mod commit;
 mod menu;
 mod prompt;
 mod question;
 mod view;
 
+pub use ask::{Ask, AskFor, AskOption};
 pub use menu::{Choice, Menu, MenuKind};
 pub use prompt::{Prompt, PromptFor};
 pub use question::Question;
@@ -29,6 +31,8 @@ pub enum Modal {
     View(View),
     /// A list to pick from, by arrow or by letter (copy menu, saved messages).
     Menu(Menu),
+    /// A question with lettered options (disconnect and switch, or a new tab).
+    Ask(Ask),
 }
 
 /// What a modal decided about a key; `App::apply` carries it out.
@@ -48,6 +52,9 @@ pub enum Outcome {
     Answer(bool),
     /// The menu's item was chosen: the menu closes and `App` acts on it.
     Choose(Choice),
+    /// An option of an [`Ask`] was picked by its letter (`None`: cancelled): it closes and
+    /// `App` carries the answer out.
+    Pick(Option<char>),
     /// The modal closes and the console handles the intent as if it had never been open (F5
     /// from a view connects or disconnects).
     Then(Intent),
@@ -72,12 +79,13 @@ impl Modal {
             Modal::Question(q) => q.key(intent),
             Modal::View(v) => v.key(intent, cx),
             Modal::Menu(m) => m.key(intent, cx),
+            Modal::Ask(a) => a.key(intent),
         }
     }
 
     /// True for the modals whose keys are letters that pick (menus and questions).
     pub fn picks_by_letter(&self) -> bool {
-        matches!(self, Modal::Question(_) | Modal::Menu(_))
+        matches!(self, Modal::Question(_) | Modal::Menu(_) | Modal::Ask(_))
     }
 
     /// True for views and menus: windows over the panes, closed when the tab changes.
@@ -160,6 +168,11 @@ impl ModalStack {
         self.modals.iter().rev().find_map(|m| if let Modal::View(v) = m { Some(v) } else { None })
     }
 
+    /// The topmost question with lettered options, if any.
+    pub fn ask(&self) -> Option<&Ask> {
+        self.modals.iter().rev().find_map(|m| if let Modal::Ask(a) = m { Some(a) } else { None })
+    }
+
     /// The topmost menu, if any.
     pub fn menu(&self) -> Option<&Menu> {
         self.modals.iter().rev().find_map(|m| if let Modal::Menu(v) = m { Some(v) } else { None })
@@ -185,6 +198,11 @@ impl App {
     /// Opens a view at its top line.
     pub(super) fn open_view(&mut self, kind: ViewKind) {
         self.modals.push(Modal::View(View::new(kind)));
+    }
+
+    /// Asks a question with lettered options.
+    pub(super) fn ask_options(&mut self, ask: Ask) {
+        self.modals.push(Modal::Ask(ask));
     }
 
     /// Asks a yes/no question; `on_yes` is what yes does.
@@ -229,6 +247,11 @@ impl App {
             Outcome::Choose(choice) => {
                 self.modals.pop();
                 return self.chosen(choice);
+            }
+            Outcome::Pick(key) => {
+                if let Some(Modal::Ask(a)) = self.modals.pop() {
+                    return self.asked(a.on, key);
+                }
             }
             Outcome::Then(intent) => {
                 self.modals.pop();
