@@ -145,3 +145,52 @@ async fn test_server_close_without_a_code_exits_0() {
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert!(r.stderr.contains("closed by server: 1005"), "{}", r.stderr);
 }
+
+/// A server that echoes text and reports the close frame it receives (`None`: the connection
+/// dropped without one).
+async fn close_recording_server() -> (std::net::SocketAddr, tokio::sync::mpsc::UnboundedReceiver<Option<u16>>) {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else { return };
+                let mut seen = None;
+                while let Some(Ok(msg)) = ws.next().await {
+                    match msg {
+                        Message::Text(t) => {
+                            let _ = ws.send(Message::Text(t)).await;
+                        }
+                        Message::Close(frame) => {
+                            seen = Some(frame.map(|f| u16::from(f.code)).unwrap_or(1005));
+                            // tungstenite answers the close; drive it out.
+                            let _ = ws.flush().await;
+                        }
+                        _ => {}
+                    }
+                }
+                let _ = tx.send(seen);
+            });
+        }
+    });
+    (addr, rx)
+}
+
+/// Issue 14: `--wait` ended with "closing" but sent no close frame; it sends 1000 now and waits
+/// for the reply, as `--count` does. The server is what says so.
+#[tokio::test]
+async fn test_wait_and_count_end_with_a_close_frame_the_server_sees() {
+    let (addr, mut seen) = close_recording_server().await;
+    let url = format!("ws://{addr}/");
+    for args in [vec![url.as_str(), "--wait", "0.3"], vec![url.as_str(), "-x", "hi", "--count", "1"]] {
+        let r = connect(&args).await;
+        assert_eq!(r.code, Some(0), "{args:?}: {}", r.stderr);
+        let got = tokio::time::timeout(WAIT, seen.recv()).await.expect("the server's report").unwrap();
+        assert_eq!(got, Some(1000), "{args:?}: the server saw no close frame; stderr: {}", r.stderr);
+        assert!(r.stderr.contains("closed: 1000"), "{args:?}: {}", r.stderr);
+    }
+}

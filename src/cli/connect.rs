@@ -27,6 +27,8 @@ use wstab_core::terminal_text::escape_for_terminal;
 const BATCH: usize = 64;
 /// How many event batches the session may queue ahead of the output.
 const QUEUED_BATCHES: usize = 4;
+/// How long `--count` and `--wait` wait for the server's close reply before exiting anyway.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
 /// Why `wstab connect` cannot start: a usage error ([`Exit::Usage`]).
 #[derive(Debug, thiserror::Error)]
@@ -157,6 +159,7 @@ async fn run_on_worker(args: ConnectArgs) -> Exit {
     // session says it has ended (a reconnect may still follow a `Closed`/`Failed`).
     let mut last_end = None;
     let mut last_trace: Option<Box<HandshakeTrace>> = None;
+    let mut ended = false;
     while code.is_none() {
         tokio::select! {
             n = rx.recv_many(&mut batch, BATCH) => {
@@ -210,7 +213,10 @@ async fn run_on_worker(args: ConnectArgs) -> Exit {
                             report_failure(err, last_trace.as_deref());
                             last_end = Some(Exit::of_error(err));
                         }
-                        EventKind::Ended => code = Some(last_end.unwrap_or(Exit::Lost)),
+                        EventKind::Ended => {
+                            ended = true;
+                            code = Some(last_end.unwrap_or(Exit::Lost));
+                        }
                         EventKind::Reconnecting { attempt, delay, after } => {
                             eprintln!("reconnecting in {:.1}s (attempt {attempt}, after {after})", delay.as_secs_f64());
                         }
@@ -238,6 +244,33 @@ async fn run_on_worker(args: ConnectArgs) -> Exit {
     }
     out.flush();
     handle.cancel();
+    if !ended {
+        // `--count` reached or `--wait` idle: the session sends close 1000 now; wait for the
+        // server's reply (the session gives up on its own after its close timeout), so the server
+        // sees a clean close rather than a dropped connection.
+        let closing = async {
+            while let Some(events) = rx.recv().await {
+                for event in events {
+                    if let Some(events) = har_events.as_mut() {
+                        events.push(event.clone());
+                    }
+                    match &event.kind {
+                        EventKind::Closed { code: c, reason, .. } => {
+                            eprintln!(
+                                "closed: {c}{}",
+                                if reason.is_empty() { String::new() } else { format!(" {reason}") }
+                            );
+                        }
+                        EventKind::Ended => return,
+                        _ => {}
+                    }
+                }
+            }
+        };
+        if tokio::time::timeout(CLOSE_WAIT, closing).await.is_err() {
+            eprintln!("no close reply within {}s", CLOSE_WAIT.as_secs());
+        }
+    }
     if let Some(p) = &pairing {
         eprintln!("latency: {}", p.summary());
     }
