@@ -2,7 +2,8 @@
 //! the client's `Connection` header lists) never reach the backend; `rate_limit` counts per
 //! subscription and its window renews; `ip_filter` with `action = "allow"` admits only the listed
 //! addresses; a 429 carries `Retry-After` all the way to `wstab connect`'s output and exit code;
-//! `wstab gateway` logs JSON lines on stdout and exits 2 naming `file:line:col` on a bad config.
+//! `wstab gateway` logs JSON lines on stdout and exits 2 naming `file:line:col` on a bad config;
+//! `--certificate ID=PEMFILE` gives a policy's `certificate-id` its key.
 
 mod common;
 
@@ -355,4 +356,71 @@ fn test_gateway_binary_exits_2_on_a_bad_config_naming_file_line_and_column() {
             "{name}: expected {located} and {words}: {stderr}"
         );
     }
+}
+
+/// `--certificate ID=PEMFILE` (a path relative to where the command runs) gives the policy's
+/// `<key certificate-id="ID" />` its key: an RS256 token signed by the certificate's key gets
+/// through `wstab gateway`; without the flag the gateway exits 2 naming `file:line:col` and it.
+#[tokio::test]
+async fn test_gateway_certificate_flag_gives_validate_jwt_its_key_and_without_it_exits_2() {
+    let (backend, _seen) = echo_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let key_pem = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/crates/wstab-emulator/tests/fixtures/rsa_private.pem"
+    ))
+    .unwrap();
+    let key = rcgen::KeyPair::from_pem(&key_pem).unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["idp".into()]).unwrap().self_signed(&key).unwrap();
+    std::fs::write(dir.path().join("idp.pem"), cert.pem()).unwrap();
+    std::fs::write(
+        dir.path().join("policy.xml"),
+        "<policies>\n  <inbound>\n    <validate-jwt query-parameter-name=\"t\">\n      <issuer-signing-keys>\n        <key certificate-id=\"idp\" />\n      </issuer-signing-keys>\n    </validate-jwt>\n  </inbound>\n</policies>\n",
+    )
+    .unwrap();
+    let config = dir.path().join("gateway.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[apis]]\nname = \"jwt\"\nurl_suffix = \"jwt\"\nbackend = \"ws://{backend}/\"\nsubscription_required = false\n[apis.policies]\non_handshake_xml = \"policy.xml\"\n"
+        ),
+    )
+    .unwrap();
+    let gateway = |certificate: Option<&str>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_wstab"));
+        cmd.args(["gateway", "--config"]).arg(&config).args(["--listen", "127.0.0.1:0"]);
+        cmd.args(certificate.map(|c| vec!["--certificate", c]).unwrap_or_default());
+        cmd.current_dir(dir.path()).env("WSTAB_DATA_DIR", dir.path()).stdin(Stdio::null());
+        cmd
+    };
+
+    let out = output_within(&mut gateway(None), WAIT);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("policy.xml:5:9") && stderr.contains("--certificate idp=PEMFILE"), "{stderr}");
+
+    let mut child = tokio::process::Command::from(gateway(Some("idp=idp.pem")));
+    let mut child = child.stdout(Stdio::null()).stderr(Stdio::piped()).kill_on_drop(true).spawn().unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr: SocketAddr = tokio::time::timeout(WAIT, async {
+        while let Some(line) = stderr.next_line().await.unwrap() {
+            if let Some(rest) = line.strip_prefix("wstab gateway: listening on ws://") {
+                return rest.split_whitespace().next().unwrap().parse().unwrap();
+            }
+        }
+        panic!("wstab gateway exited before listening");
+    })
+    .await
+    .expect("wstab gateway did not start listening");
+    let exp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 600;
+    let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    let signing = jsonwebtoken::EncodingKey::from_rsa_pem(key_pem.as_bytes()).unwrap();
+    let token = jsonwebtoken::encode(&header, &serde_json::json!({"sub": "ada", "exp": exp}), &signing).unwrap();
+    let url = format!("ws://{addr}/jwt?t={token}");
+    let (mut ws, _) = tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(url)).await.unwrap().unwrap();
+    ws.send(Message::text("signed")).await.unwrap();
+    let echoed = tokio::time::timeout(WAIT, ws.next()).await.unwrap().unwrap().unwrap();
+    assert_eq!(echoed, Message::text("signed"));
+    child.start_kill().unwrap();
+    tokio::time::timeout(WAIT, child.wait()).await.expect("wstab gateway did not stop").unwrap();
 }

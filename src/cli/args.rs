@@ -289,6 +289,10 @@ pub struct GatewayArgs {
     /// A subscription and its key: NAME=KEY (repeatable; without any, the well-known local key).
     #[arg(long, value_name = "NAME=KEY", requires = "apim_dir")]
     pub subscription: Vec<String>,
+    /// A certificate the policy XML names by id (`<key certificate-id="ID" />` in validate-jwt):
+    /// ID=PEMFILE (repeatable), as uploaded to APIM, which exports do not carry.
+    #[arg(long, value_name = "ID=PEMFILE")]
+    pub certificate: Vec<String>,
     /// Address for WebSocket clients (overrides the config).
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<SocketAddr>,

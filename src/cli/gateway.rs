@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use crate::cli::args::GatewayArgs;
 use crate::cli::exit::Exit;
-use wstab_emulator::gateway::config::ConfigError;
+use wstab_emulator::gateway::config::{CertificateConfig, ConfigError};
 use wstab_emulator::gateway::policy_xml::apim_dir;
 use wstab_emulator::gateway::{Gateway, GatewayConfig, LogSink};
 
@@ -81,7 +81,7 @@ enum LoadError {
     /// Neither flag was given.
     #[error("--config or --apim-dir is required")]
     NoConfig,
-    /// `--backend` or `--subscription` without `NAME=VALUE`.
+    /// `--backend`, `--subscription` or `--certificate` without `NAME=VALUE`.
     #[error("--{flag} {text:?}: expected NAME=VALUE")]
     Pair { flag: &'static str, text: String },
     /// `--backend NAME=URL` whose URL cannot be a WebSocket URL.
@@ -91,15 +91,27 @@ enum LoadError {
 
 /// The TOML config, the APIM export, or both (the export's APIs plus the TOML's keys and limits).
 fn load_config(args: &GatewayArgs) -> Result<GatewayConfig, LoadError> {
-    let base = args.config.as_deref().map(GatewayConfig::load).transpose()?;
-    let Some(dir) = &args.apim_dir else {
-        return base.ok_or(LoadError::NoConfig);
-    };
     let pair = |flag: &'static str, text: &str| {
         text.split_once('=')
             .filter(|(n, v)| !n.is_empty() && !v.is_empty())
             .map(|(n, v)| (n.to_string(), v.to_string()))
             .ok_or_else(|| LoadError::Pair { flag, text: text.to_string() })
+    };
+    let mut certificates = Vec::new();
+    for c in &args.certificate {
+        let (id, path) = pair("certificate", c)?;
+        // Relative to where the command runs, not to the config's folder.
+        let path = std::path::absolute(&path).unwrap_or_else(|_| path.into());
+        certificates.push(CertificateConfig { id, path });
+    }
+    let base = args.config.as_deref().map(|p| GatewayConfig::load_with(p, &certificates)).transpose()?;
+    let Some(dir) = &args.apim_dir else {
+        return base.ok_or(LoadError::NoConfig);
+    };
+    let base = match base {
+        Some(b) => Some(b),
+        None if !certificates.is_empty() => Some(GatewayConfig { certificates, ..GatewayConfig::default() }),
+        None => None,
     };
     let mut backends = Vec::new();
     for b in &args.backend {

@@ -43,9 +43,23 @@ pub struct GatewayConfig {
     /// Products: their APIs, subscriptions and policy documents (APIM's product scope).
     #[serde(default)]
     pub products: Vec<ProductConfig>,
+    /// Certificates the policy XML names by id (`<key certificate-id="…" />`), as APIM keeps
+    /// them uploaded beside the policies; `wstab gateway --certificate ID=PEMFILE` adds more.
+    #[serde(default)]
+    pub certificates: Vec<CertificateConfig>,
     /// Where relative key file paths are resolved (the config file's folder).
     #[serde(skip)]
     pub base_dir: PathBuf,
+}
+
+/// A certificate for the policy XML (`[[certificates]]`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateConfig {
+    /// The id policies name in `certificate-id`.
+    pub id: String,
+    /// The certificate (PEM), relative to the config file's folder.
+    pub path: PathBuf,
 }
 
 /// A product, for its policy document's scope.
@@ -383,16 +397,33 @@ pub enum ConfigError {
 impl GatewayConfig {
     /// Reads and checks a config file.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        Self::load_with(path, &[])
+    }
+
+    /// [`Self::load`] with more certificates (`--certificate`, paths absolute or relative to
+    /// the config's folder) known before its policies are checked.
+    pub fn load_with(path: &Path, certificates: &[CertificateConfig]) -> Result<Self, ConfigError> {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: shown.clone(), source })?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Self::parse(&shown, &text, &base)
+        Self::parse_with(&shown, &text, &base, certificates)
     }
 
     /// Parses and checks config text; `path` names it in errors, `base_dir` resolves key files.
     pub fn parse(path: &str, text: &str, base_dir: &Path) -> Result<Self, ConfigError> {
+        Self::parse_with(path, text, base_dir, &[])
+    }
+
+    /// [`Self::parse`] with more certificates, as [`Self::load_with`].
+    pub fn parse_with(
+        path: &str,
+        text: &str,
+        base_dir: &Path,
+        certificates: &[CertificateConfig],
+    ) -> Result<Self, ConfigError> {
         let mut config: Self = toml_file::parse(path, text)?;
         config.base_dir = base_dir.to_path_buf();
+        config.certificates.extend(certificates.iter().cloned());
         // Compiling checks every cross-field rule and loads key files, so errors surface now.
         super::policy::compile(&config).map_err(|e| e.located(path, text))?;
         Ok(config)

@@ -169,6 +169,16 @@ pub enum SigningKey {
         /// The exponent.
         e: String,
     },
+    /// `<key certificate-id="…">`: the public key of a certificate given to the gateway
+    /// (`--certificate ID=PEMFILE`), as a `PUBLIC KEY` (SubjectPublicKeyInfo) PEM.
+    Certificate {
+        /// The key's `id`.
+        id: Option<String>,
+        /// The certificate id, for messages.
+        certificate: String,
+        /// The certificate's public key.
+        spki_pem: String,
+    },
 }
 
 impl JwtPolicy {
@@ -195,10 +205,16 @@ impl JwtPolicy {
                     DecodingKey::from_rsa_components(n.trim(), e.trim())
                         .map_err(|err| format!("issuer-signing-keys: <key n e> is not an RSA key: {err}"))?,
                 )),
+                SigningKey::Certificate { id, certificate, spki_pem } => rs.push((
+                    id.clone(),
+                    DecodingKey::from_rsa_pem(spki_pem.as_bytes()).map_err(|err| {
+                        format!("issuer-signing-keys: certificate {certificate:?} does not hold an RSA key: {err}")
+                    })?,
+                )),
             }
         }
         if hs.is_empty() == rs.is_empty() {
-            return Err("issuer-signing-keys needs keys of one kind: base64 <key> (HS256) or <key n e> (RS256)".into());
+            return Err("issuer-signing-keys needs keys of one kind: base64 <key> (HS256) or <key n e> / <key certificate-id> (RS256)".into());
         }
         let (keys, algs) = if hs.is_empty() {
             (Keys::Jwks(rs), vec![Algorithm::RS256, Algorithm::RS384, Algorithm::RS512])

@@ -120,10 +120,17 @@ pub fn parse_jwt(src: &Src, el: Node) -> Result<Jwt, XmlError> {
                         return Err(src.err(k, "<issuer-signing-keys> takes <key> elements"));
                     }
                     src.attrs(k, &["id", "n", "e", "certificate-id"])?;
-                    if k.attribute("certificate-id").is_some() {
-                        return Err(src.err(k, "certificate-id names a certificate uploaded to APIM, which exports do not carry: write the key as n=\"…\" e=\"…\" or base64 text"));
-                    }
                     let id = src.literal(k, "id")?.map(str::to_string);
+                    if let Some(cert) = src.literal(k, "certificate-id")? {
+                        if k.attribute("n").is_some() || k.attribute("e").is_some() || k.has_children() {
+                            return Err(src.err(k, "<key certificate-id> takes no n, e or text: the key is the certificate's"));
+                        }
+                        let Some(spki_pem) = src.certificates.get(cert) else {
+                            return Err(src.err(k, format!("certificate-id {cert:?} names a certificate uploaded to APIM, which exports do not carry: give it to the gateway with --certificate {cert}=PEMFILE (or [[certificates]] id = {cert:?} in the gateway TOML)")));
+                        };
+                        keys.push(SigningKey::Certificate { id, certificate: cert.to_string(), spki_pem: spki_pem.clone() });
+                        continue;
+                    }
                     keys.push(match (src.literal(k, "n")?, src.literal(k, "e")?) {
                         (Some(n), Some(e)) => SigningKey::Rsa { id, n: n.to_string(), e: e.to_string() },
                         (None, None) => match src.text(k)? {

@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod apim_dir;
+pub mod certificates;
 pub mod expr;
 pub mod parse;
 pub mod run;
@@ -17,7 +18,8 @@ pub mod transform;
 use std::path::Path;
 use std::sync::Arc;
 
-pub use parse::parse_document;
+pub use certificates::Certificates;
+pub use parse::{parse_document, parse_document_with};
 
 /// Largest policy document read (bytes).
 pub const MAX_DOCUMENT_BYTES: usize = 512 * 1024;
@@ -116,8 +118,9 @@ pub struct ScopeDoc {
 }
 
 impl ScopeDoc {
-    /// Reads and checks one policy file for `scope`.
-    pub fn load(path: &Path, scope: &str) -> Result<Self, XmlError> {
+    /// Reads and checks one policy file for `scope`; `certificates` are those its
+    /// `certificate-id`s may name.
+    pub fn load(path: &Path, scope: &str, certificates: &Certificates) -> Result<Self, XmlError> {
         let shown = path.display().to_string();
         let err = |message: String| XmlError { location: shown.clone(), message };
         let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read policy file: {e}")))?;
@@ -125,7 +128,7 @@ impl ScopeDoc {
             return Err(err(format!("policy file is larger than {MAX_DOCUMENT_BYTES} bytes")));
         }
         let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read policy file: {e}")))?;
-        parse_document(&shown, &text, scope)
+        parse_document_with(&shown, &text, scope, certificates)
     }
 }
 
@@ -199,7 +202,8 @@ fn expand(chain: &[Option<Arc<ScopeDoc>>], level: usize, out: &mut Vec<Scoped>) 
 
 /// Loads every policy document a config names, per API (in `config.apis` order).
 pub fn load_for_config(config: &crate::gateway::GatewayConfig) -> Result<Vec<ApiPolicies>, (String, XmlError)> {
-    let load = |p: &Path, scope: String| ScopeDoc::load(&config.base_dir.join(p), &scope).map(Arc::new);
+    let certs = certificates::load(&config.certificates, &config.base_dir).map_err(|e| (String::new(), e))?;
+    let load = |p: &Path, scope: String| ScopeDoc::load(&config.base_dir.join(p), &scope, &certs).map(Arc::new);
     let global = match &config.policy_xml {
         Some(p) => Some(load(p, "global".into()).map_err(|e| (String::new(), e))?),
         None => None,

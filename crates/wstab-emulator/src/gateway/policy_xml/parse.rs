@@ -38,6 +38,8 @@ pub struct Src<'a, 'input> {
     pub file: &'a str,
     /// The parsed document.
     pub doc: &'a Document<'input>,
+    /// The certificates `certificate-id` may name.
+    pub certificates: &'a super::Certificates,
 }
 
 impl<'a, 'input> Src<'a, 'input> {
@@ -211,8 +213,18 @@ fn template(src: &Src, value: &str, pos: usize) -> Result<Template, XmlError> {
     Ok(Template::Lit(value.to_string()))
 }
 
-/// Parses a policy document for `scope` (`file` names it in errors).
+/// Parses a policy document for `scope` (`file` names it in errors), with no certificates.
 pub fn parse_document(file: &str, text: &str, scope: &str) -> Result<ScopeDoc, XmlError> {
+    parse_document_with(file, text, scope, &super::Certificates::new())
+}
+
+/// [`parse_document`] where `certificate-id`s may name `certificates`.
+pub fn parse_document_with(
+    file: &str,
+    text: &str,
+    scope: &str,
+    certificates: &super::Certificates,
+) -> Result<ScopeDoc, XmlError> {
     let whole = |message: String| XmlError { location: file.to_string(), message };
     if text.len() > MAX_DOCUMENT_BYTES {
         return Err(whole(format!("policy document is larger than {MAX_DOCUMENT_BYTES} bytes")));
@@ -222,7 +234,7 @@ pub fn parse_document(file: &str, text: &str, scope: &str) -> Result<ScopeDoc, X
         let p = e.pos();
         XmlError { location: format!("{file}:{}:{}", p.row, p.col), message: format!("not well-formed XML: {e}") }
     })?;
-    let src = Src { file, doc: &doc };
+    let src = Src { file, doc: &doc, certificates };
     let root = doc.root_element();
     if root.tag_name().name() != "policies" {
         return Err(src.err(root, format!("the root element must be <policies>, not <{}>", root.tag_name().name())));
