@@ -23,7 +23,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tokio::sync::mpsc;
 use wstab::console::message_log::journal::Journal;
-use wstab::console::state::{App, Effect, Intent};
+use wstab::console::state::{App, Effect, Intent, Viewport};
 use wstab_core::connection::EventBatch;
 use wstab_core::workspace::{Api, Workspace};
 
@@ -57,7 +57,8 @@ async fn console_run(url: &str, n: u64) -> ConsoleRun {
     let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
     let (tx, mut rx) = mpsc::channel::<EventBatch>(64);
     let start = Instant::now();
-    let Some(Effect::Connect { session, target, profile }) = app.update(Intent::ToggleConnection) else {
+    let Some(Effect::Connect { session, target, profile }) = app.update(Intent::ToggleConnection, &Viewport::default())
+    else {
         panic!("F5 did not connect");
     };
     let _handle = wstab::console::runtime::start_session(session, *target, profile.as_deref(), tx);
@@ -67,7 +68,7 @@ async fn console_run(url: &str, n: u64) -> ConsoleRun {
     let mut draws = 0u64;
     while app.tab.log.counters().received.messages < n {
         if dirty && last_draw.elapsed() >= FRAME {
-            wstab::console::runtime::draw(&mut term, &mut app).expect("draw");
+            wstab::console::runtime::draw(&mut term, &app).expect("draw");
             draws += 1;
             dirty = false;
             last_draw = Instant::now();
@@ -84,7 +85,7 @@ async fn console_run(url: &str, n: u64) -> ConsoleRun {
             _ = tokio::time::sleep_until(next_draw), if dirty => {}
         }
     }
-    wstab::console::runtime::draw(&mut term, &mut app).expect("draw");
+    wstab::console::runtime::draw(&mut term, &app).expect("draw");
     draws += 1;
     let elapsed = start.elapsed();
     ConsoleRun {

@@ -53,10 +53,10 @@ fn app_with(entries: usize) -> App {
 fn draw(c: &mut Criterion) {
     let mut group = c.benchmark_group("draw one frame at 200x50");
     for entries in [100usize, 100_000, 1_000_000] {
-        let mut app = app_with(entries);
+        let app = app_with(entries);
         let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
         group.bench_with_input(BenchmarkId::from_parameter(entries), &entries, |b, _| {
-            b.iter(|| wstab::console::runtime::draw(&mut term, &mut app).expect("draw"));
+            b.iter(|| wstab::console::runtime::draw(&mut term, &app).expect("draw"));
         });
     }
     group.finish();
@@ -66,13 +66,13 @@ criterion_group!(benches, draw);
 
 /// The time of one draw with `entries` in the log, over 5 batches of 200 draws.
 fn per_draw(entries: usize) -> common::Spread {
-    let mut app = app_with(entries);
+    let app = app_with(entries);
     let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
     let batches: Vec<Duration> = (0..5)
         .map(|_| {
             let start = std::time::Instant::now();
             for _ in 0..200 {
-                wstab::console::runtime::draw(&mut term, &mut app).expect("draw");
+                wstab::console::runtime::draw(&mut term, &app).expect("draw");
             }
             start.elapsed() / 200
         })

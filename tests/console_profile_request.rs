@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use common::*;
 use tokio::sync::mpsc;
 use wstab::console::message_log::journal::Journal;
-use wstab::console::state::{App, CommandToSend, Effect, Intent, Pane, Reply};
+use wstab::console::state::{App, CommandToSend, Effect, Intent, Pane, Reply, Viewport};
 use wstab_core::connection::{Command, EventBatch, Param, TlsOptions};
 use wstab_core::profile::Profile;
 use wstab_core::workspace::Workspace;
@@ -53,7 +53,7 @@ async fn run_session(
     until: impl Fn(&App) -> bool,
 ) -> Duration {
     let started = Instant::now();
-    let effect = app.update(Intent::ToggleConnection);
+    let effect = app.update(Intent::ToggleConnection, &Viewport::default());
     let Some(Effect::Connect { session, target, .. }) = effect else {
         panic!("F5 did not connect: {effect:?}; notice {:?}", app.notice)
     };
@@ -76,9 +76,9 @@ async fn run_session(
             sent = true;
             app.focus = Pane::Composer;
             for c in text.chars() {
-                app.update(Intent::Char(c));
+                app.update(Intent::Char(c), &Viewport::default());
             }
-            match app.update(Intent::Enter) {
+            match app.update(Intent::Enter, &Viewport::default()) {
                 Some(Effect::Send { command: CommandToSend::Text(t), .. }) => {
                     handle.send(Command::Text(t));
                 }

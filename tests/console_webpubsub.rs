@@ -13,7 +13,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use wstab::console::message_log::{EntryKind, Filter};
-use wstab::console::state::{App, Effect, Intent};
+use wstab::console::state::{App, Effect, Intent, Viewport};
 use wstab_core::connection::{
     Command, Direction, Event, EventBatch, EventKind, Frame, Param, RELIABLE_SUBPROTOCOL, ReconnectPolicy, SessionId,
     Supervision, Target, spawn, spawn_supervised,
@@ -132,7 +132,8 @@ async fn recovers_after_a_cut(via_gateway: bool) {
     };
     let workspace = Workspace { name: "t".into(), gateway: format!("ws://{}", proxy.addr), apis: vec![api] };
     let mut app = App::new(workspace, 1000);
-    let Some(Effect::Connect { session, target, .. }) = app.update(Intent::ToggleConnection) else {
+    let Some(Effect::Connect { session, target, .. }) = app.update(Intent::ToggleConnection, &Viewport::default())
+    else {
         panic!("F5 connects")
     };
     let supervision = Supervision {

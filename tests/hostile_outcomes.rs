@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use common::*;
 use tokio::sync::mpsc;
 use wstab::console::message_log::Filter;
-use wstab::console::state::{App, CommandToSend, Effect, Intent};
+use wstab::console::state::{App, CommandToSend, Effect, Intent, Viewport};
 use wstab_core::connection::{Command, EventBatch};
 use wstab_core::workspace::{Api, Workspace};
 
@@ -81,9 +81,9 @@ async fn run_session(app: &mut App, effect: Option<Effect>, url: Option<String>,
             sent = true;
             app.focus = wstab::console::state::Pane::Composer;
             for c in "still works".chars() {
-                app.update(Intent::Char(c));
+                app.update(Intent::Char(c), &Viewport::default());
             }
-            match app.update(Intent::Enter) {
+            match app.update(Intent::Enter, &Viewport::default()) {
                 Some(Effect::Send { command: CommandToSend::Text(t), .. }) => {
                     handle.send(Command::Text(t));
                 }
@@ -102,7 +102,7 @@ async fn test_each_hostile_server_shows_its_error_in_the_status_bar_and_log_and_
     for how in Hostile::ALL {
         let addr = hostile_server(how).await;
         let mut app = App::new(workspace(format!("ws://{addr}")), 1000);
-        let effect = app.update(Intent::ToggleConnection);
+        let effect = app.update(Intent::ToggleConnection, &Viewport::default());
         run_session(&mut app, effect, None, |a| a.connected_api().is_none() && a.state_word() == "Disconnected").await;
         let (label, _, _) = expected(how);
         let s = screen(&mut app);
@@ -112,7 +112,7 @@ async fn test_each_hostile_server_shows_its_error_in_the_status_bar_and_log_and_
             Some(label) => {
                 assert_eq!(app.tab.last_error.as_ref().map(|e| e.label()).as_deref(), Some(label), "{how:?}");
                 // A refusal opens the trace overlay over the status bar; Esc gives it back.
-                app.update(Intent::Escape);
+                app.update(Intent::Escape, &Viewport::default());
                 let s = screen(&mut app);
                 assert!(s.contains(&format!("✗ {label}")), "{how:?}: no status label:\n{s}");
                 assert_eq!(errors, 1, "{how:?}: one error row in the log");
@@ -128,7 +128,7 @@ async fn test_each_hostile_server_shows_its_error_in_the_status_bar_and_log_and_
             }
         }
         // The console keeps working: the next connection opens, sends and shows the echo.
-        let effect = app.update(Intent::ToggleConnection);
+        let effect = app.update(Intent::ToggleConnection, &Viewport::default());
         let echoed = |a: &App| {
             a.tab
                 .log

@@ -11,7 +11,7 @@ use common::*;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tokio::io::AsyncWriteExt;
-use wstab::console::state::{App, Effect, Intent, Pane};
+use wstab::console::state::{App, Effect, Intent, Pane, Viewport};
 use wstab_core::connection::{Direction, Event, EventKind, Frame, Utf8Bytes};
 use wstab_core::workspace::{Api, Workspace};
 
@@ -30,8 +30,6 @@ fn dangerous(c: char) -> bool {
 
 fn render(app: &mut App) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(120, 40)).expect("test terminal");
-    let area = ratatui::layout::Rect::new(0, 0, 120, 40);
-    app.set_messages_rows(wstab::console::view::messages_rows(area, app));
     t.draw(|f| wstab::console::view::draw(f, app)).expect("draw");
     t
 }
@@ -64,7 +62,9 @@ fn test_hostile_message_is_inert_in_the_messages_list_and_the_detail_view() {
         sample_message: None,
     };
     let mut app = App::new(Workspace { name: "t".into(), gateway: "ws://127.0.0.1:9".into(), apis: vec![api] }, 100);
-    let Some(Effect::Connect { session, .. }) = app.update(Intent::ToggleConnection) else { panic!("no connect") };
+    let Some(Effect::Connect { session, .. }) = app.update(Intent::ToggleConnection, &Viewport::default()) else {
+        panic!("no connect")
+    };
     let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     let ev = |kind| Event { session, at, kind };
     app.on_event(ev(EventKind::Opened { subprotocol: None, elapsed: Duration::ZERO }));
@@ -76,8 +76,8 @@ fn test_hostile_message_is_inert_in_the_messages_list_and_the_detail_view() {
     assert!(s.contains("red\\x1b[31mRED\\x1b[0m"), "escapes not shown escaped:\n{s}");
 
     app.focus = Pane::Messages;
-    app.update(Intent::Last);
-    app.update(Intent::Enter);
+    app.update(Intent::Last, &Viewport::default());
+    app.update(Intent::Enter, &Viewport::default());
     assert!(app.modals.view().is_some(), "the detail view did not open");
     let s = inert_screen(&render(&mut app), "detail view");
     for shown in
@@ -88,7 +88,7 @@ fn test_hostile_message_is_inert_in_the_messages_list_and_the_detail_view() {
     // The detail view keeps going past the screen: scrolling to the end reaches the end marker.
     let mut reached = false;
     for _ in 0..40 {
-        app.update(Intent::Down);
+        app.update(Intent::Down, &Viewport::default());
         let s = inert_screen(&render(&mut app), "detail view, scrolled");
         if s.contains("END") {
             reached = true;

@@ -2,14 +2,12 @@
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::layout::Rect;
 use wstab::console::state::App;
 
 /// Draws `app` on a `width`×`height` test terminal and returns the screen as text, one line per
-/// row, after telling the state how many Messages rows fit (as the event loop does).
+/// row.
 pub fn screen(app: &mut App, width: u16, height: u16) -> String {
     let mut t = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
-    app.set_messages_rows(wstab::console::view::messages_rows(Rect::new(0, 0, width, height), app));
     t.draw(|f| wstab::console::view::draw(f, app)).expect("draw");
     let buf = t.backend().buffer();
     let mut out = String::new();

@@ -236,7 +236,7 @@ async fn event_loop(
     let (_stop_sender, mut stop) = stop_signals();
     loop {
         if dirty && last_draw.elapsed() >= FRAME {
-            draw(term, &mut app)?;
+            draw(term, &app)?;
             dirty = false;
             last_draw = Instant::now();
         }
@@ -258,8 +258,9 @@ async fn event_loop(
                 let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
                 let mut ready = ready.into_iter().peekable();
                 while let Some(ev) = next_input(&mut ready, &app) {
-                    app.set_messages_rows(view::messages_rows(area, &app));
-                    app.overlay_scroll_max = view::overlay_scroll_max(area, &app);
+                    // The screen as this key finds it (an earlier key may have grown the
+                    // composer or opened a view): passed in, never stored in the state.
+                    let viewport = view::viewport(area, &app);
                     let action = match &ev {
                         Input::Typed(text) => Some(Intent::Paste(text.clone())),
                         Input::Term(TermEvent::Mouse(m)) => mouse_action(&app, area, m),
@@ -274,7 +275,7 @@ async fn event_loop(
                     if let Some(action) = action {
                         // An effect may answer with a reply that has an effect of its own (a paste
                         // that opens a prompt, a reload after a save): follow the chain.
-                        let mut next = app.update(action);
+                        let mut next = app.update(action, &viewport);
                         while let Some(effect) = next.take() {
                             match outside.carry_out(effect, term.backend_mut()) {
                                 Ok(answer) => next = app.on_reply(answer),
@@ -415,10 +416,7 @@ fn fetch_policy_trace(tab: u64, location: String, replies: mpsc::Sender<Reply>) 
 
 /// Draws one frame of the console into `term` (any ratatui backend: the real terminal, or a
 /// `TestBackend` in the benchmarks).
-pub fn draw<B: ratatui::backend::Backend>(term: &mut ratatui::Terminal<B>, app: &mut App) -> Result<(), B::Error> {
-    let size = term.size()?;
-    let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
-    app.set_messages_rows(view::messages_rows(area, app));
+pub fn draw<B: ratatui::backend::Backend>(term: &mut ratatui::Terminal<B>, app: &App) -> Result<(), B::Error> {
     term.draw(|f| view::draw(f, app))?;
     Ok(())
 }

@@ -42,7 +42,7 @@ impl World {
     /// Sends `action` and carries out every effect as the loop does; returns the last effect
     /// the loop would hand to sessions (connect, send…), if any.
     fn act(&mut self, app: &mut App, action: Intent) -> Option<Effect> {
-        let mut next = app.update(action);
+        let mut next = app.update(action, &Viewport::default());
         while let Some(effect) = next.take() {
             match self.outside.carry_out(effect, &mut self.terminal) {
                 Ok(answer) => next = app.on_reply(answer),
@@ -263,18 +263,18 @@ fn test_tabs_and_sessions_keep_their_profile_when_an_earlier_one_is_deleted() {
     // Tab 1 connects to bravo and stays on it; tab 2 (shown) selects alpha and deletes it.
     app.select_index(3);
     connect(&mut app);
-    app.update(Intent::NewTab);
+    app.update(Intent::NewTab, &Viewport::default());
     app.select_index(3);
-    app.update(Intent::PrevTab);
+    app.update(Intent::PrevTab, &Viewport::default());
     let bravo = app.catalog.find_profile("bravo").expect("bravo listed");
-    app.update(Intent::NextTab);
+    app.update(Intent::NextTab, &Viewport::default());
     app.select_index(2);
     app.focus = Pane::Apis;
     w.act(&mut app, Intent::DeleteProfile);
     w.act(&mut app, Intent::Char('y'));
     assert_eq!(names(&app), [None, None, Some("bravo".into())]);
     assert_eq!(app.selected_index(), Some(0), "the deleted entry's tab falls back to the first entry");
-    app.update(Intent::PrevTab);
+    app.update(Intent::PrevTab, &Viewport::default());
     assert_eq!(app.tab.selected, Some(bravo), "the hidden tab keeps bravo by id although it moved up");
     assert_eq!(app.tab.connection.as_ref().map(|c| c.entry), Some(bravo));
     assert_eq!(app.connected_api(), Some(2), "the marker follows bravo to its new row");
@@ -499,7 +499,7 @@ fn test_copy_message_and_trace() {
 fn test_ctrl_v_reads_the_clipboard_in_the_loop() {
     let mut w = World::new();
     let mut app = w.app();
-    assert_eq!(app.update(Intent::PasteFromClipboard), Some(Effect::PasteFromClipboard));
+    assert_eq!(app.update(Intent::PasteFromClipboard, &Viewport::default()), Some(Effect::PasteFromClipboard));
     w.act(&mut app, Intent::PasteFromClipboard);
     assert!(notice(&app).contains("nothing pasted: no system clipboard"), "{}", notice(&app));
     // What the loop sends back is a trimmed Paste: onto a Request row, it edits the value.
@@ -576,7 +576,8 @@ fn test_connecting_a_saved_profile_carries_its_reconnect_settings() {
     let mut app = App::new(workspace(), 100);
     app.pinned_profile = Some("live".into());
     app.on_reply(w.outside.load_profiles(Vec::new(), Some("live".into())));
-    let Some(Effect::Connect { profile: Some(p), .. }) = app.update(Intent::ToggleConnection) else {
+    let Some(Effect::Connect { profile: Some(p), .. }) = app.update(Intent::ToggleConnection, &Viewport::default())
+    else {
         panic!("a saved profile connects with its settings");
     };
     assert!(p.reconnect);
@@ -585,5 +586,8 @@ fn test_connecting_a_saved_profile_carries_its_reconnect_settings() {
     assert_eq!(supervision.on_connect.len(), 1);
     // A workspace API that is not a saved profile connects plainly.
     let mut app2 = App::new(workspace(), 100);
-    assert!(matches!(app2.update(Intent::ToggleConnection), Some(Effect::Connect { profile: None, .. })));
+    assert!(matches!(
+        app2.update(Intent::ToggleConnection, &Viewport::default()),
+        Some(Effect::Connect { profile: None, .. })
+    ));
 }

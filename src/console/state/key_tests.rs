@@ -21,7 +21,7 @@ fn press(app: &mut App, code: KeyCode, mods: KeyModifiers) -> Option<Effect> {
         .keys
         .action_for_key(&KeyEvent::new(code, mods), ctx)
         .unwrap_or_else(|| panic!("{mods:?}+{code:?} does nothing in {ctx:?}"));
-    app.update(action)
+    app.update(action, &Viewport::default())
 }
 
 fn ctrl(app: &mut App, c: char) -> Option<Effect> {
@@ -152,7 +152,7 @@ fn test_ctrl_v_asks_the_loop_for_the_clipboard_in_every_context() {
     assert_eq!(app.input_context(), InputContext::Prompt);
     assert_eq!(ctrl(&mut app, 'v'), Some(Effect::PasteFromClipboard), "a prompt is a field too");
     // The loop answers with the text as a paste, which goes into the prompt's field.
-    app.update(Intent::Paste("x".into()));
+    app.update(Intent::Paste("x".into()), &Viewport::default());
     assert_eq!(app.modals.prompt().map(|p| p.field.text()).as_deref(), Some("wstab-session.ndjsonx"));
 }
 

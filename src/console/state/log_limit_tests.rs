@@ -23,7 +23,6 @@ fn received(app: &App, ms: u64, text: &str) -> Event {
 fn screen(app: &mut App) -> String {
     let (w, h) = (120, 40);
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    app.set_messages_rows(crate::console::view::messages_rows(ratatui::layout::Rect::new(0, 0, w, h), app));
     t.draw(|f| crate::console::view::draw(f, app)).unwrap();
     let buf = t.backend().buffer();
     (0..h).map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>() + "\n").collect()
@@ -63,7 +62,7 @@ fn test_console_keeps_the_newest_n_entries_and_says_how_many_were_dropped() {
 #[test]
 fn test_a_new_tab_keeps_the_same_log_limit() {
     let mut app = App::new(workspace(), 4);
-    app.update(Intent::NewTab);
+    app.update(Intent::NewTab, &Viewport::default());
     assert_eq!(app.tab_count(), 2);
     assert_eq!(app.tab.log.limit(), 4);
     connect(&mut app);

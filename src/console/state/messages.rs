@@ -13,8 +13,6 @@ pub struct MessagesView {
     pub selected: Option<u64>,
     /// Seq of the first visible entry while paused.
     top: u64,
-    /// Visible rows, set from the layout.
-    pub rows: usize,
     /// The last search, for next/previous match.
     pub search: String,
 }
@@ -30,7 +28,7 @@ pub struct Window {
 
 impl Default for MessagesView {
     fn default() -> Self {
-        Self { filter: Filter::All, selected: None, top: 0, rows: 10, search: String::new() }
+        Self { filter: Filter::All, selected: None, top: 0, search: String::new() }
     }
 }
 
@@ -40,14 +38,13 @@ impl MessagesView {
         self.selected.is_none()
     }
 
-    /// The visible window. O(log n).
-    pub fn window(&self, log: &LogStore) -> Window {
+    /// The visible window when `rows` rows fit (the layout says how many). O(log n).
+    pub fn window(&self, log: &LogStore, rows: usize) -> Window {
         let len = log.len(self.filter);
-        let rows = self.rows.max(1);
-        let Some(sel) = self.selected else {
+        let rows = rows.max(1);
+        let Some(sel) = self.selected_position(log) else {
             return Window { start: len.saturating_sub(rows), selected: None };
         };
-        let sel = log.position(self.filter, sel).min(len.saturating_sub(1));
         let mut start = log.position(self.filter, self.top).min(len.saturating_sub(rows));
         if sel < start {
             start = sel;
@@ -57,23 +54,30 @@ impl MessagesView {
         Window { start, selected: Some(sel) }
     }
 
+    /// The selected position while paused.
+    fn selected_position(&self, log: &LogStore) -> Option<usize> {
+        let len = log.len(self.filter);
+        self.selected.map(|sel| log.position(self.filter, sel).min(len.saturating_sub(1)))
+    }
+
     /// The selected position, or the newest when following (what Enter opens).
     pub fn current(&self, log: &LogStore) -> Option<usize> {
         let len = log.len(self.filter);
         if len == 0 {
             return None;
         }
-        Some(self.window(log).selected.unwrap_or(len - 1))
+        Some(self.selected_position(log).unwrap_or(len - 1))
     }
 
-    /// Moves the selection by `delta` rows; moving past the newest resumes following.
-    pub fn move_by(&mut self, log: &LogStore, delta: isize) {
+    /// Moves the selection by `delta` rows of `rows` visible; moving past the newest resumes
+    /// following.
+    pub fn move_by(&mut self, log: &LogStore, delta: isize, rows: usize) {
         let len = log.len(self.filter);
         if len == 0 {
             self.selected = None;
             return;
         }
-        let w = self.window(log);
+        let w = self.window(log, rows);
         let from = w.selected.unwrap_or(len);
         let to = from as isize + delta;
         if to >= len as isize {
@@ -82,17 +86,17 @@ impl MessagesView {
         }
         // The window moves with the selection, so a page key shows a new page.
         let start = (w.start as isize + delta).max(0) as usize;
-        self.select(log, to.max(0) as usize, start);
+        self.select(log, to.max(0) as usize, start, rows);
     }
 
     /// Selects position `pos` (pausing), keeping the window start when it stays visible.
-    pub fn select(&mut self, log: &LogStore, pos: usize, start: usize) {
+    pub fn select(&mut self, log: &LogStore, pos: usize, start: usize, rows: usize) {
         let len = log.len(self.filter);
         if len == 0 {
             return;
         }
         let pos = pos.min(len - 1);
-        let rows = self.rows.max(1);
+        let rows = rows.max(1);
         let mut start = start.min(pos).min(len.saturating_sub(rows));
         if pos >= start + rows {
             start = pos + 1 - rows;
@@ -102,13 +106,13 @@ impl MessagesView {
     }
 
     /// Scrolls the window (the wheel): pauses, and keeps the selection within the window.
-    pub fn scroll(&mut self, log: &LogStore, delta: isize) {
+    pub fn scroll(&mut self, log: &LogStore, delta: isize, rows: usize) {
         let len = log.len(self.filter);
         if len == 0 {
             return;
         }
-        let rows = self.rows.max(1);
-        let w = self.window(log);
+        let rows = rows.max(1);
+        let w = self.window(log, rows);
         let max_start = len.saturating_sub(rows);
         let start = (w.start as isize + delta).clamp(0, max_start as isize) as usize;
         if delta > 0 && start == max_start {
@@ -127,14 +131,14 @@ impl MessagesView {
 
     /// Entries newer than the selection while paused.
     pub fn newer_than_selection(&self, log: &LogStore) -> usize {
-        match self.window(log).selected {
+        match self.selected_position(log) {
             Some(sel) => log.len(self.filter).saturating_sub(sel + 1),
             None => 0,
         }
     }
 
     /// Switches the filter, keeping the selected entry in view when the new filter keeps it.
-    pub fn set_filter(&mut self, log: &LogStore, filter: Filter) {
+    pub fn set_filter(&mut self, log: &LogStore, filter: Filter, rows: usize) {
         let keep = self.selected;
         self.filter = filter;
         match keep {
@@ -143,7 +147,7 @@ impl MessagesView {
                 if pos >= log.len(filter) {
                     self.follow();
                 } else {
-                    self.select(log, pos, pos.saturating_sub(self.rows / 2));
+                    self.select(log, pos, pos.saturating_sub(rows / 2), rows);
                 }
             }
             None => self.follow(),
@@ -152,7 +156,7 @@ impl MessagesView {
 
     /// Jumps to the next match of the search: older (`backwards`) or newer than the current row.
     /// False when nothing matches.
-    pub fn find(&mut self, log: &LogStore, backwards: bool, include_current: bool) -> bool {
+    pub fn find(&mut self, log: &LogStore, backwards: bool, include_current: bool, rows: usize) -> bool {
         let Some(cur) = self.current(log) else { return false };
         let from = match (backwards, include_current) {
             (_, true) => cur,
@@ -162,8 +166,8 @@ impl MessagesView {
         };
         match log.find(self.filter, &self.search, from, backwards) {
             Some(pos) => {
-                let start = pos.saturating_sub(self.rows / 2);
-                self.select(log, pos, start);
+                let start = pos.saturating_sub(rows / 2);
+                self.select(log, pos, start, rows);
                 true
             }
             None => false,

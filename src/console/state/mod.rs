@@ -27,6 +27,7 @@ pub mod switch_entry;
 mod tab_connection;
 pub mod tabs;
 pub mod token;
+mod viewport;
 pub mod webpubsub;
 
 use std::time::{Duration, SystemTime};
@@ -44,6 +45,7 @@ use request::{RequestDraft, Table};
 use std::collections::BTreeMap;
 pub use tab_connection::{Connection, Rate};
 pub use tabs::Tab;
+pub use viewport::Viewport;
 use wstab_core::catalog::{Catalog, Entry, EntryId};
 use wstab_core::connection::{Event, EventKind};
 use wstab_core::connection::{SessionId, SessionState};
@@ -122,9 +124,6 @@ pub struct App {
     pub sessions: sessions::SessionRegistry,
     /// The open prompts, questions, views and menus; the top one takes the keys.
     pub modals: ModalStack,
-    /// The last line an overlay may scroll to (from the layout: the detail view's text past its
-    /// end would show an empty box); unbounded until the view says.
-    pub overlay_scroll_max: usize,
     /// The last thing to tell the user.
     pub notice: Option<Notice>,
     /// The clock, as of the last tick or event.
@@ -168,7 +167,6 @@ impl App {
             next_tab: 2,
             sessions: Default::default(),
             modals: ModalStack::default(),
-            overlay_scroll_max: usize::MAX,
             notice: None,
             now: SystemTime::now(),
             profiles: Default::default(),
@@ -253,11 +251,6 @@ impl App {
             return None;
         }
         self.now.duration_since(c.opened_at?).ok()
-    }
-
-    /// Sets the number of visible Messages rows (from the layout).
-    pub fn set_messages_rows(&mut self, rows: usize) {
-        self.tab.messages.rows = rows.max(1);
     }
 
     /// How the key for `action` is written as configured (`F5`), for notices that name it.
@@ -348,17 +341,18 @@ impl App {
         None
     }
 
-    /// Applies what the user asked for; returns what the runtime must do, if anything.
-    pub fn update(&mut self, action: Intent) -> Option<Effect> {
+    /// Applies what the user asked for, on a screen of `viewport` (as last measured); returns
+    /// what the runtime must do, if anything.
+    pub fn update(&mut self, action: Intent, viewport: &Viewport) -> Option<Effect> {
         match action {
             Intent::Quit => return Some(Effect::Quit),
             Intent::Paste(text) => return self.paste(text),
             Intent::Click { pane, row } => {
-                self.click(pane, row);
+                self.click(pane, row, viewport);
                 return None;
             }
             Intent::Scroll { pane, lines } => {
-                self.scroll(pane, lines);
+                self.scroll(pane, lines, viewport);
                 return None;
             }
             // The clipboard is read by the loop, whatever has the focus.
@@ -370,7 +364,7 @@ impl App {
             self.notice = None;
         }
         if !self.modals.is_empty() {
-            return self.modal_key(action);
+            return self.modal_key(action, viewport);
         }
         match action {
             Intent::FocusNext => self.focus = self.focus.step(true),
@@ -418,7 +412,7 @@ impl App {
             action => match self.focus {
                 Pane::Apis => self.apis_key(action),
                 Pane::Request => self.request_key(action),
-                Pane::Messages => self.messages_key(action),
+                Pane::Messages => self.messages_key(action, viewport),
                 Pane::Composer => return self.composer_key(action),
             },
         }

@@ -22,20 +22,20 @@ fn text(dir: Direction, t: &str) -> EventKind {
 
 fn type_text(app: &mut App, s: &str) {
     for c in s.chars() {
-        app.update(Intent::Char(c));
+        app.update(Intent::Char(c), &Viewport::default());
     }
 }
 
 /// Ctrl-R, replace the prompt's text with `pointer`, Enter.
 fn set_pointer(app: &mut App, pointer: &str) {
-    app.update(Intent::SetCorrelation);
+    app.update(Intent::SetCorrelation, &Viewport::default());
     assert_eq!(app.modals.prompt().map(|p| p.what.clone()), Some(PromptFor::Correlation));
     let n = app.modals.prompt().map(|p| p.field.text().chars().count()).unwrap_or(0);
     for _ in 0..n {
-        app.update(Intent::Backspace);
+        app.update(Intent::Backspace, &Viewport::default());
     }
     type_text(app, pointer);
-    app.update(Intent::Enter);
+    app.update(Intent::Enter, &Viewport::default());
 }
 
 #[test]
@@ -56,9 +56,9 @@ fn test_reply_with_ack_id_shows_its_latency_on_its_row_and_in_the_stats() {
     let waiting: Vec<_> = app.tab.pairing.pairing.replies().waiting().map(|w| w.key.clone()).collect();
     assert_eq!(waiting, ["2"]);
     app.focus = Pane::Messages;
-    app.update(Intent::ShowWaiting);
+    app.update(Intent::ShowWaiting, &Viewport::default());
     assert_eq!(app.modals.view().copied(), Some(View { kind: ViewKind::Waiting, scroll: 0 }));
-    app.update(Intent::ShowWaiting);
+    app.update(Intent::ShowWaiting, &Viewport::default());
     assert_eq!(app.modals.top().map(|_| ()), None, "w closes it again");
 }
 
@@ -100,9 +100,9 @@ fn test_saved_profile_correlation_applies_on_connect() {
     );
     let mut app = App::new(workspace(), 100);
     app.on_reply(outside.load_profiles(Vec::new(), None));
-    let mut effect = app.update(Intent::SaveProfile);
+    let mut effect = app.update(Intent::SaveProfile, &Viewport::default());
     assert_eq!(effect, None);
-    effect = app.update(Intent::Enter);
+    effect = app.update(Intent::Enter, &Viewport::default());
     let mut sink = Vec::new();
     if let Some(e) = effect {
         let answer = outside.carry_out(e, &mut sink).expect("a profile effect");
@@ -138,7 +138,9 @@ fn chat_session() -> App {
         d.query[0].param.value = SUBSCRIPTION_KEY.into();
         d.headers.push(Row { param: Param::new("X-Tenant-Token", TENANT_TOKEN).secret(), revealed: false });
     }
-    let Some(Effect::Connect { .. }) = app.update(Intent::ToggleConnection) else { panic!("F5 should connect") };
+    let Some(Effect::Connect { .. }) = app.update(Intent::ToggleConnection, &Viewport::default()) else {
+        panic!("F5 should connect")
+    };
     let url = format!(
         "ws://127.0.0.1:9/client/hubs/chat?subscription-key={SUBSCRIPTION_KEY}&access_token={ACCESS_TOKEN}&hub=chat"
     );
@@ -175,15 +177,15 @@ fn assert_no_secret(text: &str) {
 
 /// Asks for `action`'s file, names it `name` in `dir`, and carries the write out as the loop does.
 fn export(app: &mut App, action: Intent, dir: &std::path::Path, name: &str) -> String {
-    app.update(action);
+    app.update(action, &Viewport::default());
     assert!(app.modals.prompt().is_some(), "asks for a file name");
     let n = app.modals.prompt().map(|p| p.field.text().chars().count()).unwrap_or(0);
     for _ in 0..n {
-        app.update(Intent::Backspace);
+        app.update(Intent::Backspace, &Viewport::default());
     }
     let path = dir.join(name);
     type_text(app, &path.display().to_string());
-    let effect = app.update(Intent::Enter).expect("a write effect");
+    let effect = app.update(Intent::Enter, &Viewport::default()).expect("a write effect");
     assert!(matches!(effect, Effect::WriteFile { .. }), "{effect:?}");
     let mut outside =
         Outside::new(ProfileStore::new(dir.join("profiles")), crate::console::clipboard::Clipboard::osc52_only());
@@ -242,7 +244,7 @@ fn test_save_script_parses_and_replays_the_exchange_without_the_secret() {
 #[test]
 fn test_export_without_a_session_says_so() {
     let mut app = App::new(workspace(), 100);
-    assert_eq!(app.update(Intent::ExportHar), None);
+    assert_eq!(app.update(Intent::ExportHar, &Viewport::default()), None);
     assert!(app.modals.prompt().is_none());
     assert!(app.notice.as_ref().is_some_and(|n| n.text.contains("no session")));
 }
@@ -251,13 +253,13 @@ fn test_export_without_a_session_says_so() {
 fn test_a_new_session_starts_its_own_recording_and_stats() {
     let mut app = chat_session();
     assert!(!app.tab.recording.is_empty());
-    app.update(Intent::ToggleConnection);
+    app.update(Intent::ToggleConnection, &Viewport::default());
     app.on_event(ev(
         &app,
         30,
         EventKind::Closed { code: 1000, reason: String::new(), by: wstab_core::connection::Closer::Local },
     ));
-    app.update(Intent::ToggleConnection);
+    app.update(Intent::ToggleConnection, &Viewport::default());
     assert!(app.tab.recording.is_empty(), "the next export is the new session's");
     assert_eq!(app.tab.pairing.replies.count, 0);
 }

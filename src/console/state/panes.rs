@@ -107,14 +107,15 @@ impl App {
         }
     }
 
-    pub(super) fn messages_key(&mut self, action: Intent) {
-        let page = self.tab.messages.rows.max(1) as isize;
+    pub(super) fn messages_key(&mut self, action: Intent, viewport: &Viewport) {
+        let rows = viewport.rows();
+        let page = rows as isize;
         match action {
-            Intent::Up => self.tab.messages.move_by(&self.tab.log, -1),
-            Intent::Down => self.tab.messages.move_by(&self.tab.log, 1),
-            Intent::PageUp => self.tab.messages.move_by(&self.tab.log, -page),
-            Intent::PageDown => self.tab.messages.move_by(&self.tab.log, page),
-            Intent::First => self.tab.messages.select(&self.tab.log, 0, 0),
+            Intent::Up => self.tab.messages.move_by(&self.tab.log, -1, rows),
+            Intent::Down => self.tab.messages.move_by(&self.tab.log, 1, rows),
+            Intent::PageUp => self.tab.messages.move_by(&self.tab.log, -page, rows),
+            Intent::PageDown => self.tab.messages.move_by(&self.tab.log, page, rows),
+            Intent::First => self.tab.messages.select(&self.tab.log, 0, 0, rows),
             Intent::Last => self.tab.messages.follow(),
             Intent::Enter => {
                 if let Some(seq) = self
@@ -133,13 +134,13 @@ impl App {
             Intent::SearchOlder | Intent::SearchNewer => {
                 if self.tab.messages.search.is_empty() {
                     self.notice("nothing to search for: press / first", true);
-                } else if !self.tab.messages.find(&self.tab.log, action == Intent::SearchOlder, false) {
+                } else if !self.tab.messages.find(&self.tab.log, action == Intent::SearchOlder, false, rows) {
                     self.notice(format!("no more matches for {:?}", self.tab.messages.search), true);
                 }
             }
             Intent::CycleFilter => {
                 let next = self.tab.messages.filter.next();
-                self.tab.messages.set_filter(&self.tab.log, next);
+                self.tab.messages.set_filter(&self.tab.log, next, rows);
             }
             Intent::ToggleSequenceAck => self.toggle_auto_ack(),
             _ => {}
@@ -245,7 +246,7 @@ impl App {
         None
     }
 
-    pub(super) fn click(&mut self, pane: Pane, row: Option<usize>) {
+    pub(super) fn click(&mut self, pane: Pane, row: Option<usize>, viewport: &Viewport) {
         if self.modals.has_overlay() {
             return;
         }
@@ -262,16 +263,17 @@ impl App {
                 }
             }
             Pane::Messages => {
-                let start = self.tab.messages.window(&self.tab.log).start;
+                let rows = viewport.rows();
+                let start = self.tab.messages.window(&self.tab.log, rows).start;
                 if start + row < self.tab.log.len(self.tab.messages.filter) {
-                    self.tab.messages.select(&self.tab.log, start + row, start);
+                    self.tab.messages.select(&self.tab.log, start + row, start, rows);
                 }
             }
             Pane::Composer => {}
         }
     }
 
-    pub(super) fn scroll(&mut self, pane: Pane, lines: isize) {
+    pub(super) fn scroll(&mut self, pane: Pane, lines: isize, viewport: &Viewport) {
         // The wheel over a view or a menu moves it, as arrows would.
         let over_overlay = self.modals.top().is_some_and(Modal::is_overlay);
         match over_overlay {
@@ -279,11 +281,11 @@ impl App {
                 let a = if lines < 0 { Intent::Up } else { Intent::Down };
                 for _ in 0..lines.unsigned_abs() {
                     if self.modals.top().is_some_and(Modal::is_overlay) {
-                        self.modal_key(a.clone());
+                        self.modal_key(a.clone(), viewport);
                     }
                 }
             }
-            false if pane == Pane::Messages => self.tab.messages.scroll(&self.tab.log, lines),
+            false if pane == Pane::Messages => self.tab.messages.scroll(&self.tab.log, lines, viewport.rows()),
             false => {
                 let a = if lines < 0 { Intent::Up } else { Intent::Down };
                 match pane {

@@ -116,7 +116,7 @@ impl App {
 mod tests {
     use super::*;
     use crate::console::state::tests::{connect, workspace};
-    use crate::console::state::{Intent, Pane, Reply};
+    use crate::console::state::{Intent, Pane, Reply, Viewport};
     use std::time::SystemTime;
     use wstab_core::connection::{Event, EventKind, ResponseTrace};
 
@@ -153,11 +153,11 @@ mod tests {
                 .map(|r| (r.param.value.clone(), r.param.enabled))
         };
         assert_eq!(trace_row(&app), None);
-        app.update(Intent::ToggleApimTrace);
+        app.update(Intent::ToggleApimTrace, &Viewport::default());
         assert_eq!(trace_row(&app), Some(("true".into(), true)));
-        app.update(Intent::ToggleApimTrace);
+        app.update(Intent::ToggleApimTrace, &Viewport::default());
         assert_eq!(trace_row(&app), Some(("true".into(), false)), "the row stays, turned off");
-        app.update(Intent::ToggleApimTrace);
+        app.update(Intent::ToggleApimTrace, &Viewport::default());
         assert_eq!(trace_row(&app), Some(("true".into(), true)));
         assert_eq!(app.draft().map(|d| d.headers.len()), Some(1), "never a second row");
     }

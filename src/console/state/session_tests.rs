@@ -51,7 +51,7 @@ fn test_f5_while_reconnecting_stops_it_and_the_end_forgets_the_session() {
     let mut app = App::new(workspace(), 100);
     let session = connect(&mut app);
     dropped_then_reconnecting(&mut app, session, 100, 1);
-    assert_eq!(app.update(Intent::ToggleConnection), Some(Effect::Disconnect { session }));
+    assert_eq!(app.update(Intent::ToggleConnection, &Viewport::default()), Some(Effect::Disconnect { session }));
     assert_eq!(app.state_word(), "Disconnecting…");
     assert_eq!(app.reconnect_text(), None, "no countdown once the user stopped it");
     let stopped = EventKind::Closed { code: 1000, reason: "reconnecting stopped".into(), by: Closer::Local };
@@ -63,7 +63,7 @@ fn test_f5_while_reconnecting_stops_it_and_the_end_forgets_the_session() {
     assert_eq!(app.tab.log.len(Filter::All), rows, "Ended adds no log row");
     assert_eq!(app.state_word(), "Disconnected");
     // F5 now starts a new session.
-    let Some(Effect::Connect { session: next, .. }) = app.update(Intent::ToggleConnection) else {
+    let Some(Effect::Connect { session: next, .. }) = app.update(Intent::ToggleConnection, &Viewport::default()) else {
         panic!("F5 after the end should connect");
     };
     assert_ne!(next, session);
@@ -84,9 +84,9 @@ fn test_a_clean_close_ends_the_session_only_with_ended() {
 fn test_a_closed_tabs_session_stays_registered_until_it_ends() {
     let mut app = App::new(workspace(), 100);
     let first = connect(&mut app);
-    app.update(Intent::NewTab);
+    app.update(Intent::NewTab, &Viewport::default());
     let second = connect(&mut app);
-    assert_eq!(app.update(Intent::CloseTab), Some(Effect::Disconnect { session: second }));
+    assert_eq!(app.update(Intent::CloseTab, &Viewport::default()), Some(Effect::Disconnect { session: second }));
     assert!(app.sessions.is_alive(second), "its handle is kept so the close is polite");
     assert_eq!(app.sessions.owner(second), None, "no tab shows it any more");
     let rows = app.tab.log.len(Filter::All);

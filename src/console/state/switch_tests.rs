@@ -10,7 +10,7 @@ fn echo_connected_chat_selected() -> (App, SessionId) {
     let mut app = App::new(workspace(), 100);
     app.draft_at(1).query[0].param.value = "k".into();
     let echo = connect(&mut app);
-    app.update(Intent::Down);
+    app.update(Intent::Down, &Viewport::default());
     assert_eq!(app.selected_entry().map(|e| e.name()), Some("chat".into()));
     (app, echo)
 }
@@ -24,13 +24,13 @@ fn test_enter_in_the_composer_on_another_entry_asks_and_sends_nothing() {
     let (mut app, _) = echo_connected_chat_selected();
     app.focus = Pane::Composer;
     app.tab.composer.editor.set_text(r#"{"type":"joinGroup","group":"lobby"}"#);
-    assert_eq!(app.update(Intent::Enter), None, "nothing goes over Echo's socket");
+    assert_eq!(app.update(Intent::Enter, &Viewport::default()), None, "nothing goes over Echo's socket");
     assert_eq!(app.input_context(), InputContext::Menu);
     assert_eq!(options(&app), ['d', 't', 'b']);
     let text = app.modals.ask().unwrap().text.join("\n");
     assert!(text.contains("echo's") && text.contains("Chat is selected"), "{text}");
     // Esc: nothing sent, the draft kept, the question gone.
-    assert_eq!(app.update(Intent::Escape), None);
+    assert_eq!(app.update(Intent::Escape, &Viewport::default()), None);
     assert!(app.modals.ask().is_none());
     assert!(app.notice.as_ref().unwrap().text.starts_with("nothing sent"), "{:?}", app.notice);
     assert_eq!(app.tab.composer.editor.text(), r#"{"type":"joinGroup","group":"lobby"}"#);
@@ -51,8 +51,10 @@ fn test_disconnect_and_switch_ends_echo_and_connects_chat_in_the_tab() {
     let (mut app, echo) = echo_connected_chat_selected();
     app.focus = Pane::Composer;
     app.tab.composer.editor.set_text("hi");
-    app.update(Intent::Enter);
-    let Some(Effect::Batch(effects)) = app.update(Intent::Char('d')) else { panic!("disconnect then connect") };
+    app.update(Intent::Enter, &Viewport::default());
+    let Some(Effect::Batch(effects)) = app.update(Intent::Char('d'), &Viewport::default()) else {
+        panic!("disconnect then connect")
+    };
     assert_eq!(effects[0], Effect::Disconnect { session: echo });
     let Effect::Connect { session, target, .. } = &effects[1] else { panic!("{effects:?}") };
     assert!(target.url.ends_with("/client/hubs/chat"), "{}", target.url);
@@ -67,8 +69,10 @@ fn test_a_new_tab_connects_chat_and_the_old_tab_keeps_echo() {
     let (mut app, echo) = echo_connected_chat_selected();
     app.focus = Pane::Composer;
     app.tab.composer.editor.set_text("for chat");
-    app.update(Intent::Enter);
-    let Some(Effect::Connect { target, .. }) = app.update(Intent::Char('t')) else { panic!("the new tab connects") };
+    app.update(Intent::Enter, &Viewport::default());
+    let Some(Effect::Connect { target, .. }) = app.update(Intent::Char('t'), &Viewport::default()) else {
+        panic!("the new tab connects")
+    };
     assert!(target.url.ends_with("/client/hubs/chat"), "{}", target.url);
     assert_eq!(app.tab_count(), 2);
     assert_eq!(app.selected_entry().map(|e| e.name()), Some("chat".into()));
@@ -82,24 +86,24 @@ fn test_a_new_tab_connects_chat_and_the_old_tab_keeps_echo() {
 #[test]
 fn test_f5_on_another_entry_asks_and_can_just_disconnect() {
     let (mut app, echo) = echo_connected_chat_selected();
-    assert_eq!(app.update(Intent::ToggleConnection), None, "F5 does not silently close Echo");
+    assert_eq!(app.update(Intent::ToggleConnection, &Viewport::default()), None, "F5 does not silently close Echo");
     assert_eq!(options(&app), ['d', 't', 'x', 'b']);
-    assert_eq!(app.update(Intent::Char('x')), Some(Effect::Disconnect { session: echo }));
+    assert_eq!(app.update(Intent::Char('x'), &Viewport::default()), Some(Effect::Disconnect { session: echo }));
     assert_eq!(app.selected_entry().map(|e| e.name()), Some("chat".into()));
 }
 
 #[test]
 fn test_enter_in_apis_on_another_entry_asks_and_b_goes_back() {
     let (mut app, _) = echo_connected_chat_selected();
-    app.update(Intent::Enter);
+    app.update(Intent::Enter, &Viewport::default());
     assert!(app.modals.ask().is_some());
     assert_eq!(app.focus, Pane::Apis);
     // Arrows move, Enter picks the highlighted option: the last one, "back".
-    app.update(Intent::Up);
-    assert_eq!(app.update(Intent::Enter), None);
+    app.update(Intent::Up, &Viewport::default());
+    assert_eq!(app.update(Intent::Enter, &Viewport::default()), None);
     assert_eq!(app.selected_entry().map(|e| e.name()), Some("echo".into()));
     // On its own entry nothing is asked.
-    app.update(Intent::Enter);
+    app.update(Intent::Enter, &Viewport::default());
     assert!(app.modals.ask().is_none());
     assert_eq!(app.focus, Pane::Composer);
 }

@@ -18,7 +18,7 @@ fn text_in(session: SessionId, ms: u64, t: &str) -> Event {
 /// Two tabs, each connected: returns (first tab's session, second tab's session).
 fn two_connected_tabs(app: &mut App) -> (SessionId, SessionId) {
     let first = connect(app);
-    app.update(Intent::NewTab);
+    app.update(Intent::NewTab, &Viewport::default());
     let second = connect(app);
     (first, second)
 }
@@ -27,11 +27,11 @@ fn two_connected_tabs(app: &mut App) -> (SessionId, SessionId) {
 fn test_new_tab_starts_without_a_session_and_shows_it() {
     let mut app = App::new(workspace(), 100);
     connect(&mut app);
-    app.update(Intent::NewTab);
+    app.update(Intent::NewTab, &Viewport::default());
     assert_eq!((app.tab_count(), app.active), (2, 1));
     assert_eq!(app.state_word(), "Disconnected", "the new tab has no session yet");
     assert!(app.tab.log.is_empty(Filter::All));
-    app.update(Intent::PrevTab);
+    app.update(Intent::PrevTab, &Viewport::default());
     assert_eq!(app.state_word(), "Connected", "the first tab kept its session");
 }
 
@@ -48,7 +48,7 @@ fn test_events_go_to_the_tab_that_owns_the_session() {
     app.on_event(text_in(second, 11, "for tab 2"));
     assert_eq!(app.tab.log.len(Filter::Received), 1);
     assert_eq!(app.tab.unseen, 0, "the shown tab's messages are seen");
-    app.update(Intent::NextTab); // wraps around to tab 1
+    app.update(Intent::NextTab, &Viewport::default()); // wraps around to tab 1
     assert_eq!(app.active, 0);
     assert_eq!(app.tab.unseen, 0, "showing a tab marks its messages seen");
     assert_eq!(app.tab.log.counters().received.messages, 1);
@@ -60,7 +60,7 @@ fn test_events_go_to_the_tab_that_owns_the_session() {
 fn test_closing_a_tab_disconnects_only_its_session() {
     let mut app = App::new(workspace(), 100);
     let (first, second) = two_connected_tabs(&mut app);
-    assert_eq!(app.update(Intent::CloseTab), Some(Effect::Disconnect { session: second }));
+    assert_eq!(app.update(Intent::CloseTab, &Viewport::default()), Some(Effect::Disconnect { session: second }));
     assert_eq!(app.tab_count(), 1);
     assert_eq!(app.tab.connection.as_ref().map(|c| c.id), Some(first));
     assert_eq!(app.state_word(), "Connected");
@@ -73,38 +73,38 @@ fn test_closing_a_tab_disconnects_only_its_session() {
     });
     assert_eq!(app.tab.log.len(Filter::All), logged);
     assert_eq!(app.state_word(), "Connected");
-    assert_eq!(app.update(Intent::CloseTab), None, "the last tab stays");
+    assert_eq!(app.update(Intent::CloseTab, &Viewport::default()), None, "the last tab stays");
     assert_eq!(app.tab_count(), 1);
 }
 
 #[test]
 fn test_each_tab_has_its_own_composer_and_api() {
     let mut app = App::new(workspace(), 100);
-    app.update(Intent::Down); // APIs: chat
-    app.update(Intent::NewTab);
+    app.update(Intent::Down, &Viewport::default()); // APIs: chat
+    app.update(Intent::NewTab, &Viewport::default());
     assert_eq!(app.selected_index(), Some(1), "a new tab starts on the shown tab's API");
-    app.update(Intent::Up); // this tab: echo
+    app.update(Intent::Up, &Viewport::default()); // this tab: echo
     app.focus = Pane::Composer;
     app.tab.composer.editor.set_text("tab 2 draft");
-    app.update(Intent::PrevTab);
+    app.update(Intent::PrevTab, &Viewport::default());
     assert_eq!(app.selected_index(), Some(1), "tab 1 is still on chat");
     assert_ne!(app.tab.composer.editor.text(), "tab 2 draft");
-    app.update(Intent::NextTab);
+    app.update(Intent::NextTab, &Viewport::default());
     assert_eq!((app.selected_index(), app.tab.composer.editor.text()), (Some(0), "tab 2 draft".to_string()));
 }
 
 #[test]
 fn test_switching_tabs_keeps_the_bar_order() {
     let mut app = App::new(workspace(), 100);
-    app.update(Intent::NewTab);
-    app.update(Intent::NewTab);
+    app.update(Intent::NewTab, &Viewport::default());
+    app.update(Intent::NewTab, &Viewport::default());
     let ids = |app: &App| app.tabs().map(|(_, t)| t.id).collect::<Vec<_>>();
     assert_eq!(ids(&app), vec![1, 2, 3]);
-    app.update(Intent::NextTab);
+    app.update(Intent::NextTab, &Viewport::default());
     assert_eq!((app.active, app.tab.id), (0, 1));
     app.show_tab(1);
     assert_eq!((ids(&app), app.tab.id), (vec![1, 2, 3], 2));
-    app.update(Intent::CloseTab);
+    app.update(Intent::CloseTab, &Viewport::default());
     assert_eq!((ids(&app), app.tab.id, app.active), (vec![1, 3], 3, 1));
 }
 
@@ -154,11 +154,11 @@ fn test_gateway_records_are_kept_and_filtered_by_api() {
 #[test]
 fn test_f6_opens_and_closes_the_gateway_view() {
     let mut app = App::new(workspace(), 100);
-    app.update(Intent::GatewayView);
+    app.update(Intent::GatewayView, &Viewport::default());
     assert_eq!(app.modals.view().copied(), Some(View { kind: ViewKind::Gateway, scroll: 0 }));
-    app.update(Intent::Down);
+    app.update(Intent::Down, &Viewport::default());
     assert_eq!(app.modals.view().copied(), Some(View { kind: ViewKind::Gateway, scroll: 1 }));
-    app.update(Intent::GatewayView);
+    app.update(Intent::GatewayView, &Viewport::default());
     assert_eq!(app.modals.top().map(|_| ()), None);
 }
 

@@ -47,7 +47,7 @@ fn text(dir: Direction, t: &str) -> EventKind {
 
 /// Connects the selected API and feeds the events of a successful open.
 pub fn connect(app: &mut App) -> SessionId {
-    let Some(Effect::Connect { session, .. }) = app.update(Intent::ToggleConnection) else {
+    let Some(Effect::Connect { session, .. }) = app.update(Intent::ToggleConnection, &Viewport::default()) else {
         panic!("F5 should connect");
     };
     app.on_event(ev(app, 0, EventKind::Connecting { url: "ws://127.0.0.1:9/echo".into() }));
@@ -57,7 +57,7 @@ pub fn connect(app: &mut App) -> SessionId {
 
 fn type_text(app: &mut App, s: &str) {
     for c in s.chars() {
-        app.update(Intent::Char(c));
+        app.update(Intent::Char(c), &Viewport::default());
     }
 }
 
@@ -66,7 +66,10 @@ fn test_life_cycle_connect_open_disconnect() {
     let mut app = App::new(workspace(), 100);
     assert_eq!(app.state_word(), "Disconnected");
     assert_eq!(app.focus, Pane::Apis);
-    let Some(Effect::Connect { session, target, .. }) = app.update(Intent::ToggleConnection) else { panic!() };
+    let Some(Effect::Connect { session, target, .. }) = app.update(Intent::ToggleConnection, &Viewport::default())
+    else {
+        panic!()
+    };
     assert_eq!(target.url, "ws://127.0.0.1:9/echo");
     assert_eq!(app.state_word(), "Connecting…");
     app.on_event(ev(&app, 5, EventKind::Opened { subprotocol: Some("p".into()), elapsed: Duration::ZERO }));
@@ -74,7 +77,7 @@ fn test_life_cycle_connect_open_disconnect() {
     assert_eq!(app.connected_api(), Some(0));
     app.on_reply(Reply::Tick(at(65_005)));
     assert_eq!(app.connected_for(), Some(Duration::from_secs(65)));
-    assert_eq!(app.update(Intent::ToggleConnection), Some(Effect::Disconnect { session }));
+    assert_eq!(app.update(Intent::ToggleConnection, &Viewport::default()), Some(Effect::Disconnect { session }));
     assert_eq!(app.state_word(), "Disconnecting…");
     app.on_event(ev(&app, 70_000, EventKind::Closed { code: 1000, reason: String::new(), by: Closer::Local }));
     assert_eq!(app.state_word(), "Disconnected");
@@ -98,19 +101,24 @@ fn test_life_cycle_server_close() {
 #[test]
 fn test_life_cycle_cancel_while_connecting() {
     let mut app = App::new(workspace(), 100);
-    let Some(Effect::Connect { session, .. }) = app.update(Intent::ToggleConnection) else { panic!() };
-    assert_eq!(app.update(Intent::ToggleConnection), Some(Effect::Disconnect { session }));
+    let Some(Effect::Connect { session, .. }) = app.update(Intent::ToggleConnection, &Viewport::default()) else {
+        panic!()
+    };
+    assert_eq!(app.update(Intent::ToggleConnection, &Viewport::default()), Some(Effect::Disconnect { session }));
     app.on_event(ev(&app, 1, EventKind::Closed { code: 1000, reason: "cancelled".into(), by: Closer::Local }));
     assert_eq!(app.state_word(), "Disconnected");
     // F5 again starts a new session with a new id.
-    let Some(Effect::Connect { session: second, .. }) = app.update(Intent::ToggleConnection) else { panic!() };
+    let Some(Effect::Connect { session: second, .. }) = app.update(Intent::ToggleConnection, &Viewport::default())
+    else {
+        panic!()
+    };
     assert_ne!(session, second);
 }
 
 #[test]
 fn test_refusal_opens_the_trace_with_the_hint() {
     let mut app = App::new(workspace(), 100);
-    app.update(Intent::ToggleConnection);
+    app.update(Intent::ToggleConnection, &Viewport::default());
     let trace = HandshakeTrace {
         request_line: "GET /nope HTTP/1.1".into(),
         request_headers: vec![],
@@ -122,97 +130,100 @@ fn test_refusal_opens_the_trace_with_the_hint() {
     assert_eq!(app.state_word(), "Disconnected");
     assert_eq!(app.modals.view().copied(), Some(View { kind: ViewKind::Trace, scroll: 0 }));
     assert!(app.tab.last_error.as_ref().unwrap().hint.contains("URL suffix"));
-    app.update(Intent::Escape);
+    app.update(Intent::Escape, &Viewport::default());
     assert_eq!(app.modals.top().map(|_| ()), None);
-    app.update(Intent::ShowTrace);
+    app.update(Intent::ShowTrace, &Viewport::default());
     assert_eq!(app.modals.view().copied(), Some(View { kind: ViewKind::Trace, scroll: 0 }));
 }
 
 #[test]
 fn test_required_param_empty_refuses_to_connect_and_names_it() {
     let mut app = App::new(workspace(), 100);
-    app.update(Intent::Down);
+    app.update(Intent::Down, &Viewport::default());
     assert_eq!(app.selected_index(), Some(1));
-    assert_eq!(app.update(Intent::ToggleConnection), None);
+    assert_eq!(app.update(Intent::ToggleConnection, &Viewport::default()), None);
     let notice = app.notice.clone().unwrap();
     assert!(notice.error && notice.text.contains("subscription-key"), "{notice:?}");
     assert_eq!(app.focus, Pane::Request);
     assert_eq!(app.tab.connection.as_ref().map(|c| c.state), None);
     // Fill it in: Enter edits the value, typing, Enter accepts; then F5 connects.
-    app.update(Intent::Enter);
+    app.update(Intent::Enter, &Viewport::default());
     assert_eq!(app.input_context(), InputContext::Prompt);
     type_text(&mut app, "k-123456");
-    app.update(Intent::Enter);
+    app.update(Intent::Enter, &Viewport::default());
     let d = app.draft().unwrap();
     assert_eq!(d.query[0].param.value, "k-123456");
     assert_eq!(d.query[0].shown_value(&[]), wstab_core::secret::MASK, "secret values are masked until revealed");
     assert!(!d.target().display_url().contains("k-123456"));
-    app.update(Intent::RevealRow);
+    app.update(Intent::RevealRow, &Viewport::default());
     assert_eq!(app.draft().unwrap().query[0].shown_value(&[]), "k-123456");
-    assert!(matches!(app.update(Intent::ToggleConnection), Some(Effect::Connect { .. })));
+    assert!(matches!(app.update(Intent::ToggleConnection, &Viewport::default()), Some(Effect::Connect { .. })));
 }
 
 #[test]
 fn test_request_rows_add_edit_toggle_delete() {
     let mut app = App::new(workspace(), 100);
-    app.update(Intent::FocusNext);
+    app.update(Intent::FocusNext, &Viewport::default());
     assert_eq!(app.focus, Pane::Request);
-    app.update(Intent::AddHeader);
+    app.update(Intent::AddHeader, &Viewport::default());
     type_text(&mut app, "X-Trace");
-    app.update(Intent::Enter);
+    app.update(Intent::Enter, &Viewport::default());
     type_text(&mut app, "abc");
-    app.update(Intent::Enter);
+    app.update(Intent::Enter, &Viewport::default());
     assert_eq!(app.draft().unwrap().headers[0].param, Param::new("X-Trace", "abc"));
-    app.update(Intent::ToggleRow);
+    app.update(Intent::ToggleRow, &Viewport::default());
     assert!(!app.draft().unwrap().headers[0].param.enabled);
     assert!(app.draft().unwrap().target().request().unwrap().headers().get("x-trace").is_none());
-    app.update(Intent::RenameRow);
+    app.update(Intent::RenameRow, &Viewport::default());
     for _ in 0..5 {
-        app.update(Intent::Backspace);
+        app.update(Intent::Backspace, &Viewport::default());
     }
     type_text(&mut app, "Id");
-    app.update(Intent::Enter);
+    app.update(Intent::Enter, &Viewport::default());
     assert_eq!(app.draft().unwrap().headers[0].param.name, "X-Id");
-    app.update(Intent::Delete);
+    app.update(Intent::Delete, &Viewport::default());
     assert!(app.draft().unwrap().headers.is_empty());
     // Pasting onto a row edits its value, trimmed.
-    app.update(Intent::AddQueryParam);
+    app.update(Intent::AddQueryParam, &Viewport::default());
     type_text(&mut app, "access_token");
-    app.update(Intent::Enter);
-    app.update(Intent::Escape);
-    app.update(Intent::Paste("  eyJ.tok\n".into()));
-    app.update(Intent::Enter);
+    app.update(Intent::Enter, &Viewport::default());
+    app.update(Intent::Escape, &Viewport::default());
+    app.update(Intent::Paste("  eyJ.tok\n".into()), &Viewport::default());
+    app.update(Intent::Enter, &Viewport::default());
     assert_eq!(app.draft().unwrap().query[0].param.value, "eyJ.tok");
 }
 
 #[test]
 fn test_send_and_history_recall() {
     let mut app = App::new(workspace(), 100);
-    app.update(Intent::Enter);
+    app.update(Intent::Enter, &Viewport::default());
     assert_eq!(app.focus, Pane::Composer);
     assert_eq!(app.tab.composer.editor.text(), "hello", "the API's sample message is loaded");
-    assert_eq!(app.update(Intent::Enter), None, "not connected yet");
+    assert_eq!(app.update(Intent::Enter, &Viewport::default()), None, "not connected yet");
     assert!(app.notice.as_ref().unwrap().text.contains("F5"));
     let session = connect(&mut app);
-    assert_eq!(app.update(Intent::Enter), Some(Effect::Send { session, command: CommandToSend::Text("hello".into()) }));
+    assert_eq!(
+        app.update(Intent::Enter, &Viewport::default()),
+        Some(Effect::Send { session, command: CommandToSend::Text("hello".into()) })
+    );
     assert!(app.tab.composer.editor.is_empty());
     type_text(&mut app, "two");
-    app.update(Intent::Newline);
+    app.update(Intent::Newline, &Viewport::default());
     type_text(&mut app, "lines");
     assert_eq!(
-        app.update(Intent::Enter),
+        app.update(Intent::Enter, &Viewport::default()),
         Some(Effect::Send { session, command: CommandToSend::Text("two\nlines".into()) })
     );
     type_text(&mut app, "draft");
-    app.update(Intent::Up);
+    app.update(Intent::Up, &Viewport::default());
     assert_eq!(app.tab.composer.editor.text(), "two\nlines");
-    app.update(Intent::Up); // moves to the first line of the recalled message
-    app.update(Intent::Up);
+    app.update(Intent::Up, &Viewport::default()); // moves to the first line of the recalled message
+    app.update(Intent::Up, &Viewport::default());
     assert_eq!(app.tab.composer.editor.text(), "hello");
-    app.update(Intent::Down);
+    app.update(Intent::Down, &Viewport::default());
     assert_eq!(app.tab.composer.editor.text(), "two\nlines");
-    app.update(Intent::Down);
-    app.update(Intent::Down);
+    app.update(Intent::Down, &Viewport::default());
+    app.update(Intent::Down, &Viewport::default());
     assert_eq!(app.tab.composer.editor.text(), "draft", "the unsent text comes back");
 }
 
@@ -222,26 +233,32 @@ fn test_binary_modes_ping_and_close() {
     let session = connect(&mut app);
     app.focus = Pane::Composer;
     app.tab.composer.editor.clear();
-    app.update(Intent::ToggleMessageMode);
+    app.update(Intent::ToggleMessageMode, &Viewport::default());
     type_text(&mut app, "de ad be ef");
     assert_eq!(
-        app.update(Intent::Enter),
+        app.update(Intent::Enter, &Viewport::default()),
         Some(Effect::Send { session, command: CommandToSend::Binary(vec![0xde, 0xad, 0xbe, 0xef]) })
     );
     type_text(&mut app, "zz");
-    assert_eq!(app.update(Intent::Enter), None);
+    assert_eq!(app.update(Intent::Enter, &Viewport::default()), None);
     assert!(app.notice.as_ref().unwrap().text.contains("hex"));
     app.tab.composer.editor.clear();
-    app.update(Intent::ToggleMessageMode);
+    app.update(Intent::ToggleMessageMode, &Viewport::default());
     type_text(&mut app, "AQI=");
-    assert_eq!(app.update(Intent::Enter), Some(Effect::Send { session, command: CommandToSend::Binary(vec![1, 2]) }));
-    assert_eq!(app.update(Intent::Ping), Some(Effect::Send { session, command: CommandToSend::Ping(vec![]) }));
-    app.update(Intent::Close);
+    assert_eq!(
+        app.update(Intent::Enter, &Viewport::default()),
+        Some(Effect::Send { session, command: CommandToSend::Binary(vec![1, 2]) })
+    );
+    assert_eq!(
+        app.update(Intent::Ping, &Viewport::default()),
+        Some(Effect::Send { session, command: CommandToSend::Ping(vec![]) })
+    );
+    app.update(Intent::Close, &Viewport::default());
     assert_eq!(app.input_context(), InputContext::Prompt);
     type_text(&mut app, "going away");
     assert_eq!(app.modals.prompt().map(|p| p.field.text()).as_deref(), Some("1000 going away"));
     assert_eq!(
-        app.update(Intent::Enter),
+        app.update(Intent::Enter, &Viewport::default()),
         Some(Effect::Send { session, command: CommandToSend::Close { code: 1000, reason: "going away".into() } })
     );
     assert_eq!(app.state_word(), "Disconnecting…");
@@ -251,42 +268,42 @@ fn test_binary_modes_ping_and_close() {
 fn test_follow_pause_and_filter() {
     let mut app = App::new(workspace(), 100);
     connect(&mut app);
-    app.set_messages_rows(3);
+    let vp = Viewport { messages_rows: 3, ..Viewport::default() };
     for i in 0..10 {
         let dir = if i % 2 == 0 { Direction::Out } else { Direction::In };
         app.on_event(ev(&app, 100 + i, text(dir, &format!("m{i}"))));
     }
     app.focus = Pane::Messages;
     assert!(app.tab.messages.following());
-    app.update(Intent::Up);
+    app.update(Intent::Up, &vp);
     assert!(!app.tab.messages.following(), "scrolling up pauses");
     assert_eq!(app.tab.messages.newer_than_selection(&app.tab.log), 0, "the first Up selects the newest row");
-    app.update(Intent::Up);
+    app.update(Intent::Up, &vp);
     assert_eq!(app.tab.messages.newer_than_selection(&app.tab.log), 1);
     app.on_event(ev(&app, 200, text(Direction::In, "late")));
     assert_eq!(app.tab.messages.newer_than_selection(&app.tab.log), 2, "the paused view stays put");
-    app.update(Intent::Last);
+    app.update(Intent::Last, &vp);
     assert!(app.tab.messages.following());
-    app.update(Intent::Up);
-    app.update(Intent::ToggleConnection);
+    app.update(Intent::Up, &vp);
+    app.update(Intent::ToggleConnection, &vp);
     app.on_event(ev(&app, 300, EventKind::Closed { code: 1000, reason: String::new(), by: Closer::Local }));
     assert!(!app.tab.messages.following());
-    assert!(matches!(app.update(Intent::ToggleConnection), Some(Effect::Connect { .. })));
+    assert!(matches!(app.update(Intent::ToggleConnection, &vp), Some(Effect::Connect { .. })));
     assert!(app.tab.messages.following(), "a new session is watched live");
-    app.update(Intent::CycleFilter);
+    app.update(Intent::CycleFilter, &vp);
     assert_eq!(app.tab.messages.filter, Filter::Sent);
     // Five sent messages, and "disconnected by us".
     assert_eq!(app.tab.log.len(Filter::Sent), 6);
-    app.update(Intent::CycleFilter);
+    app.update(Intent::CycleFilter, &vp);
     assert_eq!(app.tab.log.len(Filter::Received), 6);
-    app.update(Intent::CycleFilter);
+    app.update(Intent::CycleFilter, &vp);
     assert_eq!(app.tab.log.len(Filter::Connection), 3);
-    app.update(Intent::CycleFilter);
+    app.update(Intent::CycleFilter, &vp);
     assert_eq!(app.tab.messages.filter, Filter::Errors);
     assert_eq!(app.tab.log.len(Filter::Errors), 0);
-    app.update(Intent::CycleFilter);
+    app.update(Intent::CycleFilter, &vp);
     assert_eq!(app.tab.messages.filter, Filter::NoChatter);
-    app.update(Intent::CycleFilter);
+    app.update(Intent::CycleFilter, &vp);
     assert_eq!(app.tab.messages.filter, Filter::All, "the cycle comes back round");
 }
 
@@ -298,18 +315,18 @@ fn test_search_finds_older_and_newer_matches() {
         app.on_event(ev(&app, 100 + i as u64, text(Direction::In, t)));
     }
     app.focus = Pane::Messages;
-    app.update(Intent::Search);
+    app.update(Intent::Search, &Viewport::default());
     type_text(&mut app, "APPLE");
-    app.update(Intent::Enter);
+    app.update(Intent::Enter, &Viewport::default());
     let selected = |app: &App| app.tab.messages.selected.and_then(|s| app.tab.log.get(s)).map(|e| e.preview());
     assert_eq!(selected(&app).as_deref(), Some("apple pie"));
-    app.update(Intent::SearchOlder);
+    app.update(Intent::SearchOlder, &Viewport::default());
     assert_eq!(selected(&app).as_deref(), Some("apple"));
-    app.update(Intent::SearchOlder);
+    app.update(Intent::SearchOlder, &Viewport::default());
     assert!(app.notice.as_ref().unwrap().text.contains("no more matches"));
-    app.update(Intent::SearchNewer);
+    app.update(Intent::SearchNewer, &Viewport::default());
     assert_eq!(selected(&app).as_deref(), Some("apple pie"));
-    app.update(Intent::Enter);
+    app.update(Intent::Enter, &Viewport::default());
     assert!(matches!(app.modals.view(), Some(View { kind: ViewKind::Detail { .. }, .. })));
 }
 
@@ -322,47 +339,49 @@ fn test_bounded_log_says_how_many_were_dropped_and_clear_keeps_saving() {
     }
     assert_eq!(app.tab.log.len(Filter::All), 5);
     assert_eq!(app.tab.log.dropped(), 17);
-    app.update(Intent::ClearLog);
+    app.update(Intent::ClearLog, &Viewport::default());
     assert_eq!(app.tab.log.len(Filter::All), 0);
-    assert_eq!(app.update(Intent::Save), None);
+    assert_eq!(app.update(Intent::Save, &Viewport::default()), None);
     assert_eq!(app.input_context(), InputContext::Prompt);
     assert_eq!(app.modals.prompt().unwrap().field.text(), "wstab-session.ndjson");
-    assert_eq!(app.update(Intent::Enter), Some(Effect::Save { path: "wstab-session.ndjson".into() }));
+    assert_eq!(
+        app.update(Intent::Enter, &Viewport::default()),
+        Some(Effect::Save { path: "wstab-session.ndjson".into() })
+    );
 }
 
 #[test]
 fn test_q_and_help_and_focus_cycle() {
     let mut app = App::new(workspace(), 5);
     for expected in [Pane::Request, Pane::Messages, Pane::Composer, Pane::Apis] {
-        app.update(Intent::FocusNext);
+        app.update(Intent::FocusNext, &Viewport::default());
         assert_eq!(app.focus, expected);
     }
-    app.update(Intent::FocusPrev);
+    app.update(Intent::FocusPrev, &Viewport::default());
     assert_eq!(app.focus, Pane::Composer);
-    app.update(Intent::Escape);
+    app.update(Intent::Escape, &Viewport::default());
     assert_eq!(app.focus, Pane::Messages, "Esc leaves the editor");
-    app.update(Intent::Help);
+    app.update(Intent::Help, &Viewport::default());
     assert_eq!(app.modals.view().copied(), Some(View { kind: ViewKind::Help, scroll: 0 }));
-    app.update(Intent::Down);
+    app.update(Intent::Down, &Viewport::default());
     assert_eq!(app.modals.view().copied(), Some(View { kind: ViewKind::Help, scroll: 1 }));
-    app.update(Intent::Escape);
-    assert_eq!(app.update(Intent::Quit), Some(Effect::Quit));
+    app.update(Intent::Escape, &Viewport::default());
+    assert_eq!(app.update(Intent::Quit, &Viewport::default()), Some(Effect::Quit));
 }
 
 #[test]
 fn test_clicks_focus_and_select() {
     let mut app = App::new(workspace(), 100);
-    app.update(Intent::Click { pane: Pane::Apis, row: Some(1) });
+    app.update(Intent::Click { pane: Pane::Apis, row: Some(1) }, &Viewport::default());
     assert_eq!(app.selected_index(), Some(1));
-    app.update(Intent::Click { pane: Pane::Composer, row: None });
+    app.update(Intent::Click { pane: Pane::Composer, row: None }, &Viewport::default());
     assert_eq!(app.focus, Pane::Composer);
-    app.update(Intent::Click { pane: Pane::Apis, row: Some(0) });
+    app.update(Intent::Click { pane: Pane::Apis, row: Some(0) }, &Viewport::default());
     connect(&mut app);
-    app.set_messages_rows(10);
-    app.update(Intent::Click { pane: Pane::Messages, row: Some(0) });
+    app.update(Intent::Click { pane: Pane::Messages, row: Some(0) }, &Viewport::default());
     assert_eq!(app.focus, Pane::Messages);
     assert!(!app.tab.messages.following());
-    app.update(Intent::Scroll { pane: Pane::Messages, lines: 3 });
+    app.update(Intent::Scroll { pane: Pane::Messages, lines: 3 }, &Viewport::default());
     assert!(app.tab.messages.following(), "wheel down to the end follows again");
 }
 
@@ -370,7 +389,7 @@ fn test_clicks_focus_and_select() {
 fn test_events_of_a_left_session_are_logged_without_changing_state() {
     let mut app = App::new(workspace(), 100);
     let old = connect(&mut app);
-    app.update(Intent::ToggleConnection);
+    app.update(Intent::ToggleConnection, &Viewport::default());
     app.on_event(Event {
         session: old,
         at: at(10),
@@ -389,7 +408,7 @@ fn test_events_of_a_left_session_are_logged_without_changing_state() {
 
 /// Connects with the reliable Web PubSub subprotocol negotiated.
 fn connect_reliable(app: &mut App) -> SessionId {
-    let Some(Effect::Connect { session, .. }) = app.update(Intent::ToggleConnection) else {
+    let Some(Effect::Connect { session, .. }) = app.update(Intent::ToggleConnection, &Viewport::default()) else {
         panic!("F5 should connect");
     };
     let subprotocol = Some(webpubsub::RELIABLE_SUBPROTOCOL.to_string());
@@ -431,11 +450,11 @@ fn test_the_ack_key_turns_acknowledging_off_and_on() {
     let mut app = App::new(workspace(), 100);
     connect_reliable(&mut app);
     app.focus = Pane::Messages;
-    app.update(Intent::ToggleSequenceAck);
+    app.update(Intent::ToggleSequenceAck, &Viewport::default());
     assert!(!app.auto_ack);
     app.on_event(ev(&app, 10, text(Direction::In, &group_message(1))));
     assert!(app.due_acks().is_empty(), "off: no ack");
-    app.update(Intent::ToggleSequenceAck);
+    app.update(Intent::ToggleSequenceAck, &Viewport::default());
     app.on_event(ev(&app, 20, text(Direction::In, &group_message(2))));
     assert_eq!(app.due_acks().len(), 1, "on again");
 }
@@ -467,7 +486,7 @@ fn test_composed_ack_ids_count_up_and_other_messages_are_sent_as_typed() {
     app.focus = Pane::Composer;
     let sent = |app: &mut App, typed: &str| {
         app.tab.composer.editor.set_text(typed);
-        match app.update(Intent::Enter) {
+        match app.update(Intent::Enter, &Viewport::default()) {
             Some(Effect::Send { session: s, command: CommandToSend::Text(t) }) if s == session => t,
             other => panic!("{other:?}"),
         }
@@ -487,12 +506,15 @@ fn test_ctrl_k_adds_an_ack_id_that_is_numbered_when_sent() {
     connect(&mut app);
     app.focus = Pane::Composer;
     app.tab.composer.editor.set_text(r#"{"type":"event","event":"e"}"#);
-    app.update(Intent::AddAckId);
+    app.update(Intent::AddAckId, &Viewport::default());
     assert_eq!(app.tab.composer.editor.text(), r#"{"ackId":0,"type":"event","event":"e"}"#);
-    let Some(Effect::Send { command: CommandToSend::Text(sent), .. }) = app.update(Intent::Enter) else { panic!() };
+    let Some(Effect::Send { command: CommandToSend::Text(sent), .. }) = app.update(Intent::Enter, &Viewport::default())
+    else {
+        panic!()
+    };
     assert_eq!(sent, r#"{"ackId":1,"type":"event","event":"e"}"#);
     app.tab.composer.editor.set_text("plain");
-    app.update(Intent::AddAckId);
+    app.update(Intent::AddAckId, &Viewport::default());
     assert_eq!(app.tab.composer.editor.text(), "plain");
     assert!(app.notice.as_ref().is_some_and(|n| n.error), "{:?}", app.notice);
 }

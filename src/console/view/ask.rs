@@ -53,17 +53,17 @@ pub fn draw(frame: &mut Frame, c: &Ask) {
 #[cfg(test)]
 mod tests {
     use crate::console::state::tests::{connect, workspace};
-    use crate::console::state::{App, Intent, Pane};
+    use crate::console::state::{App, Intent, Pane, Viewport};
     use crate::console::view::tests::{render, screen};
 
     #[test]
     fn test_the_question_shows_its_keys_and_the_composer_names_the_session() {
         let mut app = App::new(workspace(), 100);
         connect(&mut app);
-        app.update(Intent::Down);
+        app.update(Intent::Down, &Viewport::default());
         app.focus = Pane::Composer;
         app.tab.composer.editor.set_text("hi");
-        app.update(Intent::Enter);
+        app.update(Intent::Enter, &Viewport::default());
         for (w, h) in [(120, 36), (80, 24)] {
             let s = screen(&render(&mut app, w, h));
             assert!(s.contains("Message · text → echo (connected)"), "{s}");

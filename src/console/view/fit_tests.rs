@@ -7,9 +7,9 @@ use std::time::Duration;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use super::tests::{connected_app, fixed_jwt, render, screen};
+use super::tests::{connected_app, fixed_jwt, render, screen, viewport};
 use crate::console::keymap;
-use crate::console::state::{App, Intent, Notice, Pane, Reply};
+use crate::console::state::{App, Intent, Notice, Pane, Reply, Viewport};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 36)];
 
@@ -58,7 +58,7 @@ fn test_f5_says_disconnect_while_connected() {
     app.focus = Pane::Apis;
     let s = screen(&render(&mut app, 120, 36));
     assert!(s.lines().last().unwrap_or_default().contains("F5 disconnect"), "{s}");
-    app.update(Intent::ShowTrace);
+    app.update(Intent::ShowTrace, &Viewport::default());
     let s = screen(&render(&mut app, 120, 36));
     assert!(s.contains("F5 disconnect") && !s.contains("F5 connect again"), "{s}");
 }
@@ -106,7 +106,7 @@ fn test_help_overlay_wraps_words_and_scrolls_to_its_last_line() {
     let words = help_words();
     for (w, h) in SIZES {
         let mut app = connected_app();
-        app.update(Intent::Help);
+        app.update(Intent::Help, &Viewport::default());
         let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
         let mut seen_last = false;
         for _ in 0..60 {
@@ -122,14 +122,14 @@ fn test_help_overlay_wraps_words_and_scrolls_to_its_last_line() {
                 }
             }
             seen_last |= s.contains("wheel") && s.contains("focus a pane and select a row");
-            app.update(Intent::PageDown);
+            app.update(Intent::PageDown, &viewport(&app, w, h));
         }
         assert!(seen_last, "the help's last lines were never shown at {w}×{h}");
         let s = screen(&t);
         assert!(s.contains("wheel"), "scrolled far past the end, the last line stays at the bottom:\n{s}");
     }
     let mut app = connected_app();
-    app.update(Intent::Help);
+    app.update(Intent::Help, &Viewport::default());
     insta::assert_snapshot!("fit_help_80x24", screen(&render(&mut app, 80, 24)));
 }
 
@@ -137,7 +137,7 @@ fn test_help_overlay_wraps_words_and_scrolls_to_its_last_line() {
 fn test_token_countdown_is_shortened_not_cut_at_80x24() {
     let mut app = App::new(crate::console::state::tests::workspace(), 100);
     app.now = std::time::UNIX_EPOCH + Duration::from_secs(2_000_000_000);
-    app.update(Intent::Down);
+    app.update(Intent::Down, &Viewport::default());
     app.draft_at(1).query.push(crate::console::state::request::Row {
         param: wstab_core::connection::Param::new("access_token", fixed_jwt()).secret(),
         revealed: false,
@@ -168,27 +168,24 @@ fn test_detail_view_stops_at_the_end_and_has_home_and_end() {
     };
     app.on_event(e);
     app.focus = Pane::Messages;
-    app.update(Intent::Last);
-    app.update(Intent::Enter);
+    app.update(Intent::Last, &Viewport::default());
+    app.update(Intent::Enter, &Viewport::default());
     let area = ratatui::layout::Rect::new(0, 0, 80, 24);
-    let seen = |app: &mut App| {
-        app.overlay_scroll_max = super::overlay_scroll_max(area, app);
-        screen(&render(app, 80, 24))
-    };
+    let seen = |app: &mut App| screen(&render(app, 80, 24));
     let s = seen(&mut app);
     assert!(s.contains("← received · text") && s.contains("line 000"), "{s}");
     for key in [Intent::PageDown, Intent::PageDown, Intent::PageDown, Intent::PageDown, Intent::Last, Intent::PageDown]
     {
         seen(&mut app);
-        app.update(key);
+        app.update(key, &super::viewport(area, &app));
     }
     let s = seen(&mut app);
     assert!(s.contains("line 119"), "the last line is shown after PgDn and End:\n{s}");
     assert!(s.contains("line 10"), "the box is full, not scrolled past the end:\n{s}");
-    app.update(Intent::PageUp);
+    app.update(Intent::PageUp, &super::viewport(area, &app));
     let s = seen(&mut app);
     assert!(!s.contains("line 119"), "one PgUp from the end moves up at once:\n{s}");
-    app.update(Intent::First);
+    app.update(Intent::First, &Viewport::default());
     let s = seen(&mut app);
     assert!(s.contains("line 000"), "{s}");
 }

@@ -79,7 +79,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         frame.render_widget(Paragraph::new(text).style(theme::dim()).wrap(Wrap { trim: true }), body);
         return;
     }
-    let window = view.window(log);
+    let window = view.window(log, body.height as usize);
     let query = view.search.to_ascii_lowercase();
     let lines: Vec<Line> = log
         .slice(view.filter, window.start, body.height as usize)

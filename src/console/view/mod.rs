@@ -28,7 +28,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Text};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use crate::console::state::{App, MenuKind, Modal, Pane, ViewKind};
+use crate::console::state::{App, MenuKind, Modal, Pane, ViewKind, Viewport};
 
 pub use request::table_offset;
 
@@ -91,9 +91,15 @@ pub fn inner(r: Rect) -> Rect {
     Block::default().borders(Borders::ALL).inner(r)
 }
 
-/// Visible Messages rows for a terminal of `area` (what the loop tells the app before drawing).
+/// Visible Messages rows for a terminal of `area`.
 pub fn messages_rows(area: Rect, app: &App) -> usize {
     layout(area, app).map(|a| inner(a.messages).height as usize).unwrap_or(1)
+}
+
+/// The screen as the state needs it for the next key on a terminal of `area` (what the loop
+/// passes to `App::update` with each intent): Messages rows and how far the view on top scrolls.
+pub fn viewport(area: Rect, app: &App) -> Viewport {
+    Viewport { messages_rows: messages_rows(area, app), view_scroll_max: view_scroll_max(area, app) }
 }
 
 /// Draws the whole console, without colours when `NO_COLOR` is set (<https://no-color.org>).
@@ -209,10 +215,9 @@ fn popup_rect(area: Rect, percent_x: u16, percent_y: u16) -> Rect {
     Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
 }
 
-/// How far the open overlay may scroll on a terminal of `area` (what the loop tells the app
-/// before a key, so `PgDn` and `End` stop at the last line); unbounded for overlays that clamp
-/// when they draw.
-pub fn overlay_scroll_max(area: Rect, app: &App) -> usize {
+/// How far the view on top may scroll on a terminal of `area` (so `PgDn` and `End` stop at the
+/// last line); unbounded for views that clamp when they draw.
+fn view_scroll_max(area: Rect, app: &App) -> usize {
     match app.modals.top() {
         Some(Modal::View(v)) => match v.kind {
             ViewKind::Detail { seq } => detail::scroll_max(area, app, seq),

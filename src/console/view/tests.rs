@@ -7,17 +7,20 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use crate::console::state::tests::{at, connect, workspace};
-use crate::console::state::{App, Intent, Pane, Reply};
+use crate::console::state::{App, Intent, Pane, Reply, Viewport};
 use wstab_core::connection::{
     ConnError, Direction, Event, EventKind, FailureKind, Frame, HandshakeTrace, ResponseTrace, Utf8Bytes,
 };
 
 pub(super) fn render(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    let area = ratatui::layout::Rect::new(0, 0, w, h);
-    app.set_messages_rows(super::messages_rows(area, app));
     t.draw(|f| super::draw(f, app)).unwrap();
     t
+}
+
+/// The screen a `w`×`h` terminal gives the state for its next key.
+pub(super) fn viewport(app: &App, w: u16, h: u16) -> Viewport {
+    super::viewport(ratatui::layout::Rect::new(0, 0, w, h), app)
 }
 
 #[track_caller]
@@ -107,7 +110,7 @@ fn test_snapshot_too_small_is_polite() {
 #[test]
 fn test_snapshot_refused_handshake_with_trace_and_hint() {
     let mut app = App::new(workspace(), 100);
-    app.update(Intent::ToggleConnection);
+    app.update(Intent::ToggleConnection, &Viewport::default());
     let e = event(&app, 0, EventKind::Connecting { url: "ws://127.0.0.1:9/echo".into() });
     app.on_event(e);
     let trace = HandshakeTrace {
@@ -139,7 +142,7 @@ fn test_snapshot_refused_handshake_with_trace_and_hint() {
 #[test]
 fn test_snapshot_help_overlay() {
     let mut app = App::new(workspace(), 100);
-    app.update(Intent::Help);
+    app.update(Intent::Help, &Viewport::default());
     let s = screen(&render(&mut app, 120, 40));
     assert!(s.contains("F5") && s.contains("connect / disconnect"), "{s}");
     insta::assert_snapshot!(s);
@@ -148,7 +151,7 @@ fn test_snapshot_help_overlay() {
 #[test]
 fn test_required_empty_is_flagged_before_connecting() {
     let mut app = App::new(workspace(), 100);
-    app.update(Intent::Down);
+    app.update(Intent::Down, &Viewport::default());
     let s = screen(&render(&mut app, 120, 40));
     assert!(s.contains("subscription-key*") && s.contains("required"), "{s}");
     assert!(s.contains("1 required value missing"), "{s}");
@@ -160,16 +163,16 @@ fn test_detail_view_pretty_prints_json_and_dumps_binary() {
     let mut app = connected_app();
     app.focus = Pane::Messages;
     for _ in 0..7 {
-        app.update(Intent::Up);
+        app.update(Intent::Up, &Viewport::default());
     }
-    app.update(Intent::Enter);
+    app.update(Intent::Enter, &Viewport::default());
     let s = screen(&render(&mut app, 120, 40));
     assert!(s.contains(r#""type": "joinGroup","#), "{s}");
-    app.update(Intent::Escape);
+    app.update(Intent::Escape, &Viewport::default());
     for _ in 0..4 {
-        app.update(Intent::Down);
+        app.update(Intent::Down, &Viewport::default());
     }
-    app.update(Intent::Enter);
+    app.update(Intent::Enter, &Viewport::default());
     let s = screen(&render(&mut app, 120, 40));
     assert!(s.contains("00000000  de ad be ef") && s.contains("|....|"), "{s}");
 }
@@ -187,7 +190,7 @@ fn test_paused_view_and_dropped_count_are_shown() {
     let s = screen(&render(&mut app, 120, 40));
     assert!(s.contains("152 older dropped from view"), "{s}");
     assert!(s.contains("tick 199"), "{s}");
-    app.update(Intent::PageUp);
+    app.update(Intent::PageUp, &viewport(&app, 120, 40));
     let s = screen(&render(&mut app, 120, 40));
     assert!(s.contains("paused"), "{s}");
     assert!(!s.contains("tick 199"), "{s}");
@@ -221,7 +224,7 @@ fn test_click_hits_panes_and_rows() {
     let mut app = App::new(workspace(), 100);
     let area = ratatui::layout::Rect::new(0, 0, 120, 40);
     assert_eq!(super::hit_test(area, &app, 2, 2), Some((Pane::Apis, Some(1))));
-    app.update(Intent::Down);
+    app.update(Intent::Down, &Viewport::default());
     let a = super::layout(area, &app).unwrap();
     let q = super::inner(a.query);
     assert_eq!(super::hit_test(area, &app, q.x + 1, q.y), Some((Pane::Request, Some(0))));
@@ -241,7 +244,7 @@ pub(super) fn fixed_jwt() -> String {
 fn test_snapshot_token_overlay_and_countdown() {
     let mut app = App::new(workspace(), 100);
     app.now = std::time::UNIX_EPOCH + Duration::from_secs(2_000_000_000);
-    app.update(Intent::Down);
+    app.update(Intent::Down, &Viewport::default());
     app.draft_at(1).query.push(crate::console::state::request::Row {
         param: wstab_core::connection::Param::new("access_token", fixed_jwt()).secret(),
         revealed: false,
@@ -249,7 +252,7 @@ fn test_snapshot_token_overlay_and_countdown() {
     app.focus = Pane::Request;
     let s = screen(&render(&mut app, 120, 40));
     assert!(s.contains("access_token      expires in 59m •••"), "the countdown is beside the masked value:\n{s}");
-    app.update(Intent::ShowToken);
+    app.update(Intent::ShowToken, &Viewport::default());
     let s = screen(&render(&mut app, 120, 40));
     for needle in [
         "Token · query parameter access_token",
@@ -265,8 +268,8 @@ fn test_snapshot_token_overlay_and_countdown() {
 #[test]
 fn test_snapshot_copy_menu() {
     let mut app = App::new(workspace(), 100);
-    app.update(Intent::CopyMenu);
-    app.update(Intent::Down);
+    app.update(Intent::CopyMenu, &Viewport::default());
+    app.update(Intent::Down, &Viewport::default());
     let s = screen(&render(&mut app, 120, 40));
     for needle in
         ["u  the request URL (secrets masked)", "U  the request URL with its secrets", "w  the `wstab connect`"]
@@ -290,7 +293,7 @@ fn test_profiles_are_marked_in_the_apis_pane_and_questions_are_drawn() {
     assert!(s.contains("chat-prod  ◆ profile"), "{s}");
     assert!(s.contains("1 broken profile(s)"), "{s}");
     app.select_index(2);
-    app.update(Intent::DeleteProfile);
+    app.update(Intent::DeleteProfile, &Viewport::default());
     let s = screen(&render(&mut app, 120, 40));
     assert!(s.contains("Delete the profile \"chat-prod\"") && s.contains("y / Enter yes"), "{s}");
 }
@@ -298,9 +301,9 @@ fn test_profiles_are_marked_in_the_apis_pane_and_questions_are_drawn() {
 #[test]
 fn test_snapshot_two_tabs_with_the_bar() {
     let mut app = connected_app();
-    app.update(Intent::NewTab);
+    app.update(Intent::NewTab, &Viewport::default());
     app.focus = Pane::Apis;
-    app.update(Intent::Down); // the new tab on Chat, not connected
+    app.update(Intent::Down, &Viewport::default()); // the new tab on Chat, not connected
     let s = screen(&render(&mut app, 120, 40));
     assert!(s.lines().next().is_some_and(|l| l.contains("1 ● echo") && l.contains("2 ○ Chat")), "{s}");
     insta::assert_snapshot!(s);
@@ -346,7 +349,7 @@ fn test_snapshot_gateway_view_with_records_and_metrics() {
     echo.handshakes.insert(101, 2);
     echo.handshakes.insert(401, 1);
     app.on_reply(Reply::GatewayMetrics([("echo".to_string(), echo)].into_iter().collect()));
-    app.update(Intent::GatewayView);
+    app.update(Intent::GatewayView, &Viewport::default());
     let s = screen(&render(&mut app, 120, 40));
     assert!(s.contains("Handshakes by status  101: 2 · 401: 1") && s.contains("closed by client"), "{s}");
     insta::assert_snapshot!(s);
@@ -355,7 +358,7 @@ fn test_snapshot_gateway_view_with_records_and_metrics() {
 #[test]
 fn test_gateway_view_off_the_demo_says_it_needs_it() {
     let mut app = App::new(workspace(), 100);
-    app.update(Intent::GatewayView);
+    app.update(Intent::GatewayView, &Viewport::default());
     let s = screen(&render(&mut app, 120, 40));
     assert!(s.contains("needs the embedded demo"), "{s}");
 }
@@ -399,7 +402,7 @@ fn test_snapshot_messages_with_latencies_and_stats_line() {
 #[test]
 fn test_snapshot_waiting_overlay_lists_requests_with_their_age() {
     let mut app = paired_app();
-    app.update(Intent::ShowWaiting);
+    app.update(Intent::ShowWaiting, &Viewport::default());
     let s = screen(&render(&mut app, 120, 30));
     assert!(s.contains("2.5 s") && s.contains(r#""group":"x","ackId":4"#), "{s}");
     insta::assert_snapshot!(s);
@@ -418,7 +421,7 @@ fn test_received_rows_show_their_sequence_id_and_acks_show_as_chatter() {
     assert!(s.lines().any(|l| l.contains("seq-ack")), "{s}");
     assert!(!s.contains("sequenceAck off"));
     app.focus = Pane::Messages;
-    app.update(Intent::ToggleSequenceAck);
+    app.update(Intent::ToggleSequenceAck, &Viewport::default());
     let s = screen(&render(&mut app, 120, 30));
     assert!(s.contains("Messages · sequenceAck off"), "{s}");
 }

@@ -5,17 +5,23 @@ use std::path::PathBuf;
 
 use super::PromptFor;
 use crate::console::state::request::Table;
-use crate::console::state::{App, CommandToSend, Effect, token};
+use crate::console::state::{App, CommandToSend, Effect, Viewport, token};
 use wstab_core::connection::SessionState;
 
 impl App {
     /// Does what the prompt for `what` was for, with the text typed.
-    pub(in crate::console::state) fn commit_prompt(&mut self, what: PromptFor, text: String) -> Option<Effect> {
+    /// `viewport` is the screen the prompt was accepted on (a search shows its match mid-pane).
+    pub(in crate::console::state) fn commit_prompt(
+        &mut self,
+        what: PromptFor,
+        text: String,
+        viewport: &Viewport,
+    ) -> Option<Effect> {
         match what {
             PromptFor::ParamName { table, row, then_value } => self.set_row_name(table, row, &text, then_value),
             PromptFor::ParamValue { table, row } => self.set_row_value(table, row, text),
             PromptFor::Subprotocols => self.set_subprotocols(&text),
-            PromptFor::Search => self.search_for(text),
+            PromptFor::Search => self.search_for(text, viewport),
             PromptFor::SavePath => self.save_session_to(text.trim()),
             PromptFor::HarPath | PromptFor::ScriptPath => self.export(&what, text.trim()),
             PromptFor::Correlation => self.set_correlation(text.trim()),
@@ -54,9 +60,9 @@ impl App {
         None
     }
 
-    fn search_for(&mut self, term: String) -> Option<Effect> {
+    fn search_for(&mut self, term: String, viewport: &Viewport) -> Option<Effect> {
         self.tab.messages.search = term;
-        if !self.tab.messages.find(&self.tab.log, true, true) {
+        if !self.tab.messages.find(&self.tab.log, true, true, viewport.rows()) {
             self.notice(format!("no match for {:?}", self.tab.messages.search), true);
         }
         None

@@ -18,7 +18,7 @@ pub use prompt::{Prompt, PromptFor};
 pub use question::Question;
 pub use view::{View, ViewKind};
 
-use super::{App, Effect, Intent};
+use super::{App, Effect, Intent, Viewport};
 
 /// One modal on the stack.
 #[derive(Debug, Clone)]
@@ -211,18 +211,19 @@ impl App {
     }
 
     /// Hands a key to the top modal (there is one) and applies what it decided.
-    pub(super) fn modal_key(&mut self, intent: Intent) -> Option<Effect> {
+    pub(super) fn modal_key(&mut self, intent: Intent, viewport: &Viewport) -> Option<Effect> {
         let menu_len = match self.modals.top() {
             Some(Modal::Menu(m)) if m.kind == MenuKind::SavedMessages => self.saved_messages().len(),
             _ => 0,
         };
-        let cx = KeyContext { scroll_max: self.overlay_scroll_max, page: self.tab.messages.rows.max(5), menu_len };
+        // A view pages by the Messages pane's height: about what it shows.
+        let cx = KeyContext { scroll_max: viewport.view_scroll_max, page: viewport.rows().max(5), menu_len };
         let outcome = self.modals.top_mut()?.key(intent, &cx);
-        self.apply(outcome)
+        self.apply(outcome, viewport)
     }
 
     /// Carries out what the top modal decided.
-    fn apply(&mut self, outcome: Outcome) -> Option<Effect> {
+    fn apply(&mut self, outcome: Outcome, viewport: &Viewport) -> Option<Effect> {
         match outcome {
             Outcome::Stay => {}
             Outcome::Close => {
@@ -236,7 +237,7 @@ impl App {
             Outcome::Accept => {
                 if let Some(Modal::Prompt(p)) = self.modals.pop() {
                     let text = p.field.text();
-                    return self.commit_prompt(p.what, text);
+                    return self.commit_prompt(p.what, text, viewport);
                 }
             }
             Outcome::Answer(yes) => {
@@ -255,7 +256,7 @@ impl App {
             }
             Outcome::Then(intent) => {
                 self.modals.pop();
-                return self.update(intent);
+                return self.update(intent, viewport);
             }
         }
         None
