@@ -1,8 +1,8 @@
 //! Console ingest, two ways, against a bare tokio-tungstenite client reading the same flood:
 //! - in process: the flood from `ingest` goes into the real console code — connection manager →
-//!   event batches → journal and log store (`tui::ingest`, the event loop's own code) — while
-//!   the console draws into a 200×50 `TestBackend` at its normal rate (at most every 16 ms);
-//!   checks every frame is accounted for and reports the peak RSS of that phase;
+//!   event batches → journal and log store (`runtime::ingest_slice`, the event loop's own code,
+//!   in the same slices) — while the console draws into a 200×50 `TestBackend` at its normal
+//!   rate (at most every 16 ms); checks every frame is accounted for and reports the peak RSS of that phase;
 //! - the real binary in a real terminal: `wstab --workspace` in tmux at 200×50, from `F5` until
 //!   the Messages counter on the screen shows every frame (`← N msgs`), the screen read every
 //!   25 ms (so the figure is late by up to one poll); peak RSS of that process.
@@ -12,7 +12,8 @@
 //!   from its write to the terminal until its glyph comes out (p50/p99 over every run's keys).
 //!
 //! Run: `cargo bench --bench console` (N from `WSTAB_BENCH_FRAMES`, default 2,000,000;
-//! `WSTAB_BENCH_RUNS`, default 3).
+//! `WSTAB_BENCH_RUNS`, default 3; `WSTAB_BENCH_BEFORE_BIN=/path/to/old/wstab` runs an earlier
+//! build's real binary in the same runs, interleaved, for both real-terminal phases).
 
 mod common;
 
@@ -62,7 +63,6 @@ async fn console_run(url: &str, n: u64) -> ConsoleRun {
         panic!("F5 did not connect");
     };
     let _handle = wstab::console::runtime::start_session(session, *target, profile.as_deref(), tx);
-    let mut batch = Vec::with_capacity(64);
     let mut last_draw = Instant::now() - FRAME;
     let mut dirty = true;
     let mut draws = 0u64;
@@ -75,11 +75,9 @@ async fn console_run(url: &str, n: u64) -> ConsoleRun {
         }
         let next_draw = tokio::time::Instant::from_std(last_draw + FRAME);
         tokio::select! {
-            got = rx.recv_many(&mut batch, 64) => {
-                if got == 0 {
-                    break;
-                }
-                wstab::console::runtime::ingest(&mut app, &mut journal, &mut batch);
+            got = rx.recv() => {
+                let Some(first) = got else { break };
+                wstab::console::runtime::ingest_slice(&mut app, &mut journal, first, &mut rx);
                 dirty = true;
             }
             _ = tokio::time::sleep_until(next_draw), if dirty => {}
@@ -106,7 +104,7 @@ const TARGET_RATIO: f64 = 2.0;
 const TARGET_RSS_MB: f64 = 100.0;
 
 /// One run of the real binary in tmux: F5 → the counter showing `n`; the pane process's peak RSS.
-fn in_terminal(addr: std::net::SocketAddr, n: u64) -> Result<(Duration, u64), String> {
+fn in_terminal(bin: &std::path::Path, addr: std::net::SocketAddr, n: u64) -> Result<(Duration, u64), String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let workspace = dir.path().join("w.toml");
     std::fs::write(&workspace, format!("gateway = \"ws://{addr}\"\n[[apis]]\nname = \"flood\"\n"))
@@ -114,7 +112,7 @@ fn in_terminal(addr: std::net::SocketAddr, n: u64) -> Result<(Duration, u64), St
     let command = format!(
         "exec env WSTAB_CONFIG_DIR='{d}' WSTAB_DATA_DIR='{d}' TERM=xterm-256color '{bin}' --workspace '{w}'",
         d = dir.path().display(),
-        bin = env!("CARGO_BIN_EXE_wstab"),
+        bin = bin.display(),
         w = workspace.display()
     );
     let tmux = Tmux::start("console", &command, 200, 50).ok_or("tmux did not start")?;
@@ -153,13 +151,13 @@ struct KeyRun {
 /// Key press → effect on screen while a flood streams in: the real binary in a 200×50
 /// pseudo-terminal of our own, the composer focused, [`KEYS`] characters typed one at a time;
 /// each is timed from its write to the terminal until its glyph comes out of the terminal.
-fn key_latency(addr: std::net::SocketAddr) -> Result<KeyRun, String> {
+fn key_latency(bin: &std::path::Path, addr: std::net::SocketAddr) -> Result<KeyRun, String> {
     use std::io::Write;
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let workspace = dir.path().join("w.toml");
     std::fs::write(&workspace, format!("gateway = \"ws://{addr}\"\n[[apis]]\nname = \"flood\"\n"))
         .map_err(|e| e.to_string())?;
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_wstab"));
+    let mut cmd = std::process::Command::new(bin);
     cmd.arg("--workspace")
         .arg(&workspace)
         .env("WSTAB_CONFIG_DIR", dir.path())
@@ -227,6 +225,10 @@ fn main() {
     let mut terminal_failures = Vec::new();
     let mut peak = 0u64;
     let mut last = None;
+    let this_bin = std::path::Path::new(env!("CARGO_BIN_EXE_wstab"));
+    // An earlier build to compare with in the same runs (`WSTAB_BENCH_BEFORE_BIN`).
+    let before = std::env::var_os("WSTAB_BENCH_BEFORE_BIN").map(std::path::PathBuf::from);
+    let (mut before_terminal, mut before_keys, mut before_lost) = (Vec::new(), Vec::new(), 0);
     // Interleaved, so load from other work on the machine hits every client alike.
     for _ in 0..runs {
         bare.push(rt.block_on(bare_client(&url, n)));
@@ -235,8 +237,18 @@ fn main() {
         peak = peak.max(proc_status_kb("VmHWM").unwrap_or(0));
         console.push(run.elapsed);
         last = Some(run);
+        if let Some(before) = &before {
+            // The earlier build, in the same runs: its terminal ingest and its keys.
+            if has_tmux && let Ok((took, _)) = in_terminal(before, addr, n) {
+                before_terminal.push(took);
+            }
+            if let Ok(k) = key_latency(before, key_addr) {
+                before_keys.extend(k.latencies);
+                before_lost += k.lost;
+            }
+        }
         if has_tmux {
-            match in_terminal(addr, n) {
+            match in_terminal(this_bin, addr, n) {
                 Ok((took, rss)) => {
                     terminal.push(took);
                     terminal_rss = terminal_rss.max(rss);
@@ -244,7 +256,7 @@ fn main() {
                 Err(e) => terminal_failures.push(e),
             }
         }
-        match key_latency(key_addr) {
+        match key_latency(this_bin, key_addr) {
             Ok(k) => {
                 keys.extend(k.latencies);
                 keys_lost += k.lost;
@@ -345,6 +357,24 @@ fn main() {
         key_rss as f64 / 1024.0,
         if key_failures.is_empty() { String::new() } else { format!("; failed runs: {}", key_failures.join("; ")) }
     );
+    if before.is_some() {
+        before_keys.sort();
+        println!(
+            "earlier build (WSTAB_BENCH_BEFORE_BIN), same runs: real binary in tmux {} = {}; keys: {} ({} lost), \
+             p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            if before_terminal.is_empty() { "not measured".into() } else { Spread::of(&before_terminal).secs() },
+            if before_terminal.is_empty() {
+                "?".into()
+            } else {
+                format!("{:.2}×", ratio(Spread::of(&before_terminal).median))
+            },
+            before_keys.len(),
+            before_lost,
+            percentile(&before_keys, 50.0).as_secs_f64() * 1e3,
+            percentile(&before_keys, 99.0).as_secs_f64() * 1e3,
+            before_keys.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+        );
+    }
     verdicts.push(Verdict {
         target: format!("key press → effect on screen p99 under {} ms during a flood", TARGET_KEY_P99.as_millis()),
         figure: format!(

@@ -1,9 +1,9 @@
 //! The console (issue 4): choose the workspace, take the terminal, and run the one event loop
 //! that feeds terminal input and connection events to the `App` and carries its effects out.
 //!
-//! The loop drains everything already queued before it draws, draws only when something
-//! changed, and at most ~60 times a second, so a flood of frames costs a few redraws, never one
-//! per frame.
+//! The loop takes connection events in slices of a few milliseconds, looks at the keyboard
+//! before each, draws only when something changed, and at most ~60 times a second, so a flood
+//! of frames costs a few redraws, never one per frame, and a key is seen within a slice.
 
 pub mod effects;
 pub mod terminal;
@@ -48,6 +48,11 @@ pub struct Options {
 /// The shortest time between two draws (~60 per second).
 const FRAME: Duration = Duration::from_millis(16);
 
+/// The shortest time between two draws when the user did something: a key's effect is shown
+/// at once instead of at the next frame (up to 16 ms later), still bounded (≤ 250 a second)
+/// so a stream of mouse or key events cannot redraw without end.
+const INPUT_FRAME: Duration = Duration::from_millis(4);
+
 /// Terminal events handled in one wake-up at most.
 const INPUT_BATCH: usize = 4096;
 
@@ -90,8 +95,15 @@ fn next_input(events: &mut std::iter::Peekable<std::vec::IntoIter<TermEvent>>, a
     Some(Input::Typed(run))
 }
 
-/// Event batches taken from the channel at once (each holds up to `connection::MAX_BATCH` events).
+/// Event batches queued between the sessions and the loop (each holds up to
+/// `connection::MAX_BATCH` events or `MAX_BATCH_BYTES` of payload).
 const BATCH: usize = 64;
+
+/// The longest the loop ingests connection events before it looks at the keyboard, the clock
+/// and the screen again. A flood keeps the channel full; taking the whole backlog at once (up
+/// to 64 × 512 events, tens of milliseconds on a loaded machine) made a key wait behind it.
+/// Within a slice events still go in whole batches, so ingest stays as fast as before.
+pub const INGEST_SLICE: Duration = Duration::from_millis(4);
 
 /// Whatever must stay alive while the console runs (the embedded demo's servers).
 type KeepAlive = Option<Box<dyn std::any::Any + Send>>;
@@ -228,20 +240,31 @@ async fn event_loop(
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(500));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut batch = Vec::with_capacity(BATCH);
     let mut dirty = true;
+    // Set by terminal input: the next draw may come sooner (see `INPUT_FRAME`).
+    let mut keyed = false;
     let mut last_draw = Instant::now() - FRAME;
     let mut last_second = 0u64;
     // The sender is kept here so `recv` waits (rather than ending) where no signal is watched.
     let (_stop_sender, mut stop) = stop_signals();
     loop {
-        if dirty && last_draw.elapsed() >= FRAME {
+        let gap = if keyed { INPUT_FRAME } else { FRAME };
+        if dirty && last_draw.elapsed() >= gap {
             draw(term, &app)?;
             dirty = false;
+            keyed = false;
             last_draw = Instant::now();
         }
-        let next_draw = last_draw + FRAME;
+        let next_draw = last_draw + gap;
         tokio::select! {
+            // In this order, not at random: a key, a reply or the clock never waits behind a
+            // flood, which keeps the connection branch ready all the time. Connection events
+            // come last but cannot starve: each other source is ready only now and then, and
+            // the input branch handles a bounded run of events per turn.
+            biased;
+            // Killed politely (SIGTERM, SIGHUP, SIGINT from outside): leave the usual way, so the
+            // terminal is restored.
+            _ = stop.recv() => return Ok(()),
             ev = input.next() => {
                 let Some(ev) = ev else { return Ok(()) };
                 // Every event already readable is handled in this wake-up (a fast burst of typing
@@ -254,6 +277,7 @@ async fn event_loop(
                     ready.push(crossterm::event::read()?);
                 }
                 dirty = true;
+                keyed = true;
                 let size = term.size()?;
                 let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
                 let mut ready = ready.into_iter().peekable();
@@ -288,20 +312,6 @@ async fn event_loop(
                         }
                     }
                 }
-            }
-            n = rx.recv_many(&mut batch, BATCH) => {
-                if n == 0 {
-                    continue;
-                }
-                ingest(&mut app, journal, &mut batch);
-                for fetch in app.due_trace_fetches() {
-                    carry_out(fetch, &mut app, (&tx, &reply_tx), journal);
-                }
-                // The queue is drained: acknowledge what arrived (Web PubSub reliable).
-                for ack in app.due_acks() {
-                    carry_out(ack, &mut app, (&tx, &reply_tx), journal);
-                }
-                dirty = true;
             }
             record = async {
                 match gateway_feed.as_mut() {
@@ -361,10 +371,20 @@ async fn event_loop(
                 }
                 last_second = second;
             }
+            Some(first) = rx.recv() => {
+                // One slice of the backlog (see `INGEST_SLICE`); the rest waits in the channel,
+                // whose bound holds the sessions back meanwhile, so nothing is dropped.
+                ingest_slice(&mut app, journal, first, &mut rx);
+                for fetch in app.due_trace_fetches() {
+                    carry_out(fetch, &mut app, (&tx, &reply_tx), journal);
+                }
+                // Acknowledge what arrived so far (Web PubSub reliable).
+                for ack in app.due_acks() {
+                    carry_out(ack, &mut app, (&tx, &reply_tx), journal);
+                }
+                dirty = true;
+            }
             _ = tokio::time::sleep_until(next_draw), if dirty => {}
-            // Killed politely (SIGTERM, SIGHUP, SIGINT from outside): leave the usual way, so the
-            // terminal is restored.
-            _ = stop.recv() => return Ok(()),
         }
     }
 }
@@ -434,12 +454,26 @@ pub fn start_session(
     connection::spawn_supervised(session, target, supervision, tx)
 }
 
-/// Takes batches of connection events into the console: each event is journalled (so nothing is
-/// lost when the bounded log drops it from view), then applied to the state, whose session
-/// registry forgets a session on its `Ended`. The event loop and the console benchmark both use
-/// this.
-pub fn ingest(app: &mut App, journal: &mut Journal, batches: &mut Vec<EventBatch>) {
-    for event in batches.drain(..).flatten() {
+/// Takes connection events into the console for one slice of the loop: `first`, then batches
+/// already queued in `rx` (never waiting for one) until [`INGEST_SLICE`] has passed. What is
+/// left stays queued for the next slice. The event loop and the console benchmark both use this.
+pub fn ingest_slice(app: &mut App, journal: &mut Journal, first: EventBatch, rx: &mut mpsc::Receiver<EventBatch>) {
+    let until = std::time::Instant::now() + INGEST_SLICE;
+    let mut next = Some(first);
+    while let Some(batch) = next.take() {
+        record(app, journal, batch);
+        // One clock read per batch (up to 512 events), not per event.
+        if std::time::Instant::now() < until {
+            next = rx.try_recv().ok();
+        }
+    }
+    finish(app, journal);
+}
+
+/// Each event is journalled (so nothing is lost when the bounded log drops it from view), then
+/// applied to the state, whose session registry forgets a session on its `Ended`.
+fn record(app: &mut App, journal: &mut Journal, batch: EventBatch) {
+    for event in batch {
         // `Ended` is bookkeeping, not something that happened on the wire: the journal and the
         // capture keep the format they had (the `closed`/`failed` line before it tells the end).
         if !matches!(event.kind, EventKind::Ended) {
@@ -447,6 +481,10 @@ pub fn ingest(app: &mut App, journal: &mut Journal, batches: &mut Vec<EventBatch
         }
         app.on_event(event);
     }
+}
+
+/// After a run of events: the journal (and capture) flushed once, a write error shown.
+fn finish(app: &mut App, journal: &mut Journal) {
     journal.flush();
     if let Some(e) = journal.error() {
         app.on_reply(Reply::Report(Notice { text: e.to_string(), error: true }));
