@@ -246,20 +246,6 @@ async fn server(hub: bool, stop: CancellationToken) -> Server {
     if hub { hub_server(stop).await } else { Server::Bare { url: bare_server(stop).await } }
 }
 
-/// Raises the soft open-file limit to the hard one: 1,000 members are 2,000 sockets here.
-fn raise_file_limit() -> u64 {
-    // SAFETY: getrlimit/setrlimit read and write the plain struct given.
-    unsafe {
-        let mut lim: libc::rlimit = std::mem::zeroed();
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 {
-            lim.rlim_cur = lim.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
-            return lim.rlim_cur;
-        }
-    }
-    0
-}
-
 /// The memory child: RSS growth per connection with `n` members open to one server.
 fn memory_child(which: &str, n: usize) {
     raise_file_limit();

@@ -24,18 +24,16 @@ mod common;
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
+use common::proxy::*;
 use common::*;
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio::sync::{Semaphore, mpsc};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-const KEY: &str = "bench-primary-key-0123456789";
-const JWT_SECRET: &str = "bench-jwt-secret";
 /// Targets in `benches/README.md` (issue 16, point 3): the gateway relays at least 90% of
 /// direct, at least 1.2× nginx's rate, and adds under 200 µs to a round trip at p99.
 const TARGET_SHARE: f64 = 0.90;
@@ -73,96 +71,6 @@ async fn batched_echo() -> SocketAddr {
         }
     });
     addr
-}
-
-/// The gateway config: subscription key required, `validate_jwt` (HS256, audience, issuer).
-fn gateway_config(backend: SocketAddr) -> String {
-    format!(
-        r#"
-[[subscriptions]]
-name = "bench"
-primary_key = "{KEY}"
-
-[[apis]]
-name = "echo"
-url_suffix = "echo"
-backend = "ws://{backend}/echo"
-subscription_required = true
-[apis.policies.validate_jwt]
-hs256_secret = "{JWT_SECRET}"
-audiences = ["api://wstab-bench"]
-issuers = ["https://issuer.bench"]
-"#
-    )
-}
-
-/// A server process we started; stopped with `signal` by its pid (then killed if it lingers).
-struct Server {
-    child: Child,
-    signal: i32,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        // SAFETY: signalling the process we started, by its pid.
-        unsafe { libc::kill(self.child.id() as i32, self.signal) };
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `wstab gateway` as deployed: its own process, the config from a file, the JSON log to a
-/// file. It binds port 0 itself and says where it listens.
-fn start_gateway(bin: &Path, dir: &Path, backend: SocketAddr, log: &Path) -> Result<(Server, SocketAddr), String> {
-    let config = dir.join("gateway.toml");
-    std::fs::write(&config, gateway_config(backend)).map_err(|e| e.to_string())?;
-    let mut child = Command::new(bin)
-        .arg("gateway")
-        .arg("--config")
-        .arg(&config)
-        .args(["--listen", "127.0.0.1:0", "--log-file"])
-        .arg(log)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    let stderr = child.stderr.take().ok_or("no stderr")?;
-    let server = Server { child, signal: libc::SIGINT };
-    let (tx, rx) = std::sync::mpsc::channel();
-    // Reads to the end, so the gateway never writes into a closed pipe when it stops.
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-        let line = rx.recv_timeout(left).map_err(|_| "wstab gateway said nothing about listening".to_string())?;
-        if let Some(addr) = line.split("listening on ws://").nth(1).and_then(|rest| rest.split_whitespace().next()) {
-            return Ok((server, addr.parse().map_err(|e| format!("{line:?}: {e}"))?));
-        }
-    }
-    Err("wstab gateway did not listen within 15 s".into())
-}
-
-fn token() -> String {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
-    let claims = serde_json::json!({"aud": "api://wstab-bench", "iss": "https://issuer.bench", "exp": now + 3600});
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        &claims,
-        &jsonwebtoken::EncodingKey::from_secret(JWT_SECRET.as_bytes()),
-    )
-    .unwrap()
 }
 
 /// What one load on one path measured.
@@ -236,70 +144,6 @@ async fn load(url: &str, token: &str, clients: usize, each: u64, window: usize) 
     Run { elapsed, latencies }
 }
 
-/// nginx proxying WebSockets to `backend` on loopback, if nginx is installed. nginx must bind
-/// its own port, so a free one is picked and the start retried if another process took it.
-fn start_nginx(dir: &Path, backend: SocketAddr) -> Result<(Server, u16), String> {
-    let d = dir.display();
-    let mut last = String::new();
-    for _ in 0..5 {
-        let port =
-            std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
-        let conf = format!(
-            r#"worker_processes auto;
-daemon off;
-pid {d}/nginx.pid;
-error_log {d}/error.log;
-events {{ worker_connections 1024; }}
-http {{
-  access_log off;
-  client_body_temp_path {d}/body; proxy_temp_path {d}/proxy; fastcgi_temp_path {d}/fcgi;
-  uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;
-  server {{
-    listen 127.0.0.1:{port};
-    location / {{
-      proxy_pass http://{backend};
-      proxy_http_version 1.1;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection "upgrade";
-      proxy_buffering off;
-      proxy_read_timeout 300s;
-    }}
-  }}
-}}
-"#
-        );
-        std::fs::write(dir.join("nginx.conf"), conf).map_err(|e| e.to_string())?;
-        let child = Command::new("nginx")
-            .args(["-p", &d.to_string(), "-c", &format!("{d}/nginx.conf"), "-e", &format!("{d}/error.log")])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("not installed ({e}; apt-get install nginx)"))?;
-        // SIGTERM lets the master stop its workers.
-        let mut nginx = Server { child, signal: libc::SIGTERM };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = nginx.child.try_wait() {
-                last = format!(
-                    "nginx exited with {status}: {}",
-                    std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()
-                );
-                break;
-            }
-            // Ours only once its pid file is written: the port answers from our nginx.
-            if dir.join("nginx.pid").exists() && std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Ok((nginx, port));
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        if last.is_empty() {
-            last = "nginx did not listen within 10 s".into();
-        }
-    }
-    Err(last)
-}
-
 /// One load's figures on one path across runs.
 #[derive(Default)]
 struct Figures {
@@ -340,23 +184,30 @@ fn main() {
     let log = dir.path().join("gateway.log");
     let backend = rt.block_on(batched_echo());
     let this_bin = Path::new(env!("CARGO_BIN_EXE_wstab"));
-    let (gateway, gateway_addr) = start_gateway(this_bin, dir.path(), backend, &log).expect("wstab gateway");
-    let nginx = start_nginx(dir.path(), backend);
+    let listen = "127.0.0.1:0";
+    let (gateway, gateway_addr) =
+        start_gateway(this_bin, dir.path(), &gateway_config(backend, ""), listen, &log).expect("wstab gateway");
+    let nginx = start_nginx(dir.path(), backend, &NginxSetup::default());
     let token = token();
     let mut paths: Vec<(&str, String)> = vec![
         ("direct to the backend", format!("ws://{backend}/echo")),
         ("through `wstab gateway` (its own process)", format!("ws://{gateway_addr}/echo")),
     ];
-    let nginx_path = nginx.as_ref().ok().map(|(_, port)| {
-        paths.push(("through nginx (proxy_pass, workers: auto)", format!("ws://127.0.0.1:{port}/echo")));
+    let nginx_path = nginx.as_ref().ok().map(|(_, addr)| {
+        paths.push(("through nginx (proxy_pass, workers: auto)", format!("ws://{addr}/echo")));
         paths.len() - 1
     });
     // An earlier gateway build, measured in the same runs (its own log file and directory).
     let before_dir = tempfile::tempdir().unwrap();
     let before = std::env::var_os("WSTAB_BENCH_BEFORE_BIN").map(|bin| {
-        let (server, addr) =
-            start_gateway(Path::new(&bin), before_dir.path(), backend, &before_dir.path().join("gateway.log"))
-                .expect("the earlier wstab gateway");
+        let (server, addr) = start_gateway(
+            Path::new(&bin),
+            before_dir.path(),
+            &gateway_config(backend, ""),
+            listen,
+            &before_dir.path().join("gateway.log"),
+        )
+        .expect("the earlier wstab gateway");
         paths.push(("through the earlier `wstab gateway` build", format!("ws://{addr}/echo")));
         server
     });

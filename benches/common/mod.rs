@@ -4,6 +4,8 @@
 //! see the first bytes of the first frame) and tmux (to read the screen as the user sees it).
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use std::io::Read;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::process::{Child, Command, Stdio};
@@ -343,4 +345,19 @@ impl Drop for Tmux {
 /// An environment variable as a number, or a default.
 pub fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name).ok().and_then(|s| s.parse().ok()).unwrap_or(default)
+}
+
+/// Raises this process's open-file limit to its hard limit (children started afterwards
+/// inherit it); the limit now in force.
+pub fn raise_file_limit() -> u64 {
+    // SAFETY: getrlimit/setrlimit read and write the plain struct given.
+    unsafe {
+        let mut lim: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 {
+            lim.rlim_cur = lim.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+            return lim.rlim_cur;
+        }
+    }
+    0
 }
