@@ -6,6 +6,7 @@
 //! of frames costs a few redraws, never one per frame, and a key is seen within a slice.
 
 pub mod effects;
+pub mod gateway_feed;
 pub mod terminal;
 
 use std::path::PathBuf;
@@ -225,13 +226,13 @@ async fn event_loop(
     gateway: Option<WatchedGateway>,
     gateway_admin: Option<String>,
 ) -> std::io::Result<()> {
-    let mut admin_feed = gateway_admin.map(poll_gateway_admin);
+    let mut admin_feed = gateway_admin.map(gateway_feed::poll_admin);
     // The gateway's own records, live: subscribed before the recent ones are read, so none is
     // missed in between.
     let mut gateway_feed = gateway.as_ref().map(|g| {
         let feed = g.log.subscribe();
-        app.on_reply(Reply::GatewayRecords(g.log.recent()));
-        app.on_reply(Reply::GatewayMetrics(g.metrics.per_api()));
+        app.on_reply(Reply::GatewayRecords(gateway_feed::records(g.log.recent())));
+        app.on_reply(Reply::GatewayMetrics(gateway_feed::metrics(g.metrics.per_api())));
         feed
     });
     let (tx, mut rx) = mpsc::channel::<EventBatch>(BATCH);
@@ -321,7 +322,7 @@ async fn event_loop(
             } => {
                 match record {
                     Ok(r) => {
-                        app.on_reply(Reply::GatewayRecords(vec![r]));
+                        app.on_reply(Reply::GatewayRecords(vec![gateway_feed::record(r)]));
                         dirty = true;
                     }
                     // Fell behind a burst: the next records still come.
@@ -359,7 +360,7 @@ async fn event_loop(
                     carry_out(ack, &mut app, (&tx, &reply_tx), journal);
                 }
                 if let Some(g) = &gateway {
-                    app.on_reply(Reply::GatewayMetrics(g.metrics.per_api()));
+                    app.on_reply(Reply::GatewayMetrics(gateway_feed::metrics(g.metrics.per_api())));
                     if app.modals.shows(crate::console::state::ViewKind::Gateway) {
                         dirty = true;
                     }
@@ -387,51 +388,6 @@ async fn event_loop(
             _ = tokio::time::sleep_until(next_draw), if dirty => {}
         }
     }
-}
-
-/// Polls a gateway emulator's `GET /status` every second in a task; the loop reads the answers.
-/// A failure is reported once, until the gateway answers again.
-fn poll_gateway_admin(admin: String) -> mpsc::Receiver<Result<wstab_emulator::gateway::GatewayStatus, String>> {
-    let (tx, rx) = mpsc::channel(2);
-    tokio::spawn(async move {
-        let mut failing = false;
-        let mut every = tokio::time::interval(Duration::from_secs(1));
-        loop {
-            every.tick().await;
-            let answer = wstab_emulator::gateway::fetch_status(&admin).await.map_err(|e| e.to_string());
-            let report = match answer {
-                Ok(status) => {
-                    failing = false;
-                    Some(Ok(status))
-                }
-                Err(e) if !failing => {
-                    failing = true;
-                    Some(Err(e))
-                }
-                Err(_) => None,
-            };
-            if let Some(r) = report
-                && tx.send(r).await.is_err()
-            {
-                return;
-            }
-        }
-    });
-    rx
-}
-
-/// Reads a policy trace in a task (bounded by a timeout) and sends it back as a reply, so the UI
-/// never waits on the gateway.
-fn fetch_policy_trace(tab: u64, location: String, replies: mpsc::Sender<Reply>) {
-    tokio::spawn(async move {
-        let read = tokio::time::timeout(Duration::from_secs(5), wstab_emulator::gateway::fetch_trace(&location)).await;
-        let result = match read {
-            Ok(Ok(record)) => Ok(Box::new(record)),
-            Ok(Err(e)) => Err(e.to_string()),
-            Err(_) => Err("the gateway did not answer within 5 s".to_string()),
-        };
-        let _ = replies.send(Reply::PolicyTrace { tab, location, result }).await;
-    });
 }
 
 /// Draws one frame of the console into `term` (any ratatui backend: the real terminal, or a
@@ -535,7 +491,7 @@ fn carry_out(
         | Effect::Copy { .. }
         | Effect::PasteFromClipboard
         | Effect::WriteFile { .. } => {}
-        Effect::FetchPolicyTrace { tab, location } => fetch_policy_trace(tab, location, replies.clone()),
+        Effect::FetchPolicyTrace { tab, location } => gateway_feed::fetch_policy_trace(tab, location, replies.clone()),
         Effect::Connect { session, target, profile } => {
             let handle = start_session(session, *target, profile.as_deref(), tx.clone());
             app.sessions.attach(session, handle);

@@ -4,8 +4,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use wstab_emulator::gateway::access_log::LogRecord;
-use wstab_emulator::gateway::metrics::ApiMetrics;
+use super::gateway_records::{ApiMetrics, GatewayRecord};
 
 /// Records kept for the view: the newest ones, like the gateway's own recent buffer.
 pub const KEEP: usize = 500;
@@ -16,14 +15,14 @@ pub struct GatewaySide {
     /// True once the loop feeds a gateway's records (the console runs on the demo).
     pub watched: bool,
     /// The newest records, oldest first, at most [`KEEP`].
-    pub records: VecDeque<LogRecord>,
+    pub records: VecDeque<GatewayRecord>,
     /// The numbers per API, as of the last tick.
     pub metrics: BTreeMap<String, ApiMetrics>,
 }
 
 impl GatewaySide {
     /// Takes records in (oldest first), dropping the oldest beyond [`KEEP`].
-    pub fn push(&mut self, records: Vec<LogRecord>) {
+    pub fn push(&mut self, records: Vec<GatewayRecord>) {
         self.watched = true;
         for r in records {
             if self.records.len() == KEEP {
@@ -34,15 +33,7 @@ impl GatewaySide {
     }
 
     /// The records of `api`, newest first (the view walks only as many as it shows).
-    pub fn records_for<'a>(&'a self, api: &'a str) -> impl Iterator<Item = &'a LogRecord> + 'a {
-        self.records.iter().rev().filter(move |r| record_api(r) == Some(api))
-    }
-}
-
-/// The API a record is about (a handshake to an unknown URL has none).
-pub fn record_api(r: &LogRecord) -> Option<&str> {
-    match r {
-        LogRecord::Handshake(h) => h.api.as_deref(),
-        LogRecord::ConnectionEnd(e) => Some(&e.api),
+    pub fn records_for<'a>(&'a self, api: &'a str) -> impl Iterator<Item = &'a GatewayRecord> + 'a {
+        self.records.iter().rev().filter(move |r| r.api() == Some(api))
     }
 }

@@ -11,6 +11,7 @@ pub mod copy;
 pub mod editor;
 mod effect;
 pub mod export;
+pub mod gateway_records;
 pub mod gateway_side;
 mod intent;
 pub mod latency;

@@ -3,8 +3,8 @@
 //! `Ocp-Apim-Trace-Location`, read from there by the runtime and shown in the handshake trace.
 
 use wstab_core::connection::HandshakeTrace;
-use wstab_emulator::gateway::access_log::HandshakeRecord;
 
+use super::gateway_records::HandshakeRecord;
 use super::{App, Effect};
 
 /// The request header that asks APIM (and the wstab gateway) for a trace.
@@ -139,7 +139,6 @@ mod tests {
             client: "127.0.0.1:1".into(),
             duration_ms: 1,
             policies: Vec::new(),
-            trace_id: Some("id".into()),
         }
     }
 

@@ -4,6 +4,7 @@
 use std::time::SystemTime;
 
 use super::Notice;
+use super::gateway_records::{ApiMetrics, GatewayRecord, GatewayStatus, HandshakeRecord};
 use super::profiles::ProfileOutcome;
 use wstab_core::profile::{ImportReport, Profile};
 
@@ -34,12 +35,12 @@ pub enum Reply {
     Tick(SystemTime),
     /// Gateway log records, oldest first (sent by the loop when it runs on the demo: the recent
     /// ones at start, then each new one as the gateway writes it).
-    GatewayRecords(Vec<wstab_emulator::gateway::access_log::LogRecord>),
+    GatewayRecords(Vec<GatewayRecord>),
     /// The gateway's numbers per API (sent by the loop's timer when it runs on the demo).
-    GatewayMetrics(std::collections::BTreeMap<String, wstab_emulator::gateway::metrics::ApiMetrics>),
+    GatewayMetrics(std::collections::BTreeMap<String, ApiMetrics>),
     /// A gateway emulator's whole status read from its admin address (sent by the loop's poller
     /// with `--gateway-admin URL`): replaces the records and numbers shown.
-    GatewayStatus(Box<wstab_emulator::gateway::GatewayStatus>),
+    GatewayStatus(Box<GatewayStatus>),
     /// An effect finished (sent by the loop): what to tell the user.
     Report(Notice),
     /// A handshake's policy trace read from the gateway (sent by the task carrying out
@@ -50,7 +51,7 @@ pub enum Reply {
         /// The URL it was read from.
         location: String,
         /// The gateway's record with its policies, or the error.
-        result: Result<Box<wstab_emulator::gateway::access_log::HandshakeRecord>, String>,
+        result: Result<Box<HandshakeRecord>, String>,
     },
     /// The system clipboard's text, read for Ctrl-V (sent by the runtime after
     /// [`Effect::PasteFromClipboard`](super::Effect::PasteFromClipboard)); pasted like a

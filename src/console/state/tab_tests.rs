@@ -4,8 +4,8 @@
 use super::tests::{at, connect, workspace};
 use super::*;
 use crate::console::message_log::Filter;
+use crate::console::state::gateway_records::{ConnectionEndRecord, GatewayRecord, HandshakeRecord};
 use wstab_core::connection::{Closer, Direction, EventKind, Frame, Utf8Bytes};
-use wstab_emulator::gateway::access_log::{ConnectionEndRecord, HandshakeRecord, LogRecord};
 
 fn text_in(session: SessionId, ms: u64, t: &str) -> Event {
     Event {
@@ -108,8 +108,8 @@ fn test_switching_tabs_keeps_the_bar_order() {
     assert_eq!((ids(&app), app.tab.id, app.active), (vec![1, 3], 3, 1));
 }
 
-fn handshake(api: &str, status: u16) -> LogRecord {
-    LogRecord::Handshake(HandshakeRecord {
+fn handshake(api: &str, status: u16) -> GatewayRecord {
+    GatewayRecord::Handshake(HandshakeRecord {
         time: "2026-11-26T12:00:01Z".into(),
         api: Some(api.into()),
         url: format!("/{api}?subscription-key=***"),
@@ -118,7 +118,6 @@ fn handshake(api: &str, status: u16) -> LogRecord {
         client: "127.0.0.1:5000".into(),
         duration_ms: 3,
         policies: Vec::new(),
-        trace_id: None,
     })
 }
 
@@ -127,7 +126,7 @@ fn test_gateway_records_are_kept_and_filtered_by_api() {
     let mut app = App::new(workspace(), 100);
     assert!(!app.gateway.watched, "off the demo there is nothing to show");
     app.on_reply(Reply::GatewayRecords(vec![handshake("echo", 101), handshake("chat", 401)]));
-    app.on_reply(Reply::GatewayRecords(vec![LogRecord::ConnectionEnd(ConnectionEndRecord {
+    app.on_reply(Reply::GatewayRecords(vec![GatewayRecord::ConnectionEnd(ConnectionEndRecord {
         time: "2026-11-26T12:00:09Z".into(),
         api: "echo".into(),
         client: "127.0.0.1:5000".into(),
@@ -143,7 +142,7 @@ fn test_gateway_records_are_kept_and_filtered_by_api() {
     assert!(app.gateway.watched);
     let echo: Vec<_> = app.gateway.records_for("echo").collect();
     assert_eq!(echo.len(), 2);
-    assert!(matches!(echo[0], LogRecord::ConnectionEnd(_)), "newest first");
+    assert!(matches!(echo[0], GatewayRecord::ConnectionEnd(_)), "newest first");
     assert_eq!(app.gateway.records_for("chat").count(), 1);
     for _ in 0..gateway_side::KEEP {
         app.on_reply(Reply::GatewayRecords(vec![handshake("ticker", 101)]));
@@ -167,9 +166,8 @@ fn test_gateway_status_from_the_admin_address_replaces_what_is_shown() {
     let mut app = App::new(workspace(), 100);
     app.on_reply(Reply::GatewayRecords(vec![handshake("echo", 101), handshake("echo", 401)]));
     let mut metrics = std::collections::BTreeMap::new();
-    metrics
-        .insert("echo".to_string(), wstab_emulator::gateway::metrics::ApiMetrics { active: 2, ..Default::default() });
-    let status = wstab_emulator::gateway::GatewayStatus { metrics, records: vec![handshake("echo", 101)] };
+    metrics.insert("echo".to_string(), gateway_records::ApiMetrics { active: 2, ..Default::default() });
+    let status = gateway_records::GatewayStatus { metrics, records: vec![handshake("echo", 101)] };
     app.on_reply(Reply::GatewayStatus(Box::new(status)));
     assert!(app.gateway.watched);
     assert_eq!(app.gateway.records_for("echo").count(), 1, "a poll replaces, never duplicates");

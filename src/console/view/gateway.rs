@@ -9,8 +9,8 @@ use ratatui::widgets::Paragraph;
 
 use super::{human_size, inner, popup, theme};
 use crate::console::state::App;
+use crate::console::state::gateway_records::{GatewayRecord, PolicyStep};
 use wstab_core::terminal_text::escape_one_line;
-use wstab_emulator::gateway::access_log::LogRecord;
 
 /// Draws the view, records from the `scroll`-th newest.
 pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
@@ -86,7 +86,7 @@ fn clock(time: &str) -> &str {
 
 /// The policy XML trace of a handshake in one line: the policies that ran, in order, and what
 /// stopped it (`validate-jwt refused: JWT validation failed: token has expired`).
-fn policy_summary(steps: &[wstab_emulator::gateway::access_log::PolicyTraceStep]) -> String {
+fn policy_summary(steps: &[PolicyStep]) -> String {
     if steps.is_empty() {
         return String::new();
     }
@@ -100,9 +100,9 @@ fn policy_summary(steps: &[wstab_emulator::gateway::access_log::PolicyTraceStep]
     format!("  policies: {}", parts.join(" → "))
 }
 
-fn record_line(r: &LogRecord) -> Line<'static> {
+fn record_line(r: &GatewayRecord) -> Line<'static> {
     match r {
-        LogRecord::Handshake(h) => {
+        GatewayRecord::Handshake(h) => {
             let style = if h.status == 101 { ratatui::style::Style::new() } else { theme::error() };
             Line::styled(
                 format!(
@@ -119,7 +119,7 @@ fn record_line(r: &LogRecord) -> Line<'static> {
                 style,
             )
         }
-        LogRecord::ConnectionEnd(e) => {
+        GatewayRecord::ConnectionEnd(e) => {
             let reason = match &e.error {
                 Some(err) => format!("closed by {} · {err}", e.closed_by),
                 None => format!("closed by {}", e.closed_by),

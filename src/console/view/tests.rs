@@ -311,11 +311,11 @@ fn test_snapshot_two_tabs_with_the_bar() {
 
 #[test]
 fn test_snapshot_gateway_view_with_records_and_metrics() {
-    use wstab_emulator::gateway::access_log::{ConnectionEndRecord, HandshakeRecord, LogRecord};
-    use wstab_emulator::gateway::metrics::ApiMetrics;
+    use crate::console::state::gateway_records::ApiMetrics;
+    use crate::console::state::gateway_records::{ConnectionEndRecord, GatewayRecord, HandshakeRecord};
     let mut app = connected_app();
     let handshake = |status: u16, reason: &str| {
-        LogRecord::Handshake(HandshakeRecord {
+        GatewayRecord::Handshake(HandshakeRecord {
             time: "2026-11-26T12:00:01Z".into(),
             api: Some("echo".into()),
             url: "/echo?subscription-key=***".into(),
@@ -324,13 +324,12 @@ fn test_snapshot_gateway_view_with_records_and_metrics() {
             client: "127.0.0.1:50123".into(),
             duration_ms: 2,
             policies: Vec::new(),
-            trace_id: None,
         })
     };
     app.on_reply(Reply::GatewayRecords(vec![
         handshake(401, "missing subscription key"),
         handshake(101, "relayed"),
-        LogRecord::ConnectionEnd(ConnectionEndRecord {
+        GatewayRecord::ConnectionEnd(ConnectionEndRecord {
             time: "2026-11-26T12:00:09Z".into(),
             api: "echo".into(),
             client: "127.0.0.1:50123".into(),
