@@ -43,7 +43,9 @@ fn main() -> ExitCode {
                     capture: cli.capture,
                     log_limit: cli.log_limit,
                     gateway_admin: cli.gateway_admin,
-                    ca: cli.ca,
+                    ca: cli.request.ca.clone(),
+                    url: cli.url,
+                    request: cli.request,
                 };
                 wstab::console::runtime::run(options).await
             }

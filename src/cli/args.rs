@@ -6,12 +6,14 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use wstab_core::request::{ClientAccessUrl, Overrides, RequestError};
 
 /// A terminal console for testing WebSocket APIs through an API gateway.
 ///
-/// With no command, opens the console: on the embedded demo when nothing is configured.
+/// With no command, opens the console: on a URL (`wstab wss://…`), a workspace or a profile, or
+/// on the embedded demo when nothing is given.
 #[derive(Debug, Parser)]
-#[command(name = "wstab", version, about, long_about = None)]
+#[command(name = "wstab", version, about, long_about = None, args_conflicts_with_subcommands = true)]
 pub struct Cli {
     /// Open this workspace TOML file in the console instead of the demo.
     #[arg(long, value_name = "FILE")]
@@ -35,10 +37,14 @@ pub struct Cli {
     #[arg(long, value_name = "URL")]
     pub gateway_admin: Option<String>,
 
-    /// Trust this extra CA certificate (PEM) for every connection the console opens, as a
-    /// profile's `[tls] ca_file` does (e.g. the one `wstab demo --serve --tls` writes).
-    #[arg(long, value_name = "FILE")]
-    pub ca: Option<PathBuf>,
+    /// Open the console on this ws://, wss://, http:// or https:// URL, its query string split
+    /// into Query parameters rows (secret values masked).
+    #[arg(value_name = "URL")]
+    pub url: Option<String>,
+
+    /// The URL's headers, query, subprotocols, TLS, timeout, secret names and token.
+    #[command(flatten)]
+    pub request: RequestArgs,
 
     /// What to run.
     #[command(subcommand)]
@@ -171,15 +177,10 @@ pub enum BinaryFormat {
     Base64,
 }
 
-/// `wstab connect`.
-#[derive(Debug, Args)]
-pub struct ConnectArgs {
-    /// ws:// or wss:// URL (http:// and https:// are accepted and mapped). Optional with --profile.
-    #[arg(required_unless_present = "profile")]
-    pub url: Option<String>,
-    /// Start from this saved profile; the other flags add to or override it.
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
+/// The flags that describe a request, shared by `wstab URL` (the console) and `wstab connect`:
+/// one set of names, one parser ([`RequestArgs::overrides`]).
+#[derive(Debug, Args, Default, Clone)]
+pub struct RequestArgs {
     /// Extra handshake header, `Name: value` (repeatable).
     #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
     pub headers: Vec<String>,
@@ -189,6 +190,55 @@ pub struct ConnectArgs {
     /// Subprotocol to request (repeatable, in order of preference).
     #[arg(short = 's', long = "subprotocol", value_name = "PROTOCOL")]
     pub subprotocols: Vec<String>,
+    /// Skip TLS certificate and host name verification.
+    #[arg(long)]
+    pub insecure: bool,
+    /// Trust this extra CA certificate (PEM); in the console, for every connection it opens, as a
+    /// profile's `[tls] ca_file` does (e.g. the one `wstab demo --serve --tls` writes).
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+    /// Seconds allowed for DNS, TCP, TLS and the handshake [default: 10].
+    #[arg(long, value_name = "SECS")]
+    pub connect_timeout: Option<f64>,
+    /// Also treat this query parameter or header name as secret (repeatable).
+    #[arg(long = "secret", value_name = "NAME")]
+    pub secret_names: Vec<String>,
+    /// A Web PubSub Client Access URL (as copied from the Keys tab): only its token goes into
+    /// the `access_token` query parameter; the request keeps its own URL.
+    #[arg(long, value_name = "URL")]
+    pub access_token_from: Option<String>,
+}
+
+impl RequestArgs {
+    /// What these flags lay over a request, each argument checked (`-H` without a colon, a
+    /// `--connect-timeout` that is not positive, an `--access-token-from` without a token).
+    pub fn overrides(&self) -> Result<Overrides, RequestError> {
+        Ok(Overrides {
+            query: self.query.iter().map(|q| Overrides::query_argument(q)).collect::<Result<_, _>>()?,
+            headers: self.headers.iter().map(|h| Overrides::header_argument(h)).collect::<Result<_, _>>()?,
+            subprotocols: self.subprotocols.clone(),
+            connect_timeout_secs: self.connect_timeout,
+            insecure: self.insecure,
+            ca_file: self.ca.clone(),
+            secret_names: self.secret_names.clone(),
+            access_token_from: self.access_token_from.as_deref().map(ClientAccessUrl::parse).transpose()?,
+            ..Overrides::default()
+        })
+    }
+}
+
+/// `wstab connect`.
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// ws:// or wss:// URL (http:// and https:// are accepted and mapped). Optional with --profile.
+    #[arg(required_unless_present = "profile")]
+    pub url: Option<String>,
+    /// Start from this saved profile; the other flags add to or override it.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// The request's headers, query, subprotocols, TLS, timeout, secret names and token.
+    #[command(flatten)]
+    pub request: RequestArgs,
     /// Message to send after connecting (repeatable, sent in order before stdin).
     #[arg(short = 'x', long = "execute", value_name = "MESSAGE")]
     pub execute: Vec<String>,
@@ -207,18 +257,6 @@ pub struct ConnectArgs {
     /// Largest message accepted, in bytes.
     #[arg(long, value_name = "BYTES")]
     pub max_message_size: Option<usize>,
-    /// Skip TLS certificate and host name verification.
-    #[arg(long)]
-    pub insecure: bool,
-    /// Trust this extra CA certificate (PEM).
-    #[arg(long, value_name = "FILE")]
-    pub ca: Option<PathBuf>,
-    /// Seconds allowed for DNS, TCP, TLS and the handshake [default: 10].
-    #[arg(long, value_name = "SECS")]
-    pub connect_timeout: Option<f64>,
-    /// Also treat this query parameter or header name as secret (repeatable).
-    #[arg(long = "secret", value_name = "NAME")]
-    pub secret_names: Vec<String>,
     /// Pair replies with requests by this JSON pointer (e.g. /ackId): `latency_ms` on paired
     /// replies in --json, and a latency summary on stderr at exit. Overrides the profile's.
     #[arg(long, value_name = "POINTER")]
@@ -230,10 +268,6 @@ pub struct ConnectArgs {
     /// Write the session (handshake and messages) as a HAR file at the end.
     #[arg(long, value_name = "FILE")]
     pub har: Option<PathBuf>,
-    /// A Web PubSub Client Access URL (as copied from the Keys tab): only its token goes into
-    /// the `access_token` query parameter; the request keeps its own URL.
-    #[arg(long, value_name = "URL")]
-    pub access_token_from: Option<String>,
 }
 
 /// `wstab run`.
@@ -364,4 +398,49 @@ pub struct TokenArgs {
     /// Token lifetime, e.g. 30m, 1h, 3600s.
     #[arg(long, default_value = "1h", value_name = "DURATION")]
     pub ttl: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::error::ErrorKind;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("wstab").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn test_a_url_opens_the_console_with_the_same_request_flags_as_connect() {
+        let flags = ["-H", "X-A: 1", "-q", "b=2", "-s", "p1", "--insecure", "--ca", "ca.pem", "--connect-timeout"];
+        let more = ["2.5", "--secret", "tenant", "--access-token-from", "wss://h/client/hubs/chat?access_token=t"];
+        let cli = parse(&[&["ws://h/p?a=1"][..], &flags, &more].concat()).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.url.as_deref(), Some("ws://h/p?a=1"));
+        let connect = parse(&[&["connect", "ws://h/p?a=1"][..], &flags, &more].concat()).unwrap();
+        let Some(Command::Connect(c)) = connect.command else { panic!("connect parses") };
+        assert_eq!(format!("{:?}", c.request), format!("{:?}", cli.request), "one set of flags, parsed alike");
+        let o = cli.request.overrides().unwrap();
+        assert_eq!((o.headers.len(), o.query[0].name.as_str(), o.insecure), (1, "b", true));
+        assert_eq!(o.access_token_from.map(|t| t.token), Some("t".into()));
+        let bad = RequestArgs { headers: vec!["no colon".into()], ..RequestArgs::default() };
+        assert!(bad.overrides().is_err());
+    }
+
+    #[test]
+    fn test_subcommands_still_parse_beside_the_url() {
+        assert!(matches!(parse(&["demo"]).unwrap().command, Some(Command::Demo(_))));
+        assert!(matches!(parse(&["profiles"]).unwrap().command, Some(Command::Profiles)));
+        let connect = parse(&["connect", "ws://h/x", "-x", "hi"]).unwrap();
+        assert!(matches!(connect.command, Some(Command::Connect(ref c)) if c.url.as_deref() == Some("ws://h/x")));
+        assert!(connect.url.is_none());
+        assert_eq!(parse(&["connect", "--help"]).unwrap_err().kind(), ErrorKind::DisplayHelp);
+        assert_eq!(parse(&["--help"]).unwrap_err().kind(), ErrorKind::DisplayHelp);
+        assert!(parse(&[]).unwrap().url.is_none(), "no URL: the demo");
+        assert!(parse(&["--workspace", "w.toml"]).is_ok());
+        // A request flag belongs to the URL the console opens, never to a subcommand after it:
+        // the word is read as the URL (which the console refuses, naming the commands).
+        let flagged = parse(&["-H", "X: 1", "demo"]).unwrap();
+        assert!(flagged.command.is_none() && flagged.url.as_deref() == Some("demo"));
+        assert!(parse(&["ws://h/x", "demo"]).is_err());
+    }
 }

@@ -53,30 +53,24 @@ pub fn request_from_args(args: &ConnectArgs) -> Result<BuiltRequest, ConnectSetu
     Ok(build_from_profile(args.profile.as_deref(), &overrides, Purpose::Connect)?)
 }
 
-/// What the flags lay over the profile's request.
+/// What the flags lay over the profile's request: the request flags `wstab URL` shares, then
+/// connect's own.
 fn overrides_from_args(args: &ConnectArgs) -> Result<Overrides, RequestError> {
     Ok(Overrides {
         url: args.url.clone(),
-        query: args.query.iter().map(|q| Overrides::query_argument(q)).collect::<Result<_, _>>()?,
-        headers: args.headers.iter().map(|h| Overrides::header_argument(h)).collect::<Result<_, _>>()?,
-        subprotocols: args.subprotocols.clone(),
-        connect_timeout_secs: args.connect_timeout,
         max_message_size: args.max_message_size,
-        insecure: args.insecure,
-        ca_file: args.ca.clone(),
-        secret_names: args.secret_names.clone(),
         reconnect: args.reconnect,
         // Sent after every open, so again after each reconnect.
         on_connect: args.execute.clone(),
         correlation: args.correlate.clone(),
-        access_token_from: args.access_token_from.as_deref().map(ClientAccessUrl::parse).transpose()?,
+        ..args.request.overrides()?
     })
 }
 
 /// With `--access-token-from`: says on stderr that the token was taken (never the token), and
 /// warns when the pasted URL is for another hub than the request's.
 fn report_access_token(args: &ConnectArgs, request_url: &str) {
-    let Some(pasted) = args.access_token_from.as_deref().and_then(|u| ClientAccessUrl::parse(u).ok()) else {
+    let Some(pasted) = args.request.access_token_from.as_deref().and_then(|u| ClientAccessUrl::parse(u).ok()) else {
         return;
     };
     eprintln!("wstab connect: {}", pasted.note(std::time::SystemTime::now()));

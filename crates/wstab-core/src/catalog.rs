@@ -106,6 +106,12 @@ impl Catalog {
     /// Adds a URL as an entry of its own (listed after the workspace's APIs and earlier ad-hoc
     /// URLs, before the profiles but after the pinned one) and returns its id.
     pub fn add_adhoc(&mut self, url: &str) -> EntryId {
+        self.add_adhoc_request(Request::to_url(url))
+    }
+
+    /// [`Catalog::add_adhoc`] for a whole request (its query split into parameters, headers,
+    /// TLS options…): the entry is titled with its URL, which holds no query, so no secret.
+    pub fn add_adhoc_request(&mut self, request: Request) -> EntryId {
         let is_profile = |e: &Entry| matches!(e.source, Source::Profile { .. });
         let at = match self.entries.iter().rposition(|e| !is_profile(e)) {
             Some(last_own) => last_own + 1,
@@ -114,7 +120,7 @@ impl Catalog {
                     && self.entries.first().is_some_and(|e| e.profile_name() == self.pinned.as_deref()),
             ),
         };
-        let id = self.push(Source::Adhoc, url.to_string(), Request::to_url(url), Vec::new());
+        let id = self.push(Source::Adhoc, request.endpoint.url(), request, Vec::new());
         if let Some(entry) = self.entries.pop() {
             self.entries.insert(at, entry);
         }

@@ -14,6 +14,11 @@ pub const SECRET_NAMES: &[&str] = &[
     "api-key",
     "x-api-key",
     "sig",
+    // What people put in URLs they paste: Azure Functions' `code`, bare `token`, `key`, `password`.
+    "code",
+    "token",
+    "key",
+    "password",
 ];
 
 /// What a masked value is replaced by.

@@ -44,6 +44,42 @@ pub struct Options {
     pub gateway_admin: Option<String>,
     /// `--ca FILE`: an extra CA certificate (PEM) every connection trusts.
     pub ca: Option<PathBuf>,
+    /// `wstab URL`: open the console on this URL, as an ad-hoc entry, selected.
+    pub url: Option<String>,
+    /// The URL's `-H`, `-q`, `-s`, TLS, timeout, `--secret` and `--access-token-from` flags.
+    pub request: crate::cli::args::RequestArgs,
+}
+
+/// The request `wstab URL [flags]` opens, and what to tell the user about it (a token taken
+/// from `--access-token-from`, a hub that does not match). Errors are worded for stderr.
+fn opened_request(options: &Options) -> Result<Option<(wstab_core::request::Request, Option<Notice>)>, String> {
+    let Some(url) = &options.url else {
+        let flagged = options.request.overrides().map_err(|e| e.to_string())?;
+        // `--ca` alone is the console's: every connection trusts it.
+        let ca_only = wstab_core::request::Overrides { ca_file: flagged.ca_file.clone(), ..Default::default() };
+        if flagged != ca_only {
+            return Err("-H, -q, -s, --insecure, --connect-timeout, --secret and --access-token-from describe \
+                        the URL to open: give it, e.g. `wstab wss://host/path -H 'Name: value'`"
+                .into());
+        }
+        return Ok(None);
+    };
+    let overrides = options.request.overrides().map_err(|e| e.to_string())?;
+    let request = wstab_core::request::Request::from_url(url).map_err(|e| match e {
+        // A mistyped command (`wstab conect`) is read as a URL: say what else it could be.
+        wstab_core::connection::TargetError::BadUrl { .. } if !url.contains("://") => {
+            format!(
+                "{e}\nhint: a URL starts with ws://, wss://, http:// or https://; the commands are in `wstab --help`"
+            )
+        }
+        e => e.to_string(),
+    })?;
+    let request = overrides.apply_to(&request).map_err(|e| e.to_string())?;
+    let notice = overrides
+        .access_token_from
+        .as_ref()
+        .map(|pasted| crate::console::state::access_token_notice(pasted, &request.endpoint.url(), SystemTime::now()));
+    Ok(Some((request, notice)))
 }
 
 /// The shortest time between two draws (~60 per second).
@@ -141,6 +177,10 @@ async fn choose_workspace(options: &Options, store: &ProfileStore) -> Result<Sta
             let keep: KeepAlive = demo.map(|d| Box::new(d) as Box<dyn std::any::Any + Send>);
             (Workspace { name: "profiles".into(), gateway: String::new(), apis: Vec::new() }, keep)
         }
+        // `wstab URL`: the user's own endpoint, with the saved profiles; no demo to start.
+        (None, None) if options.url.is_some() => {
+            (Workspace { name: "profiles".into(), gateway: String::new(), apis: Vec::new() }, None)
+        }
         (None, None) => {
             let demo = wstab_emulator::demo::start_default(Default::default())
                 .await
@@ -161,6 +201,13 @@ const PANIC_FOR_TEST_ENV: &str = "WSTAB_PANIC_FOR_TEST";
 /// Runs the console; returns the exit code (usage when it cannot start: no workspace, an
 /// unreadable file).
 pub async fn run(options: Options) -> Exit {
+    let opened = match opened_request(&options) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("wstab: {e}");
+            return Exit::Usage;
+        }
+    };
     let store = ProfileStore::open_default();
     let Startup { workspace, keep_alive: _keep_alive, gateway, mut notices } =
         match choose_workspace(&options, &store).await {
@@ -187,12 +234,19 @@ pub async fn run(options: Options) -> Exit {
         notices.extend(broken.iter().map(|(_, e)| format!("profile not loaded: {e}")));
     }
     app.on_reply(loaded);
+    let opened_notice = opened.map(|(request, notice)| {
+        app.open_request(request);
+        notice
+    });
     if app.catalog.is_empty() {
         notices
             .push("no APIs: pass --workspace FILE or --profile NAME, or import some with `wstab import apim`".into());
     }
     for text in notices {
         app.on_reply(Reply::Report(Notice { text, error: true }));
+    }
+    if let Some(notice) = opened_notice.flatten() {
+        app.on_reply(Reply::Report(notice));
     }
     let mut guard = match terminal::TerminalGuard::enter() {
         Ok(g) => g,

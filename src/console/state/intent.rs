@@ -107,6 +107,12 @@ pub enum Intent {
     DuplicateProfile,
     /// d / Del in APIs: delete the selected saved profile (asks first).
     DeleteProfile,
+    /// n in APIs and Request: ask for a URL (typed or pasted) and open it as a new ad-hoc entry,
+    /// selected, its query split into rows.
+    OpenUrl,
+    /// u (or Enter on the URL row) in Request: edit the URL, query included; the query is split
+    /// into rows again on accept.
+    EditUrl,
     /// I: ask for an `az apim api list` JSON file and import its WebSocket APIs as profiles.
     ImportApim,
     /// W: ask for a Web PubSub connection string and hub, and set the request's `access_token`.

@@ -17,6 +17,7 @@ mod intent;
 pub mod latency;
 pub mod messages;
 mod modal;
+mod own_url;
 mod panes;
 pub mod policy_trace;
 pub mod profiles;
@@ -40,6 +41,7 @@ pub use modal::{
     Ask, AskFor, AskOption, Choice, Menu, MenuKind, Modal, ModalStack, Outcome, Prompt, PromptFor, Question, View,
     ViewKind,
 };
+pub use own_url::{access_token_notice, url_for_editing};
 use profiles::Pending;
 pub use reply::Reply;
 use request::{RequestDraft, Table};
@@ -407,6 +409,7 @@ impl App {
                 }
             }
             Intent::SaveProfile => self.ask_profile_name(),
+            Intent::OpenUrl => self.ask_url_to_open(),
             Intent::ImportApim => self.start_prompt(PromptFor::ImportFile, ""),
             Intent::TokenFromConnectionString => self.start_prompt(PromptFor::ConnectionString, ""),
             Intent::CopyMenu => self.modals.push(Modal::Menu(Menu::new(MenuKind::Copy))),

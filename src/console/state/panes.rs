@@ -48,10 +48,16 @@ impl App {
         let Some(d) = self.draft_mut() else { return };
         let last = d.row_count() - 1;
         match action {
+            // The URL row sits above the first row.
+            Intent::Up if d.selected == 0 => d.url_selected = true,
             Intent::Up => d.selected = d.selected.saturating_sub(1),
+            Intent::Down if d.url_selected => d.url_selected = false,
             Intent::Down => d.selected = (d.selected + 1).min(last),
-            Intent::First | Intent::PageUp => d.selected = 0,
-            Intent::Last | Intent::PageDown => d.selected = last,
+            Intent::First | Intent::PageUp => (d.selected, d.url_selected) = (0, true),
+            Intent::Last | Intent::PageDown => (d.selected, d.url_selected) = (last, false),
+            Intent::Enter | Intent::EditUrl if d.url_selected || action == Intent::EditUrl => self.edit_url(),
+            // The row keys have no meaning on the URL row.
+            Intent::RenameRow | Intent::Delete | Intent::ToggleRow | Intent::RevealRow if d.url_selected => {}
             Intent::Enter => {
                 let (table, row) = d.locate(d.selected);
                 match row {
@@ -92,6 +98,7 @@ impl App {
             Intent::ShowToken => match token::token_row(d) {
                 Some((table, row)) => {
                     d.selected = d.flat(table, Some(row));
+                    d.url_selected = false;
                     self.open_view(ViewKind::Token { table, row });
                 }
                 None => self.notice("no JWT here: no query parameter or header value is a token", true),
@@ -225,6 +232,9 @@ impl App {
     }
 
     pub(super) fn paste(&mut self, text: String) -> Option<Effect> {
+        if self.paste_took_access_token(&text) {
+            return None;
+        }
         if let Some(Modal::Prompt(p)) = self.modals.top_mut() {
             p.field.insert_str(&text);
         } else if !self.modals.is_empty() {
@@ -232,6 +242,11 @@ impl App {
         } else if self.focus == Pane::Composer {
             self.tab.composer.editor.insert_str(&text);
             self.tab.composer.edited();
+        } else if self.focus == Pane::Request && self.draft().is_some_and(|d| d.url_selected) {
+            // Pasting onto the URL row replaces the URL, to be checked and accepted.
+            let mut field = Editor::one_line("");
+            field.insert_str(&text);
+            self.modals.push(Modal::Prompt(Prompt { what: PromptFor::EditUrl, field }));
         } else if self.focus == Pane::Request
             && let Some(d) = self.draft_mut()
             && let (table, Some(row)) = d.locate(d.selected)
@@ -260,6 +275,7 @@ impl App {
                     && row < d.row_count()
                 {
                     d.selected = row;
+                    d.url_selected = false;
                 }
             }
             Pane::Messages => {

@@ -67,6 +67,9 @@ pub struct RequestDraft {
     pub subprotocols: Vec<String>,
     /// The selected row, counting both tables with an "add" row at the end of each.
     pub selected: usize,
+    /// The URL row is selected (above the tables; `selected` is kept for when the cursor
+    /// comes back down).
+    pub url_selected: bool,
     /// The request the draft started from: its endpoint, TLS options, limits, secret names and
     /// session options, which the pane does not edit.
     pub base: Request,
@@ -87,6 +90,7 @@ impl RequestDraft {
             headers: rows(&base.headers),
             subprotocols: base.subprotocols.clone(),
             selected: 0,
+            url_selected: false,
             base,
         }
     }

@@ -96,6 +96,7 @@ impl App {
             let flat = draft.flat(table, Some(i));
             if let Some(d) = self.draft_mut() {
                 d.selected = flat;
+                d.url_selected = false;
             }
             self.focus = Pane::Request;
             self.notice(text, true);

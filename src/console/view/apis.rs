@@ -61,7 +61,12 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 }
                 Source::Adhoc => Span::styled("  ◇ URL", theme::dim()),
             };
-            Line::from(vec![marker, Span::raw(escape_one_line(&entry.title)), tail])
+            // An ad-hoc URL is listed as it is now: its URL row may have been edited since.
+            let title = match (&entry.source, app.drafts.get(&entry.id)) {
+                (Source::Adhoc, Some(d)) => wstab_core::secret::mask_url(&d.base_url, d.secret_names()),
+                _ => entry.title.clone(),
+            };
+            Line::from(vec![marker, Span::raw(escape_one_line(&title)), tail])
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), body);

@@ -72,7 +72,9 @@ pub fn layout(area: Rect, app: &App) -> Option<Areas> {
     let apis_width = (area.width / 4).clamp(22, 32);
     let [apis, right] = Layout::horizontal([Constraint::Length(apis_width), Constraint::Min(1)]).areas(main);
     let table_rows = app.draft().map(|d| d.query.len().max(d.headers.len()) + 1).unwrap_or(1).clamp(2, 5) as u16;
-    let request_height = 2 + 2 + table_rows + 2;
+    // A long URL wraps (up to `request::MAX_URL_ROWS` rows), so it is read, not cut.
+    let url_rows = request::url_rows(app, right.width.saturating_sub(2));
+    let request_height = 2 + url_rows + 1 + table_rows + 2;
     let composer_lines = app.tab.composer.editor.lines().len().clamp(2, 6) as u16;
     let [request, messages, composer] = Layout::vertical([
         Constraint::Length(request_height),
@@ -80,8 +82,12 @@ pub fn layout(area: Rect, app: &App) -> Option<Areas> {
         Constraint::Length(composer_lines + 2),
     ])
     .areas(right);
-    let tables =
-        Rect { x: request.x + 1, y: request.y + 3, width: request.width.saturating_sub(2), height: table_rows + 2 };
+    let tables = Rect {
+        x: request.x + 1,
+        y: request.y + 2 + url_rows,
+        width: request.width.saturating_sub(2),
+        height: table_rows + 2,
+    };
     let [query, headers] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(tables);
     Some(Areas { apis, request, query, headers, messages, composer, status, tabs })
 }
@@ -259,6 +265,8 @@ pub fn scroll_offset(selected: usize, len: usize, rows: usize) -> usize {
 
 #[cfg(test)]
 mod fit_tests;
+#[cfg(test)]
+mod own_url_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -22,6 +22,47 @@ pub fn table_offset(draft: &RequestDraft, table: Table, rows: usize) -> usize {
     scroll_offset(sel, len, rows)
 }
 
+/// The most rows a long URL wraps to; past them the last row ends in `… u: in full`, and `u`
+/// opens the whole URL in the editor.
+pub const MAX_URL_ROWS: usize = 4;
+
+/// The columns of the label before the URL.
+const LABEL: usize = 14;
+
+/// The URL as it will be sent (secrets masked, controls escaped), wrapped to the pane's
+/// `width`: at most [`MAX_URL_ROWS`] rows.
+fn url_lines(d: &RequestDraft, width: u16) -> Vec<String> {
+    let room = (width as usize).saturating_sub(LABEL).max(8);
+    let url = escape_one_line(&d.target().display_url());
+    let mut rows: Vec<String> = vec![String::new()];
+    let mut used = 0;
+    for c in url.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > room {
+            rows.push(String::new());
+            used = 0;
+        }
+        if let Some(last) = rows.last_mut() {
+            last.push(c);
+        }
+        used += w;
+    }
+    if rows.len() > MAX_URL_ROWS {
+        rows.truncate(MAX_URL_ROWS);
+        let tail = "… u: in full";
+        if let Some(last) = rows.last_mut() {
+            let keep = room.saturating_sub(tail.chars().count());
+            *last = last.chars().take(keep).collect::<String>() + tail;
+        }
+    }
+    rows
+}
+
+/// How many rows the selected request's URL takes in a Request pane `width` columns wide inside.
+pub fn url_rows(app: &App, width: u16) -> u16 {
+    app.draft().map_or(1, |d| url_lines(d, width).len()) as u16
+}
+
 /// The flat row under a click, if any.
 pub fn hit(app: &App, a: &Areas, x: u16, y: u16) -> Option<usize> {
     let d = app.draft()?;
@@ -45,14 +86,25 @@ pub fn draw(frame: &mut Frame, app: &App, a: &Areas) {
         frame.render_widget(Paragraph::new("(select an API)").style(theme::dim()), body);
         return;
     };
-    let url = escape_one_line(&d.target().display_url());
     let protocols =
         if d.subprotocols.is_empty() { "(none)".to_string() } else { escape_one_line(&d.subprotocols.join(", ")) };
-    let head = vec![
-        Line::from(vec![Span::styled("URL           ", theme::label()), Span::raw(url)]),
-        Line::from(vec![Span::styled("Subprotocols  ", theme::label()), Span::raw(protocols)]),
-    ];
-    frame.render_widget(Paragraph::new(head), Rect { height: 2.min(body.height), ..body });
+    let url = url_lines(d, body.width);
+    let url_height = url.len() as u16;
+    let mut head: Vec<Line> = url
+        .into_iter()
+        .enumerate()
+        .map(|(i, chunk)| {
+            let label = if i == 0 { "URL           " } else { "              " };
+            Line::from(vec![Span::styled(label, theme::label()), Span::raw(chunk)])
+        })
+        .collect();
+    head.push(Line::from(vec![Span::styled("Subprotocols  ", theme::label()), Span::raw(protocols)]));
+    frame.render_widget(Paragraph::new(head), Rect { height: (url_height + 1).min(body.height), ..body });
+    if focused && d.url_selected {
+        for i in 0..url_height as usize {
+            super::highlight_row(frame, body, i, theme::selected());
+        }
+    }
     draw_table(frame, d, Table::Query, a.query, focused, app.now);
     draw_table(frame, d, Table::Headers, a.headers, focused, app.now);
 }
@@ -81,7 +133,7 @@ fn draw_table(frame: &mut Frame, d: &RequestDraft, table: Table, area: Rect, pan
     let mut lines = Vec::new();
     let mut selected_at = None;
     for i in start..(start + height).min(rows.len() + 1) {
-        let selected = pane_focused && sel_table == table && sel_row.unwrap_or(rows.len()) == i;
+        let selected = pane_focused && !d.url_selected && sel_table == table && sel_row.unwrap_or(rows.len()) == i;
         let line = match rows.get(i) {
             None => Line::from(Span::styled(add, theme::dim())),
             Some(r) => {

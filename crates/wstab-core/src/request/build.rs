@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::connection::{Param, Target, TargetError};
 use crate::profile::{EnvRefError, resolve_target};
 
-use super::client_access_url::{ACCESS_TOKEN, ClientAccessUrl};
+use super::client_access_url::ClientAccessUrl;
 use super::{Endpoint, Request, SessionOptions};
 
 /// What a front end lays over a request: `wstab connect`'s flags, a `wstab run` script's own
@@ -193,12 +193,7 @@ impl Overrides {
             r.session.correlation = Some(pointer.clone());
         }
         if let Some(pasted) = &self.access_token_from {
-            let token = Param::new(ACCESS_TOKEN, pasted.token.clone()).secret();
-            // Replaced where it stands, so the query keeps the order the user gave it.
-            match r.query.iter_mut().find(|p| p.name == ACCESS_TOKEN) {
-                Some(row) => *row = Param { required: row.required, ..token },
-                None => r.query.push(token),
-            }
+            pasted.put_token_into(&mut r.query);
         }
         Ok(r)
     }

@@ -23,6 +23,7 @@
 
 use std::time::SystemTime;
 
+use crate::connection::Param;
 use crate::jwt_claims;
 use crate::profile::webpubsub::hub_of;
 
@@ -97,6 +98,23 @@ impl ClientAccessUrl {
         let pasted = self.hub.as_deref()?;
         let api = hub_of(api)?;
         (pasted != api).then(|| HubMismatch { pasted: pasted.to_string(), api: api.to_string() })
+    }
+
+    /// Puts just the token into `query`'s `access_token` parameter (marked secret): replaced
+    /// where it stands, so the query keeps the order the user gave it (and whether it is
+    /// required), or added at the end. Returns the parameter's index.
+    pub fn put_token_into(&self, query: &mut Vec<Param>) -> usize {
+        let token = Param::new(ACCESS_TOKEN, self.token.clone()).secret();
+        match query.iter().position(|p| p.name == ACCESS_TOKEN) {
+            Some(i) => {
+                query[i] = Param { required: query[i].required, ..token };
+                i
+            }
+            None => {
+                query.push(token);
+                query.len() - 1
+            }
+        }
     }
 
     /// `took access_token from the pasted URL (hub chat, expires in 59m)`: what to tell the

@@ -9,6 +9,7 @@
 mod build;
 pub mod client_access_url;
 mod endpoint;
+pub mod opened_url;
 mod saved;
 mod session;
 pub mod subscription_key;
@@ -22,6 +23,7 @@ pub use client_access_url::{ClientAccessUrl, ClientAccessUrlError, HubMismatch};
 pub use endpoint::{
     DEMO_DEFAULT_PORT, DEMO_GATEWAY, Endpoint, demo_gateway_url, running_demo_gateway, set_demo_gateway,
 };
+pub use opened_url::split_query;
 pub use saved::{SavedRequestError, build_from_profile};
 pub use session::SessionOptions;
 pub use subscription_key::{KeyPlace, SubscriptionKeyNames};

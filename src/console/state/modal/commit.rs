@@ -33,6 +33,7 @@ impl App {
             PromptFor::ImportGateway { path } => self.read_import(path, text.trim()),
             PromptFor::ConnectionString => self.ask_hub(text.trim()),
             PromptFor::Hub { connection_string } => self.set_access_token(&connection_string, text.trim()),
+            PromptFor::OpenUrl | PromptFor::EditUrl => self.commit_url_prompt(what, text),
         }
     }
 
@@ -47,6 +48,9 @@ impl App {
     }
 
     fn set_row_value(&mut self, table: Table, row: usize, value: String) -> Option<Effect> {
+        if self.value_took_access_token(table, row, &value) {
+            return None;
+        }
         if let Some(r) = self.draft_mut().and_then(|d| d.rows_mut(table).get_mut(row)) {
             r.param.value = value;
         }

@@ -58,6 +58,10 @@ pub enum PromptFor {
         /// The file, from the previous prompt.
         path: String,
     },
+    /// A URL to open as a new ad-hoc entry (`n`).
+    OpenUrl,
+    /// The selected request's URL, query included (the URL row).
+    EditUrl,
     /// A Web PubSub connection string, to generate an `access_token` with.
     ConnectionString,
     /// The hub the token is for.
@@ -87,6 +91,8 @@ impl PromptFor {
             PromptFor::ImportGateway { .. } => "Gateway URL (empty: <service>.azure-api.net from each API's id)",
             PromptFor::ConnectionString => "Web PubSub connection string (used once, never saved)",
             PromptFor::Hub { .. } => "Hub name",
+            PromptFor::OpenUrl => "Open URL (ws://, wss://, http:// or https://; typed or pasted)",
+            PromptFor::EditUrl => "URL (the query becomes rows; ••••••: kept as it was)",
         }
     }
 
