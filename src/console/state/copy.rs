@@ -18,8 +18,11 @@ pub enum CopyItem {
     Url,
     /// The request URL with its secret values.
     UrlWithSecrets,
-    /// The last handshake trace, with the failure and its hint.
+    /// The last handshake trace, with the failure and its hint (and the policy trace, as `t`
+    /// shows it).
     Trace,
+    /// The last handshake's policy trace from a wstab gateway (`Ocp-Apim-Trace`).
+    PolicyTrace,
     /// The request as a command line for a tool, secrets as `${VAR}`.
     Command(Tool),
     /// The request as a command line for a tool, secrets included.
@@ -28,11 +31,12 @@ pub enum CopyItem {
 
 impl CopyItem {
     /// The menu, in order.
-    pub const MENU: [CopyItem; 10] = [
+    pub const MENU: [CopyItem; 11] = [
         CopyItem::Message,
         CopyItem::Url,
         CopyItem::UrlWithSecrets,
         CopyItem::Trace,
+        CopyItem::PolicyTrace,
         CopyItem::Command(Tool::Wstab),
         CopyItem::CommandWithSecrets(Tool::Wstab),
         CopyItem::Command(Tool::Wscat),
@@ -48,6 +52,7 @@ impl CopyItem {
             CopyItem::Url => 'u',
             CopyItem::UrlWithSecrets => 'U',
             CopyItem::Trace => 't',
+            CopyItem::PolicyTrace => 'p',
             CopyItem::Command(Tool::Wstab) => 'w',
             CopyItem::CommandWithSecrets(Tool::Wstab) => 'W',
             CopyItem::Command(Tool::Wscat) => 'c',
@@ -64,6 +69,7 @@ impl CopyItem {
             CopyItem::Url => "the request URL (secrets masked)".into(),
             CopyItem::UrlWithSecrets => "the request URL with its secrets".into(),
             CopyItem::Trace => "the handshake trace".into(),
+            CopyItem::PolicyTrace => "the gateway's policy trace (secrets masked)".into(),
             CopyItem::Command(t) => format!("the `{}` command (secrets as ${{VARS}})", t.name()),
             CopyItem::CommandWithSecrets(t) => format!("the `{}` command with its secrets", t.name()),
         }
@@ -76,6 +82,7 @@ impl CopyItem {
             CopyItem::Url => "the URL (secrets masked)".into(),
             CopyItem::UrlWithSecrets => "the URL with secrets".into(),
             CopyItem::Trace => "the handshake trace".into(),
+            CopyItem::PolicyTrace => "the policy trace".into(),
             CopyItem::Command(t) => format!("the {} command", t.name()),
             CopyItem::CommandWithSecrets(t) => format!("the {} command with secrets", t.name()),
         }
@@ -140,6 +147,14 @@ impl App {
                     return None;
                 }
             },
+            CopyItem::PolicyTrace => match &self.tab.policy_trace {
+                Some(p) => self.masked(&p.to_text()),
+                None => {
+                    let why = "nothing to copy: the last handshake has no policy trace (T in Request asks a wstab gateway for one)";
+                    self.notice(why, true);
+                    return None;
+                }
+            },
             CopyItem::Url | CopyItem::UrlWithSecrets | CopyItem::Command(_) | CopyItem::CommandWithSecrets(_) => {
                 let Some(target) = self.draft().map(|d| d.target()) else {
                     self.notice("nothing to copy: no API selected", true);
@@ -199,7 +214,20 @@ impl App {
             Some(t) => out.push_str(&t.to_text()),
             None => out.push_str("(no handshake: the connection failed before the request was sent)\n"),
         }
+        if let Some(p) = &self.tab.policy_trace {
+            out.push('\n');
+            out.push_str(&self.masked(&p.to_text()));
+        }
         Some(out)
+    }
+
+    /// `text` with the selected request's secrets masked. The gateway already masks its record;
+    /// this keeps a secret the request sends out of the clipboard whatever the gateway wrote.
+    fn masked(&self, text: &str) -> String {
+        match self.draft() {
+            Some(d) => d.target().masker().redact(text),
+            None => text.to_string(),
+        }
     }
 
     /// Ctrl-O: the saved messages of the selected API.

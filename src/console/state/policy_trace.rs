@@ -46,6 +46,36 @@ impl PolicyTrace {
         Some(PolicyTrace::Fetching { location: location.trim().to_string(), requested: false })
     }
 
+    /// The trace as text, line for line as the handshake trace view (`t`) shows it.
+    pub fn to_text(&self) -> String {
+        let heading = "Policy trace (wstab gateway)";
+        match self {
+            PolicyTrace::Fetching { location, .. } => format!("{heading}\nreading {location} …\n"),
+            PolicyTrace::Failed { location, error } => format!("{heading}\nnot read from {location}: {error}\n"),
+            PolicyTrace::Fetched { record, .. } => {
+                let mut out = format!("{heading}: {} {} in {} ms\n", record.status, record.reason, record.duration_ms);
+                if record.policies.is_empty() {
+                    out.push_str("(no policy ran: refused before the policies, e.g. the key check, or no policy XML for this API)\n");
+                }
+                for (i, step) in record.policies.iter().enumerate() {
+                    out.push_str(&format!(
+                        "{:>2}. {} {} {} µs  {} · {}\n",
+                        i + 1,
+                        step.policy,
+                        step.outcome,
+                        step.elapsed_us,
+                        step.scope,
+                        step.location
+                    ));
+                    if !step.detail.is_empty() {
+                        out.push_str(&format!("      {}\n", step.detail));
+                    }
+                }
+                out
+            }
+        }
+    }
+
     /// The URL it comes from.
     pub fn location(&self) -> &str {
         match self {
@@ -186,5 +216,67 @@ mod tests {
         app.on_event(handshake(&app, None));
         assert_eq!(app.tab.policy_trace, None);
         assert!(app.due_trace_fetches().is_empty());
+    }
+
+    /// What `y` then `key` puts on the clipboard (or the notice when nothing).
+    fn copy(app: &mut App, key: char) -> Result<String, String> {
+        assert_eq!(app.update(Intent::CopyMenu, &Viewport::default()), None);
+        match app.update(Intent::Char(key), &Viewport::default()) {
+            Some(Effect::Copy { content: super::super::copy::CopyContent::Text(t), .. }) => Ok(t),
+            other => Err(format!("{other:?}: {:?}", app.notice.as_ref().map(|n| n.text.clone()))),
+        }
+    }
+
+    #[test]
+    fn test_copy_menu_offers_the_policy_trace_as_t_shows_it_with_secrets_masked() {
+        use super::super::gateway_records::PolicyStep;
+        let mut app = App::new(workspace(), 100);
+        let key = "k-0123456789";
+        let row = super::super::request::Row {
+            param: wstab_core::connection::Param::new("subscription-key", key).secret(),
+            revealed: false,
+        };
+        app.draft_at(0).query.push(row);
+        let no_trace = copy(&mut app, 'p').expect_err("no handshake, no policy trace");
+        assert!(no_trace.contains("no policy trace") && no_trace.contains("T in Request"), "{no_trace}");
+
+        connect(&mut app);
+        let location = "http://127.0.0.1:2/trace/b";
+        app.on_event(handshake(&app, Some(location)));
+        let _ = app.due_trace_fetches();
+        assert!(copy(&mut app, 'p').unwrap().contains(&format!("reading {location}")), "a trace being read says so");
+        let mut refused = record(401);
+        refused.reason = "validate-jwt: Invalid JWT.".into();
+        let step = |policy: &str, outcome: &str, detail: &str| PolicyStep {
+            scope: "api echo".into(),
+            policy: policy.into(),
+            location: "apis/echo/policy.xml:5:5".into(),
+            outcome: outcome.into(),
+            // A gateway that wrote the key into its detail must not put it on the clipboard.
+            detail: detail.into(),
+            elapsed_us: 42,
+        };
+        refused.policies = vec![
+            step("ip-filter", "passed", ""),
+            step("validate-jwt", "refused", &format!("JWT validation failed (key {key})")),
+        ];
+        let tab = app.tab.id;
+        app.on_reply(Reply::PolicyTrace { tab, location: location.into(), result: Ok(Box::new(refused)) });
+
+        let text = copy(&mut app, 'p').unwrap();
+        let mask = wstab_core::secret::MASK;
+        assert_eq!(
+            text,
+            format!(
+                "Policy trace (wstab gateway): 401 validate-jwt: Invalid JWT. in 1 ms\n \
+                 1. ip-filter passed 42 µs  api echo · apis/echo/policy.xml:5:5\n \
+                 2. validate-jwt refused 42 µs  api echo · apis/echo/policy.xml:5:5\n      \
+                 JWT validation failed (key {mask})\n"
+            )
+        );
+        // The whole trace (`t`) carries it too, after the handshake, as the view shows it.
+        let whole = copy(&mut app, 't').unwrap();
+        assert!(whole.ends_with(&text) && whole.contains("HTTP/1.1 101"), "{whole}");
+        assert!(!whole.contains(key), "{whole}");
     }
 }
