@@ -6,7 +6,7 @@ use crate::cli::args::{ImportApimArgs, ImportTokenArgs, ImportWebPubSubArgs};
 use crate::cli::exit::Exit;
 use wstab_core::profile::webpubsub::{TokenFor, hub_of, hub_profile, refresh_from_env, set_access_token};
 use wstab_core::profile::{Profile, ProfileError, ProfileStore, import_apim_json, sanitize_name, validate_name};
-use wstab_core::webpubsub_token::{ConnectionString, parse_ttl};
+use wstab_core::webpubsub_token::{ConnectionString, TokenError, parse_ttl};
 
 /// Imports `az apim api list` JSON into profiles; returns the exit code.
 pub fn import_apim(args: &ImportApimArgs) -> Exit {
@@ -151,6 +151,17 @@ pub fn list() -> Exit {
     if errors.is_empty() { Exit::Ok } else { Exit::Failed }
 }
 
+/// Why the connection string or token flags cannot be used.
+#[derive(Debug, thiserror::Error)]
+enum TokenArgError {
+    /// `--connection-string-env NAME` names an unset variable.
+    #[error("environment variable {0} (--connection-string-env) is not set")]
+    EnvNotSet(String),
+    /// The connection string or `--ttl` does not parse.
+    #[error(transparent)]
+    Token(#[from] TokenError),
+}
+
 /// A connection string given on the command line, and how the token is made.
 struct TokenSource {
     cs: ConnectionString,
@@ -160,25 +171,24 @@ struct TokenSource {
 }
 
 impl TokenSource {
-    fn from_args(args: &ImportTokenArgs) -> Result<Option<Self>, String> {
+    fn from_args(args: &ImportTokenArgs) -> Result<Option<Self>, TokenArgError> {
         let (text, env_name) = match (&args.connection_string, &args.connection_string_env) {
             (Some(cs), _) => (cs.clone(), None),
             (None, Some(name)) => {
-                let value = std::env::var(name)
-                    .map_err(|_| format!("environment variable {name} (--connection-string-env) is not set"))?;
+                let value = std::env::var(name).map_err(|_| TokenArgError::EnvNotSet(name.clone()))?;
                 (value, Some(name.clone()))
             }
             (None, None) => return Ok(None),
         };
-        let cs = ConnectionString::parse(&text).map_err(|e| e.to_string())?;
-        let ttl = parse_ttl(&args.ttl).map_err(|e| e.to_string())?;
+        let cs = ConnectionString::parse(&text)?;
+        let ttl = parse_ttl(&args.ttl)?;
         Ok(Some(Self { cs, env_name, who: TokenFor { user: args.user.clone(), roles: args.roles.clone(), ttl } }))
     }
 
     /// Puts a fresh `access_token` for `hub` in the profile (and the `${env:…}` refresh when the
     /// string came from the environment); returns the note printed beside the profile.
-    fn apply(&self, profile: &mut Profile, hub: &str) -> Result<String, String> {
-        let expires = set_access_token(profile, &self.cs, hub, &self.who).map_err(|e| e.to_string())?;
+    fn apply(&self, profile: &mut Profile, hub: &str) -> Result<String, TokenError> {
+        let expires = set_access_token(profile, &self.cs, hub, &self.who)?;
         let mut note =
             format!("\n          access_token for hub {hub} expires {}", wstab_core::clock::rfc3339(expires));
         if let Some(name) = &self.env_name {

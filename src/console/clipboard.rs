@@ -56,7 +56,7 @@ impl Clipboard {
     }
 
     /// Copies `text`: to the system clipboard when possible, else as OSC 52 written to `terminal`.
-    pub fn copy(&mut self, text: &str, terminal: &mut impl Write) -> Result<CopyMethod, String> {
+    pub fn copy(&mut self, text: &str, terminal: &mut impl Write) -> Result<CopyMethod, ClipboardError> {
         if let Some(cb) = self.system.as_mut() {
             match cb.set_text(text.to_string()) {
                 Ok(()) => return Ok(CopyMethod::System),
@@ -64,25 +64,44 @@ impl Clipboard {
             }
         }
         if text.len() > OSC52_MAX_BYTES {
-            return Err(format!(
-                "no system clipboard, and {} bytes is more than terminals accept over OSC 52 ({OSC52_MAX_BYTES}); save it to a file instead",
-                text.len()
-            ));
+            return Err(ClipboardError::TooLong { bytes: text.len() });
         }
         terminal
             .write_all(osc52_sequence(text).as_bytes())
             .and_then(|()| terminal.flush())
-            .map_err(|e| format!("cannot write to the terminal: {e}"))?;
+            .map_err(ClipboardError::Terminal)?;
         Ok(CopyMethod::Osc52)
     }
 
     /// Reads text from the system clipboard; without one, says to use the terminal's paste.
-    pub fn paste(&mut self) -> Result<String, String> {
+    pub fn paste(&mut self) -> Result<String, ClipboardError> {
         match self.system.as_mut() {
-            Some(cb) => cb.get_text().map_err(|e| format!("clipboard: {e}")),
-            None => Err("no system clipboard here: use your terminal's paste (it arrives whole)".into()),
+            Some(cb) => cb.get_text().map_err(ClipboardError::System),
+            None => Err(ClipboardError::NoSystemClipboard),
         }
     }
+}
+
+/// Why copying or pasting did not work.
+#[derive(Debug, thiserror::Error)]
+pub enum ClipboardError {
+    /// No system clipboard, and the text is too long for OSC 52.
+    #[error(
+        "no system clipboard, and {bytes} bytes is more than terminals accept over OSC 52 ({OSC52_MAX_BYTES}); save it to a file instead"
+    )]
+    TooLong {
+        /// The text's length.
+        bytes: usize,
+    },
+    /// The OSC 52 sequence could not be written.
+    #[error("cannot write to the terminal: {0}")]
+    Terminal(std::io::Error),
+    /// The system clipboard refused.
+    #[error("clipboard: {0}")]
+    System(arboard::Error),
+    /// No system clipboard to read.
+    #[error("no system clipboard here: use your terminal's paste (it arrives whole)")]
+    NoSystemClipboard,
 }
 
 /// True when a system clipboard can exist: always on macOS/Windows, with a display on Unix.

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::console::clipboard::{Clipboard, clean_pasted_value};
 use crate::console::state::copy::CopyContent;
 use crate::console::state::profiles::{ProfileOp, ProfileOutcome};
-use crate::console::state::{Effect, Notice, Reply};
+use crate::console::state::{Effect, ImportFileError, Notice, Reply};
 use wstab_core::profile::{ProfileError, ProfileStore, import_apim_json, resolve_target};
 
 /// What the loop keeps for these effects for as long as it runs.
@@ -66,18 +66,19 @@ impl Outside {
             }
             ProfileOp::Delete { name } => s.delete(&name).map(|()| format!("deleted profile {name}")),
         };
-        ProfileOutcome { name, result: result.map_err(|e| e.to_string()) }
+        ProfileOutcome { name, result }
     }
 
     /// Copies, and says which clipboard now holds the text.
     pub fn copy(&mut self, what: &str, content: CopyContent, terminal: &mut impl Write) -> Reply {
         let text = match content {
             CopyContent::Text(t) => Ok(t),
-            CopyContent::Request { mut target, form } => {
-                resolve_target(&mut target).map_err(|e| e.to_string()).and_then(|()| form.render(&target))
-            }
+            CopyContent::Request { mut target, form } => resolve_target(&mut target)
+                .map_err(CopyError::from)
+                .and_then(|()| form.render(&target).map_err(CopyError::from)),
         };
-        let notice = match text.and_then(|t| self.clipboard.copy(&t, terminal)) {
+        let copied = text.and_then(|t| self.clipboard.copy(&t, terminal).map_err(CopyError::from));
+        let notice = match copied {
             Ok(method) => Notice { text: format!("copied {what} to the {}", method.describe()), error: false },
             Err(e) => Notice { text: format!("not copied: {e}"), error: true },
         };
@@ -91,6 +92,20 @@ impl Outside {
             Err(e) => Reply::Report(Notice { text: format!("nothing pasted: {e}"), error: true }),
         }
     }
+}
+
+/// Why a copy did not reach a clipboard.
+#[derive(Debug, thiserror::Error)]
+pub enum CopyError {
+    /// A `${env:NAME}` reference in the request could not be resolved.
+    #[error(transparent)]
+    Resolve(#[from] wstab_core::profile::EnvRefError),
+    /// The request does not make a URL or a command line.
+    #[error(transparent)]
+    Render(#[from] wstab_core::connection::TargetError),
+    /// No clipboard took it.
+    #[error(transparent)]
+    Clipboard(#[from] crate::console::clipboard::ClipboardError),
 }
 
 /// Writes an export atomically (a reader never sees half a file; an old one is replaced whole)
@@ -108,8 +123,8 @@ pub fn write_file(path: &Path, what: &str, contents: &str) -> Reply {
 pub fn read_import(path: &Path, gateway: Option<&str>) -> Reply {
     let source = path.display().to_string();
     let result = std::fs::read_to_string(expand_home(path))
-        .map_err(|e| format!("cannot read it: {e}"))
-        .and_then(|text| import_apim_json(&text, gateway).map_err(|e| e.to_string()));
+        .map_err(ImportFileError::Read)
+        .and_then(|text| Ok(import_apim_json(&text, gateway)?));
     Reply::ImportRead { source, result }
 }
 

@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::console::state::Reply;
 use crate::console::state::gateway_records::{
     ApiMetrics, ConnectionEndRecord, GatewayRecord, GatewayStatus, HandshakeRecord, PolicyStep,
 };
+use crate::console::state::{PolicyTraceError, Reply};
 use wstab_emulator::gateway as emulator;
 
 /// An access log record as the console keeps it.
@@ -89,14 +89,14 @@ pub fn status(s: emulator::GatewayStatus) -> GatewayStatus {
 
 /// Polls a gateway emulator's `GET /status` every second in a task; the loop reads the answers.
 /// A failure is reported once, until the gateway answers again.
-pub fn poll_admin(admin: String) -> mpsc::Receiver<Result<GatewayStatus, String>> {
+pub fn poll_admin(admin: String) -> mpsc::Receiver<Result<GatewayStatus, emulator::StatusError>> {
     let (tx, rx) = mpsc::channel(2);
     tokio::spawn(async move {
         let mut failing = false;
         let mut every = tokio::time::interval(Duration::from_secs(1));
         loop {
             every.tick().await;
-            let answer = emulator::fetch_status(&admin).await.map(status).map_err(|e| e.to_string());
+            let answer = emulator::fetch_status(&admin).await.map(status);
             let report = match answer {
                 Ok(status) => {
                     failing = false;
@@ -125,8 +125,8 @@ pub fn fetch_policy_trace(tab: u64, location: String, replies: mpsc::Sender<Repl
         let read = tokio::time::timeout(Duration::from_secs(5), emulator::fetch_trace(&location)).await;
         let result = match read {
             Ok(Ok(record)) => Ok(Box::new(handshake(record))),
-            Ok(Err(e)) => Err(e.to_string()),
-            Err(_) => Err("the gateway did not answer within 5 s".to_string()),
+            Ok(Err(e)) => Err(PolicyTraceError::Fetch(e.to_string())),
+            Err(_) => Err(PolicyTraceError::Timeout),
         };
         let _ = replies.send(Reply::PolicyTrace { tab, location, result }).await;
     });

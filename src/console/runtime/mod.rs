@@ -161,19 +161,36 @@ struct Startup {
     notices: Vec<String>,
 }
 
+/// Why the console cannot start; printed as `wstab: <message>` before exiting with the usage code.
+#[derive(Debug, thiserror::Error)]
+enum StartError {
+    /// `--workspace FILE` does not load (its file:line:col).
+    #[error(transparent)]
+    Workspace(#[from] wstab_core::workspace::WorkspaceError),
+    /// `--profile NAME` is missing or broken (its file:line:col).
+    #[error(transparent)]
+    Profile(#[from] wstab_core::profile::ProfileError),
+    /// The demo a `gateway = "demo"` profile needs did not start.
+    #[error("{0:#}")]
+    ProfileDemo(anyhow::Error),
+    /// The embedded demo did not start.
+    #[error("cannot start the embedded demo: {0:#}")]
+    EmbeddedDemo(anyhow::Error),
+}
+
 /// Which workspace the console opens: `--workspace FILE`, or only the saved profiles with
 /// `--profile NAME` (which must load), or else the embedded demo. The saved profiles are added by
 /// the app from the store once it runs, the one named by `--profile` first. Errors are printed as
 /// they should reach the user.
-async fn choose_workspace(options: &Options, store: &ProfileStore) -> Result<Startup, String> {
+async fn choose_workspace(options: &Options, store: &ProfileStore) -> Result<Startup, StartError> {
     let mut gateway = None;
     let (workspace, keep_alive): (Workspace, KeepAlive) = match (&options.workspace, &options.profile) {
-        (Some(path), _) => (Workspace::load(path).map_err(|e| e.to_string())?, None),
+        (Some(path), _) => (Workspace::load(path)?, None),
         (None, Some(name)) => {
             // Reports a missing or broken profile with its file:line:col.
-            let profile = store.load(name).map_err(|e| e.to_string())?;
+            let profile = store.load(name)?;
             // `gateway = "demo"`: start the demo when none runs (issue 13).
-            let demo = crate::cli::demo::start_for_profile(&profile).await.map_err(|e| format!("{e:#}"))?;
+            let demo = crate::cli::demo::start_for_profile(&profile).await.map_err(StartError::ProfileDemo)?;
             let keep: KeepAlive = demo.map(|d| Box::new(d) as Box<dyn std::any::Any + Send>);
             (Workspace { name: "profiles".into(), gateway: String::new(), apis: Vec::new() }, keep)
         }
@@ -185,7 +202,7 @@ async fn choose_workspace(options: &Options, store: &ProfileStore) -> Result<Sta
             let demo = wstab_emulator::demo::start_default(Default::default())
                 .await
                 .map(|(demo, _quietly_on_another_port)| demo)
-                .map_err(|e| format!("cannot start the embedded demo: {e:#}"))?;
+                .map_err(StartError::EmbeddedDemo)?;
             gateway = Some(WatchedGateway { metrics: demo.metrics.clone(), log: demo.log.clone() });
             (demo.workspace.clone(), Some(Box::new(demo)))
         }
@@ -395,7 +412,7 @@ async fn event_loop(
                     dirty = true;
                 }
                 Some(Err(e)) => {
-                    app.on_reply(Reply::Report(Notice { text: e, error: true }));
+                    app.on_reply(Reply::Report(Notice { text: e.to_string(), error: true }));
                     dirty = true;
                 }
                 None => admin_feed = None,

@@ -68,23 +68,34 @@ impl Default for Composer {
     }
 }
 
+/// Why the composer's text cannot be sent in its mode.
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    /// Hex mode, and the text is not hex digits.
+    #[error("not valid hex: {0}")]
+    Hex(hex::FromHexError),
+    /// Base64 mode, and the text is not base64.
+    #[error("not valid base64: {0}")]
+    Base64(base64::DecodeError),
+}
+
 impl Composer {
     /// The command that sends the current text in the current mode, or why it cannot be sent.
-    pub fn command(&self) -> Result<Command, String> {
+    pub fn command(&self) -> Result<Command, ComposeError> {
         let text = self.editor.text();
         match self.mode {
             MessageMode::Text => Ok(Command::Text(text)),
             MessageMode::Hex => {
                 let digits: String = text.chars().filter(|c| !c.is_whitespace()).collect();
                 let digits = digits.strip_prefix("0x").unwrap_or(&digits);
-                hex::decode(digits).map(Command::Binary).map_err(|e| format!("not valid hex: {e}"))
+                hex::decode(digits).map(Command::Binary).map_err(ComposeError::Hex)
             }
             MessageMode::Base64 => {
                 let digits: String = text.chars().filter(|c| !c.is_whitespace()).collect();
                 base64::engine::general_purpose::STANDARD
                     .decode(digits)
                     .map(Command::Binary)
-                    .map_err(|e| format!("not valid base64: {e}"))
+                    .map_err(ComposeError::Base64)
             }
         }
     }

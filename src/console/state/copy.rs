@@ -120,10 +120,10 @@ pub enum RequestForm {
 
 impl RequestForm {
     /// The text, with every secret included.
-    pub fn render(self, target: &Target) -> Result<String, String> {
+    pub fn render(self, target: &Target) -> Result<String, wstab_core::connection::TargetError> {
         match self {
-            RequestForm::Url => target.request_url().map(|u| u.to_string()).map_err(|e| e.to_string()),
-            RequestForm::Command(tool) => command_line(target, tool, true).map_err(|e| e.to_string()),
+            RequestForm::Url => target.request_url().map(|u| u.to_string()),
+            RequestForm::Command(tool) => command_line(target, tool, true),
         }
     }
 }

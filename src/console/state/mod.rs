@@ -43,7 +43,7 @@ pub use modal::{
 };
 pub use own_url::{access_token_notice, url_for_editing};
 use profiles::Pending;
-pub use reply::Reply;
+pub use reply::{ImportFileError, PolicyTraceError, Reply};
 use request::{RequestDraft, Table};
 use std::collections::BTreeMap;
 pub use tab_connection::{Connection, Rate};

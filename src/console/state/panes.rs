@@ -189,7 +189,7 @@ impl App {
                         }
                         return self.send(command.into());
                     }
-                    Err(e) => self.notice(e, true),
+                    Err(e) => self.notice(e.to_string(), true),
                 }
             }
             Intent::Newline => {

@@ -102,7 +102,12 @@ impl App {
 
     /// A fetched trace (or why not) for the tab that asked; dropped when that tab has since
     /// made another handshake or was closed.
-    pub(super) fn policy_trace_read(&mut self, tab: u64, location: String, result: Result<HandshakeRecord, String>) {
+    pub(super) fn policy_trace_read(
+        &mut self,
+        tab: u64,
+        location: String,
+        result: Result<HandshakeRecord, super::PolicyTraceError>,
+    ) {
         let Some(t) = std::iter::once(&mut self.tab).chain(self.parked.iter_mut()).find(|t| t.id == tab) else {
             return;
         };
@@ -111,7 +116,7 @@ impl App {
         }
         t.policy_trace = Some(match result {
             Ok(record) => PolicyTrace::Fetched { location, record: Box::new(record) },
-            Err(error) => PolicyTrace::Failed { location, error },
+            Err(error) => PolicyTrace::Failed { location, error: error.to_string() },
         });
     }
 

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use super::request::{RequestDraft, Row};
 use super::{App, Effect, ImportReport, Pane, PromptFor, ViewKind};
 use wstab_core::catalog::EntryId;
-use wstab_core::profile::{Profile, sanitize_name, validate_name};
+use wstab_core::profile::{Profile, ProfileError, sanitize_name, validate_name};
 use wstab_core::request::Endpoint;
 
 /// One change to the profile store, carried out by the loop.
@@ -55,13 +55,13 @@ impl ProfileOp {
 }
 
 /// What one [`ProfileOp`] did, as the loop reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct ProfileOutcome {
     /// The profile.
     pub name: String,
     /// What was done (`saved profile x to /path`), or the error, with file:line:col when a file
     /// does not parse.
-    pub result: Result<String, String>,
+    pub result: Result<String, ProfileError>,
 }
 
 /// What a yes/no question does on yes.
@@ -212,7 +212,11 @@ impl App {
     }
 
     /// The file was parsed: save the new profiles, asking first about names already taken.
-    pub(super) fn import_read(&mut self, source: &str, result: Result<ImportReport, String>) -> Option<Effect> {
+    pub(super) fn import_read(
+        &mut self,
+        source: &str,
+        result: Result<ImportReport, super::ImportFileError>,
+    ) -> Option<Effect> {
         let report = match result {
             Ok(r) => r,
             Err(e) => {

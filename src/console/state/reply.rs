@@ -6,11 +6,11 @@ use std::time::SystemTime;
 use super::Notice;
 use super::gateway_records::{ApiMetrics, GatewayRecord, GatewayStatus, HandshakeRecord};
 use super::profiles::ProfileOutcome;
-use wstab_core::profile::{ImportReport, Profile};
+use wstab_core::profile::{ImportError, ImportReport, Profile};
 
 /// A message from the runtime: an effect's result, a clock tick or gateway news. Handled by
 /// [`App::on_reply`](super::App::on_reply); never clears the notice a key would.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub enum Reply {
     /// The saved profiles as they are now (sent by the loop at start and after every profile
     /// effect), with the outcome of the operations just carried out.
@@ -29,7 +29,7 @@ pub enum Reply {
         /// The file, for messages.
         source: String,
         /// The APIs found, or why the file could not be used.
-        result: Result<ImportReport, String>,
+        result: Result<ImportReport, ImportFileError>,
     },
     /// The clock moved (sent by the loop's timer) — for the connected-for time and the rate.
     Tick(SystemTime),
@@ -51,10 +51,32 @@ pub enum Reply {
         /// The URL it was read from.
         location: String,
         /// The gateway's record with its policies, or the error.
-        result: Result<Box<HandshakeRecord>, String>,
+        result: Result<Box<HandshakeRecord>, PolicyTraceError>,
     },
     /// The system clipboard's text, read for Ctrl-V (sent by the runtime after
     /// [`Effect::PasteFromClipboard`](super::Effect::PasteFromClipboard)); pasted like a
     /// bracketed paste.
     Pasted(String),
+}
+
+/// Why an import file gave no APIs to import.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportFileError {
+    /// The file could not be read.
+    #[error("cannot read it: {0}")]
+    Read(#[source] std::io::Error),
+    /// The file is not the JSON of `az apim api list`.
+    #[error(transparent)]
+    Parse(#[from] ImportError),
+}
+
+/// Why a handshake's policy trace could not be read from the gateway.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyTraceError {
+    /// The gateway answered with an error, or not at all.
+    #[error("{0}")]
+    Fetch(String),
+    /// The gateway did not answer in time.
+    #[error("the gateway did not answer within 5 s")]
+    Timeout,
 }
