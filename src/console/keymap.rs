@@ -212,6 +212,13 @@ pub static KEYMAP: &[Binding] = &[
     bind(Request, ch('p'), Intent::EditSubprotocols, "edit the subprotocols", None),
     bind(
         Request,
+        ch('K'),
+        Intent::ToggleKeyPlace,
+        "send the subscription key as a header / as a query parameter (one key, one row)",
+        None,
+    ),
+    bind(
+        Request,
         ch('i'),
         Intent::ShowToken,
         "show the token's claims (the selected or first JWT value)",

@@ -75,6 +75,9 @@ pub enum Intent {
     ToggleRow,
     /// r: reveal or mask the selected row's secret value.
     RevealRow,
+    /// K in Request: move the APIM subscription key between its two places (query parameter and
+    /// header).
+    ToggleKeyPlace,
     /// p: edit the subprotocols.
     EditSubprotocols,
     /// F2: send as text, binary typed as hex, or binary typed as base64.

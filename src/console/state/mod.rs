@@ -14,6 +14,7 @@ pub mod export;
 pub mod gateway_records;
 pub mod gateway_side;
 mod intent;
+mod key_place;
 pub mod latency;
 pub mod messages;
 mod modal;

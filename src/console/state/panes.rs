@@ -91,6 +91,17 @@ impl App {
                     r.revealed = !r.revealed;
                 }
             }
+            Intent::ToggleKeyPlace => match d.toggle_key_place() {
+                Some(place) => {
+                    let (name, r#where) = match place {
+                        wstab_core::request::KeyPlace::Query => (&d.base.subscription_key.query, "query parameter"),
+                        wstab_core::request::KeyPlace::Header => (&d.base.subscription_key.header, "header"),
+                    };
+                    let text = format!("the subscription key is sent as the {where} {name} (K moves it back)");
+                    self.notice(text, false);
+                }
+                None => self.notice("no subscription key row here: add one with a (query) or A (header)", true),
+            },
             Intent::EditSubprotocols => {
                 let text = d.subprotocols.join(", ");
                 self.start_prompt(PromptFor::Subprotocols, &text);

@@ -84,7 +84,7 @@ impl RequestDraft {
     /// The draft for a request (a saved profile's, or a workspace API's).
     pub fn from_request(base: Request) -> Self {
         let rows = |ps: &[Param]| ps.iter().map(|p| Row { param: p.clone(), revealed: false }).collect();
-        Self {
+        let mut draft = Self {
             base_url: base.endpoint.url(),
             query: rows(&base.query),
             headers: rows(&base.headers),
@@ -92,7 +92,9 @@ impl RequestDraft {
             selected: 0,
             url_selected: false,
             base,
-        }
+        };
+        draft.collapse_key_rows();
+        draft
     }
 
     /// The request as edited: the pane's URL, tables and subprotocols over the request the

@@ -124,6 +124,15 @@ fn draw_table(frame: &mut Frame, d: &RequestDraft, table: Table, area: Rect, pan
     if disabled > 0 {
         block = block.title_bottom(Span::styled(format!(" {disabled} required row disabled "), theme::error()));
     }
+    // The subscription key is one row, in the table it is sent from; K moves it.
+    let key_here = match (table, d.key_place()) {
+        (Table::Query, Some(wstab_core::request::KeyPlace::Query)) => Some(" K: key → header "),
+        (Table::Headers, Some(wstab_core::request::KeyPlace::Header)) => Some(" K: key → query "),
+        _ => None,
+    };
+    if let Some(hint) = key_here.filter(|_| missing == 0 && disabled == 0) {
+        block = block.title_bottom(Span::styled(hint, theme::dim()));
+    }
     let body = inner(area);
     frame.render_widget(block, area);
     let height = body.height as usize;
