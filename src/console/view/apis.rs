@@ -1,5 +1,7 @@
 //! The **APIs** pane: the workspace's APIs by display name with the URL suffix, then the saved
-//! profiles (marked `◆ profile`), and a marker on the connected one.
+//! profiles (marked `◆ profile`), and a marker on the connected one. An entry whose name and
+//! suffix do not fit on one line takes two (or more): the suffix wraps below the name at `/`,
+//! and a long name wraps at spaces, so no word is ever cut.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -7,15 +9,123 @@ use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{inner, scroll_offset, theme};
+use super::{inner, theme};
+use crate::console::state::editor::display_width;
 use crate::console::state::{App, Pane};
-use wstab_core::catalog::Source;
+use wstab_core::catalog::{Entry, Source};
 use wstab_core::connection::SessionState;
 use wstab_core::terminal_text::escape_one_line;
 
-/// The first visible API for `rows` visible rows.
-pub fn offset(app: &App, rows: usize) -> usize {
-    scroll_offset(app.selected_index().unwrap_or(0), app.catalog.len(), rows)
+/// The rows of one entry on a pane `width` columns wide (inside the border).
+fn entry_lines(app: &App, i: usize, entry: &Entry, width: usize) -> Vec<Line<'static>> {
+    let connected = app.connected_api();
+    let state = app.tab.connection.as_ref().map(|c| c.state);
+    let marker = match (connected == Some(i), state) {
+        (true, Some(SessionState::Open)) => Span::styled("● ", Style::new().fg(Color::Green)),
+        (true, _) => Span::styled("◌ ", Style::new().fg(Color::Yellow)),
+        _ => Span::raw("  "),
+    };
+    // A saved profile is marked, and its URL is in Request: the mark says where it lives.
+    let (tail, tail_style) = match &entry.source {
+        Source::Profile { .. } => ("◆ profile".to_string(), Style::new().fg(Color::Magenta)),
+        Source::Workspace { url_suffix, .. } => {
+            (escape_one_line(&format!("/{}", url_suffix.trim_start_matches('/'))), theme::dim())
+        }
+        Source::Adhoc => ("◇ URL".to_string(), theme::dim()),
+    };
+    // An ad-hoc URL is listed as it is now: its URL row may have been edited since.
+    let adhoc = matches!(entry.source, Source::Adhoc);
+    let title = match (adhoc, app.drafts.get(&entry.id)) {
+        (true, Some(d)) => wstab_core::secret::mask_url(&d.base_url, d.secret_names()),
+        _ => entry.title.clone(),
+    };
+    let title = escape_one_line(&title);
+    let width = width.max(4);
+    let one_line = 2 + display_width(&title) + 2 + display_width(&tail);
+    if one_line <= width {
+        return vec![Line::from(vec![marker, Span::raw(title), Span::styled(format!("  {tail}"), tail_style)])];
+    }
+    // The name wraps at spaces under itself, then the suffix on lines of its own, under the name,
+    // broken after a `/` when it is longer than a line.
+    let mut lines = Vec::new();
+    // A URL is one long word: it fills two rows and ends in `…` when longer (the Request pane's
+    // URL row shows it whole).
+    let title_parts = if adhoc { url_rows(&title, width - 2, 2) } else { super::help::wrap_words(&title, width - 2) };
+    for (n, part) in title_parts.into_iter().enumerate() {
+        let lead = if n == 0 { marker.clone() } else { Span::raw("  ") };
+        lines.push(Line::from(vec![lead, Span::raw(part)]));
+    }
+    for part in wrap_path(&tail, width - 2) {
+        lines.push(Line::from(vec![Span::raw("  "), Span::styled(part, tail_style)]));
+    }
+    lines
+}
+
+/// `path` on lines of at most `width` columns, broken after a `/` (a segment longer than a line
+/// is the only thing split, at the line's end).
+fn wrap_path(path: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for piece in path.split_inclusive('/') {
+        if !line.is_empty() && display_width(&line) + display_width(piece) > width {
+            out.push(std::mem::take(&mut line));
+        }
+        line.push_str(piece);
+        while display_width(&line) > width {
+            let cut: String = line.chars().take(width).collect();
+            let rest: String = line.chars().skip(width).collect();
+            out.push(cut);
+            line = rest;
+        }
+    }
+    if !line.is_empty() {
+        out.push(line);
+    }
+    out
+}
+
+/// `url` cut into at most `max` rows of `width` columns, the last ending in `…` when it is longer.
+fn url_rows(url: &str, width: usize, max: usize) -> Vec<String> {
+    let chars: Vec<char> = url.chars().collect();
+    let mut rows: Vec<String> = chars.chunks(width.max(1)).map(|c| c.iter().collect()).collect();
+    if rows.len() > max {
+        rows.truncate(max);
+        if let Some(last) = rows.last_mut() {
+            last.pop();
+            last.push('…');
+        }
+    }
+    rows
+}
+
+/// Every entry's rows for a pane `width` columns wide.
+fn all_lines(app: &App, width: usize) -> Vec<Vec<Line<'static>>> {
+    app.catalog.entries().iter().enumerate().map(|(i, e)| entry_lines(app, i, e, width)).collect()
+}
+
+/// The first visible entry for `rows` visible rows, so the whole selected entry is shown.
+fn first_entry(heights: &[usize], selected: usize, rows: usize) -> usize {
+    let mut start = 0;
+    // Scroll only as far as needed: the rows from `start` through the selected entry must fit.
+    while start < selected && heights[start..=selected].iter().sum::<usize>() > rows {
+        start += 1;
+    }
+    start
+}
+
+/// The entry drawn at row `row` of the pane's body (`body` is the inside of the pane).
+pub fn entry_at(app: &App, body: Rect, row: usize) -> Option<usize> {
+    let heights: Vec<usize> = all_lines(app, body.width as usize).iter().map(Vec::len).collect();
+    let selected = app.selected_index().unwrap_or(0).min(heights.len().saturating_sub(1));
+    let mut y = 0;
+    for (i, h) in heights.iter().enumerate().skip(first_entry(&heights, selected, body.height as usize)) {
+        if row < y + h {
+            return Some(i);
+        }
+        y += h;
+    }
+    None
 }
 
 /// Draws the pane.
@@ -36,42 +146,27 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         return;
     }
     let rows = body.height as usize;
-    let start = offset(app, rows);
-    let connected = app.connected_api();
-    let state = app.tab.connection.as_ref().map(|c| c.state);
-    let lines: Vec<Line> = app
-        .catalog
-        .entries()
-        .iter()
-        .enumerate()
-        .skip(start)
-        .take(rows)
-        .map(|(i, entry)| {
-            let marker = match (connected == Some(i), state) {
-                (true, Some(SessionState::Open)) => Span::styled("● ", Style::new().fg(Color::Green)),
-                (true, _) => Span::styled("◌ ", Style::new().fg(Color::Yellow)),
-                _ => Span::raw("  "),
-            };
-            // A saved profile is marked, and its URL is in Request: the mark says where it lives.
-            let tail = match &entry.source {
-                Source::Profile { .. } => Span::styled("  ◆ profile", Style::new().fg(Color::Magenta)),
-                Source::Workspace { url_suffix, .. } => {
-                    let suffix = format!("  /{}", url_suffix.trim_start_matches('/'));
-                    Span::styled(escape_one_line(&suffix), theme::dim())
-                }
-                Source::Adhoc => Span::styled("  ◇ URL", theme::dim()),
-            };
-            // An ad-hoc URL is listed as it is now: its URL row may have been edited since.
-            let title = match (&entry.source, app.drafts.get(&entry.id)) {
-                (Source::Adhoc, Some(d)) => wstab_core::secret::mask_url(&d.base_url, d.secret_names()),
-                _ => entry.title.clone(),
-            };
-            Line::from(vec![marker, Span::raw(escape_one_line(&title)), tail])
-        })
-        .collect();
+    let entries = all_lines(app, body.width as usize);
+    let heights: Vec<usize> = entries.iter().map(Vec::len).collect();
+    let selected = app.selected_index();
+    let start = first_entry(&heights, selected.unwrap_or(0).min(heights.len() - 1), rows);
+    let mut lines = Vec::new();
+    let mut selected_rows = None;
+    for (i, entry) in entries.into_iter().enumerate().skip(start) {
+        if lines.len() >= rows {
+            break;
+        }
+        if Some(i) == selected {
+            selected_rows = Some((lines.len(), entry.len()));
+        }
+        lines.extend(entry);
+    }
+    lines.truncate(rows);
     frame.render_widget(Paragraph::new(lines), body);
     let style = if focused { theme::selected() } else { theme::selected_unfocused() };
-    if let Some(selected) = app.selected_index() {
-        super::highlight_row(frame, body, selected - start, style);
+    if let Some((first, n)) = selected_rows {
+        for r in first..first + n {
+            super::highlight_row(frame, body, r, style);
+        }
     }
 }

@@ -178,8 +178,8 @@ pub fn hit_test(area: Rect, app: &App, x: u16, y: u16) -> Option<(Pane, Option<u
     let pos = ratatui::layout::Position { x, y };
     if a.apis.contains(pos) {
         let i = inner(a.apis);
-        let row = (y >= i.y && y < i.bottom()).then(|| apis::offset(app, i.height as usize) + (y - i.y) as usize);
-        return Some((Pane::Apis, row.filter(|r| *r < app.catalog.len())));
+        let row = (y >= i.y && y < i.bottom()).then(|| apis::entry_at(app, i, (y - i.y) as usize)).flatten();
+        return Some((Pane::Apis, row));
     }
     if a.request.contains(pos) {
         return Some((Pane::Request, request::hit(app, &a, x, y)));
