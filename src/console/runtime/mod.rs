@@ -52,29 +52,23 @@ pub struct Options {
 
 /// The request `wstab URL [flags]` opens, and what to tell the user about it (a token taken
 /// from `--access-token-from`, a hub that does not match). Errors are worded for stderr.
-fn opened_request(options: &Options) -> Result<Option<(wstab_core::request::Request, Option<Notice>)>, String> {
+fn opened_request(options: &Options) -> Result<Option<(wstab_core::request::Request, Option<Notice>)>, StartError> {
     let Some(url) = &options.url else {
-        let flagged = options.request.overrides().map_err(|e| e.to_string())?;
+        let flagged = options.request.overrides()?;
         // `--ca` alone is the console's: every connection trusts it.
         let ca_only = wstab_core::request::Overrides { ca_file: flagged.ca_file.clone(), ..Default::default() };
         if flagged != ca_only {
-            return Err("-H, -q, -s, --insecure, --connect-timeout, --secret and --access-token-from describe \
-                        the URL to open: give it, e.g. `wstab wss://host/path -H 'Name: value'`"
-                .into());
+            return Err(StartError::RequestFlagsWithoutUrl);
         }
         return Ok(None);
     };
-    let overrides = options.request.overrides().map_err(|e| e.to_string())?;
+    let overrides = options.request.overrides()?;
     let request = wstab_core::request::Request::from_url(url).map_err(|e| match e {
         // A mistyped command (`wstab conect`) is read as a URL: say what else it could be.
-        wstab_core::connection::TargetError::BadUrl { .. } if !url.contains("://") => {
-            format!(
-                "{e}\nhint: a URL starts with ws://, wss://, http:// or https://; the commands are in `wstab --help`"
-            )
-        }
-        e => e.to_string(),
+        wstab_core::connection::TargetError::BadUrl { .. } if !url.contains("://") => StartError::NotAUrl(e),
+        e => StartError::Url(e),
     })?;
-    let request = overrides.apply_to(&request).map_err(|e| e.to_string())?;
+    let request = overrides.apply_to(&request)?;
     let notice = overrides
         .access_token_from
         .as_ref()
@@ -176,6 +170,20 @@ enum StartError {
     /// The embedded demo did not start.
     #[error("cannot start the embedded demo: {0:#}")]
     EmbeddedDemo(anyhow::Error),
+    /// Request flags were given without the URL they describe.
+    #[error(
+        "-H, -q, -s, --insecure, --connect-timeout, --secret and --access-token-from describe the URL to open: give it, e.g. `wstab wss://host/path -H 'Name: value'`"
+    )]
+    RequestFlagsWithoutUrl,
+    /// The request flags do not parse.
+    #[error(transparent)]
+    Flags(#[from] wstab_core::request::RequestError),
+    /// The URL to open is not one.
+    #[error(transparent)]
+    Url(wstab_core::connection::TargetError),
+    /// What was read as a URL has no scheme: likely a mistyped command.
+    #[error("{0}\nhint: a URL starts with ws://, wss://, http:// or https://; the commands are in `wstab --help`")]
+    NotAUrl(wstab_core::connection::TargetError),
 }
 
 /// Which workspace the console opens: `--workspace FILE`, or only the saved profiles with

@@ -2,7 +2,7 @@
 //! claims. The accepted algorithm is fixed by the key kind, so `alg: none` and HS/RS confusion
 //! are refused.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use http::HeaderMap;
 use jsonwebtoken::errors::ErrorKind;
@@ -11,6 +11,122 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::Value;
 
 use super::config::{RequiredClaim, ValidateJwtConfig};
+
+/// Why a `validate-jwt` policy's keys cannot be used (a config error, with the file named).
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// Zero or several of the key sources are set.
+    #[error("validate_jwt needs exactly one of hs256_secret, rs256_public_key_file, jwks_file")]
+    NotOneSource,
+    /// The HS256 secret is empty.
+    #[error("hs256_secret is empty")]
+    EmptySecret,
+    /// A key file cannot be read.
+    #[error("cannot read key file {}: {source}", path.display())]
+    Read {
+        /// The file, as read.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// `rs256_public_key_file` holds no RSA public key.
+    #[error("{} is not an RSA public key in PEM form: {source}", file.display())]
+    NotRsaPem {
+        /// The file, as configured.
+        file: PathBuf,
+        /// Why.
+        source: jsonwebtoken::errors::Error,
+    },
+    /// `jwks_file` is not a JWKS document.
+    #[error("{} is not a JWKS document: {source}", file.display())]
+    NotJwks {
+        /// The file, as configured.
+        file: PathBuf,
+        /// Why.
+        source: serde_json::Error,
+    },
+    /// A key of the JWKS cannot be used.
+    #[error("{}: unusable key: {source}", file.display())]
+    UnusableJwk {
+        /// The file, as configured.
+        file: PathBuf,
+        /// Why.
+        source: jsonwebtoken::errors::Error,
+    },
+    /// The JWKS has no keys.
+    #[error("{} has no keys", file.display())]
+    EmptyJwks {
+        /// The file, as configured.
+        file: PathBuf,
+    },
+    /// An `issuer-signing-keys` `<key>` is not base64.
+    #[error("issuer-signing-keys: <key> is not base64: {0}")]
+    NotBase64(jsonwebtoken::errors::Error),
+    /// An `issuer-signing-keys` `<key n e>` is not an RSA key.
+    #[error("issuer-signing-keys: <key n e> is not an RSA key: {0}")]
+    NotRsaComponents(jsonwebtoken::errors::Error),
+    /// A `<key certificate-id>`'s certificate holds no RSA key.
+    #[error("issuer-signing-keys: certificate {certificate:?} does not hold an RSA key: {source}")]
+    CertificateNotRsa {
+        /// The certificate id.
+        certificate: String,
+        /// Why.
+        source: jsonwebtoken::errors::Error,
+    },
+    /// `issuer-signing-keys` mixes symmetric and RSA keys, or has none.
+    #[error(
+        "issuer-signing-keys needs keys of one kind: base64 <key> (HS256) or <key n e> / <key certificate-id> (RS256)"
+    )]
+    MixedKinds,
+}
+
+/// Which check a token failed (never quoting the token).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenRejected {
+    /// The header does not decode, or names an algorithm jsonwebtoken does not know (`none`).
+    #[error("malformed header or unsupported algorithm (alg none is refused)")]
+    MalformedHeader,
+    /// No JWKS key has the token's `kid`.
+    #[error("no key in the JWKS matches the token's kid")]
+    NoKeyForKid,
+    /// The token's algorithm is not one the keys allow.
+    #[error("algorithm {got:?} is not accepted (expected {accepted:?})")]
+    Algorithm {
+        /// The token's.
+        got: Algorithm,
+        /// The policy's.
+        accepted: Vec<Algorithm>,
+    },
+    /// The signature does not verify.
+    #[error("signature is invalid")]
+    Signature,
+    /// `exp` has passed.
+    #[error("token has expired")]
+    Expired,
+    /// `nbf` is still ahead.
+    #[error("token is not valid yet (nbf)")]
+    NotYetValid,
+    /// `aud` is not accepted.
+    #[error("audience (aud) is not accepted")]
+    Audience,
+    /// `iss` is not accepted.
+    #[error("issuer (iss) is not accepted")]
+    Issuer,
+    /// A claim the policy requires is absent.
+    #[error("claim {0} is missing")]
+    MissingClaim(String),
+    /// Anything else jsonwebtoken refuses.
+    #[error("token is malformed ({0})")]
+    Malformed(String),
+}
+
+/// A `validate_jwt` refusal: the message the 401 (or the configured status) carries.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Refused {
+    /// The configured `failed_message`, or what was wrong with the token.
+    pub message: String,
+}
 
 /// Where the keys come from.
 #[derive(Clone)]
@@ -41,43 +157,43 @@ impl std::fmt::Debug for JwtPolicy {
 
 impl JwtPolicy {
     /// Compiles the config, reading key files relative to `base_dir`.
-    pub fn compile(cfg: &ValidateJwtConfig, base_dir: &Path) -> Result<Self, String> {
+    pub fn compile(cfg: &ValidateJwtConfig, base_dir: &Path) -> Result<Self, KeyError> {
         let sources = [cfg.hs256_secret.is_some(), cfg.rs256_public_key_file.is_some(), cfg.jwks_file.is_some()];
         if sources.iter().filter(|s| **s).count() != 1 {
-            return Err("validate_jwt needs exactly one of hs256_secret, rs256_public_key_file, jwks_file".into());
+            return Err(KeyError::NotOneSource);
         }
         let read = |p: &Path| {
             let path = base_dir.join(p);
-            std::fs::read(&path).map_err(|e| format!("cannot read key file {}: {e}", path.display()))
+            std::fs::read(&path).map_err(|source| KeyError::Read { path, source })
         };
         let (keys, alg) = if let Some(secret) = &cfg.hs256_secret {
             if secret.is_empty() {
-                return Err("hs256_secret is empty".into());
+                return Err(KeyError::EmptySecret);
             }
             (Keys::Hs256(DecodingKey::from_secret(secret.as_bytes())), Algorithm::HS256)
         } else if let Some(p) = &cfg.rs256_public_key_file {
             let pem = read(p)?;
-            let key = DecodingKey::from_rsa_pem(&pem)
-                .map_err(|e| format!("{} is not an RSA public key in PEM form: {e}", p.display()))?;
+            let key =
+                DecodingKey::from_rsa_pem(&pem).map_err(|source| KeyError::NotRsaPem { file: p.clone(), source })?;
             (Keys::Rs256(key), Algorithm::RS256)
         } else if let Some(p) = &cfg.jwks_file {
-            let set: JwkSet = serde_json::from_slice(&read(p)?)
-                .map_err(|e| format!("{} is not a JWKS document: {e}", p.display()))?;
+            let set: JwkSet =
+                serde_json::from_slice(&read(p)?).map_err(|source| KeyError::NotJwks { file: p.clone(), source })?;
             let keys = set
                 .keys
                 .iter()
                 .map(|jwk| {
                     DecodingKey::from_jwk(jwk)
                         .map(|k| (jwk.common.key_id.clone(), k))
-                        .map_err(|e| format!("{}: unusable key: {e}", p.display()))
+                        .map_err(|source| KeyError::UnusableJwk { file: p.clone(), source })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             if keys.is_empty() {
-                return Err(format!("{} has no keys", p.display()));
+                return Err(KeyError::EmptyJwks { file: p.clone() });
             }
             (Keys::Jwks(keys), Algorithm::RS256)
         } else {
-            return Err("validate_jwt needs a key source".into());
+            return Err(KeyError::NotOneSource);
         };
         let mut validation = Validation::new(alg);
         validation.leeway = 0;
@@ -113,9 +229,9 @@ impl JwtPolicy {
         self.query.as_deref()
     }
 
-    /// Checks the request's token; `Err(message)` for the 401 body.
-    pub fn check(&self, query: &[(String, String)], headers: &HeaderMap) -> Result<(), String> {
-        let fail = |reason: String| Err(self.failed_message.clone().unwrap_or(reason));
+    /// Checks the request's token; the refusal carries the message for the 401 body.
+    pub fn check(&self, query: &[(String, String)], headers: &HeaderMap) -> Result<(), Refused> {
+        let fail = |reason: String| Err(Refused { message: self.failed_message.clone().unwrap_or(reason) });
         let token = match &self.query {
             Some(q) => query.iter().find(|(n, _)| n == q).map(|(_, v)| v.trim().to_string()),
             None => headers.get(self.header.as_str()).and_then(|v| v.to_str().ok()).map(|v| {
@@ -190,31 +306,27 @@ impl JwtPolicy {
         issuers: &[String],
         require_expiration_time: bool,
         clock_skew_secs: u64,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, KeyError> {
         let mut hs = Vec::new();
         let mut rs = Vec::new();
         for k in keys {
             match k {
-                SigningKey::Symmetric { id, base64 } => hs.push((
-                    id.clone(),
-                    DecodingKey::from_base64_secret(base64.trim())
-                        .map_err(|e| format!("issuer-signing-keys: <key> is not base64: {e}"))?,
-                )),
+                SigningKey::Symmetric { id, base64 } => {
+                    hs.push((id.clone(), DecodingKey::from_base64_secret(base64.trim()).map_err(KeyError::NotBase64)?))
+                }
                 SigningKey::Rsa { id, n, e } => rs.push((
                     id.clone(),
-                    DecodingKey::from_rsa_components(n.trim(), e.trim())
-                        .map_err(|err| format!("issuer-signing-keys: <key n e> is not an RSA key: {err}"))?,
+                    DecodingKey::from_rsa_components(n.trim(), e.trim()).map_err(KeyError::NotRsaComponents)?,
                 )),
                 SigningKey::Certificate { id, certificate, spki_pem } => rs.push((
                     id.clone(),
-                    DecodingKey::from_rsa_pem(spki_pem.as_bytes()).map_err(|err| {
-                        format!("issuer-signing-keys: certificate {certificate:?} does not hold an RSA key: {err}")
-                    })?,
+                    DecodingKey::from_rsa_pem(spki_pem.as_bytes())
+                        .map_err(|source| KeyError::CertificateNotRsa { certificate: certificate.clone(), source })?,
                 )),
             }
         }
         if hs.is_empty() == rs.is_empty() {
-            return Err("issuer-signing-keys needs keys of one kind: base64 <key> (HS256) or <key n e> / <key certificate-id> (RS256)".into());
+            return Err(KeyError::MixedKinds);
         }
         let (keys, algs) = if hs.is_empty() {
             (Keys::Jwks(rs), vec![Algorithm::RS256, Algorithm::RS384, Algorithm::RS512])
@@ -253,11 +365,11 @@ impl JwtPolicy {
 
     /// Checks a token's signature, algorithm, lifetime, audience and issuer; the claims, or
     /// which check failed (never quoting the token).
-    pub fn validate_token(&self, token: &str) -> Result<Value, String> {
+    pub fn validate_token(&self, token: &str) -> Result<Value, TokenRejected> {
         let header = match jsonwebtoken::decode_header(token) {
             Ok(h) => h,
             // alg "none" is not an algorithm jsonwebtoken knows, so it fails here.
-            Err(_) => return Err("malformed header or unsupported algorithm (alg none is refused)".into()),
+            Err(_) => return Err(TokenRejected::MalformedHeader),
         };
         let key = match &self.keys {
             Keys::Hs256(k) | Keys::Rs256(k) => k,
@@ -272,7 +384,7 @@ impl JwtPolicy {
                 };
                 match found {
                     Some((_, k)) => k,
-                    None => return Err("no key in the JWKS matches the token's kid".into()),
+                    None => return Err(TokenRejected::NoKeyForKid),
                 }
             }
         };
@@ -280,15 +392,15 @@ impl JwtPolicy {
             Ok(data) => Ok(data.claims),
             Err(e) => Err(match e.kind() {
                 ErrorKind::InvalidAlgorithm => {
-                    format!("algorithm {:?} is not accepted (expected {:?})", header.alg, self.validation.algorithms)
+                    TokenRejected::Algorithm { got: header.alg, accepted: self.validation.algorithms.clone() }
                 }
-                ErrorKind::InvalidSignature => "signature is invalid".into(),
-                ErrorKind::ExpiredSignature => "token has expired".into(),
-                ErrorKind::ImmatureSignature => "token is not valid yet (nbf)".into(),
-                ErrorKind::InvalidAudience => "audience (aud) is not accepted".into(),
-                ErrorKind::InvalidIssuer => "issuer (iss) is not accepted".into(),
-                ErrorKind::MissingRequiredClaim(c) => format!("claim {c} is missing"),
-                other => format!("token is malformed ({other:?})"),
+                ErrorKind::InvalidSignature => TokenRejected::Signature,
+                ErrorKind::ExpiredSignature => TokenRejected::Expired,
+                ErrorKind::ImmatureSignature => TokenRejected::NotYetValid,
+                ErrorKind::InvalidAudience => TokenRejected::Audience,
+                ErrorKind::InvalidIssuer => TokenRejected::Issuer,
+                ErrorKind::MissingRequiredClaim(c) => TokenRejected::MissingClaim(c.clone()),
+                other => TokenRejected::Malformed(format!("{other:?}")),
             }),
         }
     }

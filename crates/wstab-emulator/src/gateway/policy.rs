@@ -66,7 +66,8 @@ pub fn compile(config: &GatewayConfig) -> Result<Vec<CompiledApi>, CompileError>
         }
         let jwt = match &api.policies.validate_jwt {
             Some(spanned) => Some(
-                JwtPolicy::compile(spanned.get_ref(), &config.base_dir).map_err(|m| err(m, Some(spanned.span())))?,
+                JwtPolicy::compile(spanned.get_ref(), &config.base_dir)
+                    .map_err(|e| err(e.to_string(), Some(spanned.span())))?,
             ),
             None => None,
         };
@@ -168,7 +169,7 @@ impl CompiledApi {
             }
         }
         if let Some(jwt) = &self.jwt
-            && let Err(message) = jwt.check(query, headers)
+            && let Err(super::jwt::Refused { message }) = jwt.check(query, headers)
         {
             let status = StatusCode::from_u16(jwt.failed_status).unwrap_or(StatusCode::UNAUTHORIZED);
             return Err(Refusal::json(status, &message, "validate_jwt failed"));

@@ -51,7 +51,7 @@ pub fn handle_json(
     }
     if let ClientMessage::Event { event, data_type, data, .. } = &message {
         if let Err(e) = events::check_payload(data_type, data) {
-            return ack_id.map(|id| protocol::ack(id, Some((AckError::InvalidPayload, e))));
+            return ack_id.map(|id| protocol::ack(id, Some((AckError::InvalidPayload, e.to_string()))));
         }
         let info = &conn.info;
         if let Some(up) = ctx.upstream.as_ref().filter(|up| up.takes_user_event(&info.hub, event)) {

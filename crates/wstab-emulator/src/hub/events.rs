@@ -115,17 +115,31 @@ pub fn answer(reply: &EventReply, json: bool) -> Option<Message> {
 
 /// Checks an `event`'s payload before it is posted: what the handler would get must be what
 /// the client meant.
-pub fn check_payload(data_type: &str, data: &Value) -> Result<(), String> {
+pub fn check_payload(data_type: &str, data: &Value) -> Result<(), PayloadError> {
     match data_type {
         "json" => Ok(()),
         "text" if data.is_string() => Ok(()),
-        "text" => Err("dataType text needs a string in data".into()),
+        "text" => Err(PayloadError::TextNotString),
         "binary" => match data.as_str().map(|s| base64::engine::general_purpose::STANDARD.decode(s)) {
             Some(Ok(_)) => Ok(()),
-            _ => Err("dataType binary needs base64 in data".into()),
+            _ => Err(PayloadError::BinaryNotBase64),
         },
-        other => Err(format!("unknown dataType {other:?}: use json, text or binary")),
+        other => Err(PayloadError::UnknownDataType(other.to_string())),
     }
+}
+
+/// Why an `event`'s payload is refused (the text of the `InvalidPayload` ack).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PayloadError {
+    /// `dataType: text` with data that is not a string.
+    #[error("dataType text needs a string in data")]
+    TextNotString,
+    /// `dataType: binary` with data that is not base64.
+    #[error("dataType binary needs base64 in data")]
+    BinaryNotBase64,
+    /// A `dataType` the protocol does not have.
+    #[error("unknown dataType {0:?}: use json, text or binary")]
+    UnknownDataType(String),
 }
 
 #[cfg(test)]
@@ -155,6 +169,6 @@ mod tests {
         assert!(check_payload("text", &Value::from(3)).is_err());
         assert!(check_payload("binary", &Value::from("AQID")).is_ok());
         assert!(check_payload("binary", &Value::from("not base64!")).is_err());
-        assert!(check_payload("xml", &Value::Null).unwrap_err().contains("json, text or binary"));
+        assert!(check_payload("xml", &Value::Null).unwrap_err().to_string().contains("json, text or binary"));
     }
 }

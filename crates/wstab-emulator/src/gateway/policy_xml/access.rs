@@ -184,7 +184,7 @@ pub fn parse_jwt(src: &Src, el: Node) -> Result<Jwt, XmlError> {
     let skew = src.number(el, "clock-skew")?.unwrap_or(0);
     let policy =
         JwtPolicy::from_apim_keys(&keys, &audiences, &issuers, src.boolean(el, "require-expiration-time", true)?, skew)
-            .map_err(|m| src.err(el, m))?;
+            .map_err(|e| src.err(el, e.to_string()))?;
     Ok(Jwt {
         source,
         scheme: src.literal(el, "require-scheme")?.map(str::to_string),
