@@ -122,22 +122,27 @@ impl GatewayLog {
 
     /// Records one entry.
     pub fn record(&self, record: LogRecord) {
-        if let Ok(line) = serde_json::to_string(&record) {
+        if !matches!(self.sink, LogSink::Memory)
+            && let Ok(mut line) = serde_json::to_string(&record)
+        {
+            // One write per record: `writeln!` on an unbuffered file made two system calls.
+            line.push('\n');
             match &self.sink {
                 LogSink::Stdout => {
                     let mut out = std::io::stdout().lock();
-                    let _ = writeln!(out, "{line}");
+                    let _ = out.write_all(line.as_bytes());
                     let _ = out.flush();
                 }
                 LogSink::File(f) => {
-                    let mut f = f.lock().unwrap_or_else(|p| p.into_inner());
-                    let _ = writeln!(f, "{line}");
-                    let _ = f.flush();
+                    let _ = f.lock().unwrap_or_else(|p| p.into_inner()).write_all(line.as_bytes());
                 }
                 LogSink::Memory => {}
             }
         }
-        let _ = self.tx.send(record.clone());
+        // A copy only for a live feed that someone reads (the console's embedded demo).
+        if self.tx.receiver_count() > 0 {
+            let _ = self.tx.send(record.clone());
+        }
         let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
         if recent.len() == RECENT {
             recent.pop_front();

@@ -27,7 +27,7 @@ use wstab_core::secret::mask_url;
 /// Everything a handshake needs, shared by all connections.
 pub struct GatewayState {
     /// The APIs.
-    pub apis: Vec<CompiledApi>,
+    pub apis: Vec<Arc<CompiledApi>>,
     /// The subscriptions.
     pub subscriptions: Vec<Subscription>,
     /// The limits.
@@ -50,10 +50,12 @@ pub struct GatewayState {
     pub admin: std::sync::OnceLock<SocketAddr>,
 }
 
-/// Each side's read buffer. tungstenite allocates (and zero-fills) its read buffer up front,
-/// 128 KiB by default: two per relayed connection made a thousand idle connections cost 256 MiB.
-/// Messages larger than this are still read whole, in more reads.
-pub const RELAY_READ_BUFFER: usize = 16 * 1024;
+/// Each side's tungstenite read buffer: none. The relay reads the sockets itself (frame level,
+/// see `relay`), taking both back from tungstenite before anything is read through it, so a
+/// buffer there was allocated and freed unused — twice per handshake (16 KiB each; 128 KiB,
+/// zero-filled, by tungstenite's default). Were something ever read through it, tungstenite
+/// would still read whole messages, a frame header's worth at a time.
+pub const RELAY_READ_BUFFER: usize = 0;
 
 /// The WebSocket settings of both sides of a relayed connection under `limits`.
 pub fn relay_ws_config(limits: &Limits) -> WebSocketConfig {
@@ -85,8 +87,10 @@ pub async fn handle<B>(state: Arc<GatewayState>, req: Request<B>, peer: SocketAd
     let path = req.uri().path().to_string();
     let query = req.uri().query().map(str::to_string);
     let suffix = path.trim_matches('/');
+    // Shared, not copied: a deep copy of the API (its JWT keys and validation sets, URLs,
+    // header lists) per handshake was a good part of the gateway's allocations.
     let api = state.apis.iter().find(|a| a.suffix == suffix).cloned();
-    let secret_names = api.as_ref().map(CompiledApi::secret_query_names).unwrap_or_default();
+    let secret_names = api.as_deref().map(CompiledApi::secret_query_names).unwrap_or_default();
     let shown_url = mask_url(&query.as_ref().map_or(path.clone(), |q| format!("{path}?{q}")), &secret_names);
     let want_trace = req
         .headers()
@@ -176,7 +180,8 @@ pub async fn handle<B>(state: Arc<GatewayState>, req: Request<B>, peer: SocketAd
             let encoded = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&request.query).finish();
             client_query = (!encoded.is_empty()).then_some(encoded);
         }
-        api.backend = request.backend;
+        // Copied only here, when a policy document may have changed the backend.
+        Arc::make_mut(&mut api).backend = request.backend;
     }
     // Reserve a slot before the backend handshake, so a burst cannot overshoot the limit.
     if state.open.fetch_add(1, Ordering::SeqCst) >= state.limits.max_connections {

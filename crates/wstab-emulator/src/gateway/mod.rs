@@ -90,7 +90,7 @@ impl Gateway {
         let tls = client_config(&TlsOptions::default()).ok();
         let limits = config.limits.clone();
         let state = Arc::new(GatewayState {
-            apis,
+            apis: apis.into_iter().map(Arc::new).collect(),
             subscriptions: config.subscriptions.clone(),
             limits: limits.clone(),
             metrics: metrics.clone(),
