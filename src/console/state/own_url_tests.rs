@@ -201,3 +201,18 @@ fn test_n_and_u_are_bound_where_they_clash_with_nothing() {
     assert_eq!(action_for_key(&key('u'), InputContext::Pane(Pane::Request)), Some(Intent::EditUrl));
     assert_eq!(action_for_key(&key('n'), InputContext::Prompt), Some(Intent::Char('n')));
 }
+
+#[test]
+fn test_p_saves_an_opened_url_with_the_settings_its_flags_gave() {
+    let mut app = app();
+    let mut request = Request::from_url("wss://h.example/own?tenant=t1").unwrap();
+    request.tls.insecure = true;
+    request.connect_timeout = Some(std::time::Duration::from_millis(2500));
+    request.secret_names = vec!["tenant".into()];
+    app.open_request(request);
+    let p = app.request_as_profile("own").expect("the selected entry as a profile");
+    assert_eq!((p.url.as_str(), p.query[0].name.as_str()), ("wss://h.example/own", "tenant"));
+    assert!(p.tls.insecure);
+    assert_eq!((p.connect_timeout_secs, p.secret_names.clone()), (Some(2.5), vec!["tenant".to_string()]));
+    assert_eq!(app.draft().unwrap().query[0].shown_value(app.draft().unwrap().secret_names()), "••••••");
+}

@@ -362,6 +362,15 @@ pub fn draft_to_profile(draft: &RequestDraft, base: Option<&Profile>, sample: Op
     p.query = params(&draft.query);
     p.headers = params(&draft.headers);
     p.subprotocols = draft.subprotocols.clone();
+    if base.is_none() {
+        // What the Request pane does not show but the request holds (`wstab URL --insecure
+        // --ca FILE --connect-timeout S --secret NAME`) is saved with it.
+        let r = &draft.base;
+        p.tls = r.tls.clone();
+        p.connect_timeout_secs = r.connect_timeout.map(|d| d.as_secs_f64());
+        p.max_message_size = r.max_message_size;
+        p.secret_names = r.secret_names.clone();
+    }
     if base.is_none()
         && let Some(body) = sample.filter(|s| !s.is_empty())
     {
