@@ -251,3 +251,36 @@ async fn test_echo_and_ticker_backends() {
     assert!(quote["time"].is_string(), "{quote}");
     stop.cancel();
 }
+
+/// The protobuf subprotocols are not emulated: a client offering only them is refused with 501
+/// and a body naming the JSON subprotocols to use instead, straight to the hub and through the
+/// demo's gateway (which passes the hub's answer on); offered beside a JSON one, JSON is chosen.
+#[tokio::test]
+async fn test_protobuf_only_offers_are_refused_with_501_naming_the_json_protocols() {
+    let demo = wstab_emulator::demo::start_with(0, Default::default()).await.unwrap();
+    let token = demo.chat_token(Duration::from_secs(600)).unwrap();
+    let direct = format!("{}/client/hubs/chat?access_token={token}", demo.hub_url.replace("http", "ws"));
+    let key = &demo.subscription_key;
+    let gateway = format!("ws://{}/client/hubs/chat?access_token={token}&subscription-key={key}", demo.gateway_addr());
+    for url in [direct, gateway] {
+        let offer = |protocols: &str| {
+            let mut req = url.as_str().into_client_request().unwrap();
+            req.headers_mut().insert("sec-websocket-protocol", protocols.parse().unwrap());
+            tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(req))
+        };
+        match offer("protobuf.reliable.webpubsub.azure.v1").await.expect("an answer in time") {
+            Err(WsError::Http(res)) => {
+                let body = String::from_utf8_lossy(res.body().as_deref().unwrap_or_default()).into_owned();
+                assert_eq!(res.status().as_u16(), 501, "{url}: {body}");
+                assert!(body.contains("does not emulate the protobuf subprotocols"), "{body}");
+                assert!(body.contains("json.reliable.webpubsub.azure.v1"), "{body}");
+            }
+            other => panic!("{url}: expected a 501 refusal, got {other:?}"),
+        }
+        let (_ws, res) = offer("protobuf.webpubsub.azure.v1, json.webpubsub.azure.v1")
+            .await
+            .expect("an answer in time")
+            .expect("JSON beside protobuf connects");
+        assert_eq!(res.headers().get("sec-websocket-protocol").map(|v| v.to_str().unwrap()), Some(PROTOCOL));
+    }
+}

@@ -4,7 +4,8 @@
 //! `json.reliable.webpubsub.azure.v1` (groups, acks, roles, ping, invoke; sequence ids and
 //! recovery on the reliable one) and treats a client without either subprotocol as a *simple
 //! client*: for the demo, whatever a simple client sends is broadcast to the hub's other simple
-//! clients.
+//! clients (or, when an event handler takes it, posted as the `message` user event). The
+//! protobuf subprotocols are not emulated: a client offering only them is refused with 501.
 
 pub mod auth;
 pub mod connection;
@@ -137,7 +138,11 @@ async fn handle<B>(req: http::Request<B>, cs: &ConnectionString, ctx: Arc<HubCon
         let body = format!("Bad Request: not a WebSocket upgrade; missing: {}", missing.join(", "));
         return Reply::Http(wsserver::text_response(StatusCode::BAD_REQUEST, &body));
     }
-    let offered = subprotocol::negotiate(&wsserver::requested_protocols(req.headers()));
+    let requested = wsserver::requested_protocols(req.headers());
+    if let Some(why) = subprotocol::protobuf_refusal(&requested) {
+        return Reply::Http(wsserver::text_response(StatusCode::NOT_IMPLEMENTED, &why));
+    }
+    let offered = subprotocol::negotiate(&requested);
     if let Some(recover) = RecoverQuery::from(req.uri().query()) {
         return reconnect(req.headers(), hub, recover, offered, ctx).await;
     }

@@ -36,6 +36,27 @@ impl Subprotocol {
     }
 }
 
+/// The service's protobuf subprotocols, which this hub does not emulate.
+pub const PROTOBUF_PROTOCOLS: &[&str] = &["protobuf.webpubsub.azure.v1", "protobuf.reliable.webpubsub.azure.v1"];
+
+/// Why a handshake offering only protobuf subprotocols is refused (with 501): the client wants
+/// the protobuf protocol, and answering as if it were a simple client would only fail later with
+/// an unhelpful "server sent no subprotocol".
+pub fn protobuf_refusal(offered: &[String]) -> Option<String> {
+    let protobuf: Vec<&String> =
+        offered.iter().filter(|p| PROTOBUF_PROTOCOLS.iter().any(|b| p.eq_ignore_ascii_case(b))).collect();
+    if protobuf.is_empty() || negotiate(offered) != Subprotocol::Simple {
+        return None;
+    }
+    let names: Vec<&str> = protobuf.iter().map(|s| s.as_str()).collect();
+    Some(format!(
+        "Not Implemented: wstab's hub does not emulate the protobuf subprotocols (offered: {}). Offer \
+         {RELIABLE_JSON_PROTOCOL} or {JSON_PROTOCOL} instead (the SDKs' default WebPubSubJsonReliableProtocol, or \
+         WebPubSubJsonProtocol)",
+        names.join(", ")
+    ))
+}
+
 /// The client's first offered subprotocol the hub speaks (names compare case-insensitively,
 /// as the service's do).
 pub fn negotiate(offered: &[String]) -> Subprotocol {
@@ -66,6 +87,15 @@ mod tests {
         assert_eq!(negotiate(&offer(&[RELIABLE_JSON_PROTOCOL, JSON_PROTOCOL])), Subprotocol::ReliableJson);
         assert_eq!(negotiate(&offer(&["mqtt", JSON_PROTOCOL])), Subprotocol::Json);
         assert_eq!(negotiate(&offer(&["JSON.Reliable.WebPubSub.Azure.v1"])), Subprotocol::ReliableJson);
+    }
+
+    #[test]
+    fn test_protobuf_alone_is_refused_and_beside_json_json_wins() {
+        let refusal = protobuf_refusal(&offer(&["Protobuf.Reliable.WebPubSub.Azure.v1"])).expect("refused");
+        assert!(refusal.contains("Protobuf.Reliable.WebPubSub.Azure.v1") && refusal.contains(RELIABLE_JSON_PROTOCOL));
+        assert_eq!(protobuf_refusal(&offer(&["protobuf.webpubsub.azure.v1", JSON_PROTOCOL])), None);
+        assert_eq!(protobuf_refusal(&offer(&["mqtt"])), None, "other unknown protocols stay simple clients");
+        assert_eq!(protobuf_refusal(&[]), None);
     }
 
     #[test]
