@@ -104,3 +104,36 @@ shot stream
 keys q
 # Let wstab exit (and give the terminal back) before the tmux server goes.
 for _ in $(seq 50); do t has-session -t shots 2>/dev/null || break; sleep 0.1; done
+
+# A user's own endpoint: `wstab URL` on a gateway's chat API (here `wstab demo --serve`, standing
+# in for APIM and Web PubSub), then the Client Access URL `wstab token` prints (as the portal's
+# Keys tab gives it) pasted into Request: only its token is taken, and F5 connects through the
+# gateway.
+$BIN demo --serve --port 0 >"$WORK/demo.json" 2>/dev/null &
+DEMO_PID=$!
+trap 'kill "$DEMO_PID" 2>/dev/null || true; cleanup' EXIT
+for _ in $(seq 100); do [ -s "$WORK/demo.json" ] && break; sleep 0.1; done
+field() { python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])" "$WORK/demo.json" "$1"; }
+GATEWAY=$(field gateway)
+CLIENT_ACCESS_URL=$($BIN token --connection-string "$(field connection_string)" --hub chat --user alice \
+  --role webpubsub.joinLeaveGroup --role webpubsub.sendToGroup)
+t new-session -d -s own -x 120 -y 36 \
+  "WSTAB_CONFIG_DIR='$WORK' WSTAB_DATA_DIR='$WORK' DISPLAY= WAYLAND_DISPLAY= $BIN \
+   '$GATEWAY/client/hubs/chat?subscription-key=$(field subscription_key)' -s json.webpubsub.azure.v1"
+own_wait() {
+  for _ in $(seq 100); do t capture-pane -p -t own | grep -qF -- "$1" && return 0; sleep 0.1; done
+  echo "timed out waiting for: $1" >&2; t capture-pane -p -t own >&2; exit 1
+}
+own_wait "subscription-key"
+t send-keys -t own Tab
+t set-buffer -b cau -- "$CLIENT_ACCESS_URL"
+t paste-buffer -p -d -b cau -t own
+own_wait "took access_token from the pasted URL"
+t send-keys -t own F5
+own_wait connectionId
+sleep 0.3
+t capture-pane -e -p -t own >"$WORK/own.ansi"
+python3 "$OUT/render.py" "$WORK/own.ansi" "$OUT/own.png"
+echo "wrote $OUT/own.png"
+t send-keys -t own C-c
+for _ in $(seq 50); do t has-session -t own 2>/dev/null || break; sleep 0.1; done

@@ -2,7 +2,7 @@
 //! that records every handshake it receives (issue 13): `wstab URL` opens on the URL with its
 //! query as rows (the secret masked on screen) and F5 sends both; editing the URL row splits the
 //! query again; `n` with a pasted URL adds an entry; a pasted Client Access URL puts only its
-//! token on the wire, to the entry's own path.
+//! token on the wire, to the entry's own path; `P` saves an opened URL as a profile.
 
 mod common;
 
@@ -147,6 +147,19 @@ fn test_n_and_a_pasted_url_add_an_entry_that_connects() {
     tmux.keys(&["F5"]);
     tmux.wait_for("Connected", WAIT, connected);
     assert_eq!(next_handshake(&rt, &mut seen).uri, "/second?room=blue");
+
+    // `P` saves the ad-hoc entry as a profile (its URL and its query as rows).
+    tmux.keys(&["P"]);
+    tmux.wait_for("the profile name prompt", WAIT, |s| s.contains("Save the request as profile"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the save said", WAIT, |s| s.contains("saved profile"));
+    let saved: Vec<String> = std::fs::read_dir(dir.path().join("profiles"))
+        .expect("the profiles folder")
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+        .collect();
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    assert!(saved[0].contains(&format!("url = \"ws://{addr}/second\"")), "{}", saved[0]);
+    assert!(saved[0].contains("name = \"room\"") && saved[0].contains("value = \"blue\""), "{}", saved[0]);
     tmux.keys(&["C-c"]);
     tmux.wait_for("wstab to exit", WAIT, |s| s.contains("WSTAB_EXIT=0"));
 }
