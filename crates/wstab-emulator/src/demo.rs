@@ -21,7 +21,7 @@ pub const CHAT_PROTOCOL: &str = crate::hub::protocol::JSON_PROTOCOL;
 /// The demo hub's well-known AccessKey, like Azurite's account key: public, documented, for
 /// local development only (base64 of `wstab-local-emulator-access-key-public-not-a-secret`).
 /// Set `[hub] access_key` in the demo config to use another.
-pub const DEFAULT_ACCESS_KEY: &str = "d3N0YWItbG9jYWwtZW11bGF0b3ItYWNjZXNzLWtleS1wdWJsaWMtbm90LWEtc2VjcmV0";
+pub const DEFAULT_ACCESS_KEY: &str = wstab_core::request::DEMO_ACCESS_KEY;
 
 /// The demo subscription's well-known key, like Azurite's account key: public, documented, for
 /// local use only (the same as `wstab gateway --apim-dir`'s). Fixed, so a profile saved on the
@@ -193,6 +193,7 @@ pub async fn start_default(options: DemoOptions) -> anyhow::Result<(Demo, Option
         }
     };
     wstab_core::request::set_demo_gateway(Some(demo.gateway_url.clone()));
+    wstab_core::request::set_demo_hub(Some(demo.connection_string.clone()));
     Ok((demo, note))
 }
 

@@ -8,6 +8,7 @@
 
 pub mod composer;
 pub mod copy;
+pub mod demo_chat;
 pub mod editor;
 mod effect;
 pub mod export;

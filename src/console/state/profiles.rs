@@ -361,6 +361,14 @@ pub fn draft_to_profile(draft: &RequestDraft, base: Option<&Profile>, sample: Op
     }
     p.query = params(&draft.query);
     p.headers = params(&draft.headers);
+    // On the demo chat, the token source is saved, not the one-hour token: the profile mints a
+    // fresh one at every connect and keeps working after the hour and a restart.
+    if p.webpubsub.is_none()
+        && let Some(auth) = crate::console::state::demo_chat::demo_chat_auth(&draft.request())
+    {
+        p.query.retain(|q| q.name != "access_token");
+        p.webpubsub = Some(auth);
+    }
     p.subprotocols = draft.subprotocols.clone();
     if base.is_none() {
         // What the Request pane does not show but the request holds (`wstab URL --insecure

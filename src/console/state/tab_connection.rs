@@ -102,13 +102,19 @@ impl App {
             self.notice(text, true);
             return None;
         }
-        if check_expiry && let Some(question) = token::expired_warning(draft, self.now) {
+        let draft_request = draft.request();
+        // On the demo chat a fresh token is minted for every connect: an old one does not matter.
+        let minted = super::demo_chat::demo_chat_auth(&draft_request).is_some();
+        if check_expiry
+            && !minted
+            && let Some(question) = token::expired_warning(draft, self.now)
+        {
             self.ask(question, Pending::Connect);
             return None;
         }
         // The one request builder: `${env:NAME}` values (from saved profiles) are read now,
         // never stored resolved, and the profile's TLS, limits and secret names are kept.
-        let built = build_target(&draft.request(), &self.overrides, Purpose::Connect);
+        let built = build_target(&draft_request, &self.overrides, Purpose::Connect);
         let BuiltRequest { target, session: options } = match built {
             Ok(b) => b,
             Err(e) => {
@@ -129,7 +135,7 @@ impl App {
         self.tab.last_error = None;
         // A new session is watched live, whatever row an earlier one was paused on.
         self.tab.messages.follow();
-        let profile = self.selected_profile().and_then(|name| self.profiles.get(name)).map(|p| Box::new(p.clone()));
+        let profile = self.session_profile(&draft_request);
         // Stats and exports are per session: the tab's pointer (Ctrl-R) wins over the profile's.
         let pointer = match &self.tab.correlation_override {
             Some(p) => p.clone(),

@@ -20,7 +20,11 @@ pub fn token_refresher(auth: &WebPubSubAuth) -> PrepareTarget {
             e
         };
         // Resolved now, not when the profile was loaded: the variable may have been rotated.
-        let text = resolve_env_refs(&auth.connection_string).map_err(|e| invalid(e.to_string()))?;
+        let text = if auth.connection_string == crate::request::DEMO_CONNECTION_STRING {
+            crate::request::demo_connection_string()
+        } else {
+            resolve_env_refs(&auth.connection_string).map_err(|e| invalid(e.to_string()))?
+        };
         let cs = ConnectionString::parse(&text).map_err(|e| invalid(format!("web pubsub connection string: {e}")))?;
         let req = TokenRequest {
             hub: auth.hub.clone(),
@@ -64,6 +68,24 @@ mod tests {
         assert_eq!(tokens.len(), 1);
         assert!(tokens[0].secret && tokens[0].value.starts_with("ey"), "{:?}", tokens[0]);
         assert!(!t.display_url().contains(&tokens[0].value));
+    }
+
+    #[test]
+    fn test_the_demo_connection_string_signs_for_the_demo_hub() {
+        let auth = WebPubSubAuth {
+            connection_string: crate::request::DEMO_CONNECTION_STRING.into(),
+            hub: "chat".into(),
+            user: Some("demo-user-2".into()),
+            roles: Vec::new(),
+            groups: Vec::new(),
+        };
+        let mut t = Target::new("ws://127.0.0.1:7880/client/hubs/chat");
+        token_refresher(&auth)(&mut t).unwrap();
+        let token = &t.query.iter().find(|p| p.name == "access_token").unwrap().value;
+        let claims = crate::jwt_claims::decode(token).unwrap();
+        assert_eq!(claims.sub.as_deref(), Some("demo-user-2"));
+        // No demo registered in this test process: the default port after the gateway's.
+        assert_eq!(claims.aud.as_deref(), Some("http://127.0.0.1:7881/client/hubs/chat"));
     }
 
     #[test]

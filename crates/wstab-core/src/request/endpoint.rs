@@ -12,8 +12,42 @@ pub const DEMO_GATEWAY: &str = "demo";
 /// The demo gateway's fixed default port on 127.0.0.1 (the hub takes the next one).
 pub const DEMO_DEFAULT_PORT: u16 = 7880;
 
+/// The demo hub's well-known AccessKey, like Azurite's account key: public, documented, for
+/// local development only (base64 of `wstab-local-emulator-access-key-public-not-a-secret`).
+pub const DEMO_ACCESS_KEY: &str = "d3N0YWItbG9jYWwtZW11bGF0b3ItYWNjZXNzLWtleS1wdWJsaWMtbm90LWEtc2VjcmV0";
+
+/// The `[webpubsub] connection_string` that stands for the demo's own hub: a profile saved on the
+/// demo chat mints a fresh token from it at every connect, so it keeps working after the hour a
+/// typed token lasts and after a restart.
+pub const DEMO_CONNECTION_STRING: &str = "demo";
+
 /// The gateway URL of the demo running in this process, set by the app that started it.
 static RUNNING_DEMO: RwLock<Option<String>> = RwLock::new(None);
+
+/// The connection string of the demo hub running in this process.
+static RUNNING_DEMO_HUB: RwLock<Option<String>> = RwLock::new(None);
+
+/// The hook through which the app tells the core the connection string of its demo's hub
+/// (`None` when it stopped): `connection_string = "demo"` then signs with it.
+pub fn set_demo_hub(connection_string: Option<String>) {
+    if let Ok(mut slot) = RUNNING_DEMO_HUB.write() {
+        *slot = connection_string;
+    }
+}
+
+/// Where `connection_string = "demo"` points: the hub of the demo this process runs, else the
+/// default one (the port after the gateway's, the well-known key), where a `wstab demo --serve`
+/// in another terminal listens.
+pub fn demo_connection_string() -> String {
+    RUNNING_DEMO_HUB.read().ok().and_then(|s| s.clone()).unwrap_or_else(|| {
+        format!("Endpoint=http://127.0.0.1:{};AccessKey={DEMO_ACCESS_KEY};Version=1.0;", DEMO_DEFAULT_PORT + 1)
+    })
+}
+
+/// True when `gateway` is the demo: `gateway = "demo"`, or the URL of the demo this process runs.
+pub fn is_demo_gateway(gateway: &str) -> bool {
+    gateway == DEMO_GATEWAY || running_demo_gateway().is_some_and(|d| d == gateway)
+}
 
 /// The hook through which the app tells the core where its demo runs (`None` when it stopped):
 /// `gateway = "demo"` then resolves there.
