@@ -199,7 +199,16 @@ fn test_echo_round_trip_in_a_real_terminal_and_terminal_restored() {
     // A lone Esc must be read before the next key, or the terminal reports Esc+q as Alt-q: wait
     // until the console shows the Messages pane's hints (the editor was left).
     tmux.wait_for("the editor left", timeout, |s| status_bar(s).contains("Enter open"));
+    // Echo is still connected: q asks once, Enter (the default) keeps it, y quits.
     tmux.keys(&["q"]);
+    tmux.wait_for("the quit question", timeout, |s| s.contains("Quit and close 1 connection? (y/N)"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the question answered no", timeout, |s| {
+        !s.contains("Quit and close") && status_bar(s).starts_with(" Connected")
+    });
+    tmux.keys(&["q"]);
+    tmux.wait_for("the quit question again", timeout, |s| s.contains("Quit and close 1 connection?"));
+    tmux.keys(&["y"]);
     let screen = tmux.wait_for("wstab to exit", timeout, |s| s.contains("WSTAB_EXIT="));
     assert!(screen.contains("WSTAB_EXIT=0"), "wstab did not exit 0:\n{screen}");
     assert!(!screen.contains("Messages"), "the console is still on screen after quitting:\n{screen}");

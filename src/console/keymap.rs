@@ -110,7 +110,7 @@ use Scope::*;
 
 /// Every key binding. The first match for the input context wins.
 pub static KEYMAP: &[Binding] = &[
-    bind(Everywhere, ctrl('c'), Intent::Quit, "quit", None),
+    bind(Everywhere, ctrl('c'), Intent::Quit, "quit now, closing every connection", None),
     bind(Everywhere, key(KeyCode::F(1)), Intent::Help, "help (this list)", Some("help")),
     bind(Everywhere, key(KeyCode::F(5)), Intent::ToggleConnection, "connect / disconnect", Some("connect")),
     bind(Everywhere, key(KeyCode::F(2)), Intent::ToggleMessageMode, "send as text / binary hex / binary base64", None),
@@ -147,7 +147,7 @@ pub static KEYMAP: &[Binding] = &[
         "paste the system clipboard into the field (trimmed)",
         None,
     ),
-    bind(OutsideText, ch('q'), Intent::Quit, "quit", Some("quit")),
+    bind(OutsideText, ch('q'), Intent::AskQuit, "quit (asks first while connected; Ctrl-C does not)", Some("quit")),
     bind(OutsideText, ch('?'), Intent::Help, "help (this list)", None),
     bind(OutsideText, ch('s'), Intent::Save, "save the whole session as NDJSON", None),
     bind(OutsideText, ch('t'), Intent::ShowTrace, "show the last handshake trace", None),
@@ -226,6 +226,7 @@ pub static KEYMAP: &[Binding] = &[
     ),
     bind(Messages, key(KeyCode::Enter), Intent::Enter, "open the message in full", Some("open")),
     bind(Messages, ch('/'), Intent::Search, "search", Some("search")),
+    bind(Messages, key(KeyCode::Esc), Intent::Escape, "clear the search (and its count)", None),
     bind(Messages, ch('n'), Intent::SearchOlder, "next (older) match", None),
     bind(Messages, ch('N'), Intent::SearchNewer, "previous (newer) match", None),
     bind(
@@ -258,6 +259,7 @@ pub static KEYMAP: &[Binding] = &[
     bind(Prompt, key(KeyCode::Enter), Intent::Enter, "accept", Some("accept")),
     bind(Prompt, key(KeyCode::Esc), Intent::Escape, "cancel", Some("cancel")),
     bind(Overlay, key(KeyCode::Esc), Intent::Escape, "close", Some("close")),
+    bind(Overlay, ch('q'), Intent::Escape, "close", None),
     bind(Overlay, key(KeyCode::Enter), Intent::Enter, "close", None),
     bind(Overlay, key(KeyCode::Up), Intent::Up, "scroll up", None),
     bind(Overlay, ch('k'), Intent::Up, "scroll up", None),
@@ -269,7 +271,13 @@ pub static KEYMAP: &[Binding] = &[
     bind(Overlay, key(KeyCode::End), Intent::Last, "bottom", None),
     bind(Menu, key(KeyCode::Up), Intent::Up, "previous item", None),
     bind(Menu, key(KeyCode::Down), Intent::Down, "next item", Some("move")),
-    bind(Menu, key(KeyCode::Enter), Intent::Enter, "choose (a question: yes)", Some("choose")),
+    bind(
+        Menu,
+        key(KeyCode::Enter),
+        Intent::Enter,
+        "choose (a question: its default, in capitals: y/N)",
+        Some("choose"),
+    ),
     bind(Menu, ch('y'), Intent::Char('y'), "yes (questions)", None),
     bind(Menu, ch('n'), Intent::Char('n'), "no (questions)", None),
     bind(Menu, key(KeyCode::Esc), Intent::Escape, "close (a question: no)", Some("close")),
@@ -283,6 +291,7 @@ pub static EDITING: &[(Key, Intent, &str)] = &[
     (key(KeyCode::End), Intent::Last, "line end"),
     (key(KeyCode::Backspace), Intent::Backspace, "delete before the cursor"),
     (key(KeyCode::Delete), Intent::Delete, "delete under the cursor"),
+    (ctrl('u'), Intent::DeleteToLineStart, "delete to the line start (as in shells)"),
 ];
 
 /// The scopes that apply in a context, most specific first.
@@ -479,7 +488,9 @@ mod tests {
     #[test]
     fn test_q_quits_outside_text_fields_and_types_inside() {
         let q = press(KeyCode::Char('q'), KeyModifiers::NONE);
-        assert_eq!(action_for_key(&q, InputContext::Pane(Pane::Apis)), Some(Intent::Quit));
+        assert_eq!(action_for_key(&q, InputContext::Pane(Pane::Apis)), Some(Intent::AskQuit));
+        assert_eq!(action_for_key(&q, InputContext::Overlay), Some(Intent::Escape), "q closes a view");
+        assert_eq!(action_for_key(&q, InputContext::Menu), Some(Intent::Char('q')), "a question ignores q");
         assert_eq!(action_for_key(&q, InputContext::Composer), Some(Intent::Char('q')));
         assert_eq!(action_for_key(&q, InputContext::Prompt), Some(Intent::Char('q')));
         let help = press(KeyCode::Char('?'), KeyModifiers::SHIFT);

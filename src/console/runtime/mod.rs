@@ -373,6 +373,8 @@ async fn event_loop(
                     };
                     // Below 80×24 only quitting works: nothing else is visible to act on.
                     let action = match action {
+                        // q asks nothing there: a question could not be shown.
+                        Some(Intent::AskQuit) if view::layout(area, &app).is_none() => Some(Intent::Quit),
                         Some(a) if view::layout(area, &app).is_none() && !matches!(a, Intent::Quit) => None,
                         a => a,
                     };

@@ -213,8 +213,12 @@ fn test_rename_duplicate_and_delete_a_profile() {
     assert!(app.modals.question().unwrap().question.contains("Delete the profile \"echo-prod-copy\""));
     w.act(&mut app, Intent::Escape);
     assert!(w.file("echo-prod-copy").exists());
+    // Enter takes the default, which before a delete is no.
     w.act(&mut app, Intent::DeleteProfile);
     w.act(&mut app, Intent::Enter);
+    assert!(w.file("echo-prod-copy").exists(), "Enter kept it");
+    w.act(&mut app, Intent::DeleteProfile);
+    w.act(&mut app, Intent::Char('y'));
     assert!(!w.file("echo-prod-copy").exists());
     assert_eq!(names(&app), [None, None, Some("echo-prod".into())]);
     assert_eq!(notice(&app), "deleted profile echo-prod-copy");

@@ -157,6 +157,14 @@ impl Editor {
         }
     }
 
+    /// Deletes from the start of the line to the cursor (a shell's Ctrl-U); other lines stay.
+    pub fn delete_to_line_start(&mut self) {
+        let line = &mut self.lines[self.row];
+        let end = byte_at(line, self.col);
+        line.replace_range(..end, "");
+        self.col = 0;
+    }
+
     /// Moves to the start of the line.
     pub fn home(&mut self) {
         self.col = 0;

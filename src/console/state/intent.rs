@@ -49,8 +49,12 @@ pub enum Intent {
     Help,
     /// Ctrl-L: clear the Messages log (the saved session keeps everything).
     ClearLog,
-    /// q / Ctrl-C: quit.
+    /// Ctrl-C: quit now, closing every connection without asking.
     Quit,
+    /// q: quit, asking first while a connection is open (handled by `App`).
+    AskQuit,
+    /// Ctrl-U in a text field: delete from the cursor to the start of the line, as shells do.
+    DeleteToLineStart,
     /// s / Ctrl-S: ask for a file name and save the whole session as NDJSON.
     Save,
     /// /: search the log.

@@ -62,7 +62,14 @@ fn test_ctrl_w_closes_the_shown_tab_and_disconnects_only_its_session() {
     assert_eq!(app.tab_count(), 2);
     // Everywhere, the composer included (w would type there).
     app.focus = Pane::Composer;
-    assert_eq!(ctrl(&mut app, 'w'), Some(Effect::Disconnect { session: second }));
+    // A live connection would be lost: asked first, and Enter (the default) keeps the tab.
+    assert_eq!(ctrl(&mut app, 'w'), None);
+    let q = app.modals.question().map(|q| q.question.clone()).unwrap_or_default();
+    assert!(q.contains("Close tab 2 and lose its connection"), "{q}");
+    assert_eq!(press(&mut app, KeyCode::Enter, NONE), None);
+    assert_eq!(app.tab_count(), 2);
+    ctrl(&mut app, 'w');
+    assert_eq!(press(&mut app, KeyCode::Char('y'), NONE), Some(Effect::Disconnect { session: second }));
     assert_eq!(app.tab_count(), 1);
     assert_eq!(app.tab.connection.as_ref().map(|c| c.id), Some(first));
     // The last tab stays, and says why.
@@ -202,22 +209,33 @@ fn test_f3_pings_the_open_session_and_says_so_when_there_is_none() {
 fn test_f4_closes_with_the_code_and_reason_typed_and_refuses_a_bad_code() {
     let (mut app, session) = composing();
     assert_eq!(press(&mut app, KeyCode::F(4), NONE), None);
-    assert_eq!(app.modals.prompt().map(|p| p.field.text()).as_deref(), Some("1000 "));
-    for _ in 0.."1000 ".len() {
+    // What the field shows is all it holds: no hidden trailing space to trip over.
+    assert_eq!(app.modals.prompt().map(|p| p.field.text()).as_deref(), Some("1000"));
+    for _ in 0.."1000".len() {
         press(&mut app, KeyCode::Backspace, NONE);
     }
-    type_text(&mut app, "999 nope");
-    assert_eq!(press(&mut app, KeyCode::Enter, NONE), None, "999 is not a close code a client may send");
-    assert!(app.notice.as_ref().is_some_and(|n| n.error && n.text.contains("close code")), "{:?}", app.notice);
+    assert_eq!(app.modals.prompt().map(|p| p.field.text()).as_deref(), Some(""));
+    type_text(&mut app, "14001 nope");
+    assert_eq!(press(&mut app, KeyCode::Enter, NONE), None, "14001 is not a close code a client may send");
+    let n = app.notice.clone().unwrap_or_else(|| panic!("no notice"));
+    assert!(n.error && n.text.contains(r#"close code "14001" is not 1000-1014 or 3000-4999"#), "{n:?}");
+    press(&mut app, KeyCode::F(4), NONE);
+    type_text(&mut app, "x");
+    press(&mut app, KeyCode::Enter, NONE);
+    assert!(
+        app.notice.as_ref().is_some_and(|n| n.text.contains(r#"close code "1000x" is not a number"#)),
+        "{:?}",
+        app.notice
+    );
     assert_eq!(app.state_word(), "Connected");
     press(&mut app, KeyCode::F(4), NONE);
-    for _ in 0.."1000 ".len() {
+    for _ in 0.."1000".len() {
         press(&mut app, KeyCode::Backspace, NONE);
     }
-    type_text(&mut app, "4001 done here");
+    type_text(&mut app, "4001 bye now");
     assert_eq!(
         press(&mut app, KeyCode::Enter, NONE),
-        Some(Effect::Send { session, command: CommandToSend::Close { code: 4001, reason: "done here".into() } })
+        Some(Effect::Send { session, command: CommandToSend::Close { code: 4001, reason: "bye now".into() } })
     );
     assert_eq!(app.state_word(), "Disconnecting…");
     let mut idle = App::new(workspace(), 100);

@@ -15,6 +15,9 @@ pub struct MessagesView {
     top: u64,
     /// The last search, for next/previous match.
     pub search: String,
+    /// The selected match's number and the number of matches (`3/17`), as of the last search
+    /// step.
+    pub hits: Option<(usize, usize)>,
 }
 
 /// What the view shows: the first visible position and the selected position, if paused.
@@ -28,7 +31,7 @@ pub struct Window {
 
 impl Default for MessagesView {
     fn default() -> Self {
-        Self { filter: Filter::All, selected: None, top: 0, search: String::new() }
+        Self { filter: Filter::All, selected: None, top: 0, search: String::new(), hits: None }
     }
 }
 
@@ -124,6 +127,12 @@ impl MessagesView {
         self.top = log.seq_at(self.filter, start).unwrap_or(0);
     }
 
+    /// Forgets the search (Esc in Messages): no term, no highlight, no count.
+    pub fn clear_search(&mut self) {
+        self.search.clear();
+        self.hits = None;
+    }
+
     /// Back to following the newest entries.
     pub fn follow(&mut self) {
         self.selected = None;
@@ -168,6 +177,7 @@ impl MessagesView {
             Some(pos) => {
                 let start = pos.saturating_sub(rows / 2);
                 self.select(log, pos, start, rows);
+                self.hits = Some(log.match_rank(self.filter, &self.search, pos));
                 true
             }
             None => false,

@@ -36,7 +36,6 @@ pub mod webpubsub;
 
 use std::time::{Duration, SystemTime};
 
-use editor::Editor;
 pub use effect::{CommandToSend, Effect};
 pub use intent::Intent;
 pub use modal::{
@@ -376,6 +375,7 @@ impl App {
             Intent::FocusPrev => self.focus = self.focus.step(false),
             Intent::Help => self.open_view(ViewKind::Help),
             Intent::ToggleConnection => return self.toggle_connection(),
+            Intent::AskQuit => return self.ask_quit(),
             Intent::ClearLog => {
                 self.tab.log.clear();
                 self.tab.messages.follow();
@@ -393,7 +393,7 @@ impl App {
             Intent::Ping => return self.send(CommandToSend::Ping(Vec::new())),
             Intent::Close => {
                 if self.open_session().is_some() {
-                    self.start_prompt(PromptFor::Close, "1000 ");
+                    self.start_prompt(PromptFor::Close, "1000");
                 } else {
                     self.notice("not connected", true);
                 }
@@ -425,6 +425,20 @@ impl App {
         None
     }
 
+    /// q: quits, or asks first while connections are open (in any tab).
+    fn ask_quit(&mut self) -> Option<Effect> {
+        let live = std::iter::once(&self.tab)
+            .chain(&self.parked)
+            .filter(|t| t.connection.as_ref().is_some_and(|c| !c.state.is_terminal()))
+            .count();
+        if live == 0 {
+            return Some(Effect::Quit);
+        }
+        let s = if live == 1 { "" } else { "s" };
+        self.ask(format!("Quit and close {live} connection{s}?"), Pending::Quit);
+        None
+    }
+
     /// True while a session is connecting or open (the loop keeps ticking for the clock).
     pub fn is_connected(&self) -> bool {
         self.is_live()
@@ -437,6 +451,8 @@ mod console_tests;
 mod key_tests;
 #[cfg(test)]
 mod log_limit_tests;
+#[cfg(test)]
+mod modal_keys_tests;
 #[cfg(test)]
 mod modal_tests;
 #[cfg(test)]

@@ -63,7 +63,7 @@ impl App {
                 match row {
                     Some(row) => {
                         let value = d.rows(table)[row].param.value.clone();
-                        self.start_prompt(PromptFor::ParamValue { table, row }, &value);
+                        self.value_prompt(Prompt::new(PromptFor::ParamValue { table, row }, &value));
                     }
                     None => self.add_row(table),
                 }
@@ -145,9 +145,11 @@ impl App {
                     self.open_view(ViewKind::Detail { seq });
                 }
             }
-            Intent::Search => {
-                let last = self.tab.messages.search.clone();
-                self.start_prompt(PromptFor::Search, &last);
+            // A new term each time: typing never appends to the last one (n / N repeat it).
+            Intent::Search => self.start_prompt(PromptFor::Search, ""),
+            Intent::Escape if !self.tab.messages.search.is_empty() => {
+                self.tab.messages.clear_search();
+                self.notice("search cleared", false);
             }
             Intent::SearchOlder | Intent::SearchNewer => {
                 if self.tab.messages.search.is_empty() {
@@ -219,6 +221,10 @@ impl App {
                 c.editor.delete();
                 c.edited();
             }
+            Intent::DeleteToLineStart => {
+                c.editor.delete_to_line_start();
+                c.edited();
+            }
             Intent::Left => c.editor.left(),
             Intent::Right => c.editor.right(),
             Intent::First => c.editor.home(),
@@ -255,17 +261,13 @@ impl App {
             self.tab.composer.edited();
         } else if self.focus == Pane::Request && self.draft().is_some_and(|d| d.url_selected) {
             // Pasting onto the URL row replaces the URL, to be checked and accepted.
-            let mut field = Editor::one_line("");
-            field.insert_str(&text);
-            self.modals.push(Modal::Prompt(Prompt { what: PromptFor::EditUrl, field }));
+            self.modals.push(Modal::Prompt(Prompt::pasted(PromptFor::EditUrl, &text)));
         } else if self.focus == Pane::Request
             && let Some(d) = self.draft_mut()
             && let (table, Some(row)) = d.locate(d.selected)
         {
             // Pasting onto a row edits its value: the usual way a long token arrives.
-            let mut field = Editor::one_line("");
-            field.insert_str(&text);
-            self.modals.push(Modal::Prompt(Prompt { what: PromptFor::ParamValue { table, row }, field }));
+            self.value_prompt(Prompt::pasted(PromptFor::ParamValue { table, row }, &text));
         } else {
             self.notice("nothing to paste into: select a Request row or focus the Message composer", true);
         }

@@ -81,6 +81,10 @@ pub enum Pending {
         /// The profile.
         name: String,
     },
+    /// Quit, closing the connections still open.
+    Quit,
+    /// Close the shown tab, losing its draft or its connection.
+    CloseTab,
     /// Save imported profiles; on yes the existing ones are overwritten, on no they are kept.
     Import {
         /// Profiles whose names are free.
@@ -88,6 +92,14 @@ pub enum Pending {
         /// Profiles whose names are taken.
         existing: Vec<(String, Profile)>,
     },
+}
+
+impl Pending {
+    /// What Enter answers: yes only where yes loses nothing (connecting with an expired token);
+    /// a question before deleting, overwriting, quitting or closing takes no by default.
+    pub fn enter_means_yes(&self) -> bool {
+        matches!(self, Pending::Connect)
+    }
 }
 
 impl App {
@@ -190,7 +202,7 @@ impl App {
 
     pub(super) fn profile_confirmed(&mut self, pending: Pending) -> Option<Effect> {
         match pending {
-            Pending::Connect => None,
+            Pending::Connect | Pending::Quit | Pending::CloseTab => None,
             Pending::Overwrite { name, profile } => Some(Effect::Profiles {
                 ops: vec![ProfileOp::Save { name: name.clone(), profile, overwrite: true }],
                 select: Some(name),
@@ -206,6 +218,8 @@ impl App {
             Pending::Connect => self.notice("not connected: the token has expired", false),
             Pending::Overwrite { name, .. } => self.notice(format!("not saved: {name:?} kept as it was"), false),
             Pending::Delete { name } => self.notice(format!("{name:?} kept"), false),
+            Pending::Quit => self.notice("not quitting: the connections stay open", false),
+            Pending::CloseTab => self.notice("tab kept", false),
             Pending::Import { new, existing } => return Some(self.import_saves(new, existing, false)),
         }
         None

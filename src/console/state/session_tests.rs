@@ -86,7 +86,8 @@ fn test_a_closed_tabs_session_stays_registered_until_it_ends() {
     let first = connect(&mut app);
     app.update(Intent::NewTab, &Viewport::default());
     let second = connect(&mut app);
-    assert_eq!(app.update(Intent::CloseTab, &Viewport::default()), Some(Effect::Disconnect { session: second }));
+    app.update(Intent::CloseTab, &Viewport::default());
+    assert_eq!(app.update(Intent::Char('y'), &Viewport::default()), Some(Effect::Disconnect { session: second }));
     assert!(app.sessions.is_alive(second), "its handle is kept so the close is polite");
     assert_eq!(app.sessions.owner(second), None, "no tab shows it any more");
     let rows = app.tab.log.len(Filter::All);

@@ -60,7 +60,8 @@ fn test_events_go_to_the_tab_that_owns_the_session() {
 fn test_closing_a_tab_disconnects_only_its_session() {
     let mut app = App::new(workspace(), 100);
     let (first, second) = two_connected_tabs(&mut app);
-    assert_eq!(app.update(Intent::CloseTab, &Viewport::default()), Some(Effect::Disconnect { session: second }));
+    app.update(Intent::CloseTab, &Viewport::default());
+    assert_eq!(app.update(Intent::Char('y'), &Viewport::default()), Some(Effect::Disconnect { session: second }));
     assert_eq!(app.tab_count(), 1);
     assert_eq!(app.tab.connection.as_ref().map(|c| c.id), Some(first));
     assert_eq!(app.state_word(), "Connected");

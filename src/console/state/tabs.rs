@@ -225,10 +225,38 @@ impl App {
         self.notice(format!("tab {} of {}: F5 connects it", self.active + 1, self.tab_count()), false);
     }
 
-    /// Ctrl-W: closes the shown tab, ending its session; the last tab stays.
+    /// Ctrl-W: closes the shown tab, ending its session; the last tab stays. Asks first when
+    /// a live connection or a message being written would be lost.
     pub(super) fn close_tab(&mut self) -> Option<Effect> {
         if self.parked.is_empty() {
             self.notice("this is the only tab (q quits)", true);
+            return None;
+        }
+        let live = self.tab.connection.as_ref().is_some_and(|c| !c.state.is_terminal());
+        let draft = self.has_draft();
+        if live || draft {
+            let lose = match (live, draft) {
+                (true, true) => "its connection and the message being written",
+                (true, false) => "its connection",
+                _ => "the message being written",
+            };
+            let question = format!("Close tab {} and lose {lose}?", self.active + 1);
+            self.ask(question, super::profiles::Pending::CloseTab);
+            return None;
+        }
+        self.close_tab_now()
+    }
+
+    /// True when the composer holds text the user wrote (not the API's sample, not empty).
+    fn has_draft(&self) -> bool {
+        let text = self.tab.composer.editor.text();
+        let sample = self.selected_entry().and_then(|e| e.sample_message());
+        !text.trim().is_empty() && Some(text.as_str()) != sample
+    }
+
+    /// Closes the shown tab (there is another), ending its session.
+    pub(super) fn close_tab_now(&mut self) -> Option<Effect> {
+        if self.parked.is_empty() {
             return None;
         }
         // The tab on the right takes its place, or the one on the left at the end of the bar.

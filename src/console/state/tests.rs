@@ -255,7 +255,7 @@ fn test_binary_modes_ping_and_close() {
     );
     app.update(Intent::Close, &Viewport::default());
     assert_eq!(app.input_context(), InputContext::Prompt);
-    type_text(&mut app, "going away");
+    type_text(&mut app, " going away");
     assert_eq!(app.modals.prompt().map(|p| p.field.text()).as_deref(), Some("1000 going away"));
     assert_eq!(
         app.update(Intent::Enter, &Viewport::default()),

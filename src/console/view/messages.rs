@@ -70,7 +70,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
     block = block.title_bottom(bottom);
     if !view.search.is_empty() {
-        block = block.title_bottom(Span::styled(format!(" /{} ", view.search), theme::dim()));
+        let count = view.hits.map(|(at, of)| format!(" {at}/{of}")).unwrap_or_default();
+        let text = format!(" /{}{count} · Esc clears ", escape_one_line(&view.search));
+        block = block.title_bottom(Span::styled(text, theme::hint()));
     }
     let body = inner(area);
     frame.render_widget(block, area);

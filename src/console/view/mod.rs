@@ -266,6 +266,8 @@ pub fn scroll_offset(selected: usize, len: usize, rows: usize) -> usize {
 #[cfg(test)]
 mod fit_tests;
 #[cfg(test)]
+mod modal_view_tests;
+#[cfg(test)]
 mod own_url_tests;
 #[cfg(test)]
 mod tests;

@@ -17,12 +17,25 @@ pub fn draw(frame: &mut Frame, p: &Prompt) {
     let width = area.width.saturating_sub(8).min(100);
     let r = Rect { x: area.x + (area.width - width) / 2, y: area.y + area.height / 3, width, height: 3 };
     frame.render_widget(ratatui::widgets::Clear, r);
-    let block =
-        theme::pane_block(p.what.label(), true).title_bottom(Span::styled(" Enter accept · Esc cancel ", theme::dim()));
+    let keys = if p.masked {
+        " Enter accept · Esc cancel · masked: r on the row reveals "
+    } else {
+        " Enter accept · Esc cancel "
+    };
+    let block = theme::pane_block(p.what.label(), true).title_bottom(Span::styled(keys, theme::dim()));
     let body = inner(r);
     frame.render_widget(block, r);
     // Pasted text may hold control characters: shown escaped, never sent to the terminal raw.
-    let shown = |t: &str| if p.what.is_secret() { mask_access_key(t) } else { escape_one_line(t) };
+    let shown = |t: &str| {
+        if p.masked {
+            // One bullet per character, so the cursor still shows where an edit lands.
+            "•".repeat(t.chars().count())
+        } else if p.what.is_secret() {
+            mask_access_key(t)
+        } else {
+            escape_one_line(t)
+        }
+    };
     let text = shown(&p.field.text());
     let (_, col) = p.field.cursor();
     let before = shown(&p.field.text().chars().take(col).collect::<String>());

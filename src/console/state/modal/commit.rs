@@ -42,7 +42,7 @@ impl App {
             r.param.name = name.trim().to_string();
         }
         if then_value {
-            self.start_prompt(PromptFor::ParamValue { table, row }, "");
+            self.value_prompt(super::Prompt::new(PromptFor::ParamValue { table, row }, ""));
         }
         None
     }
@@ -66,6 +66,7 @@ impl App {
 
     fn search_for(&mut self, term: String, viewport: &Viewport) -> Option<Effect> {
         self.tab.messages.search = term;
+        self.tab.messages.hits = None;
         if !self.tab.messages.find(&self.tab.log, true, true, viewport.rows()) {
             self.notice(format!("no match for {:?}", self.tab.messages.search), true);
         }
@@ -80,12 +81,12 @@ impl App {
         Some(Effect::Save { path: PathBuf::from(path) })
     }
 
-    /// F4's prompt: `CODE [REASON]` (empty: 1000).
+    /// F4's prompt: `CODE [REASON]` (empty: 1000); a refusal quotes the code as it was read.
     fn close_with(&mut self, text: &str) -> Option<Effect> {
         let text = text.trim();
-        let (code, reason) = text.split_once(' ').unwrap_or((text, ""));
-        let code = if code.is_empty() { Ok(1000) } else { code.parse::<u16>() };
-        match code {
+        let (code, reason) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
+        let parsed = if code.is_empty() { Ok(1000) } else { code.parse::<u16>() };
+        match parsed {
             Ok(code) if code == 1000 || (3000..=4999).contains(&code) || (1001..=1014).contains(&code) => {
                 let effect = self.send(CommandToSend::Close { code, reason: reason.trim().to_string() });
                 if effect.is_some()
@@ -95,8 +96,15 @@ impl App {
                 }
                 effect
             }
-            _ => {
-                self.notice("close code must be 1000-1014 or 3000-4999, e.g. `1000 bye`", true);
+            Ok(_) => {
+                self.notice(format!("close code {code:?} is not 1000-1014 or 3000-4999, e.g. `1000 bye`"), true);
+                None
+            }
+            Err(_) => {
+                self.notice(
+                    format!("close code {code:?} is not a number: type a code and a reason, e.g. `1000 bye`"),
+                    true,
+                );
                 None
             }
         }

@@ -195,6 +195,18 @@ impl App {
         self.modals.push(Modal::Prompt(Prompt::new(what, text)));
     }
 
+    /// Opens a prompt for a Request row's value, masked when the row is a secret the user has
+    /// not revealed (`r`), as the table shows it.
+    pub(super) fn value_prompt(&mut self, mut prompt: Prompt) {
+        if let PromptFor::ParamValue { table, row } = prompt.what
+            && let Some(d) = self.draft()
+            && let Some(r) = d.rows(table).get(row)
+        {
+            prompt.masked = r.is_secret(d.secret_names()) && !r.revealed;
+        }
+        self.modals.push(Modal::Prompt(prompt));
+    }
+
     /// Opens a view at its top line.
     pub(super) fn open_view(&mut self, kind: ViewKind) {
         self.modals.push(Modal::View(View::new(kind)));
@@ -266,6 +278,8 @@ impl App {
     pub(super) fn confirmed(&mut self, pending: super::profiles::Pending) -> Option<Effect> {
         match pending {
             super::profiles::Pending::Connect => self.connect(false),
+            super::profiles::Pending::Quit => Some(Effect::Quit),
+            super::profiles::Pending::CloseTab => self.close_tab_now(),
             other => self.profile_confirmed(other),
         }
     }

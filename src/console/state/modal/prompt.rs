@@ -109,12 +109,21 @@ pub struct Prompt {
     pub what: PromptFor,
     /// The text.
     pub field: Editor,
+    /// Drawn as `•` (a secret row's value not revealed with `r`); it still edits as typed.
+    pub masked: bool,
 }
 
 impl Prompt {
     /// A prompt for `what` holding `text`, the cursor at its end.
     pub fn new(what: PromptFor, text: &str) -> Self {
-        Self { what, field: Editor::one_line(text) }
+        Self { what, field: Editor::one_line(text), masked: false }
+    }
+
+    /// A prompt for `what` holding text pasted whole.
+    pub fn pasted(what: PromptFor, text: &str) -> Self {
+        let mut field = Editor::one_line("");
+        field.insert_str(text);
+        Self { what, field, masked: false }
     }
 
     /// Edits the field; Enter (or Tab) accepts, Esc cancels, F1 opens the help over it.
@@ -130,6 +139,7 @@ impl Prompt {
             Intent::Right => self.field.right(),
             Intent::First => self.field.home(),
             Intent::Last => self.field.end(),
+            Intent::DeleteToLineStart => self.field.delete_to_line_start(),
             _ => {}
         }
         Outcome::Stay
