@@ -165,10 +165,15 @@ impl App {
         None
     }
 
-    /// A paste (bracketed, or Ctrl-V) of a Client Access URL anywhere in the Request pane, in
-    /// a value, or in the URL prompt (for another endpoint): only its token is taken, into
-    /// `access_token`. Returns whether it was; else the paste goes where it always did.
-    pub(super) fn paste_took_access_token(&mut self, text: &str) -> bool {
+    /// A pasted URL (bracketed paste, or Ctrl-V) where a URL means something: a whole URL in the
+    /// `n` or URL prompt replaces the field; a Client Access URL anywhere in the Request pane, in
+    /// a value, or in the URL prompt (for another endpoint) gives only its token to
+    /// `access_token`. Returns whether the paste was handled here; else it goes where it always
+    /// did.
+    pub(super) fn paste_url(&mut self, text: &str) -> bool {
+        if self.paste_replaced_url(text) {
+            return true;
+        }
         let Some(pasted) = client_access_url(text) else { return false };
         let Some(base_url) = self.draft().map(|d| d.base_url.clone()) else { return false };
         let into = match self.modals.top() {
@@ -188,6 +193,25 @@ impl App {
             self.modals.pop();
         }
         self.take_access_token(&pasted, into);
+        true
+    }
+
+    /// A whole URL pasted into the `n` or URL prompt replaces what the field held: pasted into
+    /// the middle of another URL it could only make a broken one. (A Client Access URL for
+    /// another endpoint than the request's is not a new URL for it: its token is taken.)
+    fn paste_replaced_url(&mut self, text: &str) -> bool {
+        let base_url = self.draft().map(|d| d.base_url.clone()).unwrap_or_default();
+        let Some(Modal::Prompt(p)) = self.modals.top_mut() else { return false };
+        let replaces = match p.what {
+            PromptFor::OpenUrl => true,
+            PromptFor::EditUrl => client_access_url(text).is_none() || same_endpoint(text, &base_url),
+            _ => false,
+        };
+        if !replaces || split_query(text).is_err() {
+            return false;
+        }
+        p.field.clear();
+        p.field.insert_str(text);
         true
     }
 

@@ -216,3 +216,23 @@ fn test_p_saves_an_opened_url_with_the_settings_its_flags_gave() {
     assert_eq!((p.connect_timeout_secs, p.secret_names.clone()), (Some(2.5), vec!["tenant".to_string()]));
     assert_eq!(app.draft().unwrap().query[0].shown_value(app.draft().unwrap().secret_names()), "••••••");
 }
+
+#[test]
+fn test_a_whole_url_pasted_into_a_url_prompt_replaces_the_field() {
+    let mut app = app();
+    on_chat(&mut app);
+    app.update(Intent::EditUrl, &Viewport::default());
+    app.update(Intent::Paste("ws://127.0.0.1:9/client/hubs/chat?x=9".into()), &Viewport::default());
+    assert_eq!(app.modals.prompt().map(|p| p.field.text()), Some("ws://127.0.0.1:9/client/hubs/chat?x=9".into()));
+    app.update(Intent::Enter, &Viewport::default());
+    assert_eq!(rows(&app), pairs(&[("x", "9")]));
+    // Text that is not a URL is inserted at the cursor, as in any field.
+    app.update(Intent::EditUrl, &Viewport::default());
+    app.update(Intent::Paste("&y=1".into()), &Viewport::default());
+    assert_eq!(app.modals.prompt().map(|p| p.field.text()), Some("ws://127.0.0.1:9/client/hubs/chat?x=9&y=1".into()));
+    app.update(Intent::Escape, &Viewport::default());
+    app.update(Intent::OpenUrl, &Viewport::default());
+    type_text(&mut app, "ws://old");
+    app.update(Intent::Paste("wss://new.example/x".into()), &Viewport::default());
+    assert_eq!(app.modals.prompt().map(|p| p.field.text()), Some("wss://new.example/x".into()));
+}

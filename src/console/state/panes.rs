@@ -249,7 +249,7 @@ impl App {
     }
 
     pub(super) fn paste(&mut self, text: String) -> Option<Effect> {
-        if self.paste_took_access_token(&text) {
+        if self.paste_url(&text) {
             return None;
         }
         if let Some(Modal::Prompt(p)) = self.modals.top_mut() {
