@@ -83,6 +83,7 @@ impl RequestDraft {
         }
         if let Some(i) = self.key_row(table_of(to)) {
             self.selected = self.flat(table_of(to), Some(i));
+            self.url_selected = false;
         }
         Some(to)
     }

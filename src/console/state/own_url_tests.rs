@@ -236,3 +236,19 @@ fn test_a_whole_url_pasted_into_a_url_prompt_replaces_the_field() {
     app.update(Intent::Paste("wss://new.example/x".into()), &Viewport::default());
     assert_eq!(app.modals.prompt().map(|p| p.field.text()), Some("wss://new.example/x".into()));
 }
+
+#[test]
+fn test_a_row_added_from_the_url_row_is_the_one_selected() {
+    let mut app = app();
+    on_chat(&mut app);
+    app.update(Intent::First, &Viewport::default());
+    assert!(app.draft().unwrap().url_selected, "Home goes to the URL row");
+    app.update(Intent::AddQueryParam, &Viewport::default());
+    answer(&mut app, "n1");
+    answer(&mut app, "v1");
+    let d = app.draft().unwrap();
+    assert!(!d.url_selected);
+    assert_eq!(d.locate(d.selected), (Table::Query, Some(1)));
+    app.update(Intent::Enter, &Viewport::default());
+    assert!(matches!(app.modals.prompt().map(|p| &p.what), Some(PromptFor::ParamValue { row: 1, .. })));
+}

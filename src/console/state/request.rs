@@ -178,6 +178,7 @@ impl RequestDraft {
         rows.push(Row { param: Param::new("", ""), revealed: true });
         let i = rows.len() - 1;
         self.selected = self.flat(table, Some(i));
+        self.url_selected = false;
         i
     }
 

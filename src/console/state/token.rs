@@ -110,6 +110,7 @@ impl App {
         row.param.enabled = true;
         row.param.secret = true;
         d.selected = d.flat(Table::Query, Some(i));
+        d.url_selected = false;
         self.focus = Pane::Request;
         let expiry = jwt_claims::decode(&access.token).map(|t| t.expiry_text(now)).unwrap_or_default();
         self.notice(
