@@ -252,3 +252,15 @@ fn test_a_row_added_from_the_url_row_is_the_one_selected() {
     app.update(Intent::Enter, &Viewport::default());
     assert!(matches!(app.modals.prompt().map(|p| &p.what), Some(PromptFor::ParamValue { row: 1, .. })));
 }
+
+#[test]
+fn test_ctrl_v_of_a_client_access_url_takes_only_its_token_too() {
+    let mut app = app();
+    on_chat(&mut app);
+    assert_eq!(app.update(Intent::PasteFromClipboard, &Viewport::default()), Some(Effect::PasteFromClipboard));
+    // What the loop sends back once it read the clipboard.
+    let token = jwt(10 * 60);
+    app.on_reply(Reply::Pasted(format!("https://contoso.webpubsub.azure.com/client/hubs/chat?access_token={token}")));
+    assert_eq!(rows(&app), pairs(&[("subscription-key", "key-1"), ("access_token", &token)]));
+    assert_eq!(notice(&app), ("took access_token from the pasted URL (hub chat, expires in 10m)".into(), false));
+}
