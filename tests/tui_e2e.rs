@@ -491,3 +491,45 @@ fn test_gateway_view_through_the_admin_address() {
     let screen = tmux.wait_for("wstab to exit", timeout, |s| s.contains("WSTAB_EXIT="));
     assert!(screen.contains("WSTAB_EXIT=0"), "{screen}");
 }
+
+/// `config.toml` in a real terminal: a rebinding works (F9 connects, the status bar says
+/// `F9 disconnect`); a file with a mistake leaves the console on the defaults with the error,
+/// at its file:line:col, in the status bar.
+#[test]
+#[cfg_attr(missing_tmux, ignore = "needs tmux: apt-get install tmux")]
+fn test_config_toml_rebinds_keys_and_a_bad_one_is_shown_at_its_line() {
+    let port = start_echo_server();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "theme = \"light\"\n[keys]\ntoggle_connection = \"F9\"\n").expect("config written");
+    let tmux = Tmux::start(
+        "test_config_toml_rebinds_keys_and_a_bad_one_is_shown_at_its_line",
+        120,
+        36,
+        &console_on_echo(dir.path(), port),
+    );
+    let timeout = Duration::from_secs(20);
+    tmux.wait_for("the console", timeout, |s| s.contains("APIs") && status_bar(s).contains("F9 connect"));
+    tmux.keys(&["F5"]);
+    tmux.keys(&["F9"]);
+    tmux.wait_for("F9 connected", timeout, |s| {
+        status_bar(s).starts_with(" Connected") && status_bar(s).contains("F9 disconnect")
+    });
+    // The light theme paints its own background (xterm 231).
+    let styled = tmux.capture_styled();
+    assert!(styled.contains("48;5;231"), "no light background in:\n{styled}");
+    // Connected, q asks first (confirm_quit's default); y quits.
+    tmux.keys(&["q"]);
+    tmux.wait_for("the quit question", timeout, |s| s.contains("Quit and close 1 connection?"));
+    tmux.keys(&["y"]);
+    tmux.wait_for("the exit", timeout, |s| s.contains("WSTAB_EXIT=0"));
+
+    std::fs::write(&config, "theme = \"light\"\nkeys.toggle_connection = \"F99\"\n").expect("config written");
+    tmux.restart(120, 36, &console_on_echo(dir.path(), port));
+    let shown = tmux.wait_for("the error", timeout, |s| s.contains("config.toml not used"));
+    let joined: String = shown.lines().map(str::trim).collect::<Vec<_>>().join(" ");
+    assert!(joined.contains("config.toml:2:26: unknown key `F99`"), "{shown}");
+    tmux.keys(&["F5"]);
+    // The notice wraps below the status bar's first line.
+    tmux.wait_for("F5 connects, as by default", timeout, |s| s.lines().any(|l| l.starts_with(" Connected ")));
+}

@@ -28,9 +28,10 @@ pub struct Cli {
     pub capture: Option<PathBuf>,
 
     /// How many log entries the console keeps in memory; older ones are dropped from view (the
-    /// session saved with `s`, and a capture, keep everything).
-    #[arg(long, value_name = "N", default_value_t = crate::console::message_log::DEFAULT_LIMIT)]
-    pub log_limit: usize,
+    /// session saved with `s`, and a capture, keep everything). Default 10000, or `log_limit` in
+    /// config.toml.
+    #[arg(long, value_name = "N")]
+    pub log_limit: Option<usize>,
 
     /// Watch a gateway emulator from outside: its admin address (e.g. http://127.0.0.1:9090),
     /// polled for the gateway's side view (F6) when the console is not on the embedded demo.

@@ -328,6 +328,11 @@ impl Keymap {
         &self.bindings
     }
 
+    /// A table built by the config loader (the defaults with the file's rebindings).
+    pub(crate) fn from_bindings(bindings: Vec<Binding>) -> Self {
+        Self { bindings }
+    }
+
     /// The action for a key in a context, if any. Unbound printable keys type in text fields.
     pub fn action_for_key(&self, ev: &KeyEvent, ctx: InputContext) -> Option<Intent> {
         if ev.kind == KeyEventKind::Release {
@@ -379,6 +384,16 @@ impl Keymap {
             .unwrap_or_else(|| "(unbound)".to_string())
     }
 
+    /// How the key for `action` in `scope` is written (the composer's `Enter` may be rebound
+    /// apart from the lists' one).
+    pub fn label_in(&self, scope: Scope, action: &Intent) -> String {
+        self.bindings
+            .iter()
+            .find(|b| b.scope == scope && b.action == *action)
+            .map(|b| key_label(b.key))
+            .unwrap_or_else(|| self.label_for(action))
+    }
+
     /// The help overlay's lines: per scope, `keys  description`, keys with the same
     /// description joined with `/`.
     pub fn help_lines(&self) -> Vec<(Option<&'static str>, String, &'static str)> {
@@ -420,6 +435,33 @@ impl Keymap {
         }
         out
     }
+}
+
+/// README.md's key table, generated from the default keymap: one row per scope and action,
+/// with its keys, what the help overlay says, and the name `config.toml` rebinds it by. A test
+/// fails when the README's copy differs (`WSTAB_BLESS_README=1` rewrites it).
+pub fn readme_table() -> String {
+    let mut out = String::from("| where | keys | what it does | `config.toml` name |\n| --- | --- | --- | --- |\n");
+    let cell = |s: &str| s.replace('|', "\\|");
+    for scope in Scope::ALL {
+        let mut rows: Vec<(Vec<String>, &str, Option<String>)> = Vec::new();
+        for b in defaults().bindings().iter().filter(|b| b.scope == scope) {
+            let name = crate::console::config::action_name(&b.action);
+            match rows.iter_mut().find(|(_, h, n)| *h == b.help && *n == name) {
+                Some((keys, _, _)) => keys.push(key_label(b.key)),
+                None => rows.push((vec![key_label(b.key)], b.help, name)),
+            }
+        }
+        if scope == Scope::Composer || scope == Scope::Prompt {
+            rows.extend(EDITING.iter().map(|(k, _, h)| (vec![key_label(*k)], *h, None)));
+        }
+        for (keys, help, name) in rows {
+            let keys: Vec<String> = keys.iter().map(|k| format!("`{}`", cell(k))).collect();
+            let name = name.map(|n| format!("`{}.{n}`", crate::console::config::scope_name(scope))).unwrap_or_default();
+            out.push_str(&format!("| {} | {} | {} | {name} |\n", scope.title(), keys.join(" "), cell(help)));
+        }
+    }
+    out
 }
 
 /// The default table, for callers without an `App` at hand (tests, the README check).
@@ -506,6 +548,26 @@ mod tests {
         assert_eq!(action_for_key(&ae, InputContext::Composer), Some(Intent::Newline));
         let e = press(KeyCode::Enter, KeyModifiers::NONE);
         assert_eq!(action_for_key(&e, InputContext::Composer), Some(Intent::Enter));
+    }
+
+    /// README.md's key table is the keymap's: regenerated here and compared, so a key added,
+    /// moved or reworded fails until the README says the same (`WSTAB_BLESS_README=1 cargo test
+    /// --lib readme` rewrites the table).
+    #[test]
+    fn test_readme_key_table_matches_the_keymap() {
+        const BEGIN: &str = "<!-- keys:begin (generated from src/console/keymap.rs; a test compares) -->\n";
+        const END: &str = "<!-- keys:end -->";
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+        let readme = std::fs::read_to_string(&path).expect("README.md");
+        let start = readme.find(BEGIN).expect("README.md has the key table's begin marker") + BEGIN.len();
+        let end = start + readme[start..].find(END).expect("README.md has the key table's end marker");
+        let want = readme_table();
+        if readme[start..end] != want && std::env::var_os("WSTAB_BLESS_README").is_some() {
+            let updated = format!("{}{want}{}", &readme[..start], &readme[end..]);
+            std::fs::write(&path, updated).expect("README.md written");
+            return;
+        }
+        assert_eq!(readme[start..end], want, "README.md's key table differs from the keymap");
     }
 
     #[test]

@@ -38,8 +38,8 @@ pub struct Options {
     pub profile: Option<String>,
     /// `--capture FILE`: every event written here as it happens.
     pub capture: Option<PathBuf>,
-    /// `--log-limit N`: log entries kept in memory.
-    pub log_limit: usize,
+    /// `--log-limit N`: log entries kept in memory (else config.toml's, else the default).
+    pub log_limit: Option<usize>,
     /// `--gateway-admin URL`: a gateway emulator's admin address to watch from outside.
     pub gateway_admin: Option<String>,
     /// `--ca FILE`: an extra CA certificate (PEM) every connection trusts.
@@ -249,8 +249,13 @@ pub async fn run(options: Options) -> Exit {
             return Exit::Usage;
         }
     };
-    let limit = if options.log_limit == 0 { crate::console::message_log::DEFAULT_LIMIT } else { options.log_limit };
-    let mut app = App::new(workspace, limit);
+    // config.toml: a file with a mistake is reported in the status bar, and the defaults used.
+    let (config, config_error) = crate::console::config::load(&wstab_core::paths::config_dir());
+    if let Some(e) = config_error {
+        notices.push(format!("config.toml not used: {e}"));
+    }
+    let mut app = App::new(workspace, crate::console::config::log_limit(options.log_limit, &config));
+    app.apply_config(&config);
     app.pinned_profile = options.profile.clone();
     app.overrides.ca_file = options.ca.clone();
     let outside = effects::Outside::new(store, Clipboard::open());

@@ -143,7 +143,8 @@ impl App {
             CopyItem::Trace => match self.trace_text() {
                 Some(t) => t,
                 None => {
-                    self.notice("nothing to copy: no handshake yet (F5 connects)", true);
+                    let f5 = self.key_for(&crate::console::state::Intent::ToggleConnection);
+                    self.notice(format!("nothing to copy: no handshake yet ({f5} connects)"), true);
                     return None;
                 }
             },

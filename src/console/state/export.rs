@@ -13,7 +13,8 @@ impl App {
     /// Asks for the file, unless the tab has no session to export.
     pub(super) fn ask_export(&mut self, what: PromptFor, default: &str) {
         if self.tab.recording.is_empty() {
-            self.notice("nothing to export: this tab has no session yet (F5 connects)", true);
+            let f5 = self.key_for(&crate::console::state::Intent::ToggleConnection);
+            self.notice(format!("nothing to export: this tab has no session yet ({f5} connects)"), true);
             return;
         }
         self.start_prompt(what, default);

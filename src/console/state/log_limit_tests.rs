@@ -36,9 +36,16 @@ fn previews(app: &App) -> Vec<String> {
 
 #[test]
 fn test_log_limit_flag_takes_n_and_defaults_to_10000() {
-    assert_eq!(Cli::try_parse_from(["wstab"]).unwrap().log_limit, 10_000);
+    use crate::console::config::{Config, log_limit};
+    let unset = Cli::try_parse_from(["wstab"]).unwrap().log_limit;
+    assert_eq!(log_limit(unset, &Config::default()), 10_000);
     assert_eq!(crate::console::message_log::DEFAULT_LIMIT, 10_000);
-    assert_eq!(Cli::try_parse_from(["wstab", "--log-limit", "3"]).unwrap().log_limit, 3);
+    let three = Cli::try_parse_from(["wstab", "--log-limit", "3"]).unwrap().log_limit;
+    assert_eq!(three, Some(3));
+    // config.toml's log_limit applies when the flag is not given; the flag wins.
+    let config = Config { log_limit: Some(50), ..Config::default() };
+    assert_eq!(log_limit(unset, &config), 50);
+    assert_eq!(log_limit(three, &config), 3);
     assert!(Cli::try_parse_from(["wstab", "--log-limit", "many"]).is_err());
 }
 

@@ -151,6 +151,10 @@ pub struct App {
     pub overrides: Overrides,
     /// The key bindings in force (the defaults as `config.toml` rebinds them).
     pub keys: crate::console::keymap::Keymap,
+    /// The colour theme (`config.toml`; `NO_COLOR` still turns colours off).
+    pub theme: crate::console::view::ThemeName,
+    /// Ask before quitting while a session is connected (`config.toml`'s `confirm_quit`).
+    pub confirm_quit: bool,
 }
 
 impl App {
@@ -182,9 +186,20 @@ impl App {
             auto_ack: true,
             overrides: Overrides::default(),
             keys: Default::default(),
+            theme: Default::default(),
+            confirm_quit: true,
         };
         app.load_sample_message();
         app
+    }
+
+    /// Takes the settings of the user's `config.toml` (keys, theme, defaults); the log limit is
+    /// given to [`App::new`], the journal's bound to the journal.
+    pub fn apply_config(&mut self, config: &crate::console::config::Config) {
+        self.keys = config.keys.clone();
+        self.theme = config.theme;
+        self.auto_ack = config.sequence_ack;
+        self.confirm_quit = config.confirm_quit;
     }
 
     /// The keymap context for the next key.
@@ -407,7 +422,8 @@ impl App {
                 if self.tab.last_trace.is_some() || self.tab.last_error.is_some() {
                     self.open_view(ViewKind::Trace);
                 } else {
-                    self.notice("no handshake yet: press F5 to connect", false);
+                    let f5 = self.key_for(&Intent::ToggleConnection);
+                    self.notice(format!("no handshake yet: press {f5} to connect"), false);
                 }
             }
             Intent::SaveProfile => self.ask_profile_name(),
@@ -431,7 +447,8 @@ impl App {
             .chain(&self.parked)
             .filter(|t| t.connection.as_ref().is_some_and(|c| !c.state.is_terminal()))
             .count();
-        if live == 0 {
+        // `confirm_quit = false` in config.toml: q quits at once, as Ctrl-C does.
+        if live == 0 || !self.confirm_quit {
             return Some(Effect::Quit);
         }
         let s = if live == 1 { "" } else { "s" };

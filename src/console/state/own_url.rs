@@ -149,7 +149,11 @@ impl App {
             let n = pairs.len();
             let request = Request { query: pairs, ..Request::to_url(base.clone()) };
             self.open_request(request);
-            self.notice(format!("opened {base} as a new entry ({n} query parameters): F5 connects, P saves it"), false);
+            let (f5, save) = (self.key_for(&Intent::ToggleConnection), self.key_for(&Intent::SaveProfile));
+            self.notice(
+                format!("opened {base} as a new entry ({n} query parameters): {f5} connects, {save} saves it"),
+                false,
+            );
             return None;
         }
         let d = self.draft_mut()?;

@@ -175,7 +175,10 @@ impl App {
                     return None;
                 }
                 if self.open_session().is_none() {
-                    self.notice("not connected: press F5 to connect", true);
+                    self.notice(
+                        format!("not connected: press {} to connect", self.key_for(&Intent::ToggleConnection)),
+                        true,
+                    );
                     return None;
                 }
                 // An empty text message is almost always a stray Enter: nothing is sent. A 0-byte

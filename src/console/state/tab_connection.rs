@@ -150,7 +150,10 @@ impl App {
         match self.open_session() {
             Some(session) => Some(Effect::Send { session, command }),
             None => {
-                self.notice("not connected: press F5 to connect", true);
+                self.notice(
+                    format!("not connected: press {} to connect", self.key_for(&Intent::ToggleConnection)),
+                    true,
+                );
                 None
             }
         }

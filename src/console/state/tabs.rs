@@ -222,7 +222,8 @@ impl App {
         self.parked.insert(self.active.min(self.parked.len()), shown);
         self.active += 1;
         self.load_sample_message();
-        self.notice(format!("tab {} of {}: F5 connects it", self.active + 1, self.tab_count()), false);
+        let f5 = self.key_for(&crate::console::state::Intent::ToggleConnection);
+        self.notice(format!("tab {} of {}: {f5} connects it", self.active + 1, self.tab_count()), false);
     }
 
     /// Ctrl-W: closes the shown tab, ending its session; the last tab stays. Asks first when
@@ -276,7 +277,8 @@ impl App {
     pub(super) fn step_tab(&mut self, forward: bool) {
         let n = self.tab_count();
         if n == 1 {
-            self.notice("only one tab: Ctrl-T opens another", false);
+            let new = self.key_for(&crate::console::state::Intent::NewTab);
+            self.notice(format!("only one tab: {new} opens another"), false);
             return;
         }
         let to = if forward { (self.active + 1) % n } else { (self.active + n - 1) % n };

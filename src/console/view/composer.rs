@@ -10,14 +10,27 @@ use crate::console::state::editor::display_width;
 use crate::console::state::{App, Pane};
 use wstab_core::terminal_text::{escape_for_terminal, escape_one_line};
 
-/// The footer's items, most useful first: as many as fit are shown, each whole.
-const FOOTER: [&str; 5] = ["Enter send", "Alt-Enter new line", "F2 text/binary", "F3 ping", "F4 close"];
+/// The footer's items, most useful first, with the keys as configured: as many as fit are
+/// shown, each whole.
+fn footer_items(app: &App) -> Vec<String> {
+    use crate::console::keymap::Scope;
+    use crate::console::state::Intent;
+    let k = &app.keys;
+    vec![
+        format!("{} send", k.label_in(Scope::Composer, &Intent::Enter)),
+        format!("{} new line", k.label_in(Scope::Composer, &Intent::Newline)),
+        format!("{} text/binary", k.label_for(&Intent::ToggleMessageMode)),
+        format!("{} ping", k.label_for(&Intent::Ping)),
+        format!("{} close", k.label_for(&Intent::Close)),
+    ]
+}
 
 /// `items` joined with ` · ` as far as they fit in `width` columns, each whole, padded with a
 /// space on both sides (a border title).
-pub fn fit_items(items: &[&str], width: usize) -> String {
+pub fn fit_items<S: AsRef<str>>(items: &[S], width: usize) -> String {
     let mut out = String::new();
     for item in items {
+        let item = item.as_ref();
         let next = if out.is_empty() { format!(" {item} ") } else { format!("{out}· {item} ") };
         if display_width(&next) > width {
             break;
@@ -32,7 +45,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let focused = app.focus == Pane::Composer;
     let c = &app.tab.composer;
     let mut title = format!("Message · {}", c.mode.name());
-    let footer = fit_items(&FOOTER, area.width.saturating_sub(2) as usize);
+    let footer = fit_items(&footer_items(app), area.width.saturating_sub(2) as usize);
     // Where a message goes, always named: the session's entry, even while another is shown.
     let sends_to = app.sends_to();
     if let Some(to) = &sends_to {

@@ -8,8 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{human_size, inner, popup, theme};
-use crate::console::state::App;
 use crate::console::state::gateway_records::{GatewayRecord, PolicyStep};
+use crate::console::state::{App, Intent};
 use wstab_core::terminal_text::escape_one_line;
 
 /// Draws the view, records from the `scroll`-th newest.
@@ -17,8 +17,10 @@ pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
     let area = popup(frame, 94, 85);
     let api = app.selected_entry().map(|e| e.name()).unwrap_or_default();
     let title = format!("Gateway: {}", if api.is_empty() { "(no API)" } else { &api });
-    let block = theme::pane_block(&title, true)
-        .title_bottom(Span::styled(" Esc/F6 close · ↑/↓ scroll · newest first ", theme::dim()));
+    let block = theme::pane_block(&title, true).title_bottom(Span::styled(
+        format!(" Esc/{} close · ↑/↓ scroll · newest first ", app.key_for(&Intent::GatewayView)),
+        theme::dim(),
+    ));
     let body = inner(area);
     frame.render_widget(block, area);
     if !app.gateway.watched {
@@ -72,7 +74,10 @@ pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
     let rows = records_area.height as usize;
     let lines: Vec<Line> = app.gateway.records_for(&api).skip(scroll).take(rows).map(record_line).collect();
     let lines = if lines.is_empty() && scroll == 0 {
-        vec![Line::styled("(no records for this API yet: connect with F5)", theme::dim())]
+        vec![Line::styled(
+            format!("(no records for this API yet: connect with {})", app.key_for(&Intent::ToggleConnection)),
+            theme::dim(),
+        )]
     } else {
         lines
     };

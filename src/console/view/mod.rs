@@ -31,6 +31,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use crate::console::state::{App, MenuKind, Modal, Pane, ViewKind, Viewport};
 
 pub use request::table_offset;
+pub use theme::ThemeName;
 
 /// The smallest terminal the full layout is drawn for.
 pub const MIN_WIDTH: u16 = 80;
@@ -108,13 +109,22 @@ pub fn viewport(area: Rect, app: &App) -> Viewport {
     Viewport { messages_rows: messages_rows(area, app), view_scroll_max: view_scroll_max(area, app) }
 }
 
-/// Draws the whole console, without colours when `NO_COLOR` is set (<https://no-color.org>).
+/// Draws the whole console in the app's theme, without colours when `NO_COLOR` is set
+/// (<https://no-color.org>), whatever the theme.
 pub fn draw(frame: &mut Frame, app: &App) {
     static NO_COLOR: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     let no_color = *NO_COLOR.get_or_init(|| std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()));
+    draw_themed(frame, app, no_color);
+}
+
+/// [`draw`] with `NO_COLOR` decided by the caller (tests set it without touching the process
+/// environment).
+pub fn draw_themed(frame: &mut Frame, app: &App, no_color: bool) {
     draw_panes(frame, app);
     if no_color {
         strip_colours(frame.buffer_mut());
+    } else if app.theme == ThemeName::Light {
+        theme::relight(frame.buffer_mut());
     }
 }
 
@@ -271,5 +281,7 @@ mod modal_view_tests;
 mod own_url_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod theme_tests;
 #[cfg(test)]
 mod walk_tests;

@@ -25,6 +25,15 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         spans.push(Span::styled(text, style));
         spans.push(Span::styled("│", theme::dim()));
     }
-    spans.push(Span::styled(" Alt-←/→ switch · Ctrl-T new · Ctrl-W close", theme::dim()));
+    use crate::console::state::Intent;
+    let k = |i: Intent| app.key_for(&i);
+    let (prev, next) = (k(Intent::PrevTab), k(Intent::NextTab));
+    // `Alt-←/→` when both share a modifier, as the keys are usually bound.
+    let switch = match (prev.strip_prefix("Alt-"), next.strip_prefix("Alt-")) {
+        (Some(p), Some(n)) => format!("Alt-{p}/{n}"),
+        _ => format!("{prev}/{next}"),
+    };
+    let keys = format!(" {switch} switch · {} new · {} close", k(Intent::NewTab), k(Intent::CloseTab));
+    spans.push(Span::styled(keys, theme::dim()));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

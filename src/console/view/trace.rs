@@ -15,8 +15,12 @@ use wstab_core::terminal_text::{escape_for_terminal, escape_one_line};
 pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
     let area = popup(frame, 90, 85);
     // While a session is live F5 ends it: the footer says so.
-    let f5 = if app.is_connected() { "F5 disconnect" } else { "F5 connect again" };
-    let footer = super::composer::fit_items(&["Esc close", "↑/↓ scroll", f5], area.width.saturating_sub(2) as usize);
+    let key = app.key_for(&crate::console::state::Intent::ToggleConnection);
+    let f5 = if app.is_connected() { format!("{key} disconnect") } else { format!("{key} connect again") };
+    let footer = super::composer::fit_items(
+        &["Esc close".to_string(), "↑/↓ scroll".to_string(), f5],
+        area.width.saturating_sub(2) as usize,
+    );
     let block = theme::pane_block("Handshake trace", true).title_bottom(Span::styled(footer, theme::dim()));
     let body = inner(area);
     frame.render_widget(block, area);

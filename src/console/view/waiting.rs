@@ -13,7 +13,8 @@ use wstab_core::terminal_text::escape_one_line;
 pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
     let area = popup(frame, 90, 70);
     let pairing = &app.tab.pairing.pairing;
-    let pointer = pairing.pointer().unwrap_or("none: Ctrl-R sets one");
+    let unset = format!("none: {} sets one", app.key_for(&crate::console::state::Intent::SetCorrelation));
+    let pointer = pairing.pointer().unwrap_or(&unset);
     let title = format!("Waiting for a reply · correlation {pointer}");
     let block = theme::pane_block(&title, true).title_bottom(Span::styled(" Esc close · ↑/↓ scroll ", theme::dim()));
     let body = inner(area);
