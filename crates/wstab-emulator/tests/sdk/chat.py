@@ -8,7 +8,11 @@ from azure.messaging.webpubsubclient import WebPubSubClient
 from azure.messaging.webpubsubclient.models import CallbackType, WebPubSubDataType
 
 args = json.loads(sys.argv[1])
-a, b = (WebPubSubClient(url) for url in args["urls"])
+# ack_timeout: azure-messaging-webpubsubclient 1.1.0 sends, then starts waiting on the ack's
+# condition variable; an ack that arrives in between (the local hub answers within microseconds)
+# is a lost wake-up, and the SDK sits out its 30 s default before finding the ack already there.
+# 2 s keeps such a stall short; an ack that never comes still fails the send.
+a, b = (WebPubSubClient(url, ack_timeout=2.0) for url in args["urls"])
 got = {"a": [], "b": []}
 arrived = {"a": threading.Event(), "b": threading.Event()}
 
