@@ -120,7 +120,9 @@ impl Catalog {
                     && self.entries.first().is_some_and(|e| e.profile_name() == self.pinned.as_deref()),
             ),
         };
-        let id = self.push(Source::Adhoc, request.endpoint.url(), request, Vec::new());
+        // A password in the URL's userinfo stays off the APIs list.
+        let title = crate::secret::mask_url(&request.endpoint.url(), &[]);
+        let id = self.push(Source::Adhoc, title, request, Vec::new());
         if let Some(entry) = self.entries.pop() {
             self.entries.insert(at, entry);
         }
@@ -288,6 +290,16 @@ mod tests {
         c.set_profiles(&store, Some("z"));
         c.add_adhoc("ws://x");
         assert_eq!(names(&c), ["z", "ws://x", "a"]);
+    }
+
+    #[test]
+    fn test_an_adhoc_urls_password_stays_off_its_title_but_reaches_its_request() {
+        let mut c = Catalog::default();
+        let id = c.add_adhoc("wss://me:hunter2@gw.example.net/chat");
+        let e = c.get(id).expect("the entry");
+        assert!(!e.title.contains("hunter2"), "{}", e.title);
+        assert!(e.title.starts_with("wss://me:"), "{}", e.title);
+        assert!(e.request.endpoint.url().contains("hunter2"), "the request keeps what was typed");
     }
 
     #[test]

@@ -43,6 +43,7 @@ pub fn mask_header_value(value: &str) -> String {
 /// Masks the values of secret query parameters in a URL, leaving everything else byte for byte.
 /// Works on any string that looks like a URL; text without a query is returned unchanged.
 pub fn mask_url(url: &str, extra: &[String]) -> String {
+    let url = &mask_userinfo_passwords(url);
     let Some((head, rest)) = url.split_once('?') else {
         return url.to_string();
     };
@@ -64,6 +65,31 @@ pub fn mask_url(url: &str, extra: &[String]) -> String {
         out.push('#');
         out.push_str(f);
     }
+    out
+}
+
+/// Masks the password of every `scheme://user:password@host` in the text: a URL typed with
+/// credentials in it (`wss://me:hunter2@host/`) must not show them in a title, a notice or a log.
+fn mask_userinfo_passwords(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (before, after) = rest.split_at(at + 3);
+        out.push_str(before);
+        let authority_len =
+            after.find(|c: char| matches!(c, '/' | '?' | '#') || c.is_whitespace()).unwrap_or(after.len());
+        let authority = &after[..authority_len];
+        match authority.rfind('@').and_then(|end| authority[..end].find(':').map(|colon| (colon, end))) {
+            Some((colon, end)) if end > colon + 1 => {
+                out.push_str(&authority[..=colon]);
+                out.push_str(MASK);
+                out.push_str(&authority[end..]);
+            }
+            _ => out.push_str(authority),
+        }
+        rest = &after[authority_len..];
+    }
+    out.push_str(rest);
     out
 }
 
@@ -141,6 +167,20 @@ impl Masker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn test_mask_url_masks_a_password_in_the_userinfo() {
+        assert_eq!(
+            mask_url("wss://me:hunter2@gw.example.net/chat?x=1", &[]),
+            format!("wss://me:{MASK}@gw.example.net/chat?x=1")
+        );
+        // In running text too (an error naming the URL), and a user with no password is kept.
+        assert_eq!(
+            mask_url("cannot reach ws://a:b@h:1/x, nor ws://only@h/y", &[]),
+            format!("cannot reach ws://a:{MASK}@h:1/x, nor ws://only@h/y")
+        );
+        assert_eq!(mask_url("ws://h:8080/x", &[]), "ws://h:8080/x");
+    }
 
     #[test]
     fn test_mask_url_masks_only_secret_query_values() {
