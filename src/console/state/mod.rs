@@ -26,6 +26,7 @@ pub mod profiles;
 pub mod recording;
 mod reply;
 pub mod request;
+pub mod secret_save;
 pub mod sessions;
 pub mod switch_entry;
 mod tab_connection;
@@ -138,6 +139,8 @@ pub struct App {
     pub broken_profiles: std::collections::BTreeMap<String, String>,
     /// The profile listed first (`--profile NAME`).
     pub pinned_profile: Option<String>,
+    /// Where a profile's typed secrets went, for the status bar once it is saved.
+    save_note: Option<String>,
     /// The gateway's log records and metrics (when the console runs on the demo).
     pub gateway: gateway_side::GatewaySide,
     /// The last import's report lines (error?, text), for the report overlay.
@@ -180,6 +183,7 @@ impl App {
             profiles: Default::default(),
             broken_profiles: Default::default(),
             pinned_profile: None,
+            save_note: None,
             report: Vec::new(),
             gateway: Default::default(),
             import_pending: None,

@@ -158,6 +158,11 @@ impl App {
             return None;
         }
         let profile = Box::new(self.request_as_profile(name)?);
+        self.save_with_secrets(name, profile)
+    }
+
+    /// Saves `profile` as `name`, asking first when a profile of that name exists.
+    pub(super) fn save_or_ask_overwrite(&mut self, name: &str, profile: Box<Profile>) -> Option<Effect> {
         if self.profile_exists(name) {
             let question =
                 format!("A profile named {name:?} exists. Overwrite it with this request? y overwrite · n keep");
@@ -340,7 +345,11 @@ impl App {
         match outcomes.as_slice() {
             [] => {}
             [one] => match &one.result {
-                Ok(done) => self.notice(done.clone(), false),
+                // Where the typed secrets went, said once the file is written.
+                Ok(done) => match self.save_note.take() {
+                    Some(note) => self.notice(format!("{done}; {note}"), false),
+                    None => self.notice(done.clone(), false),
+                },
                 Err(e) => self.notice(format!("{}: {e}", one.name), true),
             },
             many => {

@@ -16,6 +16,10 @@ pub const DEMO_DEFAULT_PORT: u16 = 7880;
 /// local development only (base64 of `wstab-local-emulator-access-key-public-not-a-secret`).
 pub const DEMO_ACCESS_KEY: &str = "d3N0YWItbG9jYWwtZW11bGF0b3ItYWNjZXNzLWtleS1wdWJsaWMtbm90LWEtc2VjcmV0";
 
+/// The demo subscription's well-known key, like Azurite's account key: public, documented, for
+/// local use only (also `wstab gateway --apim-dir`'s). Not a secret to keep out of a profile.
+pub const DEMO_SUBSCRIPTION_KEY: &str = "wstab-local-key";
+
 /// The `[webpubsub] connection_string` that stands for the demo's own hub: a profile saved on the
 /// demo chat mints a fresh token from it at every connect, so it keeps working after the hour a
 /// typed token lasts and after a restart.

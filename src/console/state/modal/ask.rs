@@ -1,10 +1,12 @@
 //! A question with lettered options (more than yes or no): a few lines explaining it, then
 //! options each picked by its letter (or ↑/↓ and Enter); Esc cancels. Used where a yes/no would
 //! hide a real choice: using an entry other than the one the tab's session belongs to
-//! (`switch_entry.rs`).
+//! (`switch_entry.rs`), where a typed secret goes when a profile is saved and the export lines to
+//! copy (`secret_save.rs`).
 
 use super::Outcome;
 use crate::console::state::Intent;
+use crate::console::state::secret_save::{ExportLines, SecretSave};
 use crate::console::state::switch_entry::SwitchAsk;
 
 /// One option of an [`Ask`].
@@ -28,6 +30,10 @@ impl AskOption {
 pub enum AskFor {
     /// The tab's session belongs to one entry, but the user tried to use another.
     Switch(SwitchAsk),
+    /// Where one typed secret of a profile being saved goes.
+    SecretPlace(SecretSave),
+    /// The `export` lines of secrets saved as `${env:NAME}` references, to copy.
+    ExportLines(ExportLines),
 }
 
 /// A question with lettered options.
@@ -81,6 +87,14 @@ impl crate::console::state::App {
                     None
                 }
             },
+            AskFor::SecretPlace(save) => match key {
+                Some(key) => self.secret_place_picked(save, key),
+                None => {
+                    self.secret_save_cancelled(save);
+                    None
+                }
+            },
+            AskFor::ExportLines(lines) => self.export_lines_picked(lines, key),
         }
     }
 }

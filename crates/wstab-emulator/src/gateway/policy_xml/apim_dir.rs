@@ -25,7 +25,7 @@ pub use super::transform::{BackendUrlError, ws_url};
 /// The subscription used when no key is configured.
 pub const LOCAL_SUBSCRIPTION: &str = "local";
 /// Its key: documented, so a copied client command works against the local gateway.
-pub const LOCAL_KEY: &str = "wstab-local-key";
+pub const LOCAL_KEY: &str = wstab_core::request::DEMO_SUBSCRIPTION_KEY;
 
 /// What `--apim-dir` read besides the config.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
