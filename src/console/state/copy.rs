@@ -92,6 +92,11 @@ impl CopyItem {
     pub fn for_key(c: char) -> Option<CopyItem> {
         CopyItem::MENU.into_iter().find(|i| i.key() == c)
     }
+
+    /// The items the menu offers: the policy trace only when the last handshake has one.
+    pub fn offered(policy_trace: bool) -> Vec<CopyItem> {
+        CopyItem::MENU.into_iter().filter(|i| policy_trace || *i != CopyItem::PolicyTrace).collect()
+    }
 }
 
 /// What to put on the clipboard.

@@ -242,8 +242,11 @@ mod tests {
             revealed: false,
         };
         app.draft_at(0).query.push(row);
-        let no_trace = copy(&mut app, 'p').expect_err("no handshake, no policy trace");
-        assert!(no_trace.contains("no policy trace") && no_trace.contains("T in Request"), "{no_trace}");
+        // Without a policy trace the menu does not offer one: `p` copies nothing, the menu stays.
+        assert!(copy(&mut app, 'p').is_err());
+        assert!(matches!(app.modals.top(), Some(crate::console::state::Modal::Menu(_))));
+        assert_eq!(app.update(Intent::Escape, &Viewport::default()), None);
+        assert!(app.modals.is_empty());
 
         connect(&mut app);
         let location = "http://127.0.0.1:2/trace/b";

@@ -9,9 +9,9 @@ use ratatui::widgets::{Clear, Paragraph};
 use super::{inner, theme};
 use crate::console::state::copy::CopyItem;
 
-/// Draws the menu with item `selected` highlighted.
-pub fn draw(frame: &mut Frame, selected: usize) {
-    let items = CopyItem::MENU;
+/// Draws the menu with item `selected` highlighted; the policy trace is offered when there is one.
+pub fn draw(frame: &mut Frame, selected: usize, policy_trace: bool) {
+    let items = CopyItem::offered(policy_trace);
     let area = frame.area();
     let width = 64.min(area.width);
     let height = (items.len() as u16 + 2).min(area.height);

@@ -40,8 +40,9 @@ impl Menu {
 
     /// Moves, chooses or closes.
     pub fn key(&mut self, intent: Intent, cx: &KeyContext) -> Outcome {
+        let copy_items = CopyItem::offered(cx.policy_trace);
         let n = match self.kind {
-            MenuKind::Copy => CopyItem::MENU.len(),
+            MenuKind::Copy => copy_items.len(),
             MenuKind::SavedMessages => cx.menu_len.max(1),
         };
         match (self.kind, intent) {
@@ -51,10 +52,10 @@ impl Menu {
             (MenuKind::Copy, Intent::Escape | Intent::CopyMenu) => return Outcome::Close,
             (MenuKind::SavedMessages, Intent::Escape | Intent::PickSavedMessage) => return Outcome::Close,
             (MenuKind::Copy, Intent::Enter) => {
-                return Outcome::Choose(Choice::Copy(CopyItem::MENU[self.selected.min(n - 1)]));
+                return Outcome::Choose(Choice::Copy(copy_items[self.selected.min(n - 1)]));
             }
             (MenuKind::Copy, Intent::Char(c)) => {
-                if let Some(item) = CopyItem::for_key(c) {
+                if let Some(item) = CopyItem::for_key(c).filter(|i| copy_items.contains(i)) {
                     return Outcome::Choose(Choice::Copy(item));
                 }
             }

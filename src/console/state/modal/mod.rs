@@ -69,6 +69,8 @@ pub struct KeyContext {
     pub page: usize,
     /// Items in the menu on top (the saved messages change with the API and the connection).
     pub menu_len: usize,
+    /// The tab's last handshake has a policy trace: the copy menu offers it.
+    pub policy_trace: bool,
 }
 
 impl Modal {
@@ -229,7 +231,12 @@ impl App {
             _ => 0,
         };
         // A view pages by the Messages pane's height: about what it shows.
-        let cx = KeyContext { scroll_max: viewport.view_scroll_max, page: viewport.rows().max(5), menu_len };
+        let cx = KeyContext {
+            scroll_max: viewport.view_scroll_max,
+            page: viewport.rows().max(5),
+            menu_len,
+            policy_trace: self.tab.policy_trace.is_some(),
+        };
         let outcome = self.modals.top_mut()?.key(intent, &cx);
         self.apply(outcome, viewport)
     }
