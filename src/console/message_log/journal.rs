@@ -9,11 +9,65 @@ use std::path::{Path, PathBuf};
 use super::ndjson;
 use wstab_core::connection::Event;
 
-/// Writes every event of the console's life as NDJSON to a private spill file (unnamed, so the
-/// OS removes it however the process ends) and, when asked, to a capture file.
+/// One spill file and what it holds.
+#[derive(Debug)]
+struct Segment {
+    w: BufWriter<File>,
+    bytes: u64,
+    events: u64,
+}
+
+impl Segment {
+    fn new() -> io::Result<Self> {
+        Ok(Self { w: BufWriter::with_capacity(1 << 16, tempfile::tempfile()?), bytes: 0, events: 0 })
+    }
+
+    /// Appends this segment's whole content to `out`, leaving appends to continue at its end.
+    fn copy_to(&mut self, out: &mut File) -> io::Result<u64> {
+        self.w.flush()?;
+        let f = self.w.get_mut();
+        f.rewind()?;
+        let copied = io::copy(f, out);
+        f.seek(io::SeekFrom::End(0))?;
+        copied
+    }
+}
+
+impl Write for Segment {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.w.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.w.flush()
+    }
+}
+
+/// The journal's size as the console shows it (help overlay, Messages title, save notice).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JournalStats {
+    /// Bytes on disk now.
+    pub bytes: u64,
+    /// The bound (`journal_limit_mb` in config.toml), if any.
+    pub limit: Option<u64>,
+    /// Older events dropped to keep within the bound.
+    pub dropped: u64,
+}
+
+/// Writes every event of the console's life as NDJSON to private spill files (unnamed, so the
+/// OS removes them however the process ends) and, when asked, to a capture file.
+///
+/// With a bound, the spill is two files of at most half the bound each: when the newer one
+/// fills, the older one (the oldest events) is dropped and counted, so the journal never holds
+/// more than the bound, and what `s` saves starts with a line saying how many events were lost.
 #[derive(Debug)]
 pub struct Journal {
-    spill: BufWriter<File>,
+    older: Option<Segment>,
+    current: Segment,
+    limit: Option<u64>,
+    dropped: u64,
     capture: Option<(PathBuf, BufWriter<File>)>,
     /// The first write error, reported once in the status bar; later writes are skipped.
     failed: Option<String>,
@@ -21,10 +75,15 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// A journal spilling into a new temporary file, and capturing to `capture` when given
-    /// (created or truncated).
+    /// An unbounded journal spilling into a new temporary file, and capturing to `capture` when
+    /// given (created or truncated).
     pub fn new(capture: Option<&Path>) -> io::Result<Self> {
-        let spill = BufWriter::with_capacity(1 << 16, tempfile::tempfile()?);
+        Self::bounded(capture, None)
+    }
+
+    /// [`Journal::new`] holding at most about `limit` bytes on disk when given (the capture is
+    /// never bounded: it is the user's own file).
+    pub fn bounded(capture: Option<&Path>, limit: Option<u64>) -> io::Result<Self> {
         let capture = match capture {
             None => None,
             Some(p) => {
@@ -32,7 +91,15 @@ impl Journal {
                 Some((p.to_path_buf(), BufWriter::with_capacity(1 << 16, f)))
             }
         };
-        Ok(Self { spill, capture, failed: None, ts: ndjson::TsCache::default() })
+        Ok(Self {
+            older: None,
+            current: Segment::new()?,
+            limit,
+            dropped: 0,
+            capture,
+            failed: None,
+            ts: ndjson::TsCache::default(),
+        })
     }
 
     /// Appends one event to the spill file and the capture file.
@@ -40,14 +107,38 @@ impl Journal {
         if self.failed.is_some() {
             return;
         }
-        if let Err(e) = ndjson::write_line(&mut self.spill, event, &mut self.ts) {
+        if let Err(e) = ndjson::write_line(&mut self.current, event, &mut self.ts) {
             self.failed = Some(format!("cannot write the session journal: {e}"));
         }
+        self.current.events += 1;
         if let Some((path, w)) = &mut self.capture
             && let Err(e) = ndjson::write_line(w, event, &mut self.ts)
         {
             self.failed = Some(format!("cannot write capture file {}: {e}", path.display()));
         }
+        if let Some(limit) = self.limit
+            && self.current.bytes >= limit / 2
+            && let Err(e) = self.rotate()
+        {
+            self.failed = Some(format!("cannot write the session journal: {e}"));
+        }
+    }
+
+    /// The newer half is full: the older one goes (its events counted as dropped), the newer one
+    /// becomes the older, and a new file takes the appends.
+    fn rotate(&mut self) -> io::Result<()> {
+        self.current.flush()?;
+        let fresh = Segment::new()?;
+        if let Some(gone) = self.older.replace(std::mem::replace(&mut self.current, fresh)) {
+            self.dropped += gone.events;
+        }
+        Ok(())
+    }
+
+    /// How big the journal is, its bound and how much it dropped.
+    pub fn stats(&self) -> JournalStats {
+        let bytes = self.current.bytes + self.older.as_ref().map_or(0, |s| s.bytes);
+        JournalStats { bytes, limit: self.limit, dropped: self.dropped }
     }
 
     /// Flushes both files; call once per batch of events so a capture is current on disk.
@@ -55,7 +146,7 @@ impl Journal {
         if self.failed.is_some() {
             return;
         }
-        if let Err(e) = self.spill.flush() {
+        if let Err(e) = self.current.flush() {
             self.failed = Some(format!("cannot write the session journal: {e}"));
         }
         if let Some((path, w)) = &mut self.capture
@@ -70,16 +161,32 @@ impl Journal {
         self.failed.as_deref()
     }
 
-    /// Writes the whole session so far to `path` (created or truncated); returns the bytes written.
+    /// Writes the whole session so far to `path` (created or truncated); returns the bytes
+    /// written. When the bound dropped older events, the first line says how many:
+    /// `{"ts":…,"kind":"dropped","events":N,"reason":…}`.
     pub fn save(&mut self, path: &Path) -> io::Result<u64> {
-        self.spill.flush()?;
-        let spill = self.spill.get_mut();
-        spill.rewind()?;
         let mut out = File::create(path)?;
-        let copied = io::copy(spill, &mut out);
-        // Appends continue at the end whatever happened above.
-        spill.seek(io::SeekFrom::End(0))?;
-        let n = copied?;
+        let mut n = 0;
+        if self.dropped > 0 {
+            let limit_mb = self.limit.unwrap_or(0) >> 20;
+            let line = serde_json::json!({
+                "ts": wstab_core::clock::rfc3339(std::time::SystemTime::now()),
+                "kind": "dropped",
+                "events": self.dropped,
+                "reason": format!(
+                    "{} older events were dropped: the session journal is bounded by journal_limit_mb = {limit_mb} in config.toml",
+                    self.dropped
+                ),
+            });
+            let mut text = line.to_string();
+            text.push('\n');
+            out.write_all(text.as_bytes())?;
+            n += text.len() as u64;
+        }
+        if let Some(older) = &mut self.older {
+            n += older.copy_to(&mut out)?;
+        }
+        n += self.current.copy_to(&mut out)?;
         out.sync_all()?;
         Ok(n)
     }
@@ -119,5 +226,45 @@ mod tests {
         assert_eq!(lines[4]["encoding"], "base64");
         assert_eq!(lines[4]["data"], "AQI=");
         assert!(text.lines().all(|l| l.starts_with("{\"ts\":")), "{text}");
+    }
+
+    #[test]
+    fn test_a_bounded_journal_keeps_the_newest_events_and_the_save_says_how_many_were_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let limit = 8 << 10;
+        let mut j = Journal::bounded(None, Some(limit)).unwrap();
+        let total = 2_000;
+        for i in 0..total {
+            let frame = Frame::Text(Utf8Bytes::from(format!("message {i:05} {}", "x".repeat(40))));
+            j.record(&Event::now(SessionId(1), EventKind::Frame { dir: Direction::In, frame }));
+            let s = j.stats();
+            // One line past the bound at most, at any moment of a flood.
+            assert!(s.bytes <= limit + 200, "{} bytes on disk after {i} events", s.bytes);
+        }
+        j.flush();
+        let stats = j.stats();
+        assert!(stats.dropped > 0 && stats.limit == Some(limit), "{stats:?}");
+        let saved = dir.path().join("saved.ndjson");
+        j.save(&saved).unwrap();
+        let text = std::fs::read_to_string(&saved).unwrap();
+        let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines[0]["kind"], "dropped", "{}", lines[0]);
+        assert_eq!(lines[0]["events"], stats.dropped);
+        assert!(lines[0]["reason"].as_str().unwrap().contains("journal_limit_mb"), "{}", lines[0]);
+        // What is left is the newest events, in order, none missing after the drop.
+        let kept: Vec<&str> = lines[1..].iter().map(|l| l["data"].as_str().unwrap()).collect();
+        assert_eq!(kept.len() as u64 + stats.dropped, total);
+        assert!(kept.last().unwrap().starts_with(&format!("message {:05}", total - 1)));
+        assert!(kept[0].starts_with(&format!("message {:05}", stats.dropped)), "{}", kept[0]);
+        // Unbounded: nothing dropped, no such line.
+        let mut all = Journal::new(None).unwrap();
+        for i in 0..total {
+            let frame = Frame::Text(Utf8Bytes::from(format!("m{i}")));
+            all.record(&Event::now(SessionId(1), EventKind::Frame { dir: Direction::In, frame }));
+        }
+        all.save(&saved).unwrap();
+        let text = std::fs::read_to_string(&saved).unwrap();
+        assert_eq!(text.lines().count() as u64, total);
+        assert!(!text.contains("\"dropped\""));
     }
 }

@@ -242,18 +242,18 @@ pub async fn run(options: Options) -> Exit {
                 return Exit::Usage;
             }
         };
-    let mut journal = match Journal::new(options.capture.as_deref()) {
+    // config.toml: a file with a mistake is reported in the status bar, and the defaults used.
+    let (config, config_error) = crate::console::config::load(&wstab_core::paths::config_dir());
+    if let Some(e) = config_error {
+        notices.push(format!("config.toml not used: {e}"));
+    }
+    let mut journal = match Journal::bounded(options.capture.as_deref(), config.journal_limit) {
         Ok(j) => j,
         Err(e) => {
             eprintln!("wstab: cannot open the session journal or capture file: {e}");
             return Exit::Usage;
         }
     };
-    // config.toml: a file with a mistake is reported in the status bar, and the defaults used.
-    let (config, config_error) = crate::console::config::load(&wstab_core::paths::config_dir());
-    if let Some(e) = config_error {
-        notices.push(format!("config.toml not used: {e}"));
-    }
     let mut app = App::new(workspace, crate::console::config::log_limit(options.log_limit, &config));
     app.apply_config(&config);
     app.pinned_profile = options.profile.clone();
@@ -528,6 +528,7 @@ fn record(app: &mut App, journal: &mut Journal, batch: EventBatch) {
 /// After a run of events: the journal (and capture) flushed once, a write error shown.
 fn finish(app: &mut App, journal: &mut Journal) {
     journal.flush();
+    app.journal = journal.stats();
     if let Some(e) = journal.error() {
         app.on_reply(Reply::Report(Notice { text: e.to_string(), error: true }));
     }
@@ -594,10 +595,16 @@ fn carry_out(
         }
         Effect::Save { path } => {
             let notice = match journal.save(&path) {
-                Ok(bytes) => Notice {
-                    text: format!("saved the session ({}) to {}", view::human_size(bytes), path.display()),
-                    error: false,
-                },
+                Ok(bytes) => {
+                    let dropped = journal.stats().dropped;
+                    let lost = if dropped > 0 {
+                        format!("; its first line says {dropped} older events were dropped (journal_limit_mb)")
+                    } else {
+                        String::new()
+                    };
+                    let text = format!("saved the session ({}) to {}{lost}", view::human_size(bytes), path.display());
+                    Notice { text, error: false }
+                }
                 Err(e) => Notice { text: format!("not saved: {}: {e}", path.display()), error: true },
             };
             app.on_reply(Reply::Report(notice));

@@ -103,3 +103,43 @@ fn test_saving_keeps_every_entry_the_view_dropped() {
         .collect();
     assert_eq!(data, (0..10).map(|i| format!("m{i}")).collect::<Vec<_>>(), "{text}");
 }
+
+/// `journal_limit_mb`: the journal on disk stays within its bound through a flood, the help
+/// overlay shows its size and what it dropped, the Messages title stops promising everything,
+/// and the saved file's first line says how many events were dropped.
+#[test]
+fn test_a_bounded_journal_shows_its_size_and_says_what_it_dropped() {
+    let mut app = App::new(workspace(), 100);
+    let limit = 16 << 10;
+    let mut journal = Journal::bounded(None, Some(limit)).unwrap();
+    connect(&mut app);
+    let (_tx, mut rx) = tokio::sync::mpsc::channel(1);
+    // The runtime's own ingest path: batches of events, journalled then applied.
+    for b in 0..20u64 {
+        let batch: Vec<Event> = (0..50u64)
+            .map(|i| received(&app, 100 + b * 50 + i, &format!("flood {b}/{i} {}", "y".repeat(30))))
+            .collect();
+        crate::console::runtime::ingest_slice(&mut app, &mut journal, batch, &mut rx);
+    }
+    let stats = app.journal;
+    assert!(stats.bytes <= limit + 200 && stats.bytes > 0, "{stats:?}");
+    assert!(stats.dropped > 0, "{stats:?}");
+    app.update(Intent::Help, &Viewport::default());
+    let s = screen(&mut app);
+    let footer =
+        format!("session journal {} of 16.0 KiB · {} older events dropped", view_size(stats.bytes), stats.dropped);
+    assert!(s.contains(&footer), "{footer:?} not in:\n{s}");
+    app.update(Intent::Escape, &Viewport::default());
+    let s = screen(&mut app);
+    assert!(s.contains("s saves the newest") && !s.contains("s saves all"), "{s}");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("session.ndjson");
+    journal.save(&path).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!((first["kind"].as_str(), first["events"].as_u64()), (Some("dropped"), Some(stats.dropped)));
+}
+
+fn view_size(n: u64) -> String {
+    crate::console::view::human_size(n)
+}

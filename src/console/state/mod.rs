@@ -158,6 +158,8 @@ pub struct App {
     pub theme: crate::console::view::ThemeName,
     /// Ask before quitting while a session is connected (`config.toml`'s `confirm_quit`).
     pub confirm_quit: bool,
+    /// The session journal's size on disk, its bound and what it dropped (from the runtime).
+    pub journal: crate::console::message_log::journal::JournalStats,
 }
 
 impl App {
@@ -192,6 +194,7 @@ impl App {
             keys: Default::default(),
             theme: Default::default(),
             confirm_quit: true,
+            journal: Default::default(),
         };
         app.load_sample_message();
         app

@@ -18,14 +18,30 @@ const KEYS_WIDTH: usize = 24;
 pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
     let area = help_rect(frame.area());
     frame.render_widget(Clear, area);
-    let block =
-        theme::pane_block("Help — keys", true).title_bottom(Span::styled(" Esc close · ↑/↓ scroll ", theme::dim()));
+    let block = theme::pane_block("Help — keys", true)
+        .title_bottom(Span::styled(" Esc close · ↑/↓ scroll ", theme::dim()))
+        .title_bottom(Span::styled(journal_text(app), theme::dim()).into_right_aligned_line());
     let body = inner(area);
     frame.render_widget(block, area);
     let lines = help_text(app, body.width as usize);
     let scroll = scroll.min(lines.len().saturating_sub(body.height as usize));
     let shown: Vec<Line> = lines.into_iter().skip(scroll).take(body.height as usize).collect();
     frame.render_widget(Paragraph::new(shown), body);
+}
+
+/// The session journal's size, as the help overlay's footer shows it: ` journal 12.3 MiB ` plus
+/// its bound and what the bound dropped, if any (`s` saves what it holds).
+pub fn journal_text(app: &App) -> String {
+    let j = app.journal;
+    let mut text = format!(" session journal {}", super::human_size(j.bytes));
+    if let Some(limit) = j.limit {
+        text.push_str(&format!(" of {}", super::human_size(limit)));
+    }
+    if j.dropped > 0 {
+        text.push_str(&format!(" · {} older events dropped", j.dropped));
+    }
+    text.push(' ');
+    text
 }
 
 /// Where the overlay sits: nearly the whole screen, so descriptions rarely wrap.

@@ -58,7 +58,13 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let mut block = theme::pane_block(&title, focused).title(follow);
     if log.dropped() > 0 {
         block = block.title(Span::styled(
-            format!(" {} older dropped from view (limit {}; s saves all) ", log.dropped(), log.limit()),
+            format!(
+                " {} older dropped from view (limit {}; {}) ",
+                log.dropped(),
+                log.limit(),
+                // Once the journal's bound dropped events too, `s` no longer has everything.
+                if app.journal.dropped > 0 { "s saves the newest" } else { "s saves all" }
+            ),
             theme::hint(),
         ));
     }
