@@ -251,7 +251,9 @@ impl App {
         let mut list = self.selected_entry().map(|e| e.messages.clone()).unwrap_or_default();
         let negotiated = self.tab.connection.as_ref().and_then(|c| c.subprotocol.as_deref());
         if self.draft().is_some_and(|d| super::webpubsub::is_webpubsub(&d.subprotocols, negotiated)) {
-            list.extend(super::webpubsub::templates());
+            // On the demo chat the sample joins `lobby`: the templates send to it and leave it.
+            let group = super::webpubsub::joined_group(&list).unwrap_or_else(|| "group1".into());
+            list.extend(super::webpubsub::templates_for(&group));
         }
         list
     }

@@ -91,7 +91,7 @@ mod tests {
             ],
             headers: Vec::new(),
             subprotocols: vec!["json.webpubsub.azure.v1".into()],
-            sample_message: None,
+            sample_message: Some(r#"{"type":"joinGroup","group":"lobby","ackId":1}"#.into()),
         };
         App::new(Workspace { name: "demo".into(), gateway: "demo".into(), apis: vec![chat] }, 100)
     }
@@ -129,5 +129,20 @@ mod tests {
         assert_eq!((auth.hub.as_str(), auth.user.as_deref()), ("chat", Some(DEMO_USER)));
         let text = toml::to_string(&p).unwrap();
         assert!(!text.contains("eyJ"), "no JWT in the file:\n{text}");
+    }
+
+    #[test]
+    fn test_ctrl_o_on_the_demo_chat_offers_the_group_conversation_in_its_lobby() {
+        let mut app = demo_chat(DEMO_USER);
+        let vp = Viewport::default();
+        app.update(Intent::Enter, &vp);
+        app.update(Intent::PickSavedMessage, &vp);
+        assert!(app.modals.menu().is_some(), "Ctrl-O opens the picker");
+        let offered = app.saved_messages();
+        let body = |name: &str| offered.iter().find(|m| m.name == name).map(|m| m.body.clone()).unwrap_or_default();
+        for name in ["joinGroup", "sendToGroup", "leaveGroup"] {
+            assert!(body(name).contains(r#""group":"lobby""#), "{name}: {}", body(name));
+        }
+        assert!(body("event").contains(r#""type":"event""#));
     }
 }

@@ -175,20 +175,34 @@ fn value_end(bytes: &[u8], from: usize) -> usize {
     end
 }
 
+/// The group an API's own messages join (the demo chat's sample joins `lobby`), so the
+/// templates offered beside them talk to the same group.
+pub fn joined_group(messages: &[SavedMessage]) -> Option<String> {
+    messages.iter().find_map(|m| {
+        let v: serde_json::Value = serde_json::from_str(&m.body).ok()?;
+        (v.get("type")?.as_str()? == "joinGroup").then(|| v.get("group")?.as_str().map(str::to_string)).flatten()
+    })
+}
+
 /// The Web PubSub client messages the composer's picker (Ctrl-O) offers on a Web PubSub API,
-/// with the protocol's fields filled in and an `ackId` (numbered when sent) or `invocationId`.
-pub fn templates() -> Vec<SavedMessage> {
-    let t = |name: &str, body: &str| SavedMessage { name: name.into(), body: body.into(), format: MessageFormat::Text };
+/// with the protocol's fields filled in and an `ackId` (numbered when sent) or `invocationId`:
+/// joining `group`, leaving it, sending to it, an event, an invoke and a sequenceAck.
+pub fn templates_for(group: &str) -> Vec<SavedMessage> {
+    let t = |name: &str, body: String| SavedMessage { name: name.into(), body, format: MessageFormat::Text };
+    // The group as a JSON string, whatever it holds.
+    let g = serde_json::Value::from(group).to_string();
     vec![
-        t("joinGroup", r#"{"type":"joinGroup","group":"group1","ackId":1}"#),
-        t("leaveGroup", r#"{"type":"leaveGroup","group":"group1","ackId":1}"#),
+        t("joinGroup", format!(r#"{{"type":"joinGroup","group":{g},"ackId":1}}"#)),
+        t("leaveGroup", format!(r#"{{"type":"leaveGroup","group":{g},"ackId":1}}"#)),
         t(
             "sendToGroup",
-            r#"{"type":"sendToGroup","group":"group1","ackId":1,"noEcho":false,"dataType":"json","data":{"hello":"world"}}"#,
+            format!(
+                r#"{{"type":"sendToGroup","group":{g},"ackId":1,"noEcho":false,"dataType":"json","data":{{"hello":"world"}}}}"#
+            ),
         ),
-        t("event", r#"{"type":"event","event":"message","ackId":1,"dataType":"text","data":"hello"}"#),
-        t("invoke", r#"{"type":"invoke","invocationId":"1","event":"echo","dataType":"text","data":"hello"}"#),
-        t("sequenceAck", r#"{"type":"sequenceAck","sequenceId":1}"#),
+        t("event", r#"{"type":"event","event":"message","ackId":1,"dataType":"text","data":"hello"}"#.into()),
+        t("invoke", r#"{"type":"invoke","invocationId":"1","event":"echo","dataType":"text","data":"hello"}"#.into()),
+        t("sequenceAck", r#"{"type":"sequenceAck","sequenceId":1}"#.into()),
     ]
 }
 
@@ -222,5 +236,25 @@ mod tests {
         assert_eq!(number_ack_id(r#"{"data":{"ackId":1}}"#, 2), None);
         assert_eq!(number_ack_id("ackId", 2), None);
         assert_eq!(number_ack_id(r#"[{"ackId":1}]"#, 2), None);
+    }
+
+    #[test]
+    fn test_the_templates_use_the_group_the_apis_own_message_joins() {
+        let sample = SavedMessage {
+            name: "sample".into(),
+            body: r#"{"type":"joinGroup","group":"lobby","ackId":1}"#.into(),
+            format: MessageFormat::Text,
+        };
+        assert_eq!(joined_group(std::slice::from_ref(&sample)).as_deref(), Some("lobby"));
+        assert_eq!(joined_group(&[]), None);
+        let list = templates_for("lobby");
+        let names: Vec<&str> = list.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["joinGroup", "leaveGroup", "sendToGroup", "event", "invoke", "sequenceAck"]);
+        for m in &list {
+            let v: serde_json::Value = serde_json::from_str(&m.body).expect("each template is JSON");
+            if m.name.contains("Group") {
+                assert_eq!(v["group"], "lobby", "{}", m.body);
+            }
+        }
     }
 }
