@@ -11,6 +11,7 @@
 //! log_limit = 20000
 //! sequence_ack = false
 //! journal_limit_mb = 256
+//! subprotocols = ["json.webpubsub.azure.v1"]   # for URLs opened without any
 //! ```
 //! `assets/config.example.toml` is the documented example (and lists every action name).
 
@@ -47,6 +48,8 @@ pub struct Config {
     pub confirm_quit: bool,
     /// The most the session journal on disk may hold, in bytes (`None`: no bound).
     pub journal_limit: Option<u64>,
+    /// Subprotocols a URL opened in the console (`wstab URL`, `n`) requests when it names none.
+    pub subprotocols: Vec<String>,
 }
 
 impl Default for Config {
@@ -58,6 +61,7 @@ impl Default for Config {
             sequence_ack: true,
             confirm_quit: true,
             journal_limit: None,
+            subprotocols: Vec::new(),
         }
     }
 }
@@ -80,6 +84,7 @@ struct RawDefaults {
     sequence_ack: Option<bool>,
     confirm_quit: Option<bool>,
     journal_limit_mb: Option<u64>,
+    subprotocols: Option<Vec<String>>,
 }
 
 /// Why `config.toml` was not used.
@@ -213,6 +218,7 @@ pub fn parse(path: &str, text: &str) -> Result<Config, TomlError> {
         sequence_ack: d.sequence_ack.unwrap_or(true),
         confirm_quit: d.confirm_quit.unwrap_or(true),
         journal_limit: d.journal_limit_mb.map(|mb| mb.saturating_mul(1 << 20)),
+        subprotocols: d.subprotocols.unwrap_or_default().into_iter().filter(|s| !s.trim().is_empty()).collect(),
     })
 }
 

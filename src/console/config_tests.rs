@@ -109,6 +109,25 @@ fn test_defaults_set_what_they_name() {
 }
 
 #[test]
+fn test_default_subprotocols_fill_in_for_a_url_that_names_none() {
+    let config = parse("config.toml", "[defaults]\nsubprotocols = [\"json.webpubsub.azure.v1\"]\n").unwrap();
+    let mut app = App::new(workspace(), 100);
+    app.apply_config(&config);
+    let plain = wstab_core::request::Request::from_url("ws://127.0.0.1:9/client/hubs/chat").unwrap();
+    app.open_request(plain.clone());
+    assert_eq!(app.draft().unwrap().subprotocols, ["json.webpubsub.azure.v1"]);
+    // `-s` on the command line (or a request that has its own) wins.
+    let mut own = plain;
+    own.subprotocols = vec!["chat.v1".into()];
+    app.open_request(own);
+    assert_eq!(app.draft().unwrap().subprotocols, ["chat.v1"]);
+    // Without the setting nothing is added.
+    let mut bare = App::new(workspace(), 100);
+    bare.open_request(wstab_core::request::Request::from_url("ws://127.0.0.1:9/x").unwrap());
+    assert!(bare.draft().unwrap().subprotocols.is_empty());
+}
+
+#[test]
 fn test_the_shipped_example_parses_as_it_is_and_with_its_examples_uncommented() {
     let config = parse("config.example.toml", EXAMPLE).expect("the example parses");
     assert_eq!(config.keys.label_for(&Intent::ToggleConnection), "F5");

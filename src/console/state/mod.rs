@@ -160,6 +160,8 @@ pub struct App {
     pub confirm_quit: bool,
     /// The session journal's size on disk, its bound and what it dropped (from the runtime).
     pub journal: crate::console::message_log::journal::JournalStats,
+    /// Subprotocols a URL opened here requests when it names none (`config.toml`).
+    pub default_subprotocols: Vec<String>,
 }
 
 impl App {
@@ -195,6 +197,7 @@ impl App {
             theme: Default::default(),
             confirm_quit: true,
             journal: Default::default(),
+            default_subprotocols: Vec::new(),
         };
         app.load_sample_message();
         app
@@ -207,6 +210,7 @@ impl App {
         self.theme = config.theme;
         self.auto_ack = config.sequence_ack;
         self.confirm_quit = config.confirm_quit;
+        self.default_subprotocols = config.subprotocols.clone();
     }
 
     /// The keymap context for the next key.

@@ -101,7 +101,11 @@ fn resplit(rows: &[Row], pairs: Vec<Param>) -> Vec<Row> {
 
 impl App {
     /// Adds `request` as an ad-hoc entry of the APIs pane, with its draft, and selects it.
-    pub fn open_request(&mut self, request: Request) -> EntryId {
+    pub fn open_request(&mut self, mut request: Request) -> EntryId {
+        // A URL names no subprotocols; config.toml's defaults fill in when the flags gave none.
+        if request.subprotocols.is_empty() {
+            request.subprotocols = self.default_subprotocols.clone();
+        }
         let id = self.catalog.add_adhoc_request(request.clone());
         self.drafts.insert(id, RequestDraft::from_request(request));
         self.tab.selected = Some(id);
