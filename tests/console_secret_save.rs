@@ -54,6 +54,10 @@ fn test_p_asks_where_a_typed_secret_goes_env_reference_or_file() {
     tmux.keys(&["Enter"]);
     let screen = tmux.wait_for("the export line", TIMEOUT, |s| s.contains("export WSTAB_ECHO_SUBSCRIPTION_KEY=••••••"));
     assert!(no_secret(&screen) && screen.contains("copy the export lines"), "{screen}");
+    // c copies them (no display here: the terminal's clipboard), and the window stays.
+    tmux.keys(&["c"]);
+    let screen = tmux.wait_for("the copy notice", TIMEOUT, |s| s.contains("export lines") && s.contains("OSC 52"));
+    assert!(no_secret(&screen) && screen.contains("export WSTAB_ECHO_SUBSCRIPTION_KEY=••••••"), "{screen}");
     tmux.keys(&["o"]);
     let screen = tmux.wait_for("the save notice", TIMEOUT, |s| s.contains("saved profile echo"));
     assert!(screen.contains("references") && no_secret(&screen), "the status bar says which:\n{screen}");
