@@ -1,6 +1,7 @@
 //! A tab's session belongs to one catalog entry, in a real terminal on the embedded demo: with
 //! Echo connected and Chat selected, the composer still names Echo, and Enter asks (disconnect
-//! and switch, or a new tab) instead of sending Chat's message over Echo's socket.
+//! and switch, or a new tab) instead of sending Chat's message over Echo's socket. And the demo
+//! says so when its fixed port is taken.
 
 mod common;
 
@@ -59,5 +60,26 @@ fn test_the_composer_never_sends_to_an_entry_it_does_not_name() {
     assert!(!screen.contains("joinGroup"), "the join never went over Echo's socket:\n{screen}");
     tmux.keys(&["C-c"]);
     let screen = tmux.wait_for("wstab to exit", timeout, |s| s.contains("WSTAB_EXIT="));
+    assert!(screen.contains("WSTAB_EXIT=0"), "wstab did not exit 0:\n{screen}");
+}
+
+/// Issue 13: the demo's fixed port is taken (held by this test, or by anyone else): the console
+/// starts the demo on another port and says so in the status bar, and Echo still connects there.
+#[test]
+#[cfg_attr(missing_tmux, ignore = "needs tmux: apt-get install tmux")]
+fn test_the_demo_says_when_its_fixed_port_is_taken() {
+    // Held until the console has said so; if another process holds it, it is taken all the same.
+    let held = std::net::TcpListener::bind("127.0.0.1:7880");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tmux = Tmux::start("test_the_demo_says_when_its_fixed_port_is_taken", 160, 40, &demo_command(dir.path()));
+    let screen = tmux.wait_for("the notice", Duration::from_secs(20), |s| s.contains("port 7880 is taken"));
+    // Given back at once: a `--profile` started meanwhile (another test) would take this
+    // listener, which speaks no WebSocket, for the demo.
+    drop(held);
+    assert!(screen.contains("the demo gateway is on ws://127.0.0.1:"), "{screen}");
+    tmux.keys(&["Enter", "F5"]);
+    tmux.wait_for("Echo connected", Duration::from_secs(20), |s| s.contains("→ Echo (connected)"));
+    tmux.keys(&["C-c"]);
+    let screen = tmux.wait_for("wstab to exit", Duration::from_secs(20), |s| s.contains("WSTAB_EXIT="));
     assert!(screen.contains("WSTAB_EXIT=0"), "wstab did not exit 0:\n{screen}");
 }

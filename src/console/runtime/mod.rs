@@ -192,6 +192,7 @@ enum StartError {
 /// they should reach the user.
 async fn choose_workspace(options: &Options, store: &ProfileStore) -> Result<Startup, StartError> {
     let mut gateway = None;
+    let mut notices = Vec::new();
     let (workspace, keep_alive): (Workspace, KeepAlive) = match (&options.workspace, &options.profile) {
         (Some(path), _) => (Workspace::load(path)?, None),
         (None, Some(name)) => {
@@ -207,15 +208,16 @@ async fn choose_workspace(options: &Options, store: &ProfileStore) -> Result<Sta
             (Workspace { name: "profiles".into(), gateway: String::new(), apis: Vec::new() }, None)
         }
         (None, None) => {
-            let demo = wstab_emulator::demo::start_default(Default::default())
-                .await
-                .map(|(demo, _quietly_on_another_port)| demo)
-                .map_err(StartError::EmbeddedDemo)?;
+            let (demo, on_another_port) =
+                wstab_emulator::demo::start_default(Default::default()).await.map_err(StartError::EmbeddedDemo)?;
+            // Said, not hidden: profiles saved now still say `gateway = "demo"`, but a
+            // `wstab demo --serve` elsewhere or a copied URL would look on 7880.
+            notices.extend(on_another_port);
             gateway = Some(WatchedGateway { metrics: demo.metrics.clone(), log: demo.log.clone() });
             (demo.workspace.clone(), Some(Box::new(demo)))
         }
     };
-    Ok(Startup { workspace, keep_alive, gateway, notices: Vec::new() })
+    Ok(Startup { workspace, keep_alive, gateway, notices })
 }
 
 /// Set (to anything) in debug builds to panic once the console owns the terminal: the end-to-end
