@@ -116,3 +116,46 @@ fn test_two_tabs_on_the_demo_chat_are_two_users() {
     });
     quit(&tmux);
 }
+
+/// The same chat profile from the command line: `wstab connect --profile` starts the demo for
+/// `gateway = "demo"`, mints a token from `connection_string = "demo"`, and the hub acks a join.
+#[test]
+fn test_connect_with_a_demo_chat_profile_mints_its_token() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let profiles = dir.path().join("profiles");
+    std::fs::create_dir_all(&profiles).expect("profiles dir");
+    std::fs::write(
+        profiles.join("my-chat.toml"),
+        r#"version = 1
+gateway = "demo"
+url_suffix = "client/hubs/chat"
+subprotocols = ["json.webpubsub.azure.v1"]
+
+[[query]]
+name = "subscription-key"
+value = "wstab-local-key"
+secret = true
+required = true
+
+[webpubsub]
+connection_string = "demo"
+hub = "chat"
+user = "demo-user"
+roles = ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"]
+"#,
+    )
+    .expect("profile written");
+    let out = common::process::output_within(
+        std::process::Command::new(env!("CARGO_BIN_EXE_wstab"))
+            .args(["connect", "--profile", "my-chat", "--count", "2", "-x", JOIN])
+            .env("WSTAB_CONFIG_DIR", dir.path())
+            .env("WSTAB_DATA_DIR", dir.path()),
+        Duration::from_secs(30),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "exit {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}", out.status.code());
+    assert!(stdout.contains(r#""userId":"demo-user""#), "the hub's connected message:\n{stdout}");
+    assert!(stdout.contains(r#""type":"ack""#) && stdout.contains(r#""success":true"#), "{stdout}");
+    assert!(!stdout.contains("eyJ") && !stderr.contains("eyJ"), "the minted token is never printed");
+}
