@@ -222,28 +222,20 @@ async fn serve_connection<S>(
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let ws_config = options.ws_config;
+    // An accepted upgrade, run by this task once hyper hands the connection over: one task per
+    // connection instead of a second one spawned per upgrade (thread hand-offs are much of the
+    // cost of a short handshake).
+    let accepted: Arc<std::sync::Mutex<Option<(hyper::upgrade::OnUpgrade, OnUpgrade)>>> = Default::default();
+    let slot = accepted.clone();
     let service = service_fn(move |mut req: Request<Incoming>| {
-        let handler = handler.clone();
+        let (handler, slot) = (handler.clone(), slot.clone());
         async move {
             // Taken before the handler owns the request, so an accepted upgrade can be completed.
             let upgrade = hyper::upgrade::on(&mut req);
             match handler(req, peer).await {
                 Reply::Http(res) => Ok::<_, Infallible>(res),
                 Reply::Upgrade { response, on_upgrade } => {
-                    tokio::spawn(async move {
-                        match upgrade.await {
-                            Ok(upgraded) => {
-                                let ws = WebSocketStream::from_raw_socket(
-                                    TokioIo::new(upgraded),
-                                    Role::Server,
-                                    Some(ws_config),
-                                )
-                                .await;
-                                on_upgrade(ws).await;
-                            }
-                            Err(e) => tracing::debug!(error = %e, %peer, "upgrade did not complete"),
-                        }
-                    });
+                    *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some((upgrade, on_upgrade));
                     Ok(response)
                 }
             }
@@ -265,6 +257,17 @@ async fn serve_connection<S>(
         _ = shutdown.cancelled() => {
             conn.as_mut().graceful_shutdown();
             let _ = tokio::time::timeout(Duration::from_secs(2), conn).await;
+        }
+    }
+    // The connection future ends once the 101 is written and the socket is handed over.
+    let taken = accepted.lock().unwrap_or_else(|p| p.into_inner()).take();
+    if let Some((upgrade, on_upgrade)) = taken {
+        match upgrade.await {
+            Ok(upgraded) => {
+                let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(ws_config)).await;
+                on_upgrade(ws).await;
+            }
+            Err(e) => tracing::debug!(error = %e, %peer, "upgrade did not complete"),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod node;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -92,4 +93,75 @@ async fn test_node_sdks_trust_the_ca_through_node_extra_ca_certs() {
     .await;
     assert_eq!(out.code, Some(0), "stdout:\n{}\nstderr:\n{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("exists false"), "{}", out.stdout);
+}
+
+/// A `wss://` backend behind the gateway: its handshake goes over TLS, the subprotocol it
+/// chooses comes back, a frame it sends with its 101 is not lost, frames relay both ways over
+/// the TLS socket, and its refusal (status and body) is what the client would get.
+#[tokio::test]
+async fn test_the_gateway_handshakes_with_a_wss_backend() {
+    use futures_util::FutureExt;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use wstab_emulator::gateway::forward;
+    use wstab_emulator::wsserver::{self, Handler, Reply, ServerOptions};
+
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("backend-ca.pem");
+    let tls = ServerTls::self_signed(&ca).unwrap();
+    let handler: Handler = Arc::new(|req, _| {
+        async move {
+            if req.uri().path() == "/deny" {
+                let body = r#"{"error":"no entry"}"#;
+                return Reply::Http(wsserver::response(http::StatusCode::FORBIDDEN, "application/json", body));
+            }
+            Reply::Upgrade {
+                response: wsserver::switching_protocols(req.headers(), Some("json.v2")),
+                on_upgrade: Box::new(|mut ws| {
+                    async move {
+                        // Speaks first: these bytes may arrive with the 101.
+                        let _ = ws.send(Message::text("hello")).await;
+                        while let Some(Ok(m)) = ws.next().await {
+                            if m.is_text() && ws.send(m).await.is_err() {
+                                break;
+                            }
+                        }
+                    }
+                    .boxed()
+                }),
+            }
+        }
+        .boxed()
+    });
+    let stop = tokio_util::sync::CancellationToken::new();
+    let options = ServerOptions { tls: Some(tls), ..ServerOptions::default() };
+    let backend = wsserver::bind("127.0.0.1:0".parse().unwrap(), handler, options, stop.clone()).await.unwrap();
+    let config = client_config(&TlsOptions { insecure: false, ca_file: Some(ca) }).unwrap();
+
+    let mut request = format!("wss://localhost:{}/chat", backend.addr.port()).into_client_request().unwrap();
+    request.headers_mut().insert("sec-websocket-protocol", "json.v1, json.v2".parse().unwrap());
+    let (mut halves, protocol) =
+        forward::connect(request, "wss://localhost/chat", Some(config.clone()), WAIT).await.expect("TLS handshake");
+    assert_eq!(protocol.as_deref(), Some("json.v2"));
+    // A masked text frame "hi" (mask 0), as a client sends.
+    halves.write.write_all(&[0x81, 0x82, 0, 0, 0, 0, b'h', b'i']).await.unwrap();
+    halves.write.flush().await.unwrap();
+    let expected: &[u8] = &[0x81, 5, b'h', b'e', b'l', b'l', b'o', 0x81, 2, b'h', b'i'];
+    let mut got = halves.prefix.to_vec();
+    while got.len() < expected.len() {
+        let mut chunk = [0u8; 64];
+        let n = tokio::time::timeout(WAIT, halves.read.read(&mut chunk)).await.unwrap().unwrap();
+        assert!(n > 0, "the backend closed early; got {got:?}");
+        got.extend_from_slice(&chunk[..n]);
+    }
+    assert_eq!(got, expected);
+
+    let request = format!("wss://localhost:{}/deny", backend.addr.port()).into_client_request().unwrap();
+    let Err(refusal) = forward::connect(request, "wss://localhost/deny", Some(config), WAIT).await else {
+        panic!("the backend's refusal was not passed on");
+    };
+    assert_eq!(refusal.status, http::StatusCode::FORBIDDEN);
+    assert_eq!(&refusal.body[..], br#"{"error":"no entry"}"#);
+    assert_eq!(refusal.content_type, "application/json");
+    stop.cancel();
 }

@@ -121,7 +121,7 @@ where
 
 /// Why a 101 answer cannot be used as a WebSocket upgrade.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-enum BadUpgrade {
+pub(super) enum BadUpgrade {
     /// No `Upgrade: websocket`.
     #[error("the 101 response lacks `Upgrade: websocket`")]
     NoUpgrade,
@@ -144,7 +144,7 @@ fn offered_list(offered: &[String]) -> String {
 }
 
 /// RFC 6455 §4.1: what a client must check in a 101 before using the connection.
-fn check_101(headers: &http::HeaderMap, key: &str, offered: &[String]) -> Result<(), BadUpgrade> {
+pub(super) fn check_101(headers: &http::HeaderMap, key: &str, offered: &[String]) -> Result<(), BadUpgrade> {
     let value = |name: http::header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default();
     if !value(http::header::UPGRADE).eq_ignore_ascii_case("websocket") {
         return Err(BadUpgrade::NoUpgrade);

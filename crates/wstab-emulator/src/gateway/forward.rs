@@ -10,15 +10,12 @@ use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::handshake::client::Request;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
-use wstab_core::connection::{ClientWs, UpgradeError, upgrade};
+use wstab_core::connection::{RawUpgrade, UpgradeError, upgrade_raw};
 
 use super::policy::{CompiledApi, apply_set_header, apply_set_query, piece_name};
+use super::relay::Halves;
 use super::response::Refusal;
-
-/// The gateway's connection to a backend.
-pub type BackendWs = ClientWs;
 
 /// Headers that describe one hop and are never forwarded (RFC 9110 §7.6.1), plus the ones the
 /// gateway's own handshake with the backend owns.
@@ -101,16 +98,18 @@ pub fn backend_request(
     Ok(request)
 }
 
-/// Connects to the backend; a refusal carries what the client should get. The upgrade is the
-/// client's own ([`wstab_core::connection::upgrade`]), so like APIM the gateway accepts a backend that
-/// chooses none of the offered subprotocols and passes that on.
+/// Connects to the backend and completes its handshake; a refusal carries what the client
+/// should get. The upgrade is checked as the client's own ([`wstab_core::connection::upgrade`]),
+/// so like APIM the gateway accepts a backend that chooses none of the offered subprotocols
+/// and passes that on. The request is written by hand and the answer parsed in place
+/// ([`upgrade_raw`]): no HTTP client connection and no task of its own per handshake, and a
+/// plain backend socket comes back as owned halves for the relay.
 pub async fn connect(
     request: Request,
     backend_shown: &str,
-    ws_config: WebSocketConfig,
     tls: Option<Arc<rustls::ClientConfig>>,
     timeout: Duration,
-) -> Result<(BackendWs, Option<String>), Refusal> {
+) -> Result<(Halves, Option<String>), Refusal> {
     let unreachable = |e: &dyn std::fmt::Display| {
         Refusal::json(
             StatusCode::BAD_GATEWAY,
@@ -119,8 +118,8 @@ pub async fn connect(
         )
     };
     let attempt = async {
-        let uri = request.uri().clone();
-        let host = uri.host().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_string();
+        let uri = request.uri();
+        let host = uri.host().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
         // TLS is for wss:// backends only, with the configured client config or the default one.
         let tls = match uri.scheme_str() {
             Some("wss") => match tls {
@@ -130,25 +129,35 @@ pub async fn connect(
             _ => None,
         };
         let port = uri.port_u16().unwrap_or(if tls.is_some() { 443 } else { 80 });
-        let tcp = TcpStream::connect((host.as_str(), port)).await.map_err(|e| unreachable(&e))?;
+        // An IP backend needs no resolver (tokio only resolves names on its blocking pool).
+        let tcp = match host.parse::<std::net::IpAddr>() {
+            Ok(ip) => TcpStream::connect((ip, port)).await,
+            Err(_) => TcpStream::connect((host, port)).await,
+        }
+        .map_err(|e| unreachable(&e))?;
         let _ = tcp.set_nodelay(true);
-        let result = match tls {
+        let (result, halves) = match tls {
             Some(config) => {
-                let name = ServerName::try_from(host.clone()).map_err(|e| unreachable(&e))?;
-                let stream =
+                let name = ServerName::try_from(host.to_string()).map_err(|e| unreachable(&e))?;
+                let mut stream =
                     tokio_rustls::TlsConnector::from(config).connect(name, tcp).await.map_err(|e| unreachable(&e))?;
-                upgrade(stream, request, ws_config).await
+                let result = upgrade_raw(&mut stream, &request).await;
+                (result, Halves::from_io(stream))
             }
-            None => upgrade(tcp, request, ws_config).await,
+            None => {
+                let mut tcp = tcp;
+                let result = upgrade_raw(&mut tcp, &request).await;
+                (result, Halves::from_tcp(tcp))
+            }
         };
         match result {
-            Ok((ws, response)) => {
+            Ok(RawUpgrade { response, prefix }) => {
                 let protocol = response
                     .headers
                     .get(header::SEC_WEBSOCKET_PROTOCOL)
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_string);
-                Ok((ws, protocol))
+                Ok((Halves { prefix, ..halves }, protocol))
             }
             Err(UpgradeError::Refused(response)) => {
                 let content_type =

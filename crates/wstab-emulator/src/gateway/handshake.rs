@@ -50,25 +50,20 @@ pub struct GatewayState {
     pub admin: std::sync::OnceLock<SocketAddr>,
 }
 
-/// Each side's tungstenite read buffer: none. The relay reads the sockets itself (frame level,
-/// see `relay`), taking both back from tungstenite before anything is read through it, so a
-/// buffer there was allocated and freed unused — twice per handshake (16 KiB each; 128 KiB,
-/// zero-filled, by tungstenite's default). Were something ever read through it, tungstenite
-/// would still read whole messages, a frame header's worth at a time.
+/// The client side's tungstenite read buffer: none. The relay reads the sockets itself (frame
+/// level, see `relay`), taking the client's back from tungstenite before anything is read
+/// through it, so a buffer there was allocated and freed unused (16 KiB; 128 KiB, zero-filled,
+/// by tungstenite's default). Were something ever read through it, tungstenite would still read
+/// whole messages, a frame header's worth at a time. (The backend side has no WebSocketStream:
+/// see [`forward::connect`].)
 pub const RELAY_READ_BUFFER: usize = 0;
 
-/// The WebSocket settings of both sides of a relayed connection under `limits`.
+/// The WebSocket settings of the client side of a relayed connection under `limits`.
 pub fn relay_ws_config(limits: &Limits) -> WebSocketConfig {
     WebSocketConfig::default()
         .max_message_size(Some(limits.max_message_bytes))
         .max_frame_size(Some(limits.max_message_bytes))
         .read_buffer_size(RELAY_READ_BUFFER)
-}
-
-impl GatewayState {
-    fn ws_config(&self) -> WebSocketConfig {
-        relay_ws_config(&self.limits)
-    }
 }
 
 /// Decrements the open-connection count when the connection ends (or never starts).
@@ -211,11 +206,11 @@ pub async fn handle<B>(state: Arc<GatewayState>, req: Request<B>, peer: SocketAd
     let mut backend_shown = api.backend.clone();
     backend_shown.set_query(None);
     let timeout = Duration::from_secs(state.limits.handshake_timeout_secs.max(1));
-    let (backend, protocol) =
-        match forward::connect(request, backend_shown.as_str(), state.ws_config(), state.tls.clone(), timeout).await {
-            Ok(ok) => ok,
-            Err(r) => return refuse(r),
-        };
+    let (backend, protocol) = match forward::connect(request, backend_shown.as_str(), state.tls.clone(), timeout).await
+    {
+        Ok(ok) => ok,
+        Err(r) => return refuse(r),
+    };
     log_answer(StatusCode::SWITCHING_PROTOCOLS, "relayed to the backend");
     let response = with_location(wsserver::switching_protocols(req.headers(), protocol.as_deref()));
     let on_upgrade = Box::new(move |client: wsserver::ServerWs| {
@@ -226,10 +221,10 @@ pub async fn handle<B>(state: Arc<GatewayState>, req: Request<B>, peer: SocketAd
                 idle_timeout: Duration::from_secs(state.limits.idle_timeout_secs.max(1)),
                 max_message_bytes: state.limits.max_message_bytes,
             };
-            // Neither WebSocketStream has read anything yet, so taking their sockets back loses
-            // nothing: bytes hyper read past either handshake stay in `Upgraded`.
-            let (client, backend) =
-                (Halves::from_upgraded(client.into_inner()), Halves::from_upgraded(backend.into_inner()));
+            // The client's WebSocketStream has read nothing yet, so taking its socket back loses
+            // nothing: bytes hyper read past the handshake stay in `Upgraded`; the backend's
+            // came back with its handshake.
+            let client = Halves::from_upgraded(client.into_inner());
             let out = relay::relay(client, backend, options, state.metrics.clone(), state.shutdown.clone()).await;
             state.log.record(LogRecord::ConnectionEnd(ConnectionEndRecord {
                 time: now(),

@@ -97,12 +97,15 @@ impl Halves {
     /// halves (no lock shared between the two directions); others (TLS) through a lock.
     pub fn from_upgraded(io: TokioIo<Upgraded>) -> Self {
         match io.into_inner().downcast::<TokioIo<TcpStream>>() {
-            Ok(parts) => {
-                let (read, write) = parts.io.into_inner().into_split();
-                Self { prefix: parts.read_buf, read: Box::new(read), write: Box::new(write) }
-            }
+            Ok(parts) => Self { prefix: parts.read_buf, ..Self::from_tcp(parts.io.into_inner()) },
             Err(upgraded) => Self::from_io(TokioIo::new(upgraded)),
         }
+    }
+
+    /// A plain TCP connection, split into owned halves.
+    pub fn from_tcp(tcp: TcpStream) -> Self {
+        let (read, write) = tcp.into_split();
+        Self { prefix: Bytes::new(), read: Box::new(read), write: Box::new(write) }
     }
 
     /// Any bidirectional stream, split through a lock.
