@@ -246,17 +246,20 @@ async fn serve_connection<S>(
         .timer(TokioTimer::new())
         .header_read_timeout(options.header_read_timeout)
         .max_buf_size(options.max_header_bytes.max(8192));
-    let conn = builder.serve_connection(TokioIo::new(stream), service).with_upgrades();
-    tokio::pin!(conn);
-    tokio::select! {
-        res = conn.as_mut() => {
-            if let Err(e) = res {
-                tracing::debug!(error = %e, %peer, "HTTP connection ended with an error");
+    {
+        // Scoped: hyper's buffers go before the upgraded connection's long life in this task.
+        let conn = builder.serve_connection(TokioIo::new(stream), service).with_upgrades();
+        tokio::pin!(conn);
+        tokio::select! {
+            res = conn.as_mut() => {
+                if let Err(e) = res {
+                    tracing::debug!(error = %e, %peer, "HTTP connection ended with an error");
+                }
             }
-        }
-        _ = shutdown.cancelled() => {
-            conn.as_mut().graceful_shutdown();
-            let _ = tokio::time::timeout(Duration::from_secs(2), conn).await;
+            _ = shutdown.cancelled() => {
+                conn.as_mut().graceful_shutdown();
+                let _ = tokio::time::timeout(Duration::from_secs(2), conn).await;
+            }
         }
     }
     // The connection future ends once the 101 is written and the socket is handed over.

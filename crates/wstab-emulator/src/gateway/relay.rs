@@ -1,6 +1,6 @@
 //! Relaying a client connection to its backend connection at the frame level: after both
-//! handshakes, each direction copies bytes as they are read, in its own task, looking only at
-//! frame headers (see [`scan`]). Frames from the client are already masked, as the backend (a
+//! handshakes, each direction copies bytes as they are read, independently of the other,
+//! looking only at frame headers (see [`scan`]). Frames from the client are already masked, as the backend (a
 //! server) requires; frames from the backend are unmasked, as the client requires; so nothing
 //! is decoded or re-encoded. Fragmented messages pass fragment by fragment. Pings and pongs pass
 //! through untouched and the gateway never answers them itself: a client gets exactly one pong
@@ -126,8 +126,8 @@ impl Drop for Task {
 
 /// Relays until the connection ends, and says how it ended.
 ///
-/// Each direction is its own task, so a side that is slow to read never stops the other
-/// direction, and a busy connection uses both cores.
+/// Each direction runs on its own (upstream in a task, downstream in the caller's), so a side
+/// that is slow to read never stops the other direction, and a busy connection uses both cores.
 pub async fn relay(
     client: Halves,
     backend: Halves,
@@ -150,10 +150,16 @@ pub async fn relay(
     };
     let upstream = pump(Closer::Client, client.prefix, client.read, backend.write);
     let downstream = pump(Closer::Backend, backend.prefix, backend.read, client.write);
+    // Upstream in a task of its own; downstream in this one, beside the watch for the idle
+    // timeout and shutdown (one task fewer per connection to spawn and wake).
     let mut upstream = Task(tokio::spawn(upstream.run()));
-    let mut downstream = Task(tokio::spawn(downstream.run()));
+    let downstream = downstream.run();
+    tokio::pin!(downstream);
+    let mut downstream_done = false;
     tokio::select! {
         _ = shared.ended.cancelled() => {}
+        // It only ends once the ending is known; ended above may simply be polled second.
+        _ = &mut downstream => downstream_done = true,
         _ = shared.idle(options.idle_timeout) => {
             let error = format!("idle for {} s", options.idle_timeout.as_secs());
             shared.end(Closer::Gateway, 1001, Some(error));
@@ -165,13 +171,16 @@ pub async fn relay(
         }
     }
     // Both ends finish the close handshake (or drain after the gateway's close) within the
-    // grace; a direction still blocked then (writing to a side that reads nothing) is aborted.
+    // grace; a direction still blocked then (writing to a side that reads nothing) is aborted
+    // (downstream: dropped).
     let both = async {
+        if !downstream_done {
+            (&mut downstream).await;
+        }
         let _ = (&mut upstream.0).await;
-        let _ = (&mut downstream.0).await;
     };
     let _ = tokio::time::timeout(CLOSE_GRACE, both).await;
-    drop((upstream, downstream));
+    drop(upstream);
     let ending = shared.ending();
     let [up, down] = &shared.tallies;
     RelayOutcome {
