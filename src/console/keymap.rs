@@ -424,9 +424,15 @@ impl Keymap {
     /// The status bar's hints for a context: `key label` pairs, most specific first.
     pub fn hints(&self, ctx: InputContext) -> Vec<(String, &'static str)> {
         let mut out = Vec::new();
-        for scope in scopes(ctx) {
+        let scopes = scopes(ctx);
+        for (i, scope) in scopes.iter().enumerate() {
             for b in self.bindings.iter().filter(|b| b.scope == *scope) {
+                // A key a more specific scope takes over (`q` closes a view) does not do what
+                // this binding says there: no `q quit` hint over the help overlay.
+                let shadowed =
+                    scopes[..i].iter().any(|s| self.bindings.iter().any(|o| o.scope == *s && o.key == b.key));
                 if let Some(h) = b.hint
+                    && !shadowed
                     && !out.iter().any(|(_, seen)| *seen == h)
                 {
                     out.push((key_label(b.key), h));
@@ -540,6 +546,31 @@ mod tests {
         assert_eq!(action_for_key(&help, InputContext::Composer), Some(Intent::Char('?')));
         let cc = press(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert_eq!(action_for_key(&cc, InputContext::Composer), Some(Intent::Quit));
+    }
+
+    #[test]
+    fn test_hints_never_name_a_key_a_view_takes_over() {
+        // In a view `q` closes it: the status bar must not say `q quit` there.
+        let overlay = hints(InputContext::Overlay);
+        assert!(!overlay.iter().any(|(k, h)| k == "q" && *h == "quit"), "{overlay:?}");
+        assert!(overlay.iter().any(|(k, h)| k == "Esc" && *h == "close"), "{overlay:?}");
+        // Every hint shown is what its key does in that context.
+        for ctx in [
+            InputContext::Overlay,
+            InputContext::Menu,
+            InputContext::Prompt,
+            InputContext::Composer,
+            InputContext::Pane(Pane::Apis),
+            InputContext::Pane(Pane::Request),
+            InputContext::Pane(Pane::Messages),
+        ] {
+            for (label, hint) in hints(ctx) {
+                let b = KEYMAP.iter().find(|b| key_label(b.key) == label && b.hint == Some(hint)).unwrap();
+                let ev = press(b.key.code, b.key.mods);
+                assert_eq!(action_for_key(&ev, ctx), Some(b.action.clone()), "{ctx:?}: {label} {hint}");
+            }
+        }
+        assert!(hints(InputContext::Pane(Pane::Apis)).iter().any(|(k, h)| k == "q" && *h == "quit"));
     }
 
     #[test]
