@@ -495,3 +495,5 @@ mod switch_tests;
 mod tab_tests;
 #[cfg(test)]
 pub(crate) mod tests;
+#[cfg(test)]
+mod walk_tests;

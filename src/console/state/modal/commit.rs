@@ -38,13 +38,35 @@ impl App {
     }
 
     fn set_row_name(&mut self, table: Table, row: usize, name: &str, then_value: bool) -> Option<Effect> {
+        let name = name.trim();
+        if name.is_empty() {
+            // A parameter or header with no name cannot be sent: a new row is not added, a
+            // renamed one keeps its name.
+            if then_value {
+                self.drop_unnamed_row(table, row);
+                self.notice("not added: a row needs a name", true);
+            } else {
+                self.notice("not renamed: a row needs a name", true);
+            }
+            return None;
+        }
         if let Some(r) = self.draft_mut().and_then(|d| d.rows_mut(table).get_mut(row)) {
-            r.param.name = name.trim().to_string();
+            r.param.name = name.to_string();
         }
         if then_value {
             self.value_prompt(super::Prompt::new(PromptFor::ParamValue { table, row }, ""));
         }
         None
+    }
+
+    /// Removes row `row` of `table` if it still has no name (a new row whose name prompt was
+    /// cancelled or left empty).
+    pub(in crate::console::state) fn drop_unnamed_row(&mut self, table: Table, row: usize) {
+        if let Some(d) = self.draft_mut()
+            && d.rows_mut(table).get(row).is_some_and(|r| r.param.name.is_empty())
+        {
+            d.rows_mut(table).remove(row);
+        }
     }
 
     fn set_row_value(&mut self, table: Table, row: usize, value: String) -> Option<Effect> {

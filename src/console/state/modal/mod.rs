@@ -246,7 +246,13 @@ impl App {
         match outcome {
             Outcome::Stay => {}
             Outcome::Close => {
-                self.modals.pop();
+                // A row added with `a`/`A` and cancelled before it had a name is not kept: an
+                // empty `[x]` row would be one more thing to find and delete.
+                if let Some(Modal::Prompt(p)) = self.modals.pop()
+                    && let PromptFor::ParamName { table, row, then_value: true } = p.what
+                {
+                    self.drop_unnamed_row(table, row);
+                }
             }
             Outcome::Replace(m) => {
                 self.modals.pop();
