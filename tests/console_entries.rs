@@ -11,8 +11,13 @@ use common::tmux::Tmux;
 
 /// `wstab` with nothing configured (the embedded demo) in a private config dir.
 fn demo_command(dir: &std::path::Path) -> String {
+    demo_command_on(dir, "")
+}
+
+/// [`demo_command`] with more environment, e.g. `WSTAB_DEMO_PORT=P`.
+fn demo_command_on(dir: &std::path::Path, env: &str) -> String {
     format!(
-        "WSTAB_CONFIG_DIR='{data}' WSTAB_DATA_DIR='{data}' DISPLAY= WAYLAND_DISPLAY= '{bin}'; echo WSTAB_EXIT=$?; sleep 30",
+        "{env} WSTAB_CONFIG_DIR='{data}' WSTAB_DATA_DIR='{data}' DISPLAY= WAYLAND_DISPLAY= '{bin}'; echo WSTAB_EXIT=$?; sleep 30",
         data = dir.display(),
         bin = env!("CARGO_BIN_EXE_wstab"),
     )
@@ -68,18 +73,19 @@ fn test_the_composer_never_sends_to_an_entry_it_does_not_name() {
 #[test]
 #[cfg_attr(missing_tmux, ignore = "needs tmux: apt-get install tmux")]
 fn test_the_demo_says_when_its_fixed_port_is_taken() {
-    // Held until the console has said so; if another process holds it, it is taken all the same.
-    let held = std::net::TcpListener::bind("127.0.0.1:7880");
+    // The demo's fixed port, moved to one this test holds (WSTAB_DEMO_PORT), so no other test's
+    // demo or `--profile` ever meets this listener, which speaks no WebSocket.
+    let held = std::net::TcpListener::bind("127.0.0.1:0").expect("a port to hold");
+    let port = held.local_addr().expect("its address").port();
     let dir = tempfile::tempdir().expect("tempdir");
-    let tmux = Tmux::start("test_the_demo_says_when_its_fixed_port_is_taken", 160, 40, &demo_command(dir.path()));
-    let screen = tmux.wait_for("the notice", Duration::from_secs(20), |s| s.contains("port 7880 is taken"));
-    // Given back at once: a `--profile` started meanwhile (another test) would take this
-    // listener, which speaks no WebSocket, for the demo.
-    drop(held);
+    let command = demo_command_on(dir.path(), &format!("WSTAB_DEMO_PORT={port}"));
+    let tmux = Tmux::start("test_the_demo_says_when_its_fixed_port_is_taken", 160, 40, &command);
+    let screen = tmux.wait_for("the notice", Duration::from_secs(20), |s| s.contains(&format!("port {port} is taken")));
     assert!(screen.contains("the demo gateway is on ws://127.0.0.1:"), "{screen}");
     tmux.keys(&["Enter", "F5"]);
     tmux.wait_for("Echo connected", Duration::from_secs(20), |s| s.contains("→ Echo (connected)"));
     tmux.keys(&["C-c"]);
     let screen = tmux.wait_for("wstab to exit", Duration::from_secs(20), |s| s.contains("WSTAB_EXIT="));
     assert!(screen.contains("WSTAB_EXIT=0"), "wstab did not exit 0:\n{screen}");
+    drop(held);
 }

@@ -14,10 +14,19 @@ const TIMEOUT: Duration = Duration::from_secs(20);
 /// The demo chat's join of the lobby.
 const JOIN: &str = r#"{"type":"joinGroup","group":"lobby","ackId":1}"#;
 
-/// `wstab ARGS` in the private config dir `dir`, printing `WSTAB_EXIT=<code>` when it ends.
-fn wstab(dir: &std::path::Path, args: &str) -> String {
+/// A port for this test's own demo (`WSTAB_DEMO_PORT`; the hub takes the next one when it is
+/// free, another otherwise): tests run in parallel, and one test's `gateway = "demo"` must not
+/// find another test's demo on the shared default port (and lose it when that test quits).
+fn demo_port() -> u16 {
+    let free = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port on 127.0.0.1");
+    free.local_addr().expect("its address").port()
+}
+
+/// `wstab ARGS` in the private config dir `dir` with its demo on `port`, printing
+/// `WSTAB_EXIT=<code>` when it ends.
+fn wstab(dir: &std::path::Path, port: u16, args: &str) -> String {
     format!(
-        "WSTAB_CONFIG_DIR='{data}' WSTAB_DATA_DIR='{data}' DISPLAY= WAYLAND_DISPLAY= '{bin}' {args}; echo WSTAB_EXIT=$?; sleep 30",
+        "WSTAB_DEMO_PORT={port} WSTAB_CONFIG_DIR='{data}' WSTAB_DATA_DIR='{data}' DISPLAY= WAYLAND_DISPLAY= '{bin}' {args}; echo WSTAB_EXIT=$?; sleep 30",
         data = dir.display(),
         bin = env!("CARGO_BIN_EXE_wstab"),
     )
@@ -50,7 +59,8 @@ fn quit(tmux: &Tmux) {
 #[cfg_attr(missing_tmux, ignore = "needs tmux: apt-get install tmux")]
 fn test_profiles_saved_on_the_demo_connect_after_a_restart() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let tmux = Tmux::start("test_profiles_saved_on_the_demo_restart", 160, 40, &wstab(dir.path(), ""));
+    let port = demo_port();
+    let tmux = Tmux::start("test_profiles_saved_on_the_demo_restart", 160, 40, &wstab(dir.path(), port, ""));
     tmux.wait_for("the demo's APIs", TIMEOUT, |s| s.contains("Echo") && s.contains("Disconnected"));
     save_profile(&tmux, "my-echo");
     tmux.keys(&["Home", "Down"]);
@@ -64,7 +74,7 @@ fn test_profiles_saved_on_the_demo_connect_after_a_restart() {
     assert!(chat.contains("gateway = \"demo\"") && chat.contains("connection_string = \"demo\""), "{chat}");
     assert!(!chat.contains("access_token") && !chat.contains("eyJ"), "no one-hour token in the file:\n{chat}");
 
-    tmux.restart(160, 40, &wstab(dir.path(), "--profile my-echo"));
+    tmux.restart(160, 40, &wstab(dir.path(), port, "--profile my-echo"));
     tmux.wait_for("the profile", TIMEOUT, |s| s.contains("my-echo") && s.contains("Disconnected"));
     tmux.keys(&["Enter", "F5"]);
     tmux.wait_for("connected", TIMEOUT, |s| s.contains("→ my-echo (connected)"));
@@ -73,7 +83,7 @@ fn test_profiles_saved_on_the_demo_connect_after_a_restart() {
     quit(&tmux);
 
     // Wide enough for the hub's whole connected message on its row.
-    tmux.restart(220, 40, &wstab(dir.path(), "--profile my-chat"));
+    tmux.restart(220, 40, &wstab(dir.path(), port, "--profile my-chat"));
     tmux.wait_for("the profile", TIMEOUT, |s| s.contains("my-chat") && s.contains("Disconnected"));
     tmux.keys(&["F5"]);
     tmux.wait_for("the hub's connected message", TIMEOUT, |s| {
@@ -88,7 +98,8 @@ fn test_profiles_saved_on_the_demo_connect_after_a_restart() {
 #[cfg_attr(missing_tmux, ignore = "needs tmux: apt-get install tmux")]
 fn test_two_tabs_on_the_demo_chat_are_two_users() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let tmux = Tmux::start("test_two_tabs_on_the_demo_chat_are_two_users", 220, 40, &wstab(dir.path(), ""));
+    let tmux =
+        Tmux::start("test_two_tabs_on_the_demo_chat_are_two_users", 220, 40, &wstab(dir.path(), demo_port(), ""));
     tmux.wait_for("the demo's APIs", TIMEOUT, |s| s.contains("Chat") && s.contains("Disconnected"));
     // Tab 1: Chat, connect, join the lobby (the composer still holds Echo's sample: cleared).
     tmux.keys(&["Down", "Enter", "F5"]);
@@ -149,7 +160,8 @@ roles = ["webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"]
         std::process::Command::new(env!("CARGO_BIN_EXE_wstab"))
             .args(["connect", "--profile", "my-chat", "--count", "2", "-x", JOIN])
             .env("WSTAB_CONFIG_DIR", dir.path())
-            .env("WSTAB_DATA_DIR", dir.path()),
+            .env("WSTAB_DATA_DIR", dir.path())
+            .env("WSTAB_DEMO_PORT", demo_port().to_string()),
         Duration::from_secs(30),
     );
     let stdout = String::from_utf8_lossy(&out.stdout);

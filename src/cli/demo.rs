@@ -16,7 +16,7 @@ Run it:  wstab demo --serve [--port P] [--config demo.toml] [--tls | --tls-cert 
 It prints one JSON line (gateway, admin, subscription_key, apis with ready URLs, hub,
 connection_string), a table, and serves until Ctrl-C. Metrics: GET <admin>/metrics.
 
-P is 7880 by default (a free port when it is taken; the hub takes P+1). The subscription key is
+P is 7880 by default, or WSTAB_DEMO_PORT (a free port when it is taken; the hub takes P+1). The subscription key is
 the well-known local key wstab-local-key and the hub's connection string uses a well-known local
 AccessKey: both public, for local use only (set [hub] access_key in the config for another): point the Web PubSub server SDKs at it. The hub serves the REST API
 (/api/hubs/...) and calls the [[hub.event_handlers]] the config lists.";
@@ -111,7 +111,7 @@ pub async fn start_for_profile(
     if !profile.endpoint().is_demo() || wstab_core::request::running_demo_gateway().is_some() {
         return Ok(None);
     }
-    let default = std::net::SocketAddr::from(([127, 0, 0, 1], wstab_emulator::demo::DEFAULT_PORT));
+    let default = std::net::SocketAddr::from(([127, 0, 0, 1], wstab_core::request::demo_default_port()));
     let probe = tokio::time::timeout(std::time::Duration::from_secs(1), tokio::net::TcpStream::connect(default));
     if matches!(probe.await, Ok(Ok(_))) {
         return Ok(None);

@@ -138,7 +138,7 @@ pub fn parse(path: &str, text: &str) -> Result<Config, TomlError> {
             }
             None => (None, name.get_ref().as_str()),
         };
-        let keys = keys_of(value.get_ref()).map_err(|m| at(value.span(), m))?;
+        let keys = keys_of(value.get_ref()).map_err(|e| at(value.span(), e.to_string()))?;
         let targets: Vec<Scope> = Scope::ALL
             .into_iter()
             .filter(|s| scope.is_none_or(|only| only == *s))
@@ -291,25 +291,40 @@ fn is_plain_char(k: Key) -> bool {
     matches!(k.code, KeyCode::Char(_)) && !k.mods.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
 }
 
+/// Why a `[keys]` value is not a key or a list of keys; the message is placed at the value's
+/// `file:line:col`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    /// Text that names no key.
+    #[error("unknown key `{0}`: write e.g. F5, Ctrl-L, Alt-Enter, Shift-Tab, PgDn, q or ?")]
+    Unknown(String),
+    /// A list item that is not a string.
+    #[error("a key is a string such as \"F5\", not {0}")]
+    ItemNotText(&'static str),
+    /// A value that is neither a string nor a list.
+    #[error("expected a key such as \"Ctrl-L\" or a list of keys, not {0}")]
+    NotKeys(&'static str),
+}
+
 /// The keys a `[keys]` value lists: one key as a string, or an array of them (empty: unbound).
-fn keys_of(value: &toml::Value) -> Result<Vec<Key>, String> {
+fn keys_of(value: &toml::Value) -> Result<Vec<Key>, KeyError> {
     match value {
         toml::Value::String(s) => Ok(vec![parse_key(s)?]),
         toml::Value::Array(items) => items
             .iter()
             .map(|v| match v {
                 toml::Value::String(s) => parse_key(s),
-                other => Err(format!("a key is a string such as \"F5\", not {}", other.type_str())),
+                other => Err(KeyError::ItemNotText(other.type_str())),
             })
             .collect(),
-        other => Err(format!("expected a key such as \"Ctrl-L\" or a list of keys, not {}", other.type_str())),
+        other => Err(KeyError::NotKeys(other.type_str())),
     }
 }
 
 /// A key as the help writes it (`F5`, `Ctrl-L`, `Alt-Enter`, `Shift-Tab`, `PgDn`, `q`, `?`),
 /// names in any case.
-pub fn parse_key(text: &str) -> Result<Key, String> {
-    let bad = || format!("unknown key `{text}`: write e.g. F5, Ctrl-L, Alt-Enter, Shift-Tab, PgDn, q or ?");
+pub fn parse_key(text: &str) -> Result<Key, KeyError> {
+    let bad = || KeyError::Unknown(text.to_string());
     let mut rest = text.trim();
     let mut mods = KeyModifiers::NONE;
     let mut shift = false;

@@ -179,16 +179,17 @@ pub async fn start(port: u16) -> anyhow::Result<Demo> {
     start_with(port, DemoOptions::default()).await
 }
 
-/// The demo of this process: the gateway on [`DEFAULT_PORT`] (the hub on the next port), or on
+/// The demo of this process: the gateway on [`DEFAULT_PORT`], or the port `WSTAB_DEMO_PORT`
+/// names (the hub on the next port), or on
 /// free ports when that is taken, then registered as `gateway = "demo"` for the core. The second
 /// value says why the default port was not used, for the user.
 pub async fn start_default(options: DemoOptions) -> anyhow::Result<(Demo, Option<String>)> {
-    let (demo, note) = match start_with(DEFAULT_PORT, options.clone()).await {
+    let port = wstab_core::request::demo_default_port();
+    let (demo, note) = match start_with(port, options.clone()).await {
         Ok(d) => (d, None),
         Err(e) => {
             let demo = start_with(0, options).await?;
-            let note =
-                format!("port {DEFAULT_PORT} is taken ({e:#}): the demo gateway is on {} instead", demo.gateway_url);
+            let note = format!("port {port} is taken ({e:#}): the demo gateway is on {} instead", demo.gateway_url);
             (demo, Some(note))
         }
     };

@@ -12,6 +12,20 @@ pub const DEMO_GATEWAY: &str = "demo";
 /// The demo gateway's fixed default port on 127.0.0.1 (the hub takes the next one).
 pub const DEMO_DEFAULT_PORT: u16 = 7880;
 
+/// The environment variable that moves the demo's default port, so two wstabs (or tests run in
+/// parallel) each keep a demo of their own that `gateway = "demo"` finds after a restart.
+pub const DEMO_PORT_ENV: &str = "WSTAB_DEMO_PORT";
+
+/// The demo gateway's default port: `WSTAB_DEMO_PORT` when it holds a port number (1-65534, the
+/// hub takes the next one), else [`DEMO_DEFAULT_PORT`].
+pub fn demo_default_port() -> u16 {
+    std::env::var(DEMO_PORT_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<u16>().ok())
+        .filter(|p| (1..u16::MAX).contains(p))
+        .unwrap_or(DEMO_DEFAULT_PORT)
+}
+
 /// The demo hub's well-known AccessKey, like Azurite's account key: public, documented, for
 /// local development only (base64 of `wstab-local-emulator-access-key-public-not-a-secret`).
 pub const DEMO_ACCESS_KEY: &str = "d3N0YWItbG9jYWwtZW11bGF0b3ItYWNjZXNzLWtleS1wdWJsaWMtbm90LWEtc2VjcmV0";
@@ -44,7 +58,7 @@ pub fn set_demo_hub(connection_string: Option<String>) {
 /// in another terminal listens.
 pub fn demo_connection_string() -> String {
     RUNNING_DEMO_HUB.read().ok().and_then(|s| s.clone()).unwrap_or_else(|| {
-        format!("Endpoint=http://127.0.0.1:{};AccessKey={DEMO_ACCESS_KEY};Version=1.0;", DEMO_DEFAULT_PORT + 1)
+        format!("Endpoint=http://127.0.0.1:{};AccessKey={DEMO_ACCESS_KEY};Version=1.0;", demo_default_port() + 1)
     })
 }
 
@@ -69,7 +83,7 @@ pub fn running_demo_gateway() -> Option<String> {
 /// Where `gateway = "demo"` points: the demo this process runs, else the default port, where a
 /// `wstab demo --serve` in another terminal listens.
 pub fn demo_gateway_url() -> String {
-    running_demo_gateway().unwrap_or_else(|| format!("ws://127.0.0.1:{DEMO_DEFAULT_PORT}"))
+    running_demo_gateway().unwrap_or_else(|| format!("ws://127.0.0.1:{}", demo_default_port()))
 }
 
 /// Where a request connects.

@@ -21,8 +21,9 @@ use crate::connection::{Param, TlsOptions};
 pub use build::{BuiltRequest, Overrides, Purpose, RequestError, build_target};
 pub use client_access_url::{ClientAccessUrl, ClientAccessUrlError, HubMismatch};
 pub use endpoint::{
-    DEMO_ACCESS_KEY, DEMO_CONNECTION_STRING, DEMO_DEFAULT_PORT, DEMO_GATEWAY, DEMO_SUBSCRIPTION_KEY, Endpoint,
-    demo_connection_string, demo_gateway_url, is_demo_gateway, running_demo_gateway, set_demo_gateway, set_demo_hub,
+    DEMO_ACCESS_KEY, DEMO_CONNECTION_STRING, DEMO_DEFAULT_PORT, DEMO_GATEWAY, DEMO_PORT_ENV, DEMO_SUBSCRIPTION_KEY,
+    Endpoint, demo_connection_string, demo_default_port, demo_gateway_url, is_demo_gateway, running_demo_gateway,
+    set_demo_gateway, set_demo_hub,
 };
 pub use opened_url::split_query;
 pub use saved::{SavedRequestError, build_from_profile};
