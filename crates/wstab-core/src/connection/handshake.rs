@@ -67,15 +67,7 @@ where
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    let offered: Vec<String> = request
-        .headers()
-        .get_all(http::header::SEC_WEBSOCKET_PROTOCOL)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|p| p.trim().to_string())
-        .filter(|p| !p.is_empty())
-        .collect();
+    let offered = offered_subprotocols(&request);
     let (parts, ()) = request.into_parts();
     // HTTP/1.1 requests carry the origin form (`/path?query`); the host is in the Host header.
     let origin = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/").to_string();
@@ -167,6 +159,20 @@ pub(super) fn check_101(headers: &http::HeaderMap, key: &str, offered: &[String]
         return Err(BadUpgrade::Extension(ext.clone()));
     }
     Ok(())
+}
+
+/// The subprotocols a handshake request offers, in order (every `Sec-WebSocket-Protocol` header,
+/// comma-separated lists split), so the 101's choice can be checked against them.
+pub(super) fn offered_subprotocols(request: &Request) -> Vec<String> {
+    request
+        .headers()
+        .get_all(http::header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect()
 }
 
 #[cfg(test)]

@@ -35,15 +35,7 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let key = request.headers().get(http::header::SEC_WEBSOCKET_KEY).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let offered: Vec<String> = request
-        .headers()
-        .get_all(http::header::SEC_WEBSOCKET_PROTOCOL)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|p| p.trim().to_string())
-        .filter(|p| !p.is_empty())
-        .collect();
+    let offered = super::handshake::offered_subprotocols(request);
     stream.write_all(&encode_request(request)).await.map_err(|e| UpgradeError::Io(e.to_string()))?;
     stream.flush().await.map_err(|e| UpgradeError::Io(e.to_string()))?;
 
