@@ -14,6 +14,7 @@ use super::{human_size, inner, theme};
 use crate::console::keymap::key_label;
 use crate::console::message_log::{Entry, EntryKind, Filter};
 use crate::console::state::{App, Intent, Pane};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 use wstab_core::clock::hms_millis;
 use wstab_core::connection::{Direction, SessionState};
 use wstab_core::terminal_text::escape_one_line;
@@ -92,7 +93,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let query = view.search.to_ascii_lowercase();
     let lines: Vec<Line> = log
         .slice(view.filter, window.start, body.height as usize)
-        .map(|e| row(e, &query, app.tab.pairing.latency_of(e.seq)))
+        .map(|e| row(e, &query, app.tab.pairing.latency_of(e.seq), body.width as usize))
         .collect();
     frame.render_widget(Paragraph::new(lines), body);
     if let Some(sel) = window.selected {
@@ -125,7 +126,7 @@ pub fn empty_text(app: &App) -> String {
     format!("Log cleared; {state}.\n{save} still saves the whole session.")
 }
 
-fn row<'a>(e: &'a Entry, query: &str, latency: Option<Duration>) -> Line<'a> {
+fn row<'a>(e: &'a Entry, query: &str, latency: Option<Duration>, width: usize) -> Line<'a> {
     let (mark, color) = marker(e.kind, e.label);
     let size = if e.size > 0 || matches!(e.kind, EntryKind::Sent | EntryKind::Received) {
         human_size(e.size as u64)
@@ -147,8 +148,32 @@ fn row<'a>(e: &'a Entry, query: &str, latency: Option<Duration>) -> Line<'a> {
         spans.push(Span::styled(format!("#{id}  "), theme::hint()));
     }
     let base = if e.kind == EntryKind::Error { theme::error() } else { Style::new() };
-    spans.extend(highlight(e.preview(), query, base));
+    // A preview longer than the row ends in `…`, so a cut one never reads as the whole message
+    // (Enter opens it in full).
+    let used: usize = spans.iter().map(|s| s.content.width()).sum();
+    spans.extend(highlight(fit(e.preview(), width.saturating_sub(used)), query, base));
     Line::from(spans)
+}
+
+/// `text` as it fits in `room` columns: whole, or cut at a character boundary and ended by `…`.
+fn fit(text: String, room: usize) -> String {
+    if text.width() <= room {
+        return text;
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > room {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    if room > 0 {
+        out.push('…');
+    }
+    out
 }
 
 /// `text` split into spans with ASCII-case-insensitive matches of `query` highlighted.

@@ -284,4 +284,6 @@ mod tests;
 #[cfg(test)]
 mod theme_tests;
 #[cfg(test)]
+mod walk_more_tests;
+#[cfg(test)]
 mod walk_tests;

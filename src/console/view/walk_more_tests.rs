@@ -1,0 +1,31 @@
+//! Issue 14's second newcomer walk, drawn on ratatui's `TestBackend`: a Messages preview cut by
+//! the pane's width says so with `…`.
+
+use super::tests::{connected_app, render, screen};
+
+/// The Messages pane's rows (between its top border and its bottom one), right edge kept.
+fn message_rows(s: &str) -> Vec<String> {
+    let lines: Vec<&str> = s.lines().collect();
+    let top = lines.iter().position(|l| l.contains("Messages")).expect("the Messages pane");
+    lines[top + 1..]
+        .iter()
+        .take_while(|l| !l.contains("msgs"))
+        .map(|l| l.chars().skip_while(|c| *c != '│' && *c != '┃').skip(1).collect::<String>())
+        .map(|l| l.chars().skip_while(|c| *c != '│' && *c != '┃').skip(1).collect::<String>())
+        .collect()
+}
+
+#[test]
+fn test_a_preview_cut_by_the_pane_ends_in_an_ellipsis_and_a_whole_one_does_not() {
+    let mut app = connected_app();
+    let s = screen(&render(&mut app, 80, 24));
+    let rows = message_rows(&s);
+    let join = rows.iter().find(|r| r.contains("joinGroup")).unwrap_or_else(|| panic!("no joinGroup row:\n{s}"));
+    assert!(join.trim_end().trim_end_matches(['│', '┃']).ends_with('…'), "a cut preview ends in …:\n{s}");
+    let ping = rows.iter().find(|r| r.contains(" ping")).unwrap_or_else(|| panic!("no ping row:\n{s}"));
+    assert!(!ping.contains('…'), "{s}");
+    // Wide enough, the same message is shown whole.
+    let s = screen(&render(&mut app, 160, 40));
+    assert!(s.contains(r#"{"type":"joinGroup","group":"demo","ackId":1}"#), "{s}");
+    assert!(!message_rows(&s).iter().any(|r| r.contains('…')), "{s}");
+}
