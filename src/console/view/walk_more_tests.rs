@@ -29,3 +29,35 @@ fn test_a_preview_cut_by_the_pane_ends_in_an_ellipsis_and_a_whole_one_does_not()
     assert!(s.contains(r#"{"type":"joinGroup","group":"demo","ackId":1}"#), "{s}");
     assert!(!message_rows(&s).iter().any(|r| r.contains('…')), "{s}");
 }
+
+#[test]
+fn test_the_tab_bar_shows_whole_hints_and_every_tab_at_80_columns() {
+    use crate::console::state::{Intent, Pane, Viewport};
+    let mut app = connected_app();
+    app.update(Intent::NewTab, &Viewport::default());
+    app.focus = Pane::Apis;
+    app.update(Intent::Down, &Viewport::default());
+    let bar = |app: &mut crate::console::state::App, w| screen(&render(app, w, 24)).lines().next().unwrap().to_string();
+    let at120 = bar(&mut app, 120);
+    assert!(at120.ends_with("Alt-←/→ switch · Ctrl-T new · Ctrl-W close"), "{at120}");
+    // At 80 the hints that do not fit are left out whole: no `Ctrl-T` without its word.
+    let at80 = bar(&mut app, 80);
+    assert!(at80.contains("1 ● echo") && at80.contains("2 ○ Chat"), "{at80}");
+    for cut in ["· Ctrl-T", "· Ctrl-W"] {
+        if at80.contains(cut) {
+            assert!(at80.contains(&format!("{cut} ")), "a hint cut after its key: {at80}");
+        }
+    }
+    assert!(!at80.trim_end().ends_with("Ctrl-T") && !at80.trim_end().ends_with('·'), "{at80}");
+    // Eight tabs at 80 columns: every tab's number stays in view, names shortened with `…`.
+    for _ in 0..6 {
+        app.update(Intent::NewTab, &Viewport::default());
+        app.focus = Pane::Apis;
+        app.update(Intent::Down, &Viewport::default());
+    }
+    let six = bar(&mut app, 80);
+    for n in 1..=8 {
+        assert!(six.contains(&format!(" {n} ")), "tab {n} out of view: {six}");
+    }
+    assert!(six.contains('…'), "{six}");
+}
