@@ -177,7 +177,7 @@ fn draw_modal(frame: &mut Frame, app: &App, modal: &Modal) {
             MenuKind::SavedMessages => saved_messages::draw(frame, app, m.selected),
         },
         Modal::Question(q) => confirm::draw(frame, q),
-        Modal::Prompt(p) => prompt::draw(frame, p),
+        Modal::Prompt(p) => prompt::draw(frame, p, &prompt::title(app, p)),
         Modal::Ask(a) => ask::draw(frame, a),
     }
 }

@@ -7,12 +7,39 @@ use ratatui::text::Span;
 use ratatui::widgets::Paragraph;
 
 use super::{inner, theme};
-use crate::console::state::Prompt;
 use crate::console::state::editor::display_width;
+use crate::console::state::request::Table;
+use crate::console::state::{App, Prompt, PromptFor};
 use wstab_core::terminal_text::escape_one_line;
 
-/// Draws the prompt and puts the cursor in it.
-pub fn draw(frame: &mut Frame, p: &Prompt) {
+/// The prompt's title: its label, and for a row's name or value which table and row it is
+/// (`Value of subscription-key (query parameter)`), so the field says what it edits.
+pub fn title(app: &App, p: &Prompt) -> String {
+    let place = |table: Table| match table {
+        Table::Query => "query parameter",
+        Table::Headers => "header",
+    };
+    let name = |table: Table, row: usize| {
+        app.draft().and_then(|d| d.rows(table).get(row)).map(|r| escape_one_line(&r.param.name)).unwrap_or_default()
+    };
+    match p.what {
+        PromptFor::ParamName { table, row, then_value } => {
+            let old = name(table, row);
+            match (then_value, old.is_empty()) {
+                (false, false) => format!("Rename the {} {old} to", place(table)),
+                _ => format!("New {} name", place(table)),
+            }
+        }
+        PromptFor::ParamValue { table, row } => match name(table, row) {
+            n if n.is_empty() => format!("Value ({})", place(table)),
+            n => format!("Value of {n} ({})", place(table)),
+        },
+        ref other => other.label().to_string(),
+    }
+}
+
+/// Draws the prompt, titled `title`, and puts the cursor in it.
+pub fn draw(frame: &mut Frame, p: &Prompt, title: &str) {
     let area = frame.area();
     let width = area.width.saturating_sub(8).min(100);
     let r = Rect { x: area.x + (area.width - width) / 2, y: area.y + area.height / 3, width, height: 3 };
@@ -22,7 +49,7 @@ pub fn draw(frame: &mut Frame, p: &Prompt) {
     } else {
         " Enter accept · Esc cancel "
     };
-    let block = theme::pane_block(p.what.label(), true).title_bottom(Span::styled(keys, theme::dim()));
+    let block = theme::pane_block(title, true).title_bottom(Span::styled(keys, theme::dim()));
     let body = inner(r);
     frame.render_widget(block, r);
     // Pasted text may hold control characters: shown escaped, never sent to the terminal raw.

@@ -61,3 +61,30 @@ fn test_the_tab_bar_shows_whole_hints_and_every_tab_at_80_columns() {
     }
     assert!(six.contains('…'), "{six}");
 }
+
+#[test]
+fn test_a_rows_prompts_say_which_row_and_table_they_edit() {
+    use crate::console::state::tests::workspace;
+    use crate::console::state::{App, Intent, Pane, Viewport};
+    let v = Viewport::default();
+    let mut app = App::new(workspace(), 100);
+    app.select_index(1);
+    app.focus = Pane::Request;
+    let name = app.draft().unwrap().query[0].param.name.clone();
+    app.draft_at(1).selected = 0; // the first query row
+    app.update(Intent::Enter, &v);
+    let s = screen(&render(&mut app, 80, 24));
+    assert!(s.contains(&format!("Value of {name} (query parameter)")), "{s}");
+    app.update(Intent::Escape, &v);
+    app.update(Intent::RenameRow, &v);
+    let s = screen(&render(&mut app, 120, 36));
+    assert!(s.contains(&format!("Rename the query parameter {name} to")), "{s}");
+    app.update(Intent::Escape, &v);
+    app.update(Intent::AddHeader, &v);
+    let s = screen(&render(&mut app, 80, 24));
+    assert!(s.contains("New header name"), "{s}");
+    app.update(Intent::Char('X'), &v);
+    app.update(Intent::Enter, &v);
+    let s = screen(&render(&mut app, 80, 24));
+    assert!(s.contains("Value of X (header)"), "{s}");
+}
