@@ -202,9 +202,9 @@ fn counters(app: &App) -> Line<'static> {
     let c = app.tab.log.counters();
     let mut spans = vec![
         Span::styled(" → ", Style::new().fg(Color::Cyan)),
-        Span::raw(format!("{} msgs {}", c.sent.messages, human_size(c.sent.bytes))),
+        Span::raw(format!("{} {}", msgs(c.sent.messages), human_size(c.sent.bytes))),
         Span::styled("  ← ", Style::new().fg(Color::Green)),
-        Span::raw(format!("{} msgs {} ", c.received.messages, human_size(c.received.bytes))),
+        Span::raw(format!("{} {} ", msgs(c.received.messages), human_size(c.received.bytes))),
     ];
     let open = app.tab.connection.as_ref().is_some_and(|c| c.state == SessionState::Open);
     let (msgs, bytes) = app.tab.rate.per_second(app.now);
@@ -212,6 +212,11 @@ fn counters(app: &App) -> Line<'static> {
         spans.push(Span::styled(format!(" {msgs} msg/s {}/s ", human_size(bytes)), theme::hint()));
     }
     Line::from(spans)
+}
+
+/// A message count as the counters write it: `1 msg`, `0 msgs`, `12 msgs`.
+fn msgs(n: u64) -> String {
+    if n == 1 { "1 msg".to_string() } else { format!("{n} msgs") }
 }
 
 /// A latency as the console writes it: whole milliseconds, or `<1 ms`.

@@ -2,6 +2,7 @@
 //! the pane's width says so with `…`.
 
 use super::tests::{connected_app, render, screen};
+use wstab_core::connection::{Direction, Event, EventKind, Frame, Utf8Bytes};
 
 /// The Messages pane's rows (between its top border and its bottom one), right edge kept.
 fn message_rows(s: &str) -> Vec<String> {
@@ -9,7 +10,7 @@ fn message_rows(s: &str) -> Vec<String> {
     let top = lines.iter().position(|l| l.contains("Messages")).expect("the Messages pane");
     lines[top + 1..]
         .iter()
-        .take_while(|l| !l.contains("msgs"))
+        .take_while(|l| !l.contains(" B  ← "))
         .map(|l| l.chars().skip_while(|c| *c != '│' && *c != '┃').skip(1).collect::<String>())
         .map(|l| l.chars().skip_while(|c| *c != '│' && *c != '┃').skip(1).collect::<String>())
         .collect()
@@ -28,6 +29,21 @@ fn test_a_preview_cut_by_the_pane_ends_in_an_ellipsis_and_a_whole_one_does_not()
     let s = screen(&render(&mut app, 160, 40));
     assert!(s.contains(r#"{"type":"joinGroup","group":"demo","ackId":1}"#), "{s}");
     assert!(!message_rows(&s).iter().any(|r| r.contains('…')), "{s}");
+}
+
+#[test]
+fn test_the_counters_say_1_msg_and_2_msgs() {
+    use crate::console::state::tests::workspace;
+    let mut app = crate::console::state::App::new(workspace(), 100);
+    let s = screen(&render(&mut app, 80, 24));
+    assert!(s.contains("→ 0 msgs 0 B  ← 0 msgs 0 B"), "{s}");
+    // One message sent: `1 msg`, not `1 msgs`.
+    let session = crate::console::state::tests::connect(&mut app);
+    let frame = Frame::Text(Utf8Bytes::from("hello".to_string()));
+    let kind = EventKind::Frame { dir: Direction::Out, frame };
+    app.on_event(Event { session, at: crate::console::state::tests::at(1000), kind });
+    let s = screen(&render(&mut app, 80, 24));
+    assert!(s.contains("→ 1 msg 5 B  ← 0 msgs 0 B"), "{s}");
 }
 
 #[test]
