@@ -51,7 +51,7 @@ pub enum ProfileError {
         dir: String,
     },
     /// The name cannot be a file name.
-    #[error("invalid profile name {0:?}: use letters, digits, '-', '_' or '.' (not leading), at most 100")]
+    #[error("invalid profile name {0:?}: use letters, digits, '-', '_' or '.' (not leading), at most 100 characters")]
     InvalidName(String),
     /// The existing file does not parse, so it is not overwritten.
     #[error("{path} does not parse, so it was left untouched: {reason}; fix or remove it first")]
@@ -246,5 +246,18 @@ impl ProfileStore {
             }
             _ => ProfileError::Io { path: path.display().to_string(), source },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_an_invalid_name_is_refused_with_the_rule_in_whole_words() {
+        let err = validate_name("my echo/2").unwrap_err().to_string();
+        assert!(err.contains("\"my echo/2\"") && err.ends_with("at most 100 characters"), "{err}");
+        assert!(validate_name(&"a".repeat(100)).is_ok());
+        assert!(validate_name(&"a".repeat(101)).is_err());
     }
 }
