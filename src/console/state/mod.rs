@@ -329,9 +329,14 @@ impl App {
             return;
         };
         let in_shown = tab.id == shown;
+        let opened = matches!(event.kind, EventKind::Opened { .. });
         let outcome = tab.on_event(event);
         if in_shown {
             self.tab.unseen = 0;
+        }
+        // "connecting to …" is stale once connected: the status bar's badge says it now.
+        if in_shown && opened && self.notice.as_ref().is_some_and(|n| !n.error && n.text.contains("connecting to ")) {
+            self.notice = None;
         }
         // A refusal explains itself: open the trace with the hint (in the tab being looked at).
         if outcome == tabs::EventOutcome::Refused && in_shown {

@@ -41,3 +41,27 @@ fn test_a_new_row_cancelled_or_left_without_a_name_is_not_kept() {
     assert_eq!(query_names(&app).last().map(String::as_str), Some("p"));
     assert!(app.notice.clone().unwrap().text.contains("not renamed"));
 }
+
+#[test]
+fn test_connecting_to_notice_goes_once_the_new_tab_is_connected() {
+    use std::time::Duration;
+    use wstab_core::connection::{Event, EventKind};
+    let v = Viewport::default();
+    let mut app = App::new(workspace(), 100);
+    app.draft_at(1).query[0].param.value = "k".into();
+    super::tests::connect(&mut app);
+    app.update(Intent::Down, &v);
+    app.update(Intent::ToggleConnection, &v);
+    let Some(Effect::Connect { session, .. }) = app.update(Intent::Char('t'), &v) else {
+        panic!("the new tab connects")
+    };
+    assert!(app.notice.as_ref().is_some_and(|n| n.text.contains("connecting to")), "{:?}", app.notice);
+    let opened = EventKind::Opened { subprotocol: None, elapsed: Duration::from_millis(3) };
+    app.on_event(Event { session, at: super::tests::at(9_000), kind: opened });
+    assert_eq!(app.notice, None, "a stale 'connecting to' stays no longer than the connecting");
+    // Another notice is left alone by an open.
+    app.notice = Some(Notice { text: "saved profile x".into(), error: false });
+    let (session2, opened) = (session, EventKind::Opened { subprotocol: None, elapsed: Duration::from_millis(3) });
+    app.on_event(Event { session: session2, at: super::tests::at(9_500), kind: opened });
+    assert!(app.notice.is_some());
+}
