@@ -105,14 +105,7 @@ pub fn missing_upgrade_headers(method: &http::Method, headers: &HeaderMap) -> Ve
 
 /// The subprotocols a client requested, in its order of preference.
 pub fn requested_protocols(headers: &HeaderMap) -> Vec<String> {
-    headers
-        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|p| p.trim().to_string())
-        .filter(|p| !p.is_empty())
-        .collect()
+    wstab_core::connection::offered_subprotocols(headers)
 }
 
 /// The 101 response accepting `request_headers`' upgrade, choosing `protocol` if any.

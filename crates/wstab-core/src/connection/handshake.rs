@@ -67,7 +67,7 @@ where
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    let offered = offered_subprotocols(&request);
+    let offered = offered_subprotocols(request.headers());
     let (parts, ()) = request.into_parts();
     // HTTP/1.1 requests carry the origin form (`/path?query`); the host is in the Host header.
     let origin = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/").to_string();
@@ -161,11 +161,11 @@ pub(super) fn check_101(headers: &http::HeaderMap, key: &str, offered: &[String]
     Ok(())
 }
 
-/// The subprotocols a handshake request offers, in order (every `Sec-WebSocket-Protocol` header,
-/// comma-separated lists split), so the 101's choice can be checked against them.
-pub(super) fn offered_subprotocols(request: &Request) -> Vec<String> {
-    request
-        .headers()
+/// The subprotocols a handshake's headers offer, in the client's order of preference (every
+/// `Sec-WebSocket-Protocol` header, comma-separated lists split): the client checks the 101's
+/// choice against them, a server chooses among them.
+pub fn offered_subprotocols(headers: &http::HeaderMap) -> Vec<String> {
+    headers
         .get_all(http::header::SEC_WEBSOCKET_PROTOCOL)
         .iter()
         .filter_map(|v| v.to_str().ok())

@@ -19,7 +19,7 @@ mod trace;
 
 pub use error::{ConnError, Credential, FailureKind, unauthorized_hint};
 pub use event::{Closer, Direction, Event, EventBatch, EventKind, Frame, SessionId};
-pub use handshake::{ClientWs, UpgradeError, UpgradeResponse, upgrade};
+pub use handshake::{ClientWs, UpgradeError, UpgradeResponse, offered_subprotocols, upgrade};
 pub use raw_upgrade::{RawUpgrade, upgrade_raw};
 pub use recovery::{RELIABLE_SUBPROTOCOL, Recovery};
 pub use session::{Command, MAX_BATCH, SessionHandle, spawn};

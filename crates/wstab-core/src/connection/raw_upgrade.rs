@@ -35,7 +35,7 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let key = request.headers().get(http::header::SEC_WEBSOCKET_KEY).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let offered = super::handshake::offered_subprotocols(request);
+    let offered = super::handshake::offered_subprotocols(request.headers());
     stream.write_all(&encode_request(request)).await.map_err(|e| UpgradeError::Io(e.to_string()))?;
     stream.flush().await.map_err(|e| UpgradeError::Io(e.to_string()))?;
 
