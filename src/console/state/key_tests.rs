@@ -6,32 +6,15 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::composer::MessageMode;
-use super::tests::{connect, workspace};
+use super::tests::{connect, press, press_text as type_text, workspace};
 use super::*;
 use crate::console::message_log::Filter;
 
 const CTRL: KeyModifiers = KeyModifiers::CONTROL;
 const NONE: KeyModifiers = KeyModifiers::NONE;
 
-/// Presses `code` with `mods` in whatever context the app is in; returns the effect.
-#[track_caller]
-fn press(app: &mut App, code: KeyCode, mods: KeyModifiers) -> Option<Effect> {
-    let ctx = app.input_context();
-    let action = app
-        .keys
-        .action_for_key(&KeyEvent::new(code, mods), ctx)
-        .unwrap_or_else(|| panic!("{mods:?}+{code:?} does nothing in {ctx:?}"));
-    app.update(action, &Viewport::default())
-}
-
 fn ctrl(app: &mut App, c: char) -> Option<Effect> {
     press(app, KeyCode::Char(c), CTRL)
-}
-
-fn type_text(app: &mut App, s: &str) {
-    for c in s.chars() {
-        press(app, KeyCode::Char(c), NONE);
-    }
 }
 
 fn inbound(app: &mut App, session: SessionId, ms: u64, t: &str) {

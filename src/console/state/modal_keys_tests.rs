@@ -4,33 +4,17 @@
 //! before losing a draft or a connection, Ctrl-U deletes to the line start, and `/` starts a new
 //! search that Esc clears.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyModifiers};
 
-use super::tests::{connect, workspace};
+use super::tests::{connect, press, press_text as type_text, workspace};
 use super::*;
 use wstab_core::connection::{Direction, EventKind, Frame, Utf8Bytes};
 
 const CTRL: KeyModifiers = KeyModifiers::CONTROL;
 const NONE: KeyModifiers = KeyModifiers::NONE;
 
-#[track_caller]
-fn press(app: &mut App, code: KeyCode, mods: KeyModifiers) -> Option<Effect> {
-    let ctx = app.input_context();
-    let action = app
-        .keys
-        .action_for_key(&KeyEvent::new(code, mods), ctx)
-        .unwrap_or_else(|| panic!("{mods:?}+{code:?} does nothing in {ctx:?}"));
-    app.update(action, &Viewport::default())
-}
-
 fn key(app: &mut App, c: char) -> Option<Effect> {
     press(app, KeyCode::Char(c), NONE)
-}
-
-fn type_text(app: &mut App, s: &str) {
-    for c in s.chars() {
-        key(app, c);
-    }
 }
 
 fn question(app: &App) -> String {

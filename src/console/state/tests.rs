@@ -45,6 +45,25 @@ fn text(dir: Direction, t: &str) -> EventKind {
     EventKind::Frame { dir, frame: Frame::Text(Utf8Bytes::from(t.to_string())) }
 }
 
+/// Presses `code` with `mods` as the terminal reports it, in whatever context the app is in:
+/// through the keymap, then `update`; returns the effect. A key that does nothing there fails.
+#[track_caller]
+pub fn press(app: &mut App, code: crossterm::event::KeyCode, mods: crossterm::event::KeyModifiers) -> Option<Effect> {
+    let ctx = app.input_context();
+    let action = app
+        .keys
+        .action_for_key(&crossterm::event::KeyEvent::new(code, mods), ctx)
+        .unwrap_or_else(|| panic!("{mods:?}+{code:?} does nothing in {ctx:?}"));
+    app.update(action, &Viewport::default())
+}
+
+/// Types `s` one pressed character at a time (see [`press`]).
+pub fn press_text(app: &mut App, s: &str) {
+    for c in s.chars() {
+        press(app, crossterm::event::KeyCode::Char(c), crossterm::event::KeyModifiers::NONE);
+    }
+}
+
 /// Connects the selected API and feeds the events of a successful open.
 pub fn connect(app: &mut App) -> SessionId {
     let Some(Effect::Connect { session, .. }) = app.update(Intent::ToggleConnection, &Viewport::default()) else {
