@@ -276,16 +276,7 @@ async fn test_gateway_binary_logs_json_lines_on_stdout() {
     let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
     let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
     // The gateway binds the port itself and says which it got.
-    let addr: SocketAddr = tokio::time::timeout(WAIT, async {
-        while let Some(line) = stderr.next_line().await.unwrap() {
-            if let Some(rest) = line.strip_prefix("wstab gateway: listening on ws://") {
-                return rest.split_whitespace().next().unwrap().parse().unwrap();
-            }
-        }
-        panic!("wstab gateway exited before listening");
-    })
-    .await
-    .expect("wstab gateway did not start listening");
+    let addr = listening_addr(&mut stderr).await;
 
     let url = format!("ws://{addr}/echo?subscription-key={KEY_A}");
     let (mut ws, _) = tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(url)).await.unwrap().unwrap();
@@ -402,16 +393,7 @@ async fn test_gateway_certificate_flag_gives_validate_jwt_its_key_and_without_it
     let mut child = tokio::process::Command::from(gateway(Some("idp=idp.pem")));
     let mut child = child.stdout(Stdio::null()).stderr(Stdio::piped()).kill_on_drop(true).spawn().unwrap();
     let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr: SocketAddr = tokio::time::timeout(WAIT, async {
-        while let Some(line) = stderr.next_line().await.unwrap() {
-            if let Some(rest) = line.strip_prefix("wstab gateway: listening on ws://") {
-                return rest.split_whitespace().next().unwrap().parse().unwrap();
-            }
-        }
-        panic!("wstab gateway exited before listening");
-    })
-    .await
-    .expect("wstab gateway did not start listening");
+    let addr = listening_addr(&mut stderr).await;
     let exp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 600;
     let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
     let signing = jsonwebtoken::EncodingKey::from_rsa_pem(key_pem.as_bytes()).unwrap();
@@ -423,4 +405,18 @@ async fn test_gateway_certificate_flag_gives_validate_jwt_its_key_and_without_it
     assert_eq!(echoed, Message::text("signed"));
     child.start_kill().unwrap();
     tokio::time::timeout(WAIT, child.wait()).await.expect("wstab gateway did not stop").unwrap();
+}
+
+/// Where a `wstab gateway` child listens: it binds the port itself and says which on stderr.
+async fn listening_addr(stderr: &mut tokio::io::Lines<BufReader<tokio::process::ChildStderr>>) -> SocketAddr {
+    tokio::time::timeout(WAIT, async {
+        while let Some(line) = stderr.next_line().await.unwrap() {
+            if let Some(rest) = line.strip_prefix("wstab gateway: listening on ws://") {
+                return rest.split_whitespace().next().unwrap().parse().unwrap();
+            }
+        }
+        panic!("wstab gateway exited before listening");
+    })
+    .await
+    .expect("wstab gateway did not start listening")
 }
