@@ -284,6 +284,8 @@ mod tests;
 #[cfg(test)]
 mod theme_tests;
 #[cfg(test)]
+mod walk_last_tests;
+#[cfg(test)]
 mod walk_more_tests;
 #[cfg(test)]
 mod walk_tests;

@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use super::theme;
-use crate::console::state::App;
+use crate::console::state::{App, Modal};
 
 /// Draws the bar.
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
@@ -87,14 +87,22 @@ fn notice_text(app: &App) -> Option<(String, Style)> {
     }
 }
 
-/// The focused pane's hints, worded for the state: `F5 disconnect` while a session is live.
+/// The focused pane's hints, worded for the state: `F5 disconnect` while a session is live,
+/// and a yes/no question's own answers first (a menu's `↓ move`/`Enter choose` do nothing
+/// useful there).
 fn hints_for(app: &App) -> Vec<(String, &'static str)> {
     let live = app.is_connected();
-    app.keys
+    let hints = app
+        .keys
         .hints(app.input_context())
         .into_iter()
-        .map(|(key, hint)| if live && hint == "connect" { (key, "disconnect") } else { (key, hint) })
-        .collect()
+        .map(|(key, hint)| if live && hint == "connect" { (key, "disconnect") } else { (key, hint) });
+    let Some(Modal::Question(q)) = app.modals.top() else { return hints.collect() };
+    let (menu, rest): (Vec<_>, Vec<_>) = hints.partition(|(_, h)| matches!(*h, "move" | "choose" | "close"));
+    // The key that answers the default is whatever `choose` is bound to (Enter unless rebound).
+    let enter = menu.into_iter().find(|(_, h)| *h == "choose").map_or_else(|| "Enter".to_string(), |(k, _)| k);
+    let default = if q.enter_means_yes { "yes" } else { "no" };
+    [("y".to_string(), "yes"), ("n".to_string(), "no"), (enter, default)].into_iter().chain(rest).collect()
 }
 
 /// Rows the status bar needs on a terminal `width` columns wide: one, plus the rows a notice
