@@ -4,9 +4,39 @@ use ratatui::Frame;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use unicode_width::UnicodeWidthStr;
+
+use super::help::wrap_words;
 use super::{inner, popup, theme};
 use crate::console::state::App;
 use wstab_core::terminal_text::escape_one_line;
+
+/// The width of a row's status column (`skipped   `) and of its name column, as the import
+/// writes them (`state/profiles.rs`: `{status:<10}{name:<24} {detail}`).
+const STATUS_COLUMN: usize = 10;
+const NAME_COLUMN: usize = 24;
+
+/// A report row as screen rows `width` wide: an `imported`/`skipped`/`error` row keeps its
+/// columns, its detail wrapping under itself (a hanging indent), so the table reads as one;
+/// other rows, or a pane too narrow for the columns, wrap at word boundaries.
+fn rows(text: &str, width: usize) -> Vec<String> {
+    let table_row = ["skipped   ", "imported  ", "error     "].iter().find_map(|status| text.strip_prefix(status));
+    if let Some(rest) = table_row {
+        let name = rest.split(' ').next().unwrap_or_default();
+        let detail_col = STATUS_COLUMN + name.width().max(NAME_COLUMN) + 1;
+        let detail = rest[name.len()..].trim_start();
+        if width >= detail_col + 16 {
+            let mut out = wrap_words(detail, width - detail_col);
+            let prefix: String = text.chars().take(text.chars().count() - detail.chars().count()).collect();
+            out[0] = format!("{prefix}{}", out[0]);
+            for row in out.iter_mut().skip(1) {
+                *row = format!("{}{row}", " ".repeat(detail_col));
+            }
+            return out;
+        }
+    }
+    wrap_words(text, width)
+}
 
 /// Draws the report from line `scroll`.
 pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
@@ -25,9 +55,34 @@ pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
             } else {
                 ratatui::style::Style::new()
             };
-            Line::styled(escape_one_line(text), style)
+            (escape_one_line(text), style)
         })
+        .flat_map(|(text, style)| rows(&text, body.width as usize).into_iter().map(move |r| Line::styled(r, style)))
         .collect();
     let scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)), body);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rows;
+
+    #[test]
+    fn test_a_reports_detail_wraps_under_its_own_column() {
+        let row = format!("skipped   {:<24} {}", "orders", "not a WebSocket API (no apiType; HTTP APIs have none)");
+        let out = rows(&row, 67);
+        assert_eq!(out[0], "skipped   orders                   not a WebSocket API (no apiType;");
+        assert_eq!(out[1], format!("{}HTTP APIs have none)", " ".repeat(35)));
+        // A name longer than its column pushes the detail, and the indent follows it.
+        let long =
+            format!("imported  {:<24} {}", "a-very-long-profile-name-here", "saved profile to /tmp/x/profiles/y.toml");
+        let out = rows(&long, 60);
+        assert!(out[0].starts_with("imported  a-very-long-profile-name-here saved"), "{out:?}");
+        assert!(out[1].starts_with(&" ".repeat(40)) && !out[1][40..].starts_with(' '), "{out:?}");
+        // Too narrow for the columns: plain word wrapping, nothing lost.
+        let out = rows(&row, 30);
+        assert_eq!(out.join(" ").split_whitespace().collect::<Vec<_>>(), row.split_whitespace().collect::<Vec<_>>());
+        // Other rows wrap at words.
+        assert_eq!(rows("2 imported, 2 skipped", 12), ["2 imported,", "2 skipped"]);
+    }
 }
