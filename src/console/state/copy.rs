@@ -253,7 +253,16 @@ impl App {
         if self.draft().is_some_and(|d| super::webpubsub::is_webpubsub(&d.subprotocols, negotiated)) {
             // On the demo chat the sample joins `lobby`: the templates send to it and leave it.
             let group = super::webpubsub::joined_group(&list).unwrap_or_else(|| "group1".into());
-            list.extend(super::webpubsub::templates_for(&group));
+            // A template the API already has is listed once: under the profile's own name, or
+            // under the template's when it is the workspace's unnamed `sample` (the demo chat's
+            // sample is its joinGroup).
+            for t in super::webpubsub::templates_for(&group) {
+                match list.iter_mut().find(|m| m.body == t.body && m.format == t.format) {
+                    Some(same) if same.name == "sample" => same.name = t.name,
+                    Some(_) => {}
+                    None => list.push(t),
+                }
+            }
         }
         list
     }

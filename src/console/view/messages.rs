@@ -156,7 +156,7 @@ fn row<'a>(e: &'a Entry, query: &str, latency: Option<Duration>, width: usize) -
 }
 
 /// `text` as it fits in `room` columns: whole, or cut at a character boundary and ended by `…`.
-fn fit(text: String, room: usize) -> String {
+pub(super) fn fit(text: String, room: usize) -> String {
     if text.width() <= room {
         return text;
     }

@@ -26,6 +26,7 @@ pub fn draw(frame: &mut Frame, app: &App, selected: usize) {
     let rows = body.height as usize;
     let start = scroll_offset(selected, list.len(), rows);
     let name_width = list.iter().map(|m| m.name.chars().count()).max().unwrap_or(0).clamp(4, 24);
+    let room = (body.width as usize).saturating_sub(name_width + 3 + 8);
     let lines: Vec<Line> = list
         .iter()
         .skip(start)
@@ -39,7 +40,8 @@ pub fn draw(frame: &mut Frame, app: &App, selected: usize) {
             Line::from(vec![
                 Span::raw(format!(" {:<w$}  ", escape_one_line(&m.name), w = name_width)),
                 Span::styled(format!("{format}  "), theme::dim()),
-                Span::raw(escape_one_line(&m.body)),
+                // A body longer than the row ends in `…`: loaded, it is whole.
+                Span::raw(super::messages::fit(escape_one_line(&m.body), room)),
             ])
         })
         .collect();

@@ -20,3 +20,28 @@ fn test_a_yes_no_question_hints_its_answers_not_a_menus_keys() {
     assert!(!bar.contains("move") && !bar.contains("choose"), "↓ and Enter choose do nothing here: {bar}");
     assert!(bar.contains("F5 disconnect"), "the rest of the hints still follow the state: {bar}");
 }
+
+#[test]
+fn test_the_saved_messages_picker_lists_a_sample_once_and_marks_cut_bodies() {
+    use crate::console::state::tests::workspace;
+    use crate::console::state::{App, Pane};
+    let mut ws = workspace();
+    let join = r#"{"type":"joinGroup","group":"lobby","ackId":1}"#;
+    ws.apis[1].sample_message = Some(join.into());
+    let mut app = App::new(ws, 100);
+    app.select_index(1);
+    app.focus = Pane::Composer;
+    app.update(Intent::PickSavedMessage, &Viewport::default());
+    let names: Vec<String> = app.saved_messages().into_iter().map(|m| m.name).collect();
+    assert_eq!(
+        names,
+        ["joinGroup", "leaveGroup", "sendToGroup", "event", "invoke", "sequenceAck"],
+        "the sample is the joinGroup template: listed once, by the template's name"
+    );
+    let s = screen(&render(&mut app, 80, 24));
+    let row = s.lines().find(|l| l.contains("sendToGroup")).unwrap_or_else(|| panic!("{s}"));
+    let inside = row.trim_end().trim_end_matches(|c: char| c != '┃').trim_end_matches('┃');
+    assert!(inside.trim_end().ends_with('…'), "a cut body says so: {row}\n{s}");
+    let sample = s.lines().find(|l| l.contains(" joinGroup ")).unwrap_or_else(|| panic!("{s}"));
+    assert!(sample.contains(join) && !sample.contains('…'), "a body that fits is whole: {sample}");
+}
