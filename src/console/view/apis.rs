@@ -48,9 +48,9 @@ fn entry_lines(app: &App, i: usize, entry: &Entry, width: usize) -> Vec<Line<'st
     // The name wraps at spaces under itself, then the suffix on lines of its own, under the name,
     // broken after a `/` when it is longer than a line.
     let mut lines = Vec::new();
-    // A URL is one long word: it fills two rows and ends in `…` when longer (the Request pane's
-    // URL row shows it whole).
-    let title_parts = if adhoc { url_rows(&title, width - 2, 2) } else { super::help::wrap_words(&title, width - 2) };
+    // A URL is one long word: it breaks after its separators over up to three rows and ends in
+    // `…` when longer (the Request pane's URL row shows it whole).
+    let title_parts = if adhoc { url_rows(&title, width - 2, 3) } else { super::help::wrap_words(&title, width - 2) };
     for (n, part) in title_parts.into_iter().enumerate() {
         let lead = if n == 0 { marker.clone() } else { Span::raw("  ") };
         lines.push(Line::from(vec![lead, Span::raw(part)]));
@@ -85,14 +85,33 @@ fn wrap_path(path: &str, width: usize) -> Vec<String> {
     out
 }
 
-/// `url` cut into at most `max` rows of `width` columns, the last ending in `…` when it is longer.
+/// `url` on at most `max` rows of `width` columns, broken after a `/`, `?` or `&` where one
+/// falls on the row (`ws://127.0.0.1:7995/` then `echo`, never `…:799` then `5/echo`); a piece
+/// longer than a row is split at the row's end, and the last row ends in `…` when more is left.
 fn url_rows(url: &str, width: usize, max: usize) -> Vec<String> {
-    let chars: Vec<char> = url.chars().collect();
-    let mut rows: Vec<String> = chars.chunks(width.max(1)).map(|c| c.iter().collect()).collect();
+    let width = width.max(2);
+    let mut rows: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for piece in url.split_inclusive(['/', '?', '&']) {
+        if !line.is_empty() && display_width(&line) + display_width(piece) > width {
+            rows.push(std::mem::take(&mut line));
+        }
+        for c in piece.chars() {
+            if display_width(&line) + display_width(&c.to_string()) > width {
+                rows.push(std::mem::take(&mut line));
+            }
+            line.push(c);
+        }
+    }
+    if !line.is_empty() {
+        rows.push(line);
+    }
     if rows.len() > max {
         rows.truncate(max);
         if let Some(last) = rows.last_mut() {
-            last.pop();
+            while display_width(last) + 1 > width {
+                last.pop();
+            }
             last.push('…');
         }
     }
@@ -168,5 +187,21 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         for r in first..first + n {
             super::highlight_row(frame, body, r, style);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_rows;
+
+    #[test]
+    fn test_an_ad_hoc_url_breaks_after_a_separator_and_ends_in_an_ellipsis_when_cut() {
+        assert_eq!(url_rows("ws://127.0.0.1:7995/echo", 18, 3), ["ws://", "127.0.0.1:7995/", "echo"]);
+        assert_eq!(url_rows("ws://127.0.0.1:7995/echo", 30, 3), ["ws://127.0.0.1:7995/echo"]);
+        assert_eq!(url_rows("ws://h/a?k=1&debug=1", 10, 3), ["ws://h/a?", "k=1&", "debug=1"]);
+        // More than the rows allowed: the last one says so.
+        assert_eq!(url_rows("ws://127.0.0.1:7995/echo/more/path", 18, 2), ["ws://", "127.0.0.1:7995/…"]);
+        // A piece longer than a row is split at the row's end.
+        assert_eq!(url_rows("wss://a-very-long-host-name.example.com/x", 12, 9)[1], "a-very-long-");
     }
 }

@@ -45,3 +45,21 @@ fn test_the_saved_messages_picker_lists_a_sample_once_and_marks_cut_bodies() {
     let sample = s.lines().find(|l| l.contains(" joinGroup ")).unwrap_or_else(|| panic!("{s}"));
     assert!(sample.contains(join) && !sample.contains('…'), "a body that fits is whole: {sample}");
 }
+
+#[test]
+fn test_wstab_url_at_80_columns_breaks_the_url_at_a_slash_and_keeps_the_composers_state_whole() {
+    use crate::console::state::App;
+    use crate::console::state::tests::workspace;
+    use wstab_core::request::Request;
+    let mut app = App::new(workspace(), 100);
+    app.open_request(Request::from_url("ws://127.0.0.1:7995/echo?subscription-key=k&debug=1").unwrap());
+    let s = screen(&render(&mut app, 80, 24));
+    // The APIs pane is 20 columns wide: the URL breaks after its `/`s, not inside the port.
+    let apis: Vec<&str> = s.lines().map(|l| l.split(['┃', '│']).nth(1).unwrap_or_default().trim()).collect();
+    let first = apis.iter().position(|r| *r == "ws://").unwrap_or_else(|| panic!("{s}"));
+    let rows = &apis[first..first + 3];
+    assert_eq!(rows, ["ws://", "127.0.0.1:7995/", "echo"], "{s}");
+    // The composer's title names the URL shortened, and its state whole.
+    let title = s.lines().find(|l| l.contains("Message · text")).unwrap_or_else(|| panic!("{s}"));
+    assert!(title.contains("…") && title.contains("(not connected)"), "{title}");
+}
