@@ -82,12 +82,15 @@ shot token
 keys Escape; sleep 0.3; keys F5
 wait_for "Disconnected"
 
-# Echo with its subscription key disabled: the gateway answers 401 with APIM's message, and the
-# trace opens by itself with the hint.
-keys BTab Up Tab Space F5
+# Echo with a wrong subscription key: the gateway answers 401 with APIM's message, and the trace
+# opens by itself with the hint. (A disabled required key would not get that far: F5 refuses to
+# connect and names it.)
+keys BTab Up Tab Enter C-u
+type_text 'not-the-key'
+keys Enter F5
 wait_for "Handshake trace"
 shot refused
-keys Escape; sleep 0.3; keys Space
+keys Escape; sleep 0.3
 
 # The copy menu over the request.
 keys y
