@@ -192,7 +192,9 @@ async fn test_console_with_a_secret_profile_leaks_no_secret_and_saves_the_env_re
     screens.push(tmux.wait_for("the save notice", WAIT, |s| s.contains("saved profile secret")));
     // Still connected: q asks once before closing the connection.
     tmux.keys(&["q"]);
-    screens.push(tmux.wait_for("the quit question", WAIT, |s| s.contains("Quit and close 1 connection? (y/N)")));
+    screens.push(tmux.wait_for("the quit question", WAIT, |s| {
+        s.contains("Quit and close 1 connection?") && s.contains("y quit · n / Enter / Esc stay")
+    }));
     tmux.keys(&["y"]);
     screens.push(tmux.wait_for("the console to quit", WAIT, |s| s.contains("WSTAB_EXIT=")));
     assert!(screens.last().is_some_and(|s| s.contains("WSTAB_EXIT=0")), "{:?}", screens.last());

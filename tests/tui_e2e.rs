@@ -201,7 +201,9 @@ fn test_echo_round_trip_in_a_real_terminal_and_terminal_restored() {
     tmux.wait_for("the editor left", timeout, |s| status_bar(s).contains("Enter open"));
     // Echo is still connected: q asks once, Enter (the default) keeps it, y quits.
     tmux.keys(&["q"]);
-    tmux.wait_for("the quit question", timeout, |s| s.contains("Quit and close 1 connection? (y/N)"));
+    tmux.wait_for("the quit question", timeout, |s| {
+        s.contains("Quit and close 1 connection?") && s.contains("y quit · n / Enter / Esc stay")
+    });
     tmux.keys(&["Enter"]);
     tmux.wait_for("the question answered no", timeout, |s| {
         !s.contains("Quit and close") && status_bar(s).starts_with(" Connected")

@@ -275,7 +275,7 @@ pub static KEYMAP: &[Binding] = &[
         Menu,
         key(KeyCode::Enter),
         Intent::Enter,
-        "choose (a question: its default, in capitals: y/N)",
+        "choose (a question: its default, named beside Enter)",
         Some("choose"),
     ),
     bind(Menu, ch('y'), Intent::Char('y'), "yes (questions)", None),

@@ -18,7 +18,7 @@ fn key(app: &mut App, c: char) -> Option<Effect> {
 }
 
 fn question(app: &App) -> String {
-    app.modals.question().map(|q| format!("{} ({})", q.question, q.choices())).unwrap_or_default()
+    app.modals.question().map(|q| format!("{} ({})", q.question, q.keys("Enter", "Esc"))).unwrap_or_default()
 }
 
 #[test]
@@ -38,7 +38,7 @@ fn test_q_and_esc_close_a_view_and_never_quit_even_while_connected() {
 #[test]
 fn test_q_in_a_question_does_not_quit_or_answer() {
     let mut app = App::new(workspace(), 100);
-    app.ask("Delete the profile \"x\"? y delete · n keep".into(), profiles::Pending::Delete { name: "x".into() });
+    app.ask("Delete the profile \"x\"?".into(), profiles::Pending::Delete { name: "x".into() });
     assert_eq!(key(&mut app, 'q'), None);
     assert!(app.modals.question().is_some(), "the question waits for y or n");
 }
@@ -52,7 +52,7 @@ fn test_quitting_while_connected_asks_once_and_enter_keeps_the_connections() {
     connect(&mut app);
     app.focus = Pane::Apis;
     assert_eq!(key(&mut app, 'q'), None);
-    assert_eq!(question(&app), "Quit and close 2 connections? (y/N)");
+    assert_eq!(question(&app), "Quit and close 2 connections? (y quit · n / Enter / Esc stay)");
     assert_eq!(key(&mut app, 'q'), None, "a second q does not stack another question");
     assert_eq!(app.modals.iter().count(), 1);
     assert_eq!(press(&mut app, KeyCode::Enter, NONE), None, "Enter is no");
@@ -67,9 +67,9 @@ fn test_quitting_while_connected_asks_once_and_enter_keeps_the_connections() {
 fn test_destructive_questions_default_to_no_and_an_expired_token_to_yes() {
     let mut app = App::new(workspace(), 100);
     app.ask("Overwrite it?".into(), profiles::Pending::Delete { name: "p".into() });
-    assert_eq!(question(&app), "Overwrite it? (y/N)");
+    assert_eq!(question(&app), "Overwrite it? (y delete · n / Enter / Esc keep)");
     app.ask("Connect anyway?".into(), profiles::Pending::Connect);
-    assert_eq!(question(&app), "Connect anyway? (Y/n)");
+    assert_eq!(question(&app), "Connect anyway? (y / Enter connect · n / Esc cancel)");
     assert!(matches!(press(&mut app, KeyCode::Enter, NONE), Some(Effect::Connect { .. })), "Enter is yes here");
     assert_eq!(press(&mut app, KeyCode::Enter, NONE), None);
     assert!(app.modals.is_empty(), "Enter answered the delete with no");
@@ -83,7 +83,7 @@ fn test_ctrl_w_asks_before_losing_a_draft_and_closes_a_clean_tab_at_once() {
     app.tab.composer.editor.clear();
     type_text(&mut app, "half-written");
     assert_eq!(press(&mut app, KeyCode::Char('w'), CTRL), None);
-    assert_eq!(question(&app), "Close tab 2 and lose the message being written? (y/N)");
+    assert_eq!(question(&app), "Close tab 2 and lose the message being written? (y close · n / Enter / Esc keep)");
     key(&mut app, 'n');
     assert_eq!((app.tab_count(), app.tab.composer.editor.text().as_str()), (2, "half-written"));
     // Ctrl-U deletes back to the line start, as in a shell; then nothing is lost.

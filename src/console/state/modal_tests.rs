@@ -42,7 +42,7 @@ fn test_a_refusal_shows_its_trace_beneath_an_open_question() {
         Some(Effect::Connect { session, .. }) => session,
         other => panic!("F5 should connect: {other:?}"),
     };
-    app.ask("Delete the profile \"x\"? y delete · n keep".into(), profiles::Pending::Delete { name: "x".into() });
+    app.ask("Delete the profile \"x\"?".into(), profiles::Pending::Delete { name: "x".into() });
     let err = ConnError::new(FailureKind::HandshakeRefused { status: 404 }, "refused");
     app.on_event(Event { session, at: super::tests::at(2), kind: EventKind::Failed(err) });
     assert!(matches!(app.modals.top(), Some(Modal::Question(_))), "the question keeps the keys");

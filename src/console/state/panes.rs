@@ -36,7 +36,7 @@ impl App {
             }
             Intent::DeleteProfile => {
                 if let Some(name) = self.selected_profile_or_say() {
-                    let question = format!("Delete the profile {name:?} (its file too)? y delete · n keep");
+                    let question = format!("Delete the profile {name:?} (its file too)?");
                     self.ask(question, Pending::Delete { name });
                 }
             }

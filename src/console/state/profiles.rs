@@ -100,6 +100,17 @@ impl Pending {
     pub fn enter_means_yes(&self) -> bool {
         matches!(self, Pending::Connect)
     }
+
+    /// What yes and no do, in a word each, for the question's key line.
+    pub fn answers(&self) -> (&'static str, &'static str) {
+        match self {
+            Pending::Connect => ("connect", "cancel"),
+            Pending::Overwrite { .. } | Pending::Import { .. } => ("overwrite", "keep"),
+            Pending::Delete { .. } => ("delete", "keep"),
+            Pending::Quit => ("quit", "stay"),
+            Pending::CloseTab => ("close", "keep"),
+        }
+    }
 }
 
 impl App {
@@ -164,8 +175,7 @@ impl App {
     /// Saves `profile` as `name`, asking first when a profile of that name exists.
     pub(super) fn save_or_ask_overwrite(&mut self, name: &str, profile: Box<Profile>) -> Option<Effect> {
         if self.profile_exists(name) {
-            let question =
-                format!("A profile named {name:?} exists. Overwrite it with this request? y overwrite · n keep");
+            let question = format!("A profile named {name:?} exists. Overwrite it with this request?");
             self.ask(question, Pending::Overwrite { name: name.to_string(), profile });
             return None;
         }
@@ -258,7 +268,7 @@ impl App {
         }
         let names: Vec<&str> = existing.iter().map(|(n, _)| n.as_str()).collect();
         let question = format!(
-            "{} of {} imported APIs have saved profiles already ({}). Overwrite them? y overwrite · n keep them",
+            "{} of {} imported APIs have saved profiles already ({}). Overwrite them?",
             existing.len(),
             existing.len() + new.len(),
             names.join(", ")

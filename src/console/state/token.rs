@@ -32,7 +32,7 @@ pub fn expired_warning(d: &RequestDraft, now: SystemTime) -> Option<String> {
     d.query.iter().chain(&d.headers).filter(|r| r.param.enabled).find_map(|r| {
         let t = row_token(r).filter(|t| t.is_expired(now))?;
         Some(format!(
-            "The token in {} {}: the server will likely refuse it. Connect anyway? y connect · n cancel",
+            "The token in {} {}: the server will likely refuse it. Connect anyway?",
             r.param.name,
             t.expiry_text(now)
         ))

@@ -176,7 +176,7 @@ fn draw_modal(frame: &mut Frame, app: &App, modal: &Modal) {
             MenuKind::Copy => copy_menu::draw(frame, m.selected, app.tab.policy_trace.is_some()),
             MenuKind::SavedMessages => saved_messages::draw(frame, app, m.selected),
         },
-        Modal::Question(q) => confirm::draw(frame, q),
+        Modal::Question(q) => confirm::draw(frame, app, q),
         Modal::Prompt(p) => prompt::draw(frame, p, &prompt::title(app, p)),
         Modal::Ask(a) => ask::draw(frame, a),
     }
@@ -287,5 +287,7 @@ mod theme_tests;
 mod walk_last_tests;
 #[cfg(test)]
 mod walk_more_tests;
+#[cfg(test)]
+mod walk_polish_tests;
 #[cfg(test)]
 mod walk_tests;

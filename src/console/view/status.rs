@@ -87,22 +87,18 @@ fn notice_text(app: &App) -> Option<(String, Style)> {
     }
 }
 
-/// The focused pane's hints, worded for the state: `F5 disconnect` while a session is live,
-/// and a yes/no question's own answers first (a menu's `↓ move`/`Enter choose` do nothing
-/// useful there).
+/// The focused pane's hints, worded for the state: `F5 disconnect` while a session is live.
+/// Over a yes/no question, a menu's `↓ move`/`Enter choose`/`Esc close` do nothing useful, and
+/// the question's own keys are named once, on the line under it: the bar keeps only the rest.
 fn hints_for(app: &App) -> Vec<(String, &'static str)> {
     let live = app.is_connected();
-    let hints = app
-        .keys
+    let question = matches!(app.modals.top(), Some(Modal::Question(_)));
+    app.keys
         .hints(app.input_context())
         .into_iter()
-        .map(|(key, hint)| if live && hint == "connect" { (key, "disconnect") } else { (key, hint) });
-    let Some(Modal::Question(q)) = app.modals.top() else { return hints.collect() };
-    let (menu, rest): (Vec<_>, Vec<_>) = hints.partition(|(_, h)| matches!(*h, "move" | "choose" | "close"));
-    // The key that answers the default is whatever `choose` is bound to (Enter unless rebound).
-    let enter = menu.into_iter().find(|(_, h)| *h == "choose").map_or_else(|| "Enter".to_string(), |(k, _)| k);
-    let default = if q.enter_means_yes { "yes" } else { "no" };
-    [("y".to_string(), "yes"), ("n".to_string(), "no"), (enter, default)].into_iter().chain(rest).collect()
+        .filter(|(_, h)| !(question && matches!(*h, "move" | "choose" | "close")))
+        .map(|(key, hint)| if live && hint == "connect" { (key, "disconnect") } else { (key, hint) })
+        .collect()
 }
 
 /// Rows the status bar needs on a terminal `width` columns wide: one, plus the rows a notice

@@ -295,8 +295,8 @@ fn test_profiles_are_marked_in_the_apis_pane_and_questions_are_drawn() {
     app.select_index(2);
     app.update(Intent::DeleteProfile, &Viewport::default());
     let s = screen(&render(&mut app, 120, 40));
-    assert!(s.contains("Delete the profile \"chat-prod\"") && s.contains("(y/N)"), "{s}");
-    assert!(s.contains("y yes · n / Enter / Esc no"), "Enter is no before a delete:\n{s}");
+    assert!(s.contains("Delete the profile \"chat-prod\" (its file too)?"), "{s}");
+    assert!(s.contains("y delete · n / Enter / Esc keep"), "Enter is no before a delete:\n{s}");
 }
 
 #[test]

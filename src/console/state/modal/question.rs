@@ -7,11 +7,11 @@ use crate::console::state::profiles::Pending;
 /// A yes/no question and what yes does.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Question {
-    /// The question, ending in what `y` does.
+    /// The question alone: the keys that answer it are named once, by [`Question::keys`].
     pub question: String,
     /// What happens on yes.
     pub on_yes: Pending,
-    /// What Enter answers (shown as `Y/n` or `y/N`): no before anything destructive.
+    /// What Enter answers: no before anything destructive.
     pub enter_means_yes: bool,
 }
 
@@ -22,9 +22,16 @@ impl Question {
         Self { question, on_yes, enter_means_yes }
     }
 
-    /// The answers as the question shows them, the default in capitals.
-    pub fn choices(&self) -> &'static str {
-        if self.enter_means_yes { "Y/n" } else { "y/N" }
+    /// The keys that answer, with what each does and `enter` (the key that takes the default,
+    /// as configured) beside the default, `esc` beside no: `y delete · n / Enter / Esc keep`.
+    /// The one place a question names its keys.
+    pub fn keys(&self, enter: &str, esc: &str) -> String {
+        let (yes, no) = self.on_yes.answers();
+        if self.enter_means_yes {
+            format!("y / {enter} {yes} · n / {esc} {no}")
+        } else {
+            format!("y {yes} · n / {enter} / {esc} {no}")
+        }
     }
 
     /// `y` answers yes, `n` or Esc no, Enter the default; any other key (`q` too) leaves the
