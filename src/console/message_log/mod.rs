@@ -312,26 +312,9 @@ impl LogStore {
         (start..start.saturating_add(count)).map_while(move |pos| self.seq_at(filter, pos).and_then(|s| self.get(s)))
     }
 
-    /// The nearest position at or before (`backwards`) or after `from` in the filtered view whose
-    /// entry contains `query` (case-insensitive). A search the user starts, not a per-frame cost.
-    /// Where the match at `pos` stands among all matches of `query` in the view: (its number
-    /// counting from the oldest, how many there are). One pass over the view, made when a search
-    /// moves, never when drawing.
-    pub fn match_rank(&self, filter: Filter, query: &str, pos: usize) -> (usize, usize) {
-        let query = query.to_lowercase();
-        let (mut at, mut total) = (0, 0);
-        for p in 0..self.len(filter) {
-            if self.seq_at(filter, p).and_then(|s| self.get(s)).is_some_and(|e| e.matches_lowercase(&query)) {
-                total += 1;
-                if p <= pos {
-                    at = total;
-                }
-            }
-        }
-        (at, total)
-    }
-
-    /// The position of the first match of `query` from `from` on (or back), if any.
+    /// The nearest position at or after (or, `backwards`, at or before) `from` in the filtered
+    /// view whose entry contains `query` (case-insensitive). A search the user starts, not a
+    /// per-frame cost.
     pub fn find(&self, filter: Filter, query: &str, from: usize, backwards: bool) -> Option<usize> {
         let query = query.to_lowercase();
         if query.is_empty() {

@@ -2,6 +2,8 @@
 //! search. Positions are kept as entry seqs, so they stay put while new entries arrive and old
 //! ones drop off the front.
 
+use std::collections::VecDeque;
+
 use crate::console::message_log::{Filter, LogStore};
 
 /// The Messages view's state.
@@ -15,9 +17,20 @@ pub struct MessagesView {
     top: u64,
     /// The last search, for next/previous match.
     pub search: String,
-    /// The selected match's number and the number of matches (`3/17`), as of the last search
-    /// step.
-    pub hits: Option<(usize, usize)>,
+    /// The search's matches in the filtered view, kept current as the log grows and drops.
+    matches: Matches,
+    /// The seq of the match the last search step went to.
+    found: Option<u64>,
+}
+
+/// The seqs of the entries that match the search, oldest first, and how far the log has been
+/// looked at: entries appended since are checked one by one ([`MessagesView::track`]), so the
+/// count stays true while messages arrive without a rescan per frame.
+#[derive(Debug, Clone, Default)]
+struct Matches {
+    seqs: VecDeque<u64>,
+    /// The first seq not looked at yet (`None`: nothing looked at).
+    next: Option<u64>,
 }
 
 /// What the view shows: the first visible position and the selected position, if paused.
@@ -31,7 +44,14 @@ pub struct Window {
 
 impl Default for MessagesView {
     fn default() -> Self {
-        Self { filter: Filter::All, selected: None, top: 0, search: String::new(), hits: None }
+        Self {
+            filter: Filter::All,
+            selected: None,
+            top: 0,
+            search: String::new(),
+            matches: Matches::default(),
+            found: None,
+        }
     }
 }
 
@@ -130,7 +150,60 @@ impl MessagesView {
     /// Forgets the search (Esc in Messages): no term, no highlight, no count.
     pub fn clear_search(&mut self) {
         self.search.clear();
-        self.hits = None;
+        self.matches = Matches::default();
+        self.found = None;
+    }
+
+    /// Starts searching for `term`: counts its matches in the whole filtered view (once, when
+    /// the user searches), with no match gone to yet.
+    pub fn start_search(&mut self, log: &LogStore, term: String) {
+        self.search = term;
+        self.found = None;
+        self.recount(log);
+    }
+
+    /// The gone-to match's number (0 before the first, or once it left the log) and how many
+    /// matches the view holds (`3/17`), while there is a search. O(log n): drawing never scans.
+    pub fn hits(&self) -> Option<(usize, usize)> {
+        if self.search.is_empty() {
+            return None;
+        }
+        let total = self.matches.seqs.len();
+        let at = match self.found {
+            Some(f) if self.matches.seqs.front().is_some_and(|first| *first <= f) => {
+                self.matches.seqs.partition_point(|s| *s <= f)
+            }
+            _ => 0,
+        };
+        Some((at, total))
+    }
+
+    /// Brings the match count up to date after the log changed (entries appended, the oldest
+    /// dropped at the limit, or all cleared): only the entries not looked at yet are checked.
+    pub fn track(&mut self, log: &LogStore) {
+        if self.search.is_empty() {
+            return;
+        }
+        let first = log.seq_at(self.filter, 0);
+        while self.matches.seqs.front().is_some_and(|s| first.is_none_or(|f| *s < f)) {
+            self.matches.seqs.pop_front();
+        }
+        let query = self.search.to_lowercase();
+        let from = self.matches.next.map_or(0, |next| log.position(self.filter, next));
+        for pos in from..log.len(self.filter) {
+            if let Some(seq) = log.seq_at(self.filter, pos)
+                && log.get(seq).is_some_and(|e| e.matches_lowercase(&query))
+            {
+                self.matches.seqs.push_back(seq);
+            }
+        }
+        self.matches.next = log.last_seq().map(|s| s + 1);
+    }
+
+    /// Counts the matches afresh (a new term or filter).
+    fn recount(&mut self, log: &LogStore) {
+        self.matches = Matches::default();
+        self.track(log);
     }
 
     /// Back to following the newest entries.
@@ -150,6 +223,7 @@ impl MessagesView {
     pub fn set_filter(&mut self, log: &LogStore, filter: Filter, rows: usize) {
         let keep = self.selected;
         self.filter = filter;
+        self.recount(log);
         match keep {
             Some(seq) => {
                 let pos = log.position(filter, seq);
@@ -177,7 +251,7 @@ impl MessagesView {
             Some(pos) => {
                 let start = pos.saturating_sub(rows / 2);
                 self.select(log, pos, start, rows);
-                self.hits = Some(log.match_rank(self.filter, &self.search, pos));
+                self.found = log.seq_at(self.filter, pos);
                 true
             }
             None => false,

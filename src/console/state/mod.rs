@@ -410,6 +410,7 @@ impl App {
             Intent::ClearLog => {
                 self.tab.log.clear();
                 self.tab.messages.follow();
+                self.tab.messages.track(&self.tab.log);
                 self.notice("log cleared (saving with s still writes the whole session)", false);
             }
             Intent::Save => self.start_prompt(PromptFor::SavePath, "wstab-session.ndjson"),
@@ -500,5 +501,7 @@ mod switch_tests;
 mod tab_tests;
 #[cfg(test)]
 pub(crate) mod tests;
+#[cfg(test)]
+mod walk_polish_tests;
 #[cfg(test)]
 mod walk_tests;

@@ -123,14 +123,14 @@ fn test_search_starts_empty_counts_matches_and_esc_clears_it() {
     key(&mut app, '/');
     type_text(&mut app, "apple");
     press(&mut app, KeyCode::Enter, NONE);
-    assert_eq!(app.tab.messages.hits, Some((3, 3)), "the newest match, third of three");
+    assert_eq!(app.tab.messages.hits(), Some((3, 3)), "the newest match, third of three");
     key(&mut app, 'n');
-    assert_eq!(app.tab.messages.hits, Some((2, 3)));
+    assert_eq!(app.tab.messages.hits(), Some((2, 3)));
     key(&mut app, '/');
     assert_eq!(app.modals.prompt().map(|p| p.field.text()).as_deref(), Some(""), "no old term to append to");
     type_text(&mut app, "pie");
     press(&mut app, KeyCode::Enter, NONE);
-    assert_eq!((app.tab.messages.search.as_str(), app.tab.messages.hits), ("pie", Some((1, 1))));
+    assert_eq!((app.tab.messages.search.as_str(), app.tab.messages.hits()), ("pie", Some((1, 1))));
     press(&mut app, KeyCode::Esc, NONE);
-    assert_eq!((app.tab.messages.search.as_str(), app.tab.messages.hits), ("", None));
+    assert_eq!((app.tab.messages.search.as_str(), app.tab.messages.hits()), ("", None));
 }

@@ -141,6 +141,7 @@ impl Tab {
             return EventOutcome::Logged;
         }
         self.log.push_event(&event);
+        self.messages.track(&self.log);
         if let EventKind::Frame { frame: f @ (Frame::Text(_) | Frame::Binary(_)), dir } = &event.kind {
             self.rate.record(event.at, f.len());
             if *dir == Direction::In {

@@ -77,7 +77,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
     block = block.title_bottom(bottom);
     if !view.search.is_empty() {
-        let count = view.hits.map(|(at, of)| format!(" {at}/{of}")).unwrap_or_default();
+        let count = view.hits().map(|(at, of)| format!(" {at}/{of}")).unwrap_or_default();
         // Short, so the counters beside it keep their room at 80 columns (the help says Esc clears).
         let text = format!(" /{}{count} ", escape_one_line(&view.search));
         block = block.title_bottom(Span::styled(text, theme::hint()));

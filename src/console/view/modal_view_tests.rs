@@ -39,7 +39,7 @@ fn test_the_messages_border_shows_the_search_and_its_count_until_esc() {
         act(&mut app, Intent::Char(c));
     }
     act(&mut app, Intent::Enter);
-    let (at, of) = app.tab.messages.hits.expect("a match");
+    let (at, of) = app.tab.messages.hits().expect("a match");
     let s = screen(&render(&mut app, 120, 40));
     assert!(s.contains(&format!(" /join {at}/{of} ")), "{s}");
     act(&mut app, Intent::Escape);

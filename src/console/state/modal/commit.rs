@@ -87,8 +87,7 @@ impl App {
     }
 
     fn search_for(&mut self, term: String, viewport: &Viewport) -> Option<Effect> {
-        self.tab.messages.search = term;
-        self.tab.messages.hits = None;
+        self.tab.messages.start_search(&self.tab.log, term);
         if !self.tab.messages.find(&self.tab.log, true, true, viewport.rows()) {
             self.notice(format!("no match for {:?}", self.tab.messages.search), true);
         }
