@@ -50,10 +50,13 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     if !app.auto_ack {
         title.push_str(" · sequenceAck off");
     }
+    let newer = view.newer_than_selection(log);
     let follow = if view.following() {
         Span::styled(" following ", theme::dim())
+    } else if newer == 0 {
+        // On the newest row (a search's match, say) nothing is held back: not "paused".
+        Span::styled(" newest selected · End follows ", theme::dim())
     } else {
-        let newer = view.newer_than_selection(log);
         Span::styled(format!(" paused · {newer} newer · End follows "), theme::hint())
     };
     let mut block = theme::pane_block(&title, focused).title(follow);
