@@ -83,14 +83,15 @@ impl JwtView {
     }
 }
 
+/// `1h 5m`, `1h` (not `1h 0m`), `59m 59s`, `2m`, `7s`: the two largest units, a zero second one left out.
 fn human(secs: i64) -> String {
     let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
-    if h > 0 {
-        format!("{h}h {m}m")
-    } else if m > 0 {
-        format!("{m}m {s}s")
-    } else {
-        format!("{s}s")
+    match (h, m, s) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, 0) => format!("{m}m"),
+        (0, m, s) => format!("{m}m {s}s"),
+        (h, 0, _) => format!("{h}h"),
+        (h, m, _) => format!("{h}h {m}m"),
     }
 }
 
@@ -98,6 +99,11 @@ fn human(secs: i64) -> String {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn test_a_duration_leaves_out_a_zero_second_unit() {
+        assert_eq!([3600, 3900, 3599, 120, 7, 0].map(human), ["1h", "1h 5m", "59m 59s", "2m", "7s", "0s"]);
+    }
 
     fn jwt(claims: &str) -> String {
         let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;

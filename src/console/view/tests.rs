@@ -258,7 +258,7 @@ fn test_snapshot_token_overlay_and_countdown() {
         "Token · query parameter access_token",
         "demo-user",
         "webpubsub.sendToGroup",
-        "2033-05-18 04:32:20 UTC  expires in 59m 0s",
+        "2033-05-18 04:32:20 UTC  expires in 59m",
     ] {
         assert!(s.contains(needle), "{needle} missing:\n{s}");
     }
