@@ -192,6 +192,24 @@ impl App {
         Some(Effect::Copy { what, content: CopyContent::Text(text) })
     }
 
+    /// Why `item` has nothing to copy right now (the menu dims it and says so), or `None` when
+    /// it has. The same checks as [`App::copy`], without building the text.
+    pub fn nothing_to_copy(&self, item: CopyItem) -> Option<&'static str> {
+        match item {
+            CopyItem::Message if self.tab.messages.current(&self.tab.log).is_none() => Some("no messages yet"),
+            CopyItem::Trace if self.tab.last_trace.is_none() && self.tab.last_error.is_none() => {
+                Some("no handshake yet")
+            }
+            CopyItem::PolicyTrace if self.tab.policy_trace.is_none() => Some("none"),
+            CopyItem::Url | CopyItem::UrlWithSecrets | CopyItem::Command(_) | CopyItem::CommandWithSecrets(_)
+                if self.draft().is_none() =>
+            {
+                Some("no API selected")
+            }
+            _ => None,
+        }
+    }
+
     /// The selected message's full content: text as it is, binary as hex (as the composer's hex
     /// mode takes it back).
     fn selected_message_text(&self) -> Option<String> {

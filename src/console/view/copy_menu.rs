@@ -7,11 +7,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::{inner, theme};
+use crate::console::state::App;
 use crate::console::state::copy::CopyItem;
 
 /// Draws the menu with item `selected` highlighted; the policy trace is offered when there is one.
-pub fn draw(frame: &mut Frame, selected: usize, policy_trace: bool) {
-    let items = CopyItem::offered(policy_trace);
+pub fn draw(frame: &mut Frame, app: &App, selected: usize) {
+    let items = CopyItem::offered(app.tab.policy_trace.is_some());
     let area = frame.area();
     let width = 64.min(area.width);
     let height = (items.len() as u16 + 2).min(area.height);
@@ -24,10 +25,15 @@ pub fn draw(frame: &mut Frame, selected: usize, policy_trace: bool) {
     let lines: Vec<Line> = items
         .iter()
         .map(|item| {
-            Line::from(vec![
-                Span::styled(format!(" {}  ", item.key()), Style::new().add_modifier(Modifier::BOLD)),
-                Span::raw(item.describe()),
-            ])
+            let key = Span::styled(format!(" {}  ", item.key()), Style::new().add_modifier(Modifier::BOLD));
+            // An item with nothing to copy yet is dimmed and says why (pressing it says so too).
+            match app.nothing_to_copy(*item) {
+                None => Line::from(vec![key, Span::raw(item.describe())]),
+                Some(why) => Line::from(vec![
+                    key.style(theme::dim()),
+                    Span::styled(format!("{} · {why}", item.describe()), theme::dim()),
+                ]),
+            }
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), body);

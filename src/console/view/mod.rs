@@ -173,7 +173,7 @@ fn draw_modal(frame: &mut Frame, app: &App, modal: &Modal) {
             ViewKind::Waiting => waiting::draw(frame, app, v.scroll),
         },
         Modal::Menu(m) => match m.kind {
-            MenuKind::Copy => copy_menu::draw(frame, m.selected, app.tab.policy_trace.is_some()),
+            MenuKind::Copy => copy_menu::draw(frame, app, m.selected),
             MenuKind::SavedMessages => saved_messages::draw(frame, app, m.selected),
         },
         Modal::Question(q) => confirm::draw(frame, app, q),

@@ -65,3 +65,20 @@ fn test_wstab_url_at_80_columns_breaks_the_url_at_a_slash_and_keeps_the_composer
     let title = s.lines().find(|l| l.contains("Message · text")).unwrap_or_else(|| panic!("{s}"));
     assert!(title.contains("…") && title.contains("(not connected)"), "{title}");
 }
+
+#[test]
+fn test_the_copy_menu_dims_what_has_nothing_to_copy_yet_and_says_why() {
+    use crate::console::state::App;
+    use crate::console::state::tests::workspace;
+    let mut app = App::new(workspace(), 100);
+    app.update(Intent::CopyMenu, &Viewport::default());
+    let s = screen(&render(&mut app, 80, 24));
+    assert!(s.contains("the selected message · no messages yet"), "{s}");
+    assert!(s.contains("the handshake trace · no handshake yet"), "{s}");
+    assert!(!s.contains("the request URL (secrets masked) ·"), "the URL can be copied: {s}");
+    // With messages in the log, the message is there to copy.
+    let mut app = connected_app();
+    app.update(Intent::CopyMenu, &Viewport::default());
+    let s = screen(&render(&mut app, 80, 24));
+    assert!(s.contains("the selected message ") && !s.contains("no messages yet"), "{s}");
+}
