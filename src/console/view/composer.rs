@@ -60,23 +60,95 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
     let body = inner(area);
     frame.render_widget(block, area);
-    let (row, col) = c.editor.cursor();
-    let lines = c.editor.lines();
-    let top = row.saturating_sub(body.height.saturating_sub(1) as usize);
-    // Pasted text may hold control characters: shown escaped, never sent to the terminal raw.
-    let before_cursor = escape_for_terminal(&lines[row].chars().take(col).collect::<String>());
-    let cursor_x = display_width(&before_cursor);
-    let left = cursor_x.saturating_sub(body.width.saturating_sub(1) as usize);
     if c.editor.is_empty() && !focused {
         frame.render_widget(Paragraph::new("Type a message here (Tab to focus)").style(theme::dim()), body);
         return;
     }
-    let shown: Vec<Line> =
-        lines.iter().skip(top).take(body.height as usize).map(|l| Line::raw(escape_for_terminal(l))).collect();
-    frame.render_widget(Paragraph::new(shown).scroll((0, left as u16)), body);
+    let (rows, cursor) = layout_rows(c.editor.lines(), c.editor.cursor(), body.width as usize);
+    // The cursor's row stays in view: the rows above it scroll off the top.
+    let top = cursor.0.saturating_sub(body.height.saturating_sub(1) as usize);
+    let shown: Vec<Line> = rows.into_iter().skip(top).take(body.height as usize).map(Line::raw).collect();
+    frame.render_widget(Paragraph::new(shown), body);
     if focused && app.modals.is_empty() {
-        let x = body.x + (cursor_x - left) as u16;
-        let y = body.y + (row - top) as u16;
+        let x = body.x + cursor.1.min(body.width.saturating_sub(1) as usize) as u16;
+        let y = body.y + (cursor.0 - top) as u16;
         frame.set_cursor_position(Position { x, y });
     }
+}
+
+/// How many rows the composer's text takes when wrapped to `width` columns (the layout sizes
+/// the pane by it).
+pub fn wrapped_rows(app: &App, width: u16) -> usize {
+    let e = &app.tab.composer.editor;
+    layout_rows(e.lines(), e.cursor(), width as usize).0.len()
+}
+
+/// The editor's `lines` wrapped to `width` columns as they are drawn (escaped: pasted control
+/// characters are shown, never sent to the terminal raw), and the cursor's (row, column) among
+/// them. A line wraps after a space where it can; only a word longer than the row is split, and
+/// never inside a grapheme cluster. A cursor at the end of a full row gets a row of its own, so
+/// it is never drawn on the border.
+fn layout_rows(lines: &[String], (row, col): (usize, usize), width: usize) -> (Vec<String>, (usize, usize)) {
+    let width = width.max(1);
+    let mut out = Vec::new();
+    let mut cursor = (0, 0);
+    for (i, line) in lines.iter().enumerate() {
+        let text = escape_for_terminal(line);
+        let mut breaks = wrap_points(&text, width);
+        if i == row {
+            let at = escape_for_terminal(&line.chars().take(col).collect::<String>()).len();
+            // The cursor belongs to the row it starts, or to the last one at the line's end.
+            let r = breaks.iter().rposition(|(start, _)| *start <= at).unwrap_or(0);
+            let (start, end) = breaks[r];
+            let x = display_width(&text[start..at.min(end)]);
+            if x >= width && at == end {
+                breaks.push((end, end));
+                cursor = (out.len() + r + 1, 0);
+            } else {
+                cursor = (out.len() + r, x);
+            }
+        }
+        out.extend(breaks.into_iter().map(|(start, end)| text[start..end].to_string()));
+    }
+    (out, cursor)
+}
+
+/// The byte ranges of `text`'s rows when wrapped to `width` columns: at least one.
+fn wrap_points(text: &str, width: usize) -> Vec<(usize, usize)> {
+    use unicode_segmentation::UnicodeSegmentation;
+    let mut rows = Vec::new();
+    let (mut start, mut used) = (0, 0);
+    // Where the row could end after a space, and the width up to there.
+    let mut space: Option<(usize, usize)> = None;
+    for (at, g) in text.grapheme_indices(true) {
+        let w = display_width(g);
+        let blank = g.chars().all(char::is_whitespace);
+        // A space past the edge hangs there, unseen, so the next row starts with its word.
+        if blank && used + w > width {
+            used += w;
+            space = Some((at + g.len(), used));
+            continue;
+        }
+        if used + w > width && at > start {
+            // The word in progress moves down whole, after the last space.
+            if let Some((after, before)) = space {
+                rows.push((start, after));
+                start = after;
+                used -= before;
+            }
+            // A word longer than the row breaks here.
+            if used + w > width && at > start {
+                rows.push((start, at));
+                start = at;
+                used = 0;
+            }
+            space = None;
+        }
+        used += w;
+        if blank {
+            space = Some((at + g.len(), used));
+        }
+    }
+    rows.push((start, text.len()));
+    rows
 }

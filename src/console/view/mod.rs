@@ -76,7 +76,8 @@ pub fn layout(area: Rect, app: &App) -> Option<Areas> {
     // A long URL wraps (up to `request::MAX_URL_ROWS` rows), so it is read, not cut.
     let url_rows = request::url_rows(app, right.width.saturating_sub(2));
     let request_height = 2 + url_rows + 1 + table_rows + 2;
-    let composer_lines = app.tab.composer.editor.lines().len().clamp(2, 6) as u16;
+    // The composer grows with its text as drawn: a long line wraps, so it counts its rows.
+    let composer_lines = composer::wrapped_rows(app, right.width.saturating_sub(2)).clamp(2, 6) as u16;
     let [request, messages, composer] = Layout::vertical([
         Constraint::Length(request_height),
         Constraint::Min(5),

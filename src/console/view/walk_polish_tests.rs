@@ -1,16 +1,74 @@
 //! Issue 14's third walk through the console (120×36 and 80×24), drawn on ratatui's
-//! `TestBackend`: the Messages border says "paused" only when something newer waits, and a
-//! question names its keys once.
+//! `TestBackend`: the composer wraps, the Messages border says "paused" only when something
+//! newer waits, and a question names its keys once.
 
 use super::tests::{connected_app, render, screen};
 use crate::console::state::tests::{at, workspace};
 use crate::console::state::{App, Intent, Pane, Reply, Viewport};
 use wstab_core::connection::{Direction, Event, EventKind, Frame, Utf8Bytes};
 
+/// The inside of the pane whose top border holds `title`, row by row (borders cut off).
+fn pane_rows(s: &str, title: &str) -> Vec<String> {
+    let lines: Vec<&str> = s.lines().collect();
+    let top = lines.iter().position(|l| l.contains(title)).unwrap_or_else(|| panic!("no {title}:\n{s}"));
+    let left = lines[top].chars().position(|c| matches!(c, '┌' | '┏')).expect("a top-left corner");
+    lines[top + 1..]
+        .iter()
+        .take_while(|l| !l.chars().nth(left).is_some_and(|c| matches!(c, '└' | '┗')))
+        .map(|l| l.chars().skip(left + 1).take_while(|c| !matches!(c, '│' | '┃')).collect::<String>())
+        .collect()
+}
+
 fn push_text(app: &mut App, dir: Direction, ms: u64, text: &str) {
     let session = app.tab.connection.as_ref().map(|c| c.id).unwrap_or_default();
     let frame = Frame::Text(Utf8Bytes::from(text.to_string()));
     app.on_event(Event { session, at: at(ms), kind: EventKind::Frame { dir, frame } });
+}
+
+#[test]
+fn test_a_long_one_line_message_wraps_at_words_with_the_cursor_on_its_last_row() {
+    let text = "this is a rather long single line message that should wrap onto the next rows of the \
+                composer instead of running off its right edge, word by word";
+    for (w, h) in [(80, 24), (120, 36)] {
+        let mut app = connected_app();
+        app.tab.composer.editor.set_text(text);
+        let mut t = render(&mut app, w, h);
+        let s = screen(&t);
+        let rows = pane_rows(&s, "Message · text");
+        let words: Vec<&str> = rows.iter().flat_map(|r| r.split_whitespace()).collect();
+        assert_eq!(words.join(" "), text, "every word whole, none off the edge at {w}×{h}:\n{s}");
+        let used: Vec<&String> = rows.iter().filter(|r| !r.trim().is_empty()).collect();
+        assert!(used.len() >= 2, "{s}");
+        // The cursor sits just after the last word, on the last row.
+        let cursor = t.get_cursor_position().unwrap();
+        let lines: Vec<&str> = s.lines().collect();
+        let row = lines[cursor.y as usize];
+        let before: String = row.chars().take(cursor.x as usize).collect();
+        assert!(before.ends_with("word by word"), "cursor at {cursor:?} at {w}×{h}:\n{s}");
+    }
+}
+
+#[test]
+fn test_the_composer_never_splits_a_grapheme_and_keeps_a_cursor_at_a_full_rows_end_inside() {
+    // 80 columns: the composer's inside is 56 wide. A family emoji (one grapheme, 2 columns)
+    // straddling the edge moves down whole.
+    let mut app = connected_app();
+    let family = "👨\u{200d}👩\u{200d}👧";
+    let text = format!("{}{family}tail", "x".repeat(55));
+    app.tab.composer.editor.set_text(&text);
+    let s = screen(&render(&mut app, 80, 24));
+    let rows = pane_rows(&s, "Message · text");
+    assert_eq!(rows[0].trim_end(), "x".repeat(55), "{s}");
+    assert!(rows[1].starts_with(family), "{s}");
+    // A text that fills the row exactly: the cursor after it goes to a row of its own, inside.
+    app.tab.composer.editor.set_text(&"y".repeat(56));
+    let mut t = render(&mut app, 80, 24);
+    let s = screen(&t);
+    let cursor = t.get_cursor_position().unwrap();
+    let area = super::layout(ratatui::layout::Rect::new(0, 0, 80, 24), &app).unwrap().composer;
+    let body = super::inner(area);
+    assert!(cursor.x < body.right() && cursor.y < body.bottom(), "cursor {cursor:?} outside {body:?}:\n{s}");
+    assert_eq!((cursor.x, cursor.y), (body.x, body.y + 1), "{s}");
 }
 
 #[test]
