@@ -319,7 +319,7 @@ fn test_demo_two_tabs_chat_and_the_gateway_view() {
     // The gateway's side: its own records of both chat handshakes.
     tmux.keys(&["F6"]);
     tmux.wait_for("the gateway's chat handshakes", timeout, |s| {
-        s.contains("Gateway: chat")
+        s.contains("Gateway: Chat (Web PubSub hub)")
             && s.lines().filter(|l| l.contains("onHandshake") && l.contains(" 101 ")).count() >= 2
     });
     tmux.keys(&["C-c"]);

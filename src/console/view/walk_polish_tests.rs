@@ -1,6 +1,7 @@
 //! Issue 14's third walk through the console (120×36 and 80×24), drawn on ratatui's
-//! `TestBackend`: the composer wraps, the Messages border says "paused" only when something
-//! newer waits, and a question names its keys once.
+//! `TestBackend`: the composer wraps, the gateway view names its API and fits its columns, the
+//! Messages border says "paused" only when something newer waits, and a question names its keys
+//! once.
 
 use super::tests::{connected_app, render, screen};
 use crate::console::state::tests::{at, workspace};
@@ -69,6 +70,74 @@ fn test_the_composer_never_splits_a_grapheme_and_keeps_a_cursor_at_a_full_rows_e
     let body = super::inner(area);
     assert!(cursor.x < body.right() && cursor.y < body.bottom(), "cursor {cursor:?} outside {body:?}:\n{s}");
     assert_eq!((cursor.x, cursor.y), (body.x, body.y + 1), "{s}");
+}
+
+/// The demo's gateway with one relayed handshake and its end, for the API `echo` shown as
+/// "Echo service".
+fn gateway_app() -> App {
+    use crate::console::state::gateway_records::{ConnectionEndRecord, GatewayRecord, HandshakeRecord};
+    let mut ws = workspace();
+    ws.apis[0].display_name = "Echo service".into();
+    let mut app = App::new(ws, 100);
+    app.on_reply(Reply::GatewayRecords(vec![
+        GatewayRecord::Handshake(HandshakeRecord {
+            time: "2026-11-26T12:00:01Z".into(),
+            api: Some("echo".into()),
+            // As the gateway writes it: masked with `secret::mask_url`.
+            url: wstab_core::secret::mask_url("/echo?subscription-key=abcdef0123&trace=on", &[]),
+            status: 101,
+            reason: "relayed to the backend".into(),
+            client: "127.0.0.1:50123".into(),
+            duration_ms: 2,
+            policies: Vec::new(),
+        }),
+        GatewayRecord::ConnectionEnd(ConnectionEndRecord {
+            time: "2026-11-26T12:00:09Z".into(),
+            api: "echo".into(),
+            client: "127.0.0.1:50123".into(),
+            messages_from_client: 2,
+            messages_from_backend: 2,
+            bytes_from_client: 10,
+            bytes_from_backend: 10,
+            close_code: 1000,
+            closed_by: "client".into(),
+            error: None,
+            duration_ms: 8012,
+        }),
+    ]));
+    app.update(Intent::GatewayView, &Viewport::default());
+    app
+}
+
+#[test]
+fn test_the_gateway_view_names_the_api_as_shown_and_fits_its_url_with_the_whole_mask() {
+    let mask = wstab_core::secret::MASK;
+    for (w, h) in [(80, 24), (120, 36), (200, 40)] {
+        let mut app = gateway_app();
+        let s = screen(&render(&mut app, w, h));
+        assert!(s.contains("Gateway: Echo service"), "the display name, not the id, at {w}×{h}:\n{s}");
+        let rows = pane_rows(&s, "Gateway: ");
+        let handshake = rows.iter().find(|r| r.contains("onHandshake")).unwrap_or_else(|| panic!("{s}"));
+        let url = handshake.trim_end().split("  ").last().unwrap_or_default();
+        assert!(url.starts_with("/echo?"), "{url:?} at {w}×{h}:\n{s}");
+        // The mask is shown whole, as everywhere else, or not at all; a cut URL ends in `…`.
+        let dots = url.chars().filter(|c| *c == '•').count();
+        assert!(dots == 0 || dots == mask.chars().count(), "{url:?} at {w}×{h}");
+        let whole = format!("/echo?subscription-key={mask}&trace=on");
+        assert!(url == whole || url.ends_with('…'), "{url:?} at {w}×{h}:\n{s}");
+        // Every row ends inside the box: nothing is cut by its border.
+        for r in &rows {
+            let cells: Vec<&str> = r.split_whitespace().collect();
+            for cell in ["onHandshake", "onClose"] {
+                if r.contains(&cell[..4]) {
+                    assert!(cells.contains(&cell), "{cell} cut at {w}×{h}:\n{s}");
+                }
+            }
+        }
+    }
+    let s = screen(&render(&mut gateway_app(), 200, 40));
+    assert!(s.contains(&format!("/echo?subscription-key={mask}&trace=on")), "wide enough, whole:\n{s}");
+    assert!(s.contains("relayed to the backend"), "{s}");
 }
 
 #[test]
