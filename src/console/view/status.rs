@@ -9,7 +9,8 @@ use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use super::theme;
-use crate::console::state::{App, Modal};
+use crate::console::keymap::Scope;
+use crate::console::state::{App, InputContext, Intent, Modal, Pane};
 
 /// Draws the bar.
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
@@ -90,15 +91,23 @@ fn notice_text(app: &App) -> Option<(String, Style)> {
 /// The focused pane's hints, worded for the state: `F5 disconnect` while a session is live.
 /// Over a yes/no question, a menu's `↓ move`/`Enter choose`/`Esc close` do nothing useful, and
 /// the question's own keys are named once, on the line under it: the bar keeps only the rest.
+/// While search results are shown in Messages, their `n/N next/previous` comes first.
 fn hints_for(app: &App) -> Vec<(String, &'static str)> {
     let live = app.is_connected();
     let question = matches!(app.modals.top(), Some(Modal::Question(_)));
-    app.keys
-        .hints(app.input_context())
-        .into_iter()
-        .filter(|(_, h)| !(question && matches!(*h, "move" | "choose" | "close")))
-        .map(|(key, hint)| if live && hint == "connect" { (key, "disconnect") } else { (key, hint) })
-        .collect()
+    let mut hints: Vec<(String, &'static str)> = Vec::new();
+    if app.input_context() == InputContext::Pane(Pane::Messages) && !app.tab.messages.search.is_empty() {
+        let key = |intent| app.keys.label_in(Scope::Messages, &intent);
+        hints.push((format!("{}/{}", key(Intent::SearchOlder), key(Intent::SearchNewer)), "next/previous"));
+    }
+    hints.extend(
+        app.keys
+            .hints(app.input_context())
+            .into_iter()
+            .filter(|(_, h)| !(question && matches!(*h, "move" | "choose" | "close")))
+            .map(|(key, hint)| if live && hint == "connect" { (key, "disconnect") } else { (key, hint) }),
+    );
+    hints
 }
 
 /// Rows the status bar needs on a terminal `width` columns wide: one, plus the rows a notice

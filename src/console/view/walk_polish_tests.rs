@@ -181,3 +181,24 @@ fn test_a_question_names_its_keys_once_on_the_line_under_it() {
         assert_eq!(s.matches("keep").count(), 1, "the keys are named once at {w}×{h}:\n{s}");
     }
 }
+
+#[test]
+fn test_search_results_put_n_and_shift_n_first_in_the_status_hints() {
+    let mut app = connected_app();
+    app.focus = Pane::Messages;
+    let bar = |app: &mut App, w| screen(&render(app, w, 24)).lines().last().unwrap_or_default().to_string();
+    assert!(!bar(&mut app, 120).contains("n/N"), "no search, no n/N");
+    app.update(Intent::Search, &Viewport::default());
+    for c in "hello".chars() {
+        app.update(Intent::Char(c), &Viewport::default());
+    }
+    app.update(Intent::Enter, &Viewport::default());
+    for w in [80, 120] {
+        let b = bar(&mut app, w);
+        assert!(b.contains("n/N next/previous  "), "at {w}: {b}");
+        assert!(b.find("n/N").unwrap() < b.find("/ search").unwrap_or(usize::MAX), "most specific first: {b}");
+    }
+    // Esc clears the search, and its hint goes with it.
+    app.update(Intent::Escape, &Viewport::default());
+    assert!(!bar(&mut app, 120).contains("n/N"));
+}
