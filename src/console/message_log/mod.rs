@@ -451,7 +451,9 @@ fn describe(kind: &EventKind) -> (EntryKind, &'static str, usize, Body) {
                 Frame::Close(c) => {
                     let text = match c {
                         Some((code, reason)) if reason.is_empty() => format!("close {code}"),
-                        Some((code, reason)) => format!("close {code} {reason}"),
+                        // The reason in brackets, so where the code ends and the reason begins
+                        // reads the same in the row and in the detail view's title.
+                        Some((code, reason)) => format!("close {code} [{reason}]"),
                         None => "close (no code)".to_string(),
                     };
                     (EntryKind::Close(*dir), "close", size, Body::Text(text.into()))

@@ -10,6 +10,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::{human_size, inner, popup, theme};
 use crate::console::message_log::{Body, EntryKind, looks_like_json};
 use crate::console::state::App;
+use crate::console::state::editor::display_width;
 use wstab_core::clock::hms_millis;
 use wstab_core::connection::Direction;
 use wstab_core::terminal_text::{escape_for_terminal, escape_one_line};
@@ -30,8 +31,16 @@ pub fn draw(frame: &mut Frame, app: &App, seq: u64, scroll: usize) {
         return;
     };
     let (mark, color) = super::messages::marker(e.kind, e.label);
-    let title =
-        format!("{mark} {}{} · {} · {}", direction(e.kind), e.label, hms_millis(e.at), human_size(e.size as u64));
+    // A close frame is named by its code and reason (`close 1000 [bye now]`), as its row says.
+    let what = match (&e.body, e.kind) {
+        (Body::Text(t), EntryKind::Close(_)) if e.label == "close" => escape_one_line(t),
+        _ => e.label.to_string(),
+    };
+    let (head, tail) =
+        (format!("{mark} {}", direction(e.kind)), format!(" · {} · {}", hms_millis(e.at), human_size(e.size as u64)));
+    // A long close reason gives way to the time and size: cut at a word, ended by `…`.
+    let room = (area.width as usize).saturating_sub(4 + display_width(&head) + display_width(&tail));
+    let title = format!("{head}{}{tail}", fit_words(&what, room));
     let block = theme::pane_block(&title, true).title_bottom(Span::styled(" Esc close · ↑/↓ scroll ", theme::dim()));
     let body = inner(area);
     frame.render_widget(block.border_style(Style::new().fg(color)), area);
@@ -52,6 +61,23 @@ pub fn draw(frame: &mut Frame, app: &App, seq: u64, scroll: usize) {
             frame.render_widget(para.scroll((scroll, 0)), body);
         }
     }
+}
+
+/// `text` as it fits in `room` columns: whole, or its first words and `…`.
+fn fit_words(text: &str, room: usize) -> String {
+    if display_width(text) <= room {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    for word in text.split(' ') {
+        let next = if out.is_empty() { word.to_string() } else { format!("{out} {word}") };
+        if display_width(&next) + 1 > room {
+            break;
+        }
+        out = next;
+    }
+    out.push('…');
+    out
 }
 
 /// The text of an entry as the view lays it out (wrapped, JSON pretty-printed).

@@ -202,3 +202,39 @@ fn test_search_results_put_n_and_shift_n_first_in_the_status_hints() {
     app.update(Intent::Escape, &Viewport::default());
     assert!(!bar(&mut app, 120).contains("n/N"));
 }
+
+#[test]
+fn test_a_close_frame_reads_close_code_reason_in_its_row_and_its_detail_title_both_ways() {
+    let mut app = connected_app();
+    let session = app.tab.connection.as_ref().map(|c| c.id).unwrap_or_default();
+    for (i, dir) in [Direction::Out, Direction::In].into_iter().enumerate() {
+        let frame = Frame::Close(Some((1000, "bye now".into())));
+        app.on_event(Event { session, at: at(80_000 + i as u64), kind: EventKind::Frame { dir, frame } });
+    }
+    let s = screen(&render(&mut app, 80, 24));
+    let rows: Vec<&str> = s.lines().filter(|l| l.contains("close 1000 [bye now]")).collect();
+    assert_eq!(rows.len(), 2, "sent and received alike:\n{s}");
+    assert!(rows[0].contains("→ close") && rows[1].contains("← close"), "{s}");
+    // Enter on each opens it; the title names the frame the same way, with its direction.
+    app.focus = Pane::Messages;
+    let v = Viewport::default();
+    for (up, title) in [(2, "→ sent · close 1000 [bye now] · "), (1, "← received · close 1000 [bye now] · ")] {
+        app.update(Intent::Last, &v);
+        for _ in 0..up {
+            app.update(Intent::Up, &v);
+        }
+        app.update(Intent::Enter, &v);
+        let s = screen(&render(&mut app, 80, 24));
+        assert!(s.contains(title), "{title:?}:\n{s}");
+        app.update(Intent::Escape, &v);
+    }
+    // A reason too long for the title gives way at a word, and the time and size stay.
+    let long = "the server is going down for maintenance now, please reconnect in a few minutes";
+    let frame = Frame::Close(Some((1001, long.into())));
+    app.on_event(Event { session, at: at(81_000), kind: EventKind::Frame { dir: Direction::In, frame } });
+    app.update(Intent::Last, &v);
+    app.update(Intent::Enter, &v);
+    let s = screen(&render(&mut app, 80, 24));
+    let title = s.lines().find(|l| l.contains("← received · close 1001 [the")).unwrap_or_else(|| panic!("{s}"));
+    assert!(title.contains("… · ") && title.contains(" B "), "{title}");
+}
