@@ -10,6 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{Areas, inner, scroll_offset, theme};
+use crate::console::state::editor::display_width;
 use crate::console::state::request::{RequestDraft, Table};
 use crate::console::state::{App, Pane};
 use wstab_core::terminal_text::escape_one_line;
@@ -137,7 +138,23 @@ fn draw_table(frame: &mut Frame, d: &RequestDraft, table: Table, area: Rect, pan
     frame.render_widget(block, area);
     let height = body.height as usize;
     let start = table_offset(d, table, height);
-    let name_width = rows.iter().map(|r| r.param.name.chars().count()).max().unwrap_or(0).clamp(4, 24);
+    // The name column (with its `*`) is as wide as its longest name, at most 25, but leaves the
+    // value column room for the mask or `required` whole: a long name ends in `…` instead.
+    let width = body.width as usize;
+    let label = |r: &crate::console::state::request::Row| {
+        let mut name = escape_one_line(&r.param.name);
+        if r.param.required {
+            name.push('*');
+        }
+        name
+    };
+    let name_width = rows
+        .iter()
+        .map(|r| display_width(&label(r)))
+        .max()
+        .unwrap_or(0)
+        .clamp(4, 25)
+        .min(width.saturating_sub(CHECK + 1 + value_room(d, rows, now)).max(4));
     let (sel_table, sel_row) = d.locate(d.selected);
     let mut lines = Vec::new();
     let mut selected_at = None;
@@ -147,30 +164,39 @@ fn draw_table(frame: &mut Frame, d: &RequestDraft, table: Table, area: Rect, pan
             None => Line::from(Span::styled(add, theme::dim())),
             Some(r) => {
                 let check = if r.param.enabled { "[x] " } else { "[ ] " };
-                let mut name = escape_one_line(&r.param.name);
-                if r.param.required {
-                    name.push('*');
-                }
-                let name = format!("{name:<w$} ", w = name_width + 1);
-                let value = if r.is_disabled_required() {
-                    // Said in words, since the crossed-out row alone reads as "left out on purpose".
-                    Span::styled("required, disabled", theme::error())
-                } else if r.is_missing() {
-                    Span::styled("required", theme::error())
-                } else {
-                    Span::raw(escape_one_line(&r.shown_value(d.secret_names())))
-                };
-                let used = check.len() + name.chars().count();
+                let name = fit_name(&label(r), name_width);
+                let name = format!("{name}{} ", " ".repeat(name_width.saturating_sub(display_width(&name))));
+                let mut used = CHECK + display_width(&name);
                 let mut spans = vec![Span::raw(check), Span::raw(name)];
+                let value = if r.is_disabled_required() || r.is_missing() {
+                    None
+                } else {
+                    Some(escape_one_line(&r.shown_value(d.secret_names())))
+                };
                 // A token's countdown goes before its value (a JWT is long, and the table is
-                // narrow), so it is never cut off.
+                // narrow), so it is never cut off; it leaves the value room for the mask.
                 if let Some(t) = crate::console::state::token::row_token(r).filter(|t| t.exp.is_some()) {
                     let style = super::token::expiry_style(&t, now);
-                    let room = (body.width as usize).saturating_sub(used);
+                    let keep = value.as_deref().map_or(MIN_VALUE, |v| display_width(v).min(MIN_VALUE));
+                    let room = width.saturating_sub(used + keep);
                     if let Some(text) = countdown_that_fits(&crate::console::state::token::countdown(&t, now), room) {
+                        used += display_width(&text) + 1;
                         spans.push(Span::styled(format!("{text} "), style));
                     }
                 }
+                let room = width.saturating_sub(used);
+                let value = match value {
+                    // The mask is shown whole (the name gave way for it); a value that does not
+                    // fit ends in `…`.
+                    Some(v) => Span::raw(fit_value(&v, room)),
+                    // Said in words, since the crossed-out row alone reads as "left out on
+                    // purpose"; where that does not fit, the word the `*` does not already say.
+                    None if r.is_disabled_required() => {
+                        let text = if room >= "required, disabled".len() { "required, disabled" } else { "disabled" };
+                        Span::styled(fit_value(text, room), theme::error())
+                    }
+                    None => Span::styled(fit_value("required", room), theme::error()),
+                };
                 spans.push(value);
                 let mut line = Line::from(spans);
                 if !r.param.enabled {
@@ -190,13 +216,80 @@ fn draw_table(frame: &mut Frame, d: &RequestDraft, table: Table, area: Rect, pan
     }
 }
 
-/// The countdown as it fits in `room` columns: in full (`expires in 59m`), shortened
-/// (`59m`, `expired`), or not at all; never cut inside a word.
-fn countdown_that_fits(full: &str, room: usize) -> Option<String> {
-    let short = match full.strip_prefix("expires in ") {
+/// Columns of the `[x] ` before a row's name.
+const CHECK: usize = 4;
+
+/// Columns a row's value keeps at the least, so `required` and the mask are never cut.
+const MIN_VALUE: usize = 8;
+
+/// A row's name (with its `*`) in `width` columns: whole, or cut and ended by `…`, keeping the
+/// `*` that says it is required.
+fn fit_name(label: &str, width: usize) -> String {
+    if display_width(label) <= width {
+        return label.to_string();
+    }
+    let (base, star) = match label.strip_suffix('*') {
+        Some(base) => (base, "*"),
+        None => (label, ""),
+    };
+    format!("{}…{star}", take_width(base, width.saturating_sub(1 + star.len())))
+}
+
+/// A value in `room` columns: whole, or cut and ended by `…`.
+fn fit_value(value: &str, room: usize) -> String {
+    if display_width(value) <= room {
+        return value.to_string();
+    }
+    if room == 0 {
+        return String::new();
+    }
+    format!("{}…", take_width(value, room - 1))
+}
+
+/// The longest start of `text` at most `width` columns wide, never splitting a grapheme.
+fn take_width(text: &str, width: usize) -> &str {
+    use unicode_segmentation::UnicodeSegmentation;
+    let mut used = 0;
+    for (i, g) in text.grapheme_indices(true) {
+        used += display_width(g);
+        if used > width {
+            return &text[..i];
+        }
+    }
+    text
+}
+
+/// Columns the rows' values need at the least after their names: a token's short countdown,
+/// then the value up to [`MIN_VALUE`] (the mask and `required` whole), for the widest row.
+fn value_room(d: &RequestDraft, rows: &[crate::console::state::request::Row], now: SystemTime) -> usize {
+    rows.iter()
+        .map(|r| {
+            let countdown = crate::console::state::token::row_token(r)
+                .filter(|t| t.exp.is_some())
+                .map_or(0, |t| display_width(&short_countdown(&crate::console::state::token::countdown(&t, now))) + 1);
+            let value = if r.is_disabled_required() || r.is_missing() {
+                MIN_VALUE
+            } else {
+                display_width(&escape_one_line(&r.shown_value(d.secret_names()))).min(MIN_VALUE)
+            };
+            countdown + value
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// A countdown in its short form: `59m` for `expires in 59m`, `expired` for `expired 3m ago`.
+fn short_countdown(full: &str) -> String {
+    match full.strip_prefix("expires in ") {
         Some(left) => left.to_string(),
         None if full.starts_with("expired") => "expired".to_string(),
         None => full.to_string(),
-    };
+    }
+}
+
+/// The countdown as it fits in `room` columns: in full (`expires in 59m`), shortened
+/// (`59m`, `expired`), or not at all; never cut inside a word.
+fn countdown_that_fits(full: &str, room: usize) -> Option<String> {
+    let short = short_countdown(full);
     [full.to_string(), short].into_iter().find(|t| t.chars().count() < room)
 }

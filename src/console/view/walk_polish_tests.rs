@@ -238,3 +238,38 @@ fn test_a_close_frame_reads_close_code_reason_in_its_row_and_its_detail_title_bo
     let title = s.lines().find(|l| l.contains("← received · close 1001 [the")).unwrap_or_else(|| panic!("{s}"));
     assert!(title.contains("… · ") && title.contains(" B "), "{title}");
 }
+
+#[test]
+fn test_the_query_table_keeps_its_values_whole_or_ended_by_an_ellipsis_at_80_columns() {
+    let mask = wstab_core::secret::MASK;
+    let mut app = App::new(workspace(), 100);
+    app.select_index(1); // Chat: a required, secret subscription-key, empty
+    let value_of = |app: &mut App| {
+        let s = screen(&render(app, 80, 24));
+        let rows = pane_rows(&s, "Query parameters");
+        let row = rows.iter().find(|r| r.starts_with("[")).unwrap_or_else(|| panic!("{s}")).trim_end().to_string();
+        (row, s)
+    };
+    let (row, s) = value_of(&mut app);
+    assert!(row.ends_with(" required"), "the word whole: {row:?}\n{s}");
+    // A value: the mask is shown whole, the long name gives way with `…`.
+    app.draft_at(1).query[0].param.value = "abcdef0123456789".into();
+    let (row, s) = value_of(&mut app);
+    assert!(row.ends_with(&format!(" {mask}")), "{row:?}\n{s}");
+    assert!(row.contains("…*"), "the name ends in … and keeps its *: {row:?}");
+    // Revealed, the long value ends in `…`.
+    app.draft_at(1).query[0].revealed = true;
+    let (row, s) = value_of(&mut app);
+    assert!(row.ends_with('…') && row.contains(" abcdef"), "{row:?}\n{s}");
+    // Disabled while required: said in a whole word.
+    app.draft_at(1).query[0].revealed = false;
+    app.draft_at(1).query[0].param.value.clear();
+    app.draft_at(1).query[0].param.enabled = false;
+    let (row, s) = value_of(&mut app);
+    assert!(row.ends_with(" disabled"), "{row:?}\n{s}");
+    // At 120 columns there is room for all of it.
+    app.draft_at(1).query[0].param.enabled = true;
+    app.draft_at(1).query[0].param.value = "abcdef0123456789".into();
+    let s = screen(&render(&mut app, 120, 36));
+    assert!(s.contains(&format!("[x] subscription-key* {mask}")), "{s}");
+}
