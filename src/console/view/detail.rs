@@ -41,13 +41,18 @@ pub fn draw(frame: &mut Frame, app: &App, seq: u64, scroll: usize) {
     // A long close reason gives way to the time and size: cut at a word, ended by `…`.
     let room = (area.width as usize).saturating_sub(4 + display_width(&head) + display_width(&tail));
     let title = format!("{head}{}{tail}", fit_words(&what, room));
-    let block = theme::pane_block(&title, true).title_bottom(Span::styled(" Esc close · ↑/↓ scroll ", theme::dim()));
     let body = inner(area);
-    frame.render_widget(block.border_style(Style::new().fg(color)), area);
+    let block = |max: usize| {
+        theme::pane_block(&title, true)
+            .title_bottom(Span::styled(super::view_footer(max > 0, &[]), theme::dim()))
+            .border_style(Style::new().fg(color))
+    };
     match &e.body {
         Body::Binary(b) => {
             let total = b.len().div_ceil(16);
-            let scroll = scroll.min(total.saturating_sub(body.height as usize));
+            let max = total.saturating_sub(body.height as usize);
+            frame.render_widget(block(max), area);
+            let scroll = scroll.min(max);
             let lines: Vec<Line> = (scroll..total.min(scroll + body.height as usize))
                 .map(|i| hex_line(i * 16, &b[i * 16..(i * 16 + 16).min(b.len())]))
                 .collect();
@@ -56,7 +61,9 @@ pub fn draw(frame: &mut Frame, app: &App, seq: u64, scroll: usize) {
         }
         Body::Text(t) => {
             let para = text_paragraph(t);
-            let scroll = scroll.min(para.line_count(body.width).saturating_sub(body.height as usize));
+            let max = para.line_count(body.width).saturating_sub(body.height as usize);
+            frame.render_widget(block(max), area);
+            let scroll = scroll.min(max);
             let scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
             frame.render_widget(para.scroll((scroll, 0)), body);
         }

@@ -21,12 +21,17 @@ pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
     let api = entry.map(|e| e.name()).unwrap_or_default();
     let shown = entry.map(|e| escape_one_line(&e.title)).filter(|t| !t.is_empty());
     let title = format!("Gateway: {}", shown.as_deref().unwrap_or("(no API)"));
-    let block = theme::pane_block(&title, true).title_bottom(Span::styled(
-        format!(" Esc/{} close · ↑/↓ scroll · newest first ", app.key_for(&Intent::GatewayView)),
-        theme::dim(),
-    ));
+    let max = scroll_max(frame.area(), app);
+    let mut footer = vec![format!("Esc/{} close", app.key_for(&Intent::GatewayView))];
+    if max > 0 {
+        footer.push("↑/↓ scroll".into());
+    }
+    footer.push("newest first".into());
+    let block =
+        theme::pane_block(&title, true).title_bottom(Span::styled(format!(" {} ", footer.join(" · ")), theme::dim()));
     let body = inner(area);
     frame.render_widget(block, area);
+    let scroll = scroll.min(max);
     if !app.gateway.watched {
         let lines = vec![
             Line::raw("The gateway's side needs the embedded demo:"),
@@ -81,6 +86,21 @@ pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
         lines
     };
     frame.render_widget(Paragraph::new(lines), records_area);
+}
+
+/// How many rows the records take below the metrics and the header on a view of `body`.
+fn record_rows(body: ratatui::layout::Rect) -> usize {
+    body.height.saturating_sub(5) as usize
+}
+
+/// The last first record that still fills the view on a terminal of `screen` (0 when all fit).
+pub fn scroll_max(screen: ratatui::layout::Rect, app: &App) -> usize {
+    if !app.gateway.watched {
+        return 0;
+    }
+    let body = inner(super::popup_rect(screen, 94, 85));
+    let api = app.selected_entry().map(|e| e.name()).unwrap_or_default();
+    app.gateway.records_for(&api).count().saturating_sub(record_rows(body))
 }
 
 /// `12:03:04` from an RFC 3339 time.

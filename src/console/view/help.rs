@@ -18,13 +18,14 @@ const KEYS_WIDTH: usize = 24;
 pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
     let area = help_rect(frame.area());
     frame.render_widget(Clear, area);
-    let block = theme::pane_block("Help — keys", true)
-        .title_bottom(Span::styled(" Esc close · ↑/↓ scroll ", theme::dim()))
-        .title_bottom(Span::styled(journal_text(app), theme::dim()).into_right_aligned_line());
     let body = inner(area);
-    frame.render_widget(block, area);
     let lines = help_text(app, body.width as usize);
-    let scroll = scroll.min(lines.len().saturating_sub(body.height as usize));
+    let max = lines.len().saturating_sub(body.height as usize);
+    let block = theme::pane_block("Help — keys", true)
+        .title_bottom(Span::styled(super::view_footer(max > 0, &[]), theme::dim()))
+        .title_bottom(Span::styled(journal_text(app), theme::dim()).into_right_aligned_line());
+    frame.render_widget(block, area);
+    let scroll = scroll.min(max);
     let shown: Vec<Line> = lines.into_iter().skip(scroll).take(body.height as usize).collect();
     frame.render_widget(Paragraph::new(shown), body);
 }

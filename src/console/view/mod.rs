@@ -239,10 +239,29 @@ fn view_scroll_max(area: Rect, app: &App) -> usize {
         Some(Modal::View(v)) => match v.kind {
             ViewKind::Detail { seq } => detail::scroll_max(area, app, seq),
             ViewKind::Help => help::scroll_max(area, app),
-            _ => usize::MAX,
+            ViewKind::Trace => trace::scroll_max(area, app),
+            ViewKind::Token { table, row } => token::scroll_max(area, app, table, row),
+            ViewKind::Report => report::scroll_max(area, app),
+            ViewKind::Gateway => gateway::scroll_max(area, app),
+            ViewKind::Waiting => waiting::scroll_max(area, app),
         },
         _ => usize::MAX,
     }
+}
+
+/// True when the view on top has more than fits (its `↑/↓ scroll` hints are shown only then).
+fn view_scrolls(area: Rect, app: &App) -> bool {
+    matches!(app.modals.top(), Some(Modal::View(_))) && view_scroll_max(area, app) > 0
+}
+
+/// A view's footer: `Esc close`, `↑/↓ scroll` when `scrolls`, then `extra`, as a border title.
+fn view_footer(scrolls: bool, extra: &[&str]) -> String {
+    let mut items = vec!["Esc close"];
+    if scrolls {
+        items.push("↑/↓ scroll");
+    }
+    items.extend_from_slice(extra);
+    format!(" {} ", items.join(" · "))
 }
 
 /// Paints row `i` of `body` with `style` across the full width, over the colours of its text,

@@ -41,11 +41,25 @@ fn rows(text: &str, width: usize) -> Vec<String> {
 /// Draws the report from line `scroll`.
 pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
     let area = popup(frame, 90, 70);
-    let block = theme::pane_block("Import", true).title_bottom(Span::styled(" Esc close · ↑/↓ scroll ", theme::dim()));
     let body = inner(area);
+    let lines = report_lines(app, body.width as usize);
+    let max = lines.len().saturating_sub(body.height as usize);
+    let block =
+        theme::pane_block("Import", true).title_bottom(Span::styled(super::view_footer(max > 0, &[]), theme::dim()));
     frame.render_widget(block, area);
-    let lines: Vec<Line> = app
-        .report
+    let scroll = u16::try_from(scroll.min(max)).unwrap_or(u16::MAX);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)), body);
+}
+
+/// The last first-line that still fills the report on a terminal of `screen` (0 when it fits).
+pub fn scroll_max(screen: ratatui::layout::Rect, app: &App) -> usize {
+    let body = inner(super::popup_rect(screen, 90, 70));
+    report_lines(app, body.width as usize).len().saturating_sub(body.height as usize)
+}
+
+/// The report's rows laid out `width` wide, each in its style.
+fn report_lines(app: &App, width: usize) -> Vec<Line<'static>> {
+    app.report
         .iter()
         .map(|(error, text)| {
             let style = if *error {
@@ -57,10 +71,8 @@ pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
             };
             (escape_one_line(text), style)
         })
-        .flat_map(|(text, style)| rows(&text, body.width as usize).into_iter().map(move |r| Line::styled(r, style)))
-        .collect();
-    let scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)), body);
+        .flat_map(|(text, style)| rows(&text, width).into_iter().map(move |r| Line::styled(r, style)))
+        .collect()
 }
 
 #[cfg(test)]

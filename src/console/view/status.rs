@@ -24,7 +24,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let room = width.saturating_sub(fixed + beside.map_or(0, |(t, _)| t.width()));
     // Hints come most specific first; each is shown whole or not at all.
     let mut used = 0;
-    for (key, hint) in hints_for(app) {
+    for (key, hint) in hints_for(app, frame.area()) {
         let piece = format!("{key} {hint}  ");
         if used + piece.trim_end().width() > room {
             break;
@@ -91,10 +91,12 @@ fn notice_text(app: &App) -> Option<(String, Style)> {
 /// The focused pane's hints, worded for the state: `F5 disconnect` while a session is live.
 /// Over a yes/no question, a menu's `↓ move`/`Enter choose`/`Esc close` do nothing useful, and
 /// the question's own keys are named once, on the line under it: the bar keeps only the rest.
-/// While search results are shown in Messages, their `n/N next/previous` comes first.
-fn hints_for(app: &App) -> Vec<(String, &'static str)> {
+/// While search results are shown in Messages, their `n/N next/previous` comes first; over a
+/// view whose text fits on `screen`, there is no `↓ scroll`.
+fn hints_for(app: &App, screen: Rect) -> Vec<(String, &'static str)> {
     let live = app.is_connected();
     let question = matches!(app.modals.top(), Some(Modal::Question(_)));
+    let still = matches!(app.modals.top(), Some(Modal::View(_))) && !super::view_scrolls(screen, app);
     let mut hints: Vec<(String, &'static str)> = Vec::new();
     if app.input_context() == InputContext::Pane(Pane::Messages) && !app.tab.messages.search.is_empty() {
         let key = |intent| app.keys.label_in(Scope::Messages, &intent);
@@ -105,6 +107,7 @@ fn hints_for(app: &App) -> Vec<(String, &'static str)> {
             .hints(app.input_context())
             .into_iter()
             .filter(|(_, h)| !(question && matches!(*h, "move" | "choose" | "close")))
+            .filter(|(_, h)| !(still && *h == "scroll"))
             .map(|(key, hint)| if live && hint == "connect" { (key, "disconnect") } else { (key, hint) }),
     );
     hints

@@ -18,16 +18,33 @@ pub fn draw(frame: &mut Frame, app: &App, table: Table, row: usize, scroll: usiz
     let r = app.draft().and_then(|d| d.rows(table).get(row));
     let name = r.map(|r| escape_one_line(&r.param.name)).unwrap_or_default();
     let kind = if table == Table::Query { "query parameter" } else { "header" };
-    let block = theme::pane_block(&format!("Token · {kind} {name}"), true)
-        .title_bottom(Span::styled(" decoded, not verified · Esc close · ↑/↓ scroll ", theme::dim()));
     let body = inner(area);
+    let token = r.and_then(crate::console::state::token::row_token);
+    let para = token.as_ref().map(|t| Paragraph::new(lines(t, app)).wrap(Wrap { trim: false }));
+    let max = para.as_ref().map_or(0, |p| p.line_count(body.width).saturating_sub(body.height as usize));
+    let footer = format!(" decoded, not verified ·{}", super::view_footer(max > 0, &[]));
+    let block =
+        theme::pane_block(&format!("Token · {kind} {name}"), true).title_bottom(Span::styled(footer, theme::dim()));
     frame.render_widget(block, area);
-    let Some(t) = r.and_then(crate::console::state::token::row_token) else {
+    let Some(para) = para else {
         frame.render_widget(Paragraph::new("(this value is no longer a JWT)").style(theme::dim()), body);
         return;
     };
-    let scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
-    frame.render_widget(Paragraph::new(lines(&t, app)).wrap(Wrap { trim: false }).scroll((scroll, 0)), body);
+    let scroll = u16::try_from(scroll.min(max)).unwrap_or(u16::MAX);
+    frame.render_widget(para.scroll((scroll, 0)), body);
+}
+
+/// The last first-line that still fills the view of the token in `row` of `table` on a
+/// terminal of `screen` (0 when it all fits).
+pub fn scroll_max(screen: ratatui::layout::Rect, app: &App, table: Table, row: usize) -> usize {
+    let body = inner(super::popup_rect(screen, 80, 80));
+    let token = app.draft().and_then(|d| d.rows(table).get(row)).and_then(crate::console::state::token::row_token);
+    token.map_or(0, |t| {
+        Paragraph::new(lines(&t, app))
+            .wrap(Wrap { trim: false })
+            .line_count(body.width)
+            .saturating_sub(body.height as usize)
+    })
 }
 
 fn lines(t: &JwtView, app: &App) -> Vec<Line<'static>> {

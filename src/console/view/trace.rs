@@ -14,16 +14,33 @@ use wstab_core::terminal_text::{escape_for_terminal, escape_one_line};
 /// Draws the view from line `scroll`.
 pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
     let area = popup(frame, 90, 85);
+    let body = inner(area);
+    let para = Paragraph::new(trace_lines(app)).wrap(Wrap { trim: false });
+    let max = para.line_count(body.width).saturating_sub(body.height as usize);
     // While a session is live F5 ends it: the footer says so.
     let key = app.key_for(&crate::console::state::Intent::ToggleConnection);
     let f5 = if app.is_connected() { format!("{key} disconnect") } else { format!("{key} connect again") };
-    let footer = super::composer::fit_items(
-        &["Esc close".to_string(), "↑/↓ scroll".to_string(), f5],
-        area.width.saturating_sub(2) as usize,
-    );
+    let mut items = vec!["Esc close".to_string()];
+    if max > 0 {
+        items.push("↑/↓ scroll".to_string());
+    }
+    items.push(f5);
+    let footer = super::composer::fit_items(&items, area.width.saturating_sub(2) as usize);
     let block = theme::pane_block("Handshake trace", true).title_bottom(Span::styled(footer, theme::dim()));
-    let body = inner(area);
     frame.render_widget(block, area);
+    let scroll = u16::try_from(scroll.min(max)).unwrap_or(u16::MAX);
+    frame.render_widget(para.scroll((scroll, 0)), body);
+}
+
+/// The last first-line that still fills the view on a terminal of `screen` (0 when all fits).
+pub fn scroll_max(screen: ratatui::layout::Rect, app: &App) -> usize {
+    let body = inner(super::popup_rect(screen, 90, 85));
+    let para = Paragraph::new(trace_lines(app)).wrap(Wrap { trim: false });
+    para.line_count(body.width).saturating_sub(body.height as usize)
+}
+
+/// The trace as the view lays it out: the failure, the handshake, the gateway's policies.
+fn trace_lines(app: &App) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     if let Some(e) = &app.tab.last_error {
         lines.push(Line::from(Span::styled(format!("✗ {}", e.label()), theme::error())));
@@ -51,8 +68,7 @@ pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
         lines.push(Line::raw(""));
         policy_lines(p, &mut lines);
     }
-    let scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)), body);
+    lines
 }
 
 /// The gateway's policy trace: each policy in order with its scope, outcome, time and what it

@@ -16,9 +16,12 @@ pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
     let unset = format!("none: {} sets one", app.key_for(&crate::console::state::Intent::SetCorrelation));
     let pointer = pairing.pointer().unwrap_or(&unset);
     let title = format!("Waiting for a reply · correlation {pointer}");
-    let block = theme::pane_block(&title, true).title_bottom(Span::styled(" Esc close · ↑/↓ scroll ", theme::dim()));
     let body = inner(area);
+    let max = scroll_max(frame.area(), app);
+    let block =
+        theme::pane_block(&title, true).title_bottom(Span::styled(super::view_footer(max > 0, &[]), theme::dim()));
     frame.render_widget(block, area);
+    let scroll = scroll.min(max);
     let (replies, pings) = (pairing.replies(), pairing.pings());
     if replies.unanswered() + pings.unanswered() == 0 {
         frame
@@ -40,4 +43,12 @@ pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), body);
+}
+
+/// The last first row that still fills the list on a terminal of `screen` (0 when it fits).
+pub fn scroll_max(screen: ratatui::layout::Rect, app: &App) -> usize {
+    let body = inner(super::popup_rect(screen, 90, 70));
+    let pairing = &app.tab.pairing.pairing;
+    let rows = pairing.replies().waiting().count() + pairing.pings().waiting().count();
+    rows.saturating_sub(body.height as usize)
 }

@@ -273,3 +273,59 @@ fn test_the_query_table_keeps_its_values_whole_or_ended_by_an_ellipsis_at_80_col
     let s = screen(&render(&mut app, 120, 36));
     assert!(s.contains(&format!("[x] subscription-key* {mask}")), "{s}");
 }
+
+#[test]
+fn test_scroll_hints_show_only_where_something_scrolls() {
+    let has_hints = |s: &str| (s.contains("↑/↓ scroll"), s.lines().last().unwrap_or_default().contains("↓ scroll"));
+    let mut app = connected_app();
+    app.focus = Pane::Messages;
+    // A short message fits its detail view: no scroll hint, neither on the box nor in the bar.
+    push_text(&mut app, Direction::In, 90_000, "short");
+    app.update(Intent::Enter, &Viewport::default());
+    for (w, h) in [(80, 24), (120, 36)] {
+        let s = screen(&render(&mut app, w, h));
+        assert!(s.contains("short"), "{s}");
+        assert_eq!(has_hints(&s), (false, false), "nothing to scroll at {w}×{h}:\n{s}");
+    }
+    app.update(Intent::Escape, &Viewport::default());
+    // Sixty lines do not fit: both hints.
+    let long: Vec<String> = (1..=60).map(|i| format!("line {i}")).collect();
+    push_text(&mut app, Direction::In, 91_000, &long.join("\n"));
+    app.update(Intent::Enter, &Viewport::default());
+    let s = screen(&render(&mut app, 80, 24));
+    assert_eq!(has_hints(&s), (true, true), "{s}");
+    app.update(Intent::Escape, &Viewport::default());
+    // The help overlay always has more than 24 rows of keys.
+    app.update(Intent::Help, &Viewport::default());
+    assert_eq!(has_hints(&screen(&render(&mut app, 80, 24))), (true, true));
+}
+
+#[test]
+fn test_the_gateway_view_scrolls_to_its_last_record_and_no_further() {
+    use crate::console::state::gateway_records::{GatewayRecord, HandshakeRecord};
+    let mut app = gateway_app();
+    let records = (0..40)
+        .map(|i| {
+            GatewayRecord::Handshake(HandshakeRecord {
+                time: format!("2026-11-26T12:{:02}:00Z", i),
+                api: Some("echo".into()),
+                url: "/echo".into(),
+                status: 101,
+                reason: format!("relayed #{i}"),
+                client: "127.0.0.1:50123".into(),
+                duration_ms: 1,
+                policies: Vec::new(),
+            })
+        })
+        .collect();
+    app.on_reply(Reply::GatewayRecords(records));
+    let s = screen(&render(&mut app, 80, 24));
+    assert!(s.contains("↑/↓ scroll"), "{s}");
+    // End shows the oldest record at the bottom, the box full: not an empty page past it.
+    app.update(Intent::Last, &super::tests::viewport(&app, 80, 24));
+    let s = screen(&render(&mut app, 80, 24));
+    let rows = pane_rows(&s, "Gateway: ");
+    let last = rows.iter().rposition(|r| !r.trim().is_empty()).unwrap_or(0);
+    assert_eq!(last, rows.len() - 1, "the box is full to its bottom:\n{s}");
+    assert!(rows[last].contains("relayed to the") || rows[last].contains("onHandshake"), "{s}");
+}
