@@ -142,16 +142,20 @@ impl Composer {
         }
     }
 
-    /// Up: a line up, or on the first line the previous sent message.
-    pub fn up(&mut self) {
-        if !self.editor.up() {
+    /// Up: a row up as the text is drawn `width` columns wide (a line, when the width is not
+    /// known: 0), or on the first row the previous sent message.
+    pub fn up(&mut self, width: usize) {
+        let moved = if width > 0 { self.editor.up_row(width) } else { self.editor.up() };
+        if !moved {
             self.recall_older();
         }
     }
 
-    /// Down: a line down, or on the last line the next sent message.
-    pub fn down(&mut self) {
-        if !self.editor.down() {
+    /// Down: a row down as drawn (a line when `width` is 0), or on the last row the next sent
+    /// message.
+    pub fn down(&mut self, width: usize) {
+        let moved = if width > 0 { self.editor.down_row(width) } else { self.editor.down() };
+        if !moved {
             self.recall_newer();
         }
     }

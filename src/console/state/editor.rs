@@ -4,6 +4,7 @@
 //! combining accent), so an edit never leaves half a character behind.
 
 use unicode_segmentation::UnicodeSegmentation;
+use wstab_core::terminal_text::escape_for_terminal;
 
 /// Text being edited, with a cursor.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -194,12 +195,149 @@ impl Editor {
         self.col = boundary_at_or_before(&self.lines[self.row], self.col);
         true
     }
+
+    /// Moves up a row of the text as drawn `width` columns wide (a long line wraps over rows),
+    /// keeping the cursor's column on screen; false on the first row of the first line.
+    pub fn up_row(&mut self, width: usize) -> bool {
+        let here = Drawn::new(&self.lines[self.row], width);
+        let (r, x) = here.place(self.col);
+        if r > 0 {
+            self.col = here.col_at(&self.lines[self.row], r - 1, x);
+            return true;
+        }
+        if self.row == 0 {
+            return false;
+        }
+        self.row -= 1;
+        let above = Drawn::new(&self.lines[self.row], width);
+        self.col = above.col_at(&self.lines[self.row], above.rows.len() - 1, x);
+        true
+    }
+
+    /// Moves down a row of the text as drawn `width` columns wide; false on the last row of the
+    /// last line.
+    pub fn down_row(&mut self, width: usize) -> bool {
+        let here = Drawn::new(&self.lines[self.row], width);
+        let (r, x) = here.place(self.col);
+        if r + 1 < here.rows.len() {
+            self.col = here.col_at(&self.lines[self.row], r + 1, x);
+            return true;
+        }
+        if self.row + 1 >= self.lines.len() {
+            return false;
+        }
+        self.row += 1;
+        let below = Drawn::new(&self.lines[self.row], width);
+        self.col = below.col_at(&self.lines[self.row], 0, x);
+        true
+    }
 }
 
 /// Pasted or loaded text for a one-line field: surrounding whitespace trimmed, line breaks inside
 /// dropped (a token wrapped by a terminal or an editor still arrives whole).
 pub fn one_line(text: &str) -> String {
     text.trim().chars().filter(|c| *c != '\n' && *c != '\r').collect()
+}
+
+/// The byte ranges of `text`'s rows when wrapped to `width` columns, as the composer draws them:
+/// at least one. A row ends after a space where it can; only a word longer than the row is
+/// split, and never inside a grapheme cluster.
+pub fn wrap_points(text: &str, width: usize) -> Vec<(usize, usize)> {
+    let mut rows = Vec::new();
+    let (mut start, mut used) = (0, 0);
+    // Where the row could end after a space, and the width up to there.
+    let mut space: Option<(usize, usize)> = None;
+    for (at, g) in text.grapheme_indices(true) {
+        let w = display_width(g);
+        let blank = g.chars().all(char::is_whitespace);
+        // A space past the edge hangs there, unseen, so the next row starts with its word.
+        if blank && used + w > width {
+            used += w;
+            space = Some((at + g.len(), used));
+            continue;
+        }
+        if used + w > width && at > start {
+            // The word in progress moves down whole, after the last space.
+            if let Some((after, before)) = space {
+                rows.push((start, after));
+                start = after;
+                used -= before;
+            }
+            // A word longer than the row breaks here.
+            if used + w > width && at > start {
+                rows.push((start, at));
+                start = at;
+                used = 0;
+            }
+            space = None;
+        }
+        used += w;
+        if blank {
+            space = Some((at + g.len(), used));
+        }
+    }
+    rows.push((start, text.len()));
+    rows
+}
+
+/// One line as the composer draws it: escaped (pasted control characters are shown, never sent
+/// to the terminal raw), where each char starts in the escaped text, and its rows.
+struct Drawn {
+    text: String,
+    /// The escaped byte offset of each char of the line, then of its end.
+    at: Vec<usize>,
+    /// The rows' byte ranges in `text` ([`wrap_points`]).
+    rows: Vec<(usize, usize)>,
+}
+
+impl Drawn {
+    fn new(line: &str, width: usize) -> Self {
+        let mut text = String::with_capacity(line.len());
+        let mut at = Vec::with_capacity(line.len() + 1);
+        let mut buf = [0; 4];
+        for c in line.chars() {
+            at.push(text.len());
+            text.push_str(&escape_for_terminal(c.encode_utf8(&mut buf)));
+        }
+        at.push(text.len());
+        let rows = wrap_points(&text, width.max(1));
+        Self { text, at, rows }
+    }
+
+    /// The row char `col` is drawn on (the rule the composer's cursor follows) and its column
+    /// there.
+    fn place(&self, col: usize) -> (usize, usize) {
+        let at = self.at[col.min(self.at.len() - 1)];
+        let r = self.rows.iter().rposition(|(start, _)| *start <= at).unwrap_or(0);
+        (r, display_width(&self.text[self.rows[r].0..at]))
+    }
+
+    /// The char position on row `r` at column `x` or the nearest before it, stepping by
+    /// grapheme cluster (a cursor never lands inside one).
+    fn col_at(&self, line: &str, r: usize, x: usize) -> usize {
+        let (start, end) = self.rows[r];
+        // A row's end is where the next row starts: only the last row's end is its own.
+        let last = r + 1 == self.rows.len();
+        let (mut k, mut col, mut used) = (0, None, 0);
+        for g in line.graphemes(true) {
+            let next = k + g.chars().count();
+            if self.at[k] >= start && col.is_none() {
+                col = Some(k);
+            }
+            if self.at[next] > end || (!last && self.at[next] == end) {
+                break;
+            }
+            if self.at[k] >= start {
+                used += display_width(&self.text[self.at[k]..self.at[next]]);
+                if used > x {
+                    break;
+                }
+                col = Some(next);
+            }
+            k = next;
+        }
+        col.unwrap_or(k)
+    }
 }
 
 fn byte_at(s: &str, col: usize) -> usize {
@@ -265,6 +403,38 @@ mod tests {
         one.left();
         one.insert_str("  x\ny  ");
         assert_eq!((one.text(), one.cursor()), ("axyb".to_string(), (0, 3)));
+    }
+
+    #[test]
+    fn test_up_and_down_by_drawn_rows_keep_the_column_and_whole_graphemes() {
+        // "aaaa bbbb cccc" at 5 columns: rows "aaaa ", "bbbb ", "cccc".
+        let mut e = Editor::multi_line();
+        e.set_text("aaaa bbbb cccc");
+        assert_eq!(e.cursor(), (0, 14));
+        assert!(e.up_row(5));
+        assert_eq!(e.cursor(), (0, 9), "end of cccc (column 4) → column 4 of the row above");
+        assert!(e.up_row(5) && e.cursor() == (0, 4));
+        assert!(!e.up_row(5), "the first row of the first line");
+        assert!(e.down_row(5) && e.down_row(5) && e.cursor() == (0, 14));
+        assert!(!e.down_row(5));
+        // A family emoji (2 columns, 5 chars) is never entered; a control character is drawn
+        // escaped (`\x01`, 4 columns) and counted as drawn.
+        let mut e = Editor::multi_line();
+        e.set_text("xx 👨‍👩‍👧 yy");
+        assert!(e.up_row(3), "rows 'xx ', '👨‍👩‍👧 ', 'yy'");
+        assert_eq!(e.cursor(), (0, 8), "column 2 of 'yy' → after the family, not inside it");
+        let mut e = Editor::multi_line();
+        e.set_text("ab\u{1}cd efgh");
+        assert!(e.up_row(8), "rows 'ab\\x01cd ' (8 columns drawn), 'efgh'");
+        assert_eq!(e.cursor(), (0, 2), "column 4 of 'efgh' is inside the drawn \\x01 (2–5): before it");
+        assert!(e.down_row(8));
+        assert_eq!(e.cursor(), (0, 8), "and back: column 2 of efgh");
+        // From the second line's start, Up lands on the first line's last drawn row.
+        let mut e = Editor::multi_line();
+        e.set_text("aaaa bbbb\ncc");
+        e.home();
+        assert!(e.up_row(5));
+        assert_eq!(e.cursor(), (0, 5), "the start of the row 'bbbb'");
     }
 
     #[test]

@@ -452,7 +452,7 @@ impl App {
                 Pane::Apis => self.apis_key(action),
                 Pane::Request => self.request_key(action),
                 Pane::Messages => self.messages_key(action, viewport),
-                Pane::Composer => return self.composer_key(action),
+                Pane::Composer => return self.composer_key(action, viewport),
             },
         }
         None

@@ -167,7 +167,7 @@ impl App {
         }
     }
 
-    pub(super) fn composer_key(&mut self, action: Intent) -> Option<Effect> {
+    pub(super) fn composer_key(&mut self, action: Intent, viewport: &Viewport) -> Option<Effect> {
         let c = &mut self.tab.composer;
         match action {
             Intent::Enter => {
@@ -232,8 +232,8 @@ impl App {
             Intent::Right => c.editor.right(),
             Intent::First => c.editor.home(),
             Intent::Last => c.editor.end(),
-            Intent::Up => c.up(),
-            Intent::Down => c.down(),
+            Intent::Up => c.up(viewport.composer_width),
+            Intent::Down => c.down(viewport.composer_width),
             // Leaving the editor hands keys back to the panes (so `q` quits again).
             Intent::Escape => self.focus = Pane::Messages,
             Intent::PickSavedMessage => self.open_saved_messages(),

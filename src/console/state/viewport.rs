@@ -12,12 +12,16 @@ pub struct Viewport {
     /// The last line the view on top may scroll to (its text past its end would show an empty
     /// box); `usize::MAX` for views that clamp when they draw.
     pub view_scroll_max: usize,
+    /// Columns of text the composer shows: `↑`/`↓` move by the rows a long line wraps to. 0
+    /// when not measured: they move by line.
+    pub composer_width: usize,
 }
 
 impl Default for Viewport {
-    /// A screen never measured (scripted input, tests): ten Messages rows, views unbounded.
+    /// A screen never measured (scripted input, tests): ten Messages rows, views unbounded,
+    /// the composer moving by line.
     fn default() -> Self {
-        Self { messages_rows: 10, view_scroll_max: usize::MAX }
+        Self { messages_rows: 10, view_scroll_max: usize::MAX, composer_width: 0 }
     }
 }
 

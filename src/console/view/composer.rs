@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{inner, theme};
-use crate::console::state::editor::display_width;
+use crate::console::state::editor::{display_width, wrap_points};
 use crate::console::state::{App, Pane};
 use wstab_core::terminal_text::{escape_for_terminal, escape_one_line};
 
@@ -111,44 +111,4 @@ fn layout_rows(lines: &[String], (row, col): (usize, usize), width: usize) -> (V
         out.extend(breaks.into_iter().map(|(start, end)| text[start..end].to_string()));
     }
     (out, cursor)
-}
-
-/// The byte ranges of `text`'s rows when wrapped to `width` columns: at least one.
-fn wrap_points(text: &str, width: usize) -> Vec<(usize, usize)> {
-    use unicode_segmentation::UnicodeSegmentation;
-    let mut rows = Vec::new();
-    let (mut start, mut used) = (0, 0);
-    // Where the row could end after a space, and the width up to there.
-    let mut space: Option<(usize, usize)> = None;
-    for (at, g) in text.grapheme_indices(true) {
-        let w = display_width(g);
-        let blank = g.chars().all(char::is_whitespace);
-        // A space past the edge hangs there, unseen, so the next row starts with its word.
-        if blank && used + w > width {
-            used += w;
-            space = Some((at + g.len(), used));
-            continue;
-        }
-        if used + w > width && at > start {
-            // The word in progress moves down whole, after the last space.
-            if let Some((after, before)) = space {
-                rows.push((start, after));
-                start = after;
-                used -= before;
-            }
-            // A word longer than the row breaks here.
-            if used + w > width && at > start {
-                rows.push((start, at));
-                start = at;
-                used = 0;
-            }
-            space = None;
-        }
-        used += w;
-        if blank {
-            space = Some((at + g.len(), used));
-        }
-    }
-    rows.push((start, text.len()));
-    rows
 }

@@ -107,7 +107,8 @@ pub fn messages_rows(area: Rect, app: &App) -> usize {
 /// The screen as the state needs it for the next key on a terminal of `area` (what the loop
 /// passes to `App::update` with each intent): Messages rows and how far the view on top scrolls.
 pub fn viewport(area: Rect, app: &App) -> Viewport {
-    Viewport { messages_rows: messages_rows(area, app), view_scroll_max: view_scroll_max(area, app) }
+    let composer_width = layout(area, app).map_or(0, |a| inner(a.composer).width as usize);
+    Viewport { messages_rows: messages_rows(area, app), view_scroll_max: view_scroll_max(area, app), composer_width }
 }
 
 /// Draws the whole console in the app's theme, without colours when `NO_COLOR` is set

@@ -82,3 +82,41 @@ fn test_the_copy_menu_dims_what_has_nothing_to_copy_yet_and_says_why() {
     let s = screen(&render(&mut app, 80, 24));
     assert!(s.contains("the selected message ") && !s.contains("no messages yet"), "{s}");
 }
+
+#[test]
+fn test_up_and_down_move_between_the_rows_a_long_line_wraps_to_before_recalling_history() {
+    use super::tests::viewport;
+    use crate::console::state::Pane;
+    let mut app = connected_app();
+    app.focus = Pane::Composer;
+    app.tab.composer.editor.set_text("an older message");
+    app.tab.composer.sent();
+    // One line of 18 words, wrapped to several rows at 80 columns; the cursor at its end.
+    let words: Vec<String> = (0..18).map(|i| format!("word{i:02}")).collect();
+    app.tab.composer.editor.set_text(&words.join(" "));
+    let text = app.tab.composer.editor.text();
+    let vp = viewport(&app, 80, 24);
+    assert!(vp.composer_width > 0 && vp.composer_width < text.len(), "the line wraps: {vp:?}");
+    let end = app.tab.composer.editor.cursor();
+    app.update(Intent::Up, &vp);
+    assert_eq!(app.tab.composer.editor.text(), text, "↑ on a wrapped row moves up a row, not to history");
+    let (row, col) = app.tab.composer.editor.cursor();
+    assert_eq!(row, 0);
+    assert!(col < end.1 && end.1 - col <= vp.composer_width, "one row up, the column kept: {col} from {}", end.1);
+    // The cursor is drawn one row above the last.
+    let t = render(&mut app, 80, 24);
+    let s = screen(&t);
+    let last_row = s.lines().position(|l| l.contains(words.last().unwrap())).unwrap_or_else(|| panic!("{s}"));
+    let mut t = t;
+    assert_eq!(t.get_cursor_position().unwrap().y as usize, last_row - 1, "{s}");
+    // Down comes back to the end; another Down (the last row) goes to history's newer side,
+    // and Up from the first row recalls the older message.
+    app.update(Intent::Down, &vp);
+    assert_eq!(app.tab.composer.editor.cursor(), end);
+    for _ in 0..10 {
+        app.update(Intent::Up, &vp);
+    }
+    assert_eq!(app.tab.composer.editor.text(), "an older message", "past the first row: history");
+    app.update(Intent::Down, &vp);
+    assert_eq!(app.tab.composer.editor.text(), text, "and back to the draft");
+}
