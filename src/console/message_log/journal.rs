@@ -1,12 +1,15 @@
 //! The session journal: every event written to disk as it happens, so nothing the bounded log
-//! drops from view is lost. `s` copies it to a file the user names; `--capture FILE` writes a
-//! second copy live.
+//! drops from view is lost. `s` saves it as NDJSON to a file the user names; `--capture FILE`
+//! writes a second copy live, as NDJSON.
+//!
+//! On disk the journal holds compact records ([`super::spill`]), converted to NDJSON only when
+//! saved: a flood's frames cost the loop a copy of their payload, not a formatted line each.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Seek, Write};
+use std::io::{self, BufReader, BufWriter, Seek, Write};
 use std::path::{Path, PathBuf};
 
-use super::ndjson;
+use super::{ndjson, spill};
 use wstab_core::connection::Event;
 
 /// One spill file and what it holds.
@@ -15,33 +18,34 @@ struct Segment {
     w: BufWriter<File>,
     bytes: u64,
     events: u64,
+    records: spill::Writer,
 }
 
 impl Segment {
     fn new() -> io::Result<Self> {
-        Ok(Self { w: BufWriter::with_capacity(1 << 16, tempfile::tempfile()?), bytes: 0, events: 0 })
+        Ok(Self {
+            w: BufWriter::with_capacity(1 << 16, tempfile::tempfile()?),
+            bytes: 0,
+            events: 0,
+            records: spill::Writer::default(),
+        })
     }
 
-    /// Appends this segment's whole content to `out`, leaving appends to continue at its end.
-    fn copy_to(&mut self, out: &mut File) -> io::Result<u64> {
+    /// Appends one event's record.
+    fn append(&mut self, event: &Event) -> io::Result<()> {
+        self.bytes += self.records.write(&mut self.w, event)?;
+        self.events += 1;
+        Ok(())
+    }
+
+    /// Appends this segment's events to `out` as NDJSON, leaving appends to continue at its end.
+    fn save_to(&mut self, out: &mut impl Write) -> io::Result<spill::Converted> {
         self.w.flush()?;
         let f = self.w.get_mut();
         f.rewind()?;
-        let copied = io::copy(f, out);
+        let converted = spill::to_ndjson(&mut BufReader::with_capacity(1 << 16, &*f), out);
         f.seek(io::SeekFrom::End(0))?;
-        copied
-    }
-}
-
-impl Write for Segment {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.w.write(buf)?;
-        self.bytes += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.w.flush()
+        converted
     }
 }
 
@@ -56,12 +60,14 @@ pub struct JournalStats {
     pub dropped: u64,
 }
 
-/// Writes every event of the console's life as NDJSON to private spill files (unnamed, so the
-/// OS removes them however the process ends) and, when asked, to a capture file.
+/// Writes every event of the console's life to private spill files (unnamed, so the OS removes
+/// them however the process ends) and, when asked, as NDJSON to a capture file.
 ///
 /// With a bound, the spill is two files of at most half the bound each: when the newer one
 /// fills, the older one (the oldest events) is dropped and counted, so the journal never holds
 /// more than the bound, and what `s` saves starts with a line saying how many events were lost.
+/// The bound counts the spill's bytes; the NDJSON saved from it is larger (a 64-byte text frame
+/// takes 68 bytes in the spill, about 130 saved).
 #[derive(Debug)]
 pub struct Journal {
     older: Option<Segment>,
@@ -107,10 +113,9 @@ impl Journal {
         if self.failed.is_some() {
             return;
         }
-        if let Err(e) = ndjson::write_line(&mut self.current, event, &mut self.ts) {
+        if let Err(e) = self.current.append(event) {
             self.failed = Some(format!("cannot write the session journal: {e}"));
         }
-        self.current.events += 1;
         if let Some((path, w)) = &mut self.capture
             && let Err(e) = ndjson::write_line(w, event, &mut self.ts)
         {
@@ -127,7 +132,7 @@ impl Journal {
     /// The newer half is full: the older one goes (its events counted as dropped), the newer one
     /// becomes the older, and a new file takes the appends.
     fn rotate(&mut self) -> io::Result<()> {
-        self.current.flush()?;
+        self.current.w.flush()?;
         let fresh = Segment::new()?;
         if let Some(gone) = self.older.replace(std::mem::replace(&mut self.current, fresh)) {
             self.dropped += gone.events;
@@ -146,7 +151,7 @@ impl Journal {
         if self.failed.is_some() {
             return;
         }
-        if let Err(e) = self.current.flush() {
+        if let Err(e) = self.current.w.flush() {
             self.failed = Some(format!("cannot write the session journal: {e}"));
         }
         if let Some((path, w)) = &mut self.capture
@@ -161,12 +166,13 @@ impl Journal {
         self.failed.as_deref()
     }
 
-    /// Writes the whole session so far to `path` (created or truncated); returns the bytes
-    /// written. When the bound dropped older events, the first line says how many:
-    /// `{"ts":…,"kind":"dropped","events":N,"reason":…}`.
-    pub fn save(&mut self, path: &Path) -> io::Result<u64> {
-        let mut out = File::create(path)?;
-        let mut n = 0;
+    /// Writes the whole session so far to `path` (created or truncated) as NDJSON. When the
+    /// bound dropped older events, the first line says how many:
+    /// `{"ts":…,"kind":"dropped","events":N,"reason":…}`. A damaged spill (a record cut short by a
+    /// write that failed) is saved up to the damage, and [`Saved::damaged`] says where.
+    pub fn save(&mut self, path: &Path) -> io::Result<Saved> {
+        let mut out = BufWriter::with_capacity(1 << 16, File::create(path)?);
+        let mut saved = Saved::default();
         if self.dropped > 0 {
             let limit_mb = self.limit.unwrap_or(0) >> 20;
             let line = serde_json::json!({
@@ -181,15 +187,32 @@ impl Journal {
             let mut text = line.to_string();
             text.push('\n');
             out.write_all(text.as_bytes())?;
-            n += text.len() as u64;
+            saved.bytes += text.len() as u64;
         }
-        if let Some(older) = &mut self.older {
-            n += older.copy_to(&mut out)?;
+        let segments = self.older.iter_mut().chain(std::iter::once(&mut self.current));
+        for segment in segments {
+            let part = segment.save_to(&mut out)?;
+            saved.bytes += part.bytes;
+            saved.events += part.events;
+            if saved.damaged.is_none() {
+                saved.damaged = part.damaged;
+            }
         }
-        n += self.current.copy_to(&mut out)?;
-        out.sync_all()?;
-        Ok(n)
+        out.into_inner().map_err(io::IntoInnerError::into_error)?.sync_all()?;
+        Ok(saved)
     }
+}
+
+/// What [`Journal::save`] wrote.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Saved {
+    /// Bytes written.
+    pub bytes: u64,
+    /// Events written (the `dropped` line not counted).
+    pub events: u64,
+    /// Where the spill was damaged, if it was: what was saved stops there (for that part of
+    /// the journal).
+    pub damaged: Option<String>,
 }
 
 #[cfg(test)]
@@ -226,6 +249,64 @@ mod tests {
         assert_eq!(lines[4]["encoding"], "base64");
         assert_eq!(lines[4]["data"], "AQI=");
         assert!(text.lines().all(|l| l.starts_with("{\"ts\":")), "{text}");
+    }
+
+    #[test]
+    fn test_a_save_is_byte_for_byte_the_live_capture_of_the_same_events() {
+        let dir = tempfile::tempdir().unwrap();
+        let capture = dir.path().join("capture.ndjson");
+        let mut j = Journal::new(Some(&capture)).unwrap();
+        let frames = [
+            Frame::Text(Utf8Bytes::from("quote \" and \u{1b} and é".to_string())),
+            Frame::Binary(bytes::Bytes::from_static(&[0, 255, 7])),
+            Frame::Ping(bytes::Bytes::from_static(b"hb")),
+            Frame::Pong(bytes::Bytes::new()),
+            Frame::Close(Some((1001, "going".into()))),
+            Frame::Close(None),
+        ];
+        j.record(&Event::now(SessionId(2), EventKind::Connecting { url: "ws://h/chat".into() }));
+        for (i, frame) in frames.into_iter().enumerate() {
+            let dir = if i % 2 == 0 { Direction::In } else { Direction::Out };
+            j.record(&Event::now(SessionId(2), EventKind::Frame { dir, frame }));
+        }
+        j.record(&Event::now(
+            SessionId(2),
+            EventKind::Closed { code: 1001, reason: "going".into(), by: wstab_core::connection::Closer::Local },
+        ));
+        j.flush();
+        let saved = dir.path().join("saved.ndjson");
+        let done = j.save(&saved).unwrap();
+        let (saved, live) = (std::fs::read(&saved).unwrap(), std::fs::read(&capture).unwrap());
+        assert_eq!(String::from_utf8(saved.clone()).unwrap(), String::from_utf8(live).unwrap());
+        assert_eq!(done, Saved { bytes: saved.len() as u64, events: 8, damaged: None });
+    }
+
+    #[test]
+    fn test_a_journal_cut_short_saves_what_it_holds_and_says_where() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::new(None).unwrap();
+        for i in 0..3 {
+            let frame = Frame::Text(Utf8Bytes::from(format!("m{i}")));
+            j.record(&Event::now(SessionId(1), EventKind::Frame { dir: Direction::In, frame }));
+        }
+        let whole = j.stats().bytes;
+        // A record whose write failed half way: its header and part of its payload.
+        let mut record = Vec::new();
+        let frame = Frame::Text(Utf8Bytes::from("lost".to_string()));
+        let lost = Event::now(SessionId(1), EventKind::Frame { dir: Direction::In, frame });
+        spill::Writer::default().write(&mut record, &lost).unwrap();
+        j.current.w.write_all(&record[..record.len() - 2]).unwrap();
+        let path = dir.path().join("saved.ndjson");
+        let done = j.save(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let data: Vec<String> = text
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["data"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(data, ["m0", "m1", "m2"]);
+        assert_eq!(done.events, 3);
+        let damage = done.damaged.unwrap();
+        assert!(damage.contains(&format!("cut short at byte {whole}")) && damage.contains("3 events"), "{damage}");
     }
 
     #[test]

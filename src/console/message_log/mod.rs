@@ -6,6 +6,7 @@
 
 pub mod journal;
 pub mod ndjson;
+pub mod spill;
 
 use std::collections::VecDeque;
 use std::time::SystemTime;

@@ -69,20 +69,44 @@ pub fn write_line(w: &mut impl Write, event: &Event, ts: &mut TsCache) -> io::Re
         l.push('\n');
         return w.write_all(l.as_bytes());
     };
-    let dir = if *dir == Direction::In { "in" } else { "out" };
-    write!(
-        w,
-        "{{\"ts\":\"{}\",\"session\":{},\"dir\":\"{dir}\",\"kind\":\"{}\"",
-        ts.get(event.at),
-        event.session.0,
-        frame.kind_name()
-    )?;
-    match frame {
-        Frame::Text(t) => {
+    let payload = match frame {
+        Frame::Text(t) => Payload::Text(t.as_str()),
+        Frame::Binary(b) | Frame::Ping(b) | Frame::Pong(b) => Payload::Bytes(b),
+        Frame::Close(c) => Payload::Close(c.as_ref().map(|(code, reason)| (*code, reason.as_str()))),
+    };
+    write_frame(w, ts.get(event.at), event.session.0, *dir, frame.kind_name(), payload, frame.len())
+}
+
+/// A frame's content as its NDJSON line shows it.
+#[derive(Debug, Clone, Copy)]
+pub enum Payload<'a> {
+    /// A text frame's text (`data`, escaped).
+    Text(&'a str),
+    /// A binary, ping or pong frame's bytes (`data`, base64).
+    Bytes(&'a [u8]),
+    /// A close frame's code and reason, if it had them.
+    Close(Option<(u16, &'a str)>),
+}
+
+/// Writes one frame's NDJSON line, newline included, from its parts: what [`write_line`] writes
+/// for a live frame, and what the journal writes for a frame's record when it is saved.
+pub fn write_frame(
+    w: &mut impl Write,
+    ts: &str,
+    session: u64,
+    dir: Direction,
+    kind: &str,
+    payload: Payload<'_>,
+    size: usize,
+) -> io::Result<()> {
+    let dir = if dir == Direction::In { "in" } else { "out" };
+    write!(w, "{{\"ts\":\"{ts}\",\"session\":{session},\"dir\":\"{dir}\",\"kind\":\"{kind}\"")?;
+    match payload {
+        Payload::Text(t) => {
             w.write_all(b",\"data\":")?;
-            serde_json::to_writer(&mut *w, t.as_str())?;
+            serde_json::to_writer(&mut *w, t)?;
         }
-        Frame::Binary(b) | Frame::Ping(b) | Frame::Pong(b) => {
+        Payload::Bytes(b) => {
             w.write_all(b",\"data\":\"")?;
             // Base64 needs no JSON escaping.
             let mut enc = base64::write::EncoderWriter::new(&mut *w, &base64::engine::general_purpose::STANDARD);
@@ -91,13 +115,13 @@ pub fn write_line(w: &mut impl Write, event: &Event, ts: &mut TsCache) -> io::Re
             drop(enc);
             w.write_all(b"\",\"encoding\":\"base64\"")?;
         }
-        Frame::Close(Some((code, reason))) => {
+        Payload::Close(Some((code, reason))) => {
             write!(w, ",\"code\":{code},\"reason\":")?;
             serde_json::to_writer(&mut *w, reason)?;
         }
-        Frame::Close(None) => {}
+        Payload::Close(None) => {}
     }
-    writeln!(w, ",\"size\":{}}}", frame.len())
+    writeln!(w, ",\"size\":{size}}}")
 }
 
 /// The event as a JSON object.

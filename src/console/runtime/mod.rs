@@ -20,7 +20,7 @@ use tokio::time::Instant;
 
 use crate::cli::exit::Exit;
 use crate::console::clipboard::Clipboard;
-use crate::console::message_log::journal::Journal;
+use crate::console::message_log::journal::{Journal, Saved};
 use crate::console::state::{App, Effect, Intent, Notice, Reply};
 use crate::console::view;
 use wstab_core::connection::{self, EventBatch, EventKind, SessionId};
@@ -596,23 +596,31 @@ fn carry_out(
             }
         }
         Effect::Save { path } => {
-            let notice = match journal.save(&path) {
-                Ok(bytes) => {
-                    let dropped = journal.stats().dropped;
-                    let lost = if dropped > 0 {
-                        format!("; its first line says {dropped} older events were dropped (journal_limit_mb)")
-                    } else {
-                        String::new()
-                    };
-                    let text = format!("saved the session ({}) to {}{lost}", view::human_size(bytes), path.display());
-                    Notice { text, error: false }
-                }
-                Err(e) => Notice { text: format!("not saved: {}: {e}", path.display()), error: true },
-            };
+            let saved = journal.save(&path);
+            let notice = save_notice(&path, saved, journal.stats().dropped);
             app.on_reply(Reply::Report(notice));
         }
     }
     true
+}
+
+/// What the status bar says after `s`: where the session went and how big it is, that the
+/// bound dropped older events (the file's first line says so too), and where a damaged journal
+/// stopped the save short (an error: the file lacks what came after).
+fn save_notice(path: &std::path::Path, saved: std::io::Result<Saved>, dropped: u64) -> Notice {
+    match saved {
+        Ok(saved) => {
+            let mut text = format!("saved the session ({}) to {}", view::human_size(saved.bytes), path.display());
+            if dropped > 0 {
+                text.push_str(&format!("; its first line says {dropped} older events were dropped (journal_limit_mb)"));
+            }
+            if let Some(damage) = &saved.damaged {
+                text.push_str(&format!("; but {damage}"));
+            }
+            Notice { text, error: saved.damaged.is_some() }
+        }
+        Err(e) => Notice { text: format!("not saved: {}: {e}", path.display()), error: true },
+    }
 }
 
 /// Mouse clicks focus and select; the wheel scrolls the pane under the pointer.
@@ -623,5 +631,27 @@ fn mouse_action(app: &App, area: ratatui::layout::Rect, m: &crossterm::event::Mo
         MouseEventKind::ScrollUp => Some(Intent::Scroll { pane, lines: -3 }),
         MouseEventKind::ScrollDown => Some(Intent::Scroll { pane, lines: 3 }),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_save_notice_says_where_a_damaged_journal_stopped_the_save() {
+        let path = std::path::Path::new("/tmp/s.ndjson");
+        let whole = save_notice(path, Ok(Saved { bytes: 2048, events: 10, damaged: None }), 0);
+        assert_eq!((whole.text.as_str(), whole.error), ("saved the session (2.0 KiB) to /tmp/s.ndjson", false));
+        let damage = "the session journal ends in a record cut short at byte 90 (in its payload; a write that failed half way?): 3 events before it saved";
+        let cut = save_notice(path, Ok(Saved { bytes: 300, events: 3, damaged: Some(damage.into()) }), 5);
+        assert!(cut.error, "{cut:?}");
+        assert!(
+            cut.text.starts_with("saved the session (300 B) to /tmp/s.ndjson; its first line says 5 older"),
+            "{cut:?}"
+        );
+        assert!(cut.text.ends_with(&format!("; but {damage}")), "{cut:?}");
+        let failed = save_notice(path, Err(std::io::Error::other("disk full")), 0);
+        assert_eq!((failed.text.as_str(), failed.error), ("not saved: /tmp/s.ndjson: disk full", true));
     }
 }
