@@ -32,10 +32,8 @@ impl Recording {
         *self = Self::default();
     }
 
-    /// Keeps a copy of `event`, dropping the oldest frame beyond `limit` frames. O(1).
-    pub fn push(&mut self, event: &Event, limit: usize) {
-        let entry = (self.next, event.clone());
-        self.next += 1;
+    /// Keeps `event`, dropping the oldest frame beyond `limit` frames. O(1).
+    pub fn push(&mut self, event: Event, limit: usize) {
         let (queue, cap) = match event.kind {
             EventKind::Frame { .. } => (&mut self.frames, limit.max(1)),
             _ => (&mut self.connection, MAX_CONNECTION_EVENTS),
@@ -44,7 +42,8 @@ impl Recording {
             queue.pop_front();
             self.dropped += 1;
         }
-        queue.push_back(entry);
+        queue.push_back((self.next, event));
+        self.next += 1;
     }
 
     /// How many events were dropped for the bound.

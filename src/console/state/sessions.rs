@@ -8,7 +8,7 @@
 //! cancel. A `Closed`/`Failed` does not end an entry: under a reconnect supervisor the session
 //! goes on, and dropping its handle there would cancel the reconnect.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use wstab_core::connection::{SessionHandle, SessionId};
 
@@ -26,12 +26,14 @@ struct Entry {
 #[derive(Debug)]
 pub struct SessionRegistry {
     next: u64,
-    live: HashMap<SessionId, Entry>,
+    /// Ordered, not hashed: a console has a handful of sessions, and every event of a flood is
+    /// routed through [`SessionRegistry::owner`], where a few comparisons cost less than SipHash.
+    live: BTreeMap<SessionId, Entry>,
 }
 
 impl Default for SessionRegistry {
     fn default() -> Self {
-        Self { next: 1, live: HashMap::new() }
+        Self { next: 1, live: BTreeMap::new() }
     }
 }
 

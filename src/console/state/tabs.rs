@@ -160,7 +160,16 @@ impl Tab {
         }
         // Paired and recorded for the current session only, so stats and exports are its own.
         self.pairing.observe(&event, self.log.last_seq(), self.log.limit());
-        self.recording.push(&event, self.log.limit());
+        if let EventKind::Frame { dir, frame } = &event.kind {
+            if *dir == Direction::In && matches!(frame, Frame::Close(_)) {
+                conn.state = SessionState::Closing;
+            }
+            // Moved, not cloned: a flood's frames cost the recording no reference count
+            // traffic on the buffer the session is still reading into.
+            self.recording.push(event, self.log.limit());
+            return EventOutcome::Logged;
+        }
+        self.recording.push(event.clone(), self.log.limit());
         match event.kind {
             EventKind::Connecting { .. } => conn.state = SessionState::Connecting,
             EventKind::Handshake(trace) => {
@@ -175,7 +184,7 @@ impl Tab {
                 conn.opened_at = Some(event.at);
                 self.last_error = None;
             }
-            EventKind::Frame { dir: Direction::In, frame: Frame::Close(_) } => conn.state = SessionState::Closing,
+            // Handled above.
             EventKind::Frame { .. } => {}
             EventKind::Closed { .. } => conn.state = SessionState::Closed,
             EventKind::Failed(err) => {
