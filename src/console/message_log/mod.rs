@@ -397,7 +397,8 @@ pub fn chatter_label(text: &str) -> Option<&'static str> {
 /// The top-level `sequenceId` of a received Web PubSub message (the reliable subprotocol numbers
 /// every data message), else `None`. Parsed only when the text mentions it.
 pub fn sequence_id_of(text: &str) -> Option<u64> {
-    if !text.contains("\"sequenceId\"") {
+    // Every received text frame comes here: what is not a JSON object is not searched.
+    if !text.trim_start().starts_with('{') || !text.contains("\"sequenceId\"") {
         return None;
     }
     #[derive(serde::Deserialize)]

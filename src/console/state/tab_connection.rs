@@ -22,20 +22,33 @@ pub struct Connection {
 }
 
 /// Messages and bytes per second, counted in whole wall-clock seconds from event times.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct Rate {
     second: u64,
+    /// `second` as times, [start, end): an event inside is counted with two comparisons, not a
+    /// conversion of its time (every frame of a flood is counted here).
+    span: (SystemTime, SystemTime),
     current: (u64, u64),
     previous: (u64, u64),
 }
 
+impl Default for Rate {
+    fn default() -> Self {
+        Self { second: 0, span: (SystemTime::UNIX_EPOCH, SystemTime::UNIX_EPOCH), current: (0, 0), previous: (0, 0) }
+    }
+}
+
 impl Rate {
     pub(super) fn record(&mut self, at: SystemTime, bytes: usize) {
-        let s = secs(at);
-        if s != self.second {
-            self.previous = if s == self.second + 1 { self.current } else { (0, 0) };
-            self.current = (0, 0);
-            self.second = s;
+        if !(self.span.0 <= at && at < self.span.1) {
+            let s = secs(at);
+            if s != self.second {
+                self.previous = if s == self.second + 1 { self.current } else { (0, 0) };
+                self.current = (0, 0);
+                self.second = s;
+            }
+            let start = SystemTime::UNIX_EPOCH + Duration::from_secs(s);
+            self.span = (start, start + Duration::from_secs(1));
         }
         self.current.0 += 1;
         self.current.1 += bytes as u64;
@@ -157,5 +170,35 @@ impl App {
                 None
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod rate_tests {
+    use super::*;
+
+    fn at(ms: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_millis(ms)
+    }
+
+    #[test]
+    fn test_rate_counts_whole_seconds_and_follows_the_clock_both_ways() {
+        let mut rate = Rate::default();
+        for ms in [100_000, 100_500, 100_999] {
+            rate.record(at(ms), 10);
+        }
+        rate.record(at(101_000), 7);
+        // The last whole second before 101.x is 100: three messages.
+        assert_eq!(rate.per_second(at(101_200)), (3, 30));
+        assert_eq!(rate.per_second(at(102_000)), (1, 7));
+        // The clock stepped back a minute: a second of its own, nothing before it.
+        rate.record(at(40_000), 5);
+        assert_eq!(rate.per_second(at(40_500)), (0, 0));
+        assert_eq!(rate.per_second(at(41_000)), (1, 5));
+        // And on again: the whole second before counts.
+        rate.record(at(41_500), 1);
+        rate.record(at(41_999), 1);
+        rate.record(at(42_000), 1);
+        assert_eq!(rate.per_second(at(42_000)), (2, 2));
     }
 }
