@@ -9,17 +9,18 @@
 //! each with the subscription key and a bearer JWT — the new-connection rate is N over the
 //! time that took; after a second's settling the RSS read again — the growth per connection;
 //! then one message echoed over every connection, to show each is relayed and not merely
-//! accepted. Paths are interleaved run by run; every run uses addresses of its own in
-//! 127.0.0.0/8 (so TIME_WAIT from one never meets the next, and the ephemeral ports of one
-//! address pair suffice).
+//! accepted. Paths are interleaved run by run, each run starting one path later than the last
+//! (so with as many runs as paths, or a multiple, each path sits in each slot equally often);
+//! every run uses addresses of its own in 127.0.0.0/8 (so TIME_WAIT from one never meets the
+//! next, and the ephemeral ports of one address pair suffice).
 //!
 //! The clients are minimal on purpose (a handshake written by hand, then the socket held), so
 //! the bench's own share of the two cores stays small.
 //!
 //! Run: `cargo bench --bench scale` (`WSTAB_BENCH_CONNECTIONS`, default 10,000, lowered to
 //! what the open-file limit allows: the gateway holds two descriptors per connection;
-//! `WSTAB_BENCH_RUNS`, default 3; `WSTAB_BENCH_BEFORE_BIN=/path/to/old/wstab` adds an earlier
-//! gateway build to the same runs).
+//! `WSTAB_BENCH_RUNS`, default one per path; `WSTAB_BENCH_BEFORE_BIN=/path/to/old/wstab` adds
+//! an earlier gateway build to the same runs).
 
 mod common;
 
@@ -155,17 +156,36 @@ async fn echo(tcp: &mut TcpStream) -> Result<(), String> {
     }
 }
 
-/// RSS in kB of `pid` and its children (nginx: the master and its workers).
-fn tree_rss_kb(pid: u32) -> u64 {
-    let mut total = pid_status_kb(pid, "VmRSS").unwrap_or(0);
-    let Ok(dir) = std::fs::read_dir("/proc") else { return total };
+/// `pid` and its children (nginx: the master and its workers).
+fn tree(pid: u32) -> Vec<u32> {
+    let mut pids = vec![pid];
+    let Ok(dir) = std::fs::read_dir("/proc") else { return pids };
     for entry in dir.flatten() {
         let Some(child) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
         let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else { continue };
         // The parent pid is the second field after the command name (which may hold spaces).
         let ppid = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok());
         if ppid == Some(pid) {
-            total += pid_status_kb(child, "VmRSS").unwrap_or(0);
+            pids.push(child);
+        }
+    }
+    pids
+}
+
+/// RSS in kB of `pid` and its children.
+fn tree_rss_kb(pid: u32) -> u64 {
+    tree(pid).into_iter().map(|p| pid_status_kb(p, "VmRSS").unwrap_or(0)).sum()
+}
+
+/// CPU time of `pid` and its children, all their threads, in nanoseconds (the first field of
+/// each thread's `schedstat`): the proxy's own work, whatever else the two cores are doing.
+fn tree_cpu_ns(pid: u32) -> u64 {
+    let mut total = 0;
+    for p in tree(pid) {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{p}/task")) else { continue };
+        for task in tasks.flatten() {
+            let stat = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
+            total += stat.split_whitespace().next().and_then(|ns| ns.parse::<u64>().ok()).unwrap_or(0);
         }
     }
     total
@@ -181,6 +201,8 @@ struct Run {
     kib_per_conn: f64,
     /// RSS before and after, kB.
     rss: (u64, u64),
+    /// The server side's CPU time per connection opened, from the first handshake to the last.
+    cpu_per_conn: Duration,
     /// Connections that echoed afterwards.
     echoed: usize,
 }
@@ -199,10 +221,12 @@ async fn measure(addr: SocketAddr, pid: u32, n: usize, token: &str) -> Result<Ru
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     let before = tree_rss_kb(pid);
+    let cpu_before = tree_cpu_ns(pid);
     let started = Instant::now();
     let opened: Vec<_> =
         futures_util::stream::iter(0..n).map(|_| open(addr, request)).buffer_unordered(IN_FLIGHT).collect().await;
     let open_time = started.elapsed();
+    let cpu = tree_cpu_ns(pid).saturating_sub(cpu_before);
     let mut sockets = Vec::with_capacity(n);
     let mut handshakes = Vec::with_capacity(n);
     let mut errors = Vec::new();
@@ -233,6 +257,7 @@ async fn measure(addr: SocketAddr, pid: u32, n: usize, token: &str) -> Result<Ru
         handshakes,
         kib_per_conn: (after as f64 - before as f64) / n as f64,
         rss: (before, after),
+        cpu_per_conn: Duration::from_nanos(cpu / n as u64),
         echoed,
     })
 }
@@ -312,7 +337,6 @@ fn main() {
         return;
     }
     let requested: usize = env_or("WSTAB_BENCH_CONNECTIONS", 10_000);
-    let runs: usize = env_or("WSTAB_BENCH_RUNS", 3);
     let limit = raise_file_limit();
     // The gateway holds two descriptors per connection (client and backend), plus a few of its own.
     let n = requested.min((limit.saturating_sub(64) / 2) as usize).max(1);
@@ -326,11 +350,17 @@ fn main() {
     if has_nginx {
         paths.push(Route::Nginx);
     }
+    let runs: usize = env_or("WSTAB_BENCH_RUNS", paths.len());
     let mut ips = Addresses(9);
     let mut results: Vec<Vec<Run>> = paths.iter().map(|_| Vec::new()).collect();
     let mut failures = Vec::new();
-    for _ in 0..runs {
-        for (p, &path) in paths.iter().enumerate() {
+    for run in 0..runs {
+        // Each run starts one path later: the path measured right after another one's
+        // connections were torn down was measured slow (the same gateway build in two slots:
+        // 5,395/s in the second, 7,099/s in the third), so no path keeps one slot.
+        for k in 0..paths.len() {
+            let p = (run + k) % paths.len();
+            let path = paths[p];
             match one_run(&rt, path, &mut ips, n, limit, &token) {
                 Ok(run) => results[p].push(run),
                 Err(e) => failures.push(format!("{}: {e}", path.name())),
@@ -344,18 +374,19 @@ fn main() {
         if n < requested { format!(" ({requested} asked; the open-file limit allows {n})") } else { String::new() }
     );
     println!(
-        "| path | open {n}: time | handshakes/s | handshake p50 / p99 | RSS growth per connection | RSS before → after | echoed after |"
+        "| path | open {n}: time | handshakes/s | handshake p50 / p99 | server CPU per handshake | RSS growth per connection | RSS before → after | echoed after |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     let median_f = |mut v: Vec<f64>| {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
-    let mut summary: Vec<Option<(f64, f64)>> = Vec::new();
+    // Per path: handshakes/s, KiB per connection, server CPU µs per handshake.
+    let mut summary: Vec<Option<(f64, f64, f64)>> = Vec::new();
     for (p, &path) in paths.iter().enumerate() {
         let r = &results[p];
         if r.is_empty() {
-            println!("| {} | not measured | | | | | |", path.name());
+            println!("| {} | not measured | | | | | | |", path.name());
             summary.push(None);
             continue;
         }
@@ -366,18 +397,22 @@ fn main() {
         let (lo, hi) = kib.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &k| (lo.min(k), hi.max(k)));
         let p50 = Spread::of(&r.iter().map(|r| percentile(&r.handshakes, 50.0)).collect::<Vec<_>>()).median;
         let p99 = Spread::of(&r.iter().map(|r| percentile(&r.handshakes, 99.0)).collect::<Vec<_>>()).median;
+        let cpu = Spread::of(&r.iter().map(|r| r.cpu_per_conn).collect::<Vec<_>>());
         let last = r.last().expect("a run");
         println!(
-            "| {} | {} | {rate:.0} | {:.2} / {:.2} ms | {kib_median:.1} KiB ({lo:.1}–{hi:.1}) | {:.1} → {:.1} MB | {} of {n} |",
+            "| {} | {} | {rate:.0} | {:.2} / {:.2} ms | {:.0} µs ({:.0}–{:.0}) | {kib_median:.1} KiB ({lo:.1}–{hi:.1}) | {:.1} → {:.1} MB | {} of {n} |",
             path.name(),
             open.secs(),
             p50.as_secs_f64() * 1e3,
             p99.as_secs_f64() * 1e3,
+            cpu.median.as_secs_f64() * 1e6,
+            cpu.min.as_secs_f64() * 1e6,
+            cpu.max.as_secs_f64() * 1e6,
             last.rss.0 as f64 / 1024.0,
             last.rss.1 as f64 / 1024.0,
             r.iter().map(|r| r.echoed).min().unwrap_or(0),
         );
-        summary.push(Some((rate, kib_median)));
+        summary.push(Some((rate, kib_median, cpu.median.as_secs_f64() * 1e6)));
     }
     if !failures.is_empty() {
         println!("runs that did not count: {}", failures.join("; "));
@@ -386,10 +421,10 @@ fn main() {
     let mut verdicts = Vec::new();
     let gateway = at(Route::Gateway);
     verdicts.push(match gateway {
-        Some((_, kib)) => Verdict {
+        Some((_, kib, _)) => Verdict {
             target: format!("gateway RSS growth ≤ {TARGET_KIB_PER_CONN} KiB per idle connection ({n} open)"),
             figure: format!("{kib:.1} KiB"),
-            baseline: at(Route::Nginx).map_or("nginx not run".into(), |(_, k)| format!("nginx {k:.1} KiB")),
+            baseline: at(Route::Nginx).map_or("nginx not run".into(), |(_, k, _)| format!("nginx {k:.1} KiB")),
             met: Some(kib <= TARGET_KIB_PER_CONN),
         },
         None => Verdict {
@@ -400,18 +435,18 @@ fn main() {
         },
     });
     verdicts.push(match (gateway, at(Route::Nginx)) {
-        (Some((g, _)), Some((x, _))) => Verdict {
+        (Some((g, _, g_cpu)), Some((x, _, x_cpu))) => Verdict {
             target: "gateway new-connection rate ≥ nginx's (key check + validate_jwt + file log)".into(),
-            figure: format!("{g:.0}/s = {:.2}× nginx", g / x),
+            figure: format!("{g:.0}/s = {:.2}× nginx; {g_cpu:.0} µs CPU per handshake", g / x),
             baseline: format!(
-                "nginx {x:.0}/s{}",
-                at(Route::Direct).map_or(String::new(), |(d, _)| format!("; backend alone {d:.0}/s"))
+                "nginx {x:.0}/s, {x_cpu:.0} µs CPU per handshake{}",
+                at(Route::Direct).map_or(String::new(), |(d, _, _)| format!("; backend alone {d:.0}/s"))
             ),
             met: Some(g / x >= TARGET_RATE_VS_NGINX),
         },
         _ => Verdict {
             target: "gateway new-connection rate ≥ nginx's".into(),
-            figure: gateway.map_or("not measured".into(), |(g, _)| format!("{g:.0}/s")),
+            figure: gateway.map_or("not measured".into(), |(g, _, _)| format!("{g:.0}/s")),
             baseline: if has_nginx {
                 "nginx failed".into()
             } else {
