@@ -12,6 +12,8 @@ use tokio::sync::broadcast;
 const RECENT: usize = 1000;
 /// How many requested traces are kept for `GET /trace/{id}`.
 const TRACES: usize = 200;
+/// Room for a typical record's JSON line (a handshake record is about 250 bytes).
+const LINE_CAPACITY: usize = 512;
 
 /// One log record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -122,21 +124,24 @@ impl GatewayLog {
 
     /// Records one entry.
     pub fn record(&self, record: LogRecord) {
-        if !matches!(self.sink, LogSink::Memory)
-            && let Ok(mut line) = serde_json::to_string(&record)
-        {
-            // One write per record: `writeln!` on an unbuffered file made two system calls.
-            line.push('\n');
-            match &self.sink {
-                LogSink::Stdout => {
-                    let mut out = std::io::stdout().lock();
-                    let _ = out.write_all(line.as_bytes());
-                    let _ = out.flush();
+        if !matches!(self.sink, LogSink::Memory) {
+            // Sized for a whole record up front: growing from serde_json's default reallocated
+            // it two or three times per record.
+            let mut line = Vec::with_capacity(LINE_CAPACITY);
+            if serde_json::to_writer(&mut line, &record).is_ok() {
+                // One write per record: `writeln!` on an unbuffered file made two system calls.
+                line.push(b'\n');
+                match &self.sink {
+                    LogSink::Stdout => {
+                        let mut out = std::io::stdout().lock();
+                        let _ = out.write_all(&line);
+                        let _ = out.flush();
+                    }
+                    LogSink::File(f) => {
+                        let _ = f.lock().unwrap_or_else(|p| p.into_inner()).write_all(&line);
+                    }
+                    LogSink::Memory => {}
                 }
-                LogSink::File(f) => {
-                    let _ = f.lock().unwrap_or_else(|p| p.into_inner()).write_all(line.as_bytes());
-                }
-                LogSink::Memory => {}
             }
         }
         // A copy only for a live feed that someone reads (the console's embedded demo).

@@ -67,17 +67,20 @@ pub fn backend_request(
 
     let mut request = url.as_str().into_client_request().map_err(InvalidBackendUrl)?;
     // Names the client listed in its own Connection header are hop-by-hop too.
-    let listed: Vec<String> = client_headers
+    let listed: Vec<&str> = client_headers
         .get_all(header::CONNECTION)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .map(|n| n.trim().to_ascii_lowercase())
+        .map(str::trim)
         .collect();
     let mut forwarded = HeaderMap::new();
     for (name, value) in client_headers {
+        // Header names are lower case already.
         let n = name.as_str();
-        if NOT_FORWARDED.contains(&n) || listed.iter().any(|l| l == n) || n.eq_ignore_ascii_case(&api.key_names.header)
+        if NOT_FORWARDED.contains(&n)
+            || listed.iter().any(|l| l.eq_ignore_ascii_case(n))
+            || n.eq_ignore_ascii_case(&api.key_names.header)
         {
             continue;
         }

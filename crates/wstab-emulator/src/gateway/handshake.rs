@@ -2,6 +2,7 @@
 //! key and the policies, forward the handshake to the backend and answer 101 only once the
 //! backend has, then relay.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -67,12 +68,12 @@ pub fn relay_ws_config(limits: &Limits) -> WebSocketConfig {
 }
 
 /// Decrements the open-connection count when the connection ends (or never starts).
-struct OpenSlot(Arc<GatewayState>, String);
+struct OpenSlot(Arc<GatewayState>, Arc<CompiledApi>);
 
 impl Drop for OpenSlot {
     fn drop(&mut self) {
         self.0.open.fetch_sub(1, Ordering::SeqCst);
-        self.0.metrics.active(&self.1, -1);
+        self.0.metrics.active(&self.1.name, -1);
     }
 }
 
@@ -86,7 +87,10 @@ pub async fn handle<B>(state: Arc<GatewayState>, req: Request<B>, peer: SocketAd
     // header lists) per handshake was a good part of the gateway's allocations.
     let api = state.apis.iter().find(|a| a.suffix == suffix).cloned();
     let secret_names = api.as_deref().map(CompiledApi::secret_query_names).unwrap_or_default();
-    let shown_url = mask_url(&query.as_ref().map_or(path.clone(), |q| format!("{path}?{q}")), &secret_names);
+    let shown_url = match &query {
+        Some(q) => mask_url(&format!("{path}?{q}"), secret_names),
+        None => mask_url(&path, secret_names),
+    };
     let want_trace = req
         .headers()
         .get("ocp-apim-trace")
@@ -146,8 +150,10 @@ pub async fn handle<B>(state: Arc<GatewayState>, req: Request<B>, peer: SocketAd
     if let Err(r) = api.check_policies(peer.ip(), subscription, &pairs, req.headers(), &state.limiter) {
         return refuse(r);
     }
-    // The APIM policy documents run after the TOML policies, on a copy of the request they may change.
-    let mut client_headers = req.headers().clone();
+    // The APIM policy documents run after the TOML policies, on a copy of the request they may
+    // change; without them the client's headers are only read (a copy per handshake was a
+    // dozen allocations).
+    let mut client_headers = Cow::Borrowed(req.headers());
     let mut client_query = query.clone();
     let mut api = api;
     if let Some(xml) = api.xml.clone() {
@@ -159,7 +165,7 @@ pub async fn handle<B>(state: Arc<GatewayState>, req: Request<B>, peer: SocketAd
             api: api.name.clone(),
             product: product.clone(),
             path: path.clone(),
-            headers: client_headers,
+            headers: client_headers.into_owned(),
             query: pairs.clone(),
             query_changed: false,
             backend: api.backend.clone(),
@@ -170,7 +176,7 @@ pub async fn handle<B>(state: Arc<GatewayState>, req: Request<B>, peer: SocketAd
         if let Err(r) = result {
             return refuse(r);
         }
-        client_headers = request.headers;
+        client_headers = Cow::Owned(request.headers);
         if request.query_changed {
             let encoded = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&request.query).finish();
             client_query = (!encoded.is_empty()).then_some(encoded);
@@ -191,7 +197,7 @@ pub async fn handle<B>(state: Arc<GatewayState>, req: Request<B>, peer: SocketAd
         ));
     }
     state.metrics.active(&api.name, 1);
-    let slot = OpenSlot(state.clone(), api.name.clone());
+    let slot = OpenSlot(state.clone(), api.clone());
 
     let request = match forward::backend_request(&api, client_query.as_deref(), &client_headers, peer) {
         Ok(r) => r,
@@ -203,11 +209,17 @@ pub async fn handle<B>(state: Arc<GatewayState>, req: Request<B>, peer: SocketAd
             ));
         }
     };
-    let mut backend_shown = api.backend.clone();
-    backend_shown.set_query(None);
+    // The backend as messages show it: without its query (which may carry a secret).
+    let backend_shown = match api.backend.query() {
+        None => Cow::Borrowed(api.backend.as_str()),
+        Some(_) => {
+            let mut url = api.backend.clone();
+            url.set_query(None);
+            Cow::Owned(url.into())
+        }
+    };
     let timeout = Duration::from_secs(state.limits.handshake_timeout_secs.max(1));
-    let (backend, protocol) = match forward::connect(request, backend_shown.as_str(), state.tls.clone(), timeout).await
-    {
+    let (backend, protocol) = match forward::connect(request, &backend_shown, state.tls.clone(), timeout).await {
         Ok(ok) => ok,
         Err(r) => return refuse(r),
     };
@@ -217,7 +229,7 @@ pub async fn handle<B>(state: Arc<GatewayState>, req: Request<B>, peer: SocketAd
         async move {
             let opened = Instant::now();
             let options = RelayOptions {
-                api: api.name.clone(),
+                api: Arc::from(api.name.as_str()),
                 idle_timeout: Duration::from_secs(state.limits.idle_timeout_secs.max(1)),
                 max_message_bytes: state.limits.max_message_bytes,
             };

@@ -40,6 +40,8 @@ pub struct CompiledApi {
     pub set_query: Vec<SetQueryConfig>,
     /// The APIM policy documents that apply (global, product, API, onHandshake), if any.
     pub xml: Option<Arc<ApiPolicies>>,
+    /// Query parameter names whose values are masked in logs (worked out once, not per handshake).
+    secret_query: Vec<String>,
 }
 
 /// Compiles every API of `config` (loading key files), checking what serde cannot.
@@ -77,7 +79,12 @@ pub fn compile(config: &GatewayConfig) -> Result<Vec<CompiledApi>, CompileError>
             HeaderValue::from_str(&h.value)
                 .map_err(|_| err(format!("set_header {:?} value is not a valid header value", h.name), None))?;
         }
+        let mut secret_query = vec![api.subscription_key.query.clone()];
+        if let Some(q) = jwt.as_ref().and_then(JwtPolicy::query_name) {
+            secret_query.push(q.to_string());
+        }
         apis.push(CompiledApi {
+            secret_query,
             name: api.name.clone(),
             suffix,
             backend: api.backend.clone(),
@@ -97,12 +104,8 @@ pub fn compile(config: &GatewayConfig) -> Result<Vec<CompiledApi>, CompileError>
 
 impl CompiledApi {
     /// Query parameter names whose values must be masked in logs for this API.
-    pub fn secret_query_names(&self) -> Vec<String> {
-        let mut names = vec![self.key_names.query.clone()];
-        if let Some(q) = self.jwt.as_ref().and_then(JwtPolicy::query_name) {
-            names.push(q.to_string());
-        }
-        names
+    pub fn secret_query_names(&self) -> &[String] {
+        &self.secret_query
     }
 
     /// The subscription check: which subscription the request's key belongs to (`None` when the

@@ -73,8 +73,8 @@ pub struct RelayOutcome {
 /// Relay settings.
 #[derive(Debug, Clone)]
 pub struct RelayOptions {
-    /// The API (metrics label).
-    pub api: String,
+    /// The API (metrics label), shared by both directions.
+    pub api: Arc<str>,
     /// Close both sides after this long without a message.
     pub idle_timeout: Duration,
     /// The largest message relayed, in payload bytes; a larger one closes both sides with 1009.

@@ -133,7 +133,7 @@ pub struct Pump {
     /// The gateway's counters.
     pub metrics: Arc<Metrics>,
     /// The API (metrics label).
-    pub api: String,
+    pub api: Arc<str>,
 }
 
 impl Pump {
@@ -157,14 +157,20 @@ impl Pump {
         let mut closed = false;
         // What came with the handshake is scanned before any read.
         let mut unscanned = !buf.is_empty();
+        // Waited on across reads, not made anew for each: each new one took the token's lock
+        // three times (registered, checked, dropped) per read.
+        let shared = self.shared.clone();
+        let stop = shared.stop.cancelled();
+        let both_closed = shared.both_closed.cancelled();
+        tokio::pin!(stop, both_closed);
         loop {
             if !unscanned {
                 // At most an incomplete header or close frame is kept, so there is always room.
                 let spare = buf.capacity() - buf.len();
                 let read = tokio::select! {
                     biased;
-                    _ = self.shared.stop.cancelled() => return self.stopped(buf, closed).await,
-                    _ = self.shared.both_closed.cancelled() => {
+                    _ = &mut stop => return self.stopped(buf, closed).await,
+                    _ = &mut both_closed => {
                         let _ = tokio::time::timeout(CLOSE_GRACE, self.dst.shutdown()).await;
                         return;
                     }
