@@ -6,7 +6,7 @@
 //! saved: a flood's frames cost the loop a copy of their payload, not a formatted line each.
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Seek, Write};
+use std::io::{self, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use super::{ndjson, spill};
@@ -38,14 +38,93 @@ impl Segment {
         Ok(())
     }
 
-    /// Appends this segment's events to `out` as NDJSON, leaving appends to continue at its end.
-    fn save_to(&mut self, out: &mut impl Write) -> io::Result<spill::Converted> {
+    /// What the segment holds now, readable while appends go on: its file (a second handle,
+    /// which keeps the unnamed file alive if the bound drops the segment meanwhile) and its
+    /// length.
+    fn snapshot(&mut self) -> io::Result<(File, u64)> {
         self.w.flush()?;
-        let f = self.w.get_mut();
-        f.rewind()?;
-        let converted = spill::to_ndjson(&mut BufReader::with_capacity(1 << 16, &*f), out);
-        f.seek(io::SeekFrom::End(0))?;
-        converted
+        // The file's length, not the bytes counted: a record whose write failed half way is on
+        // disk uncounted, and the save reports where it stopped.
+        let file = self.w.get_ref().try_clone()?;
+        let len = file.metadata()?.len();
+        Ok((file, len))
+    }
+}
+
+/// Reads `file` from `pos` to `end` by position: the journal's own handle shares the file's
+/// offset with this one, and appends must go on at the end while a save reads.
+struct ReadAt {
+    file: File,
+    pos: u64,
+    end: u64,
+}
+
+impl io::Read for ReadAt {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let room = (self.end - self.pos).min(buf.len() as u64) as usize;
+        if room == 0 {
+            return Ok(0);
+        }
+        let n = self.file.read_at(&mut buf[..room], self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+/// The journal as it was when `s` was pressed: what a save writes, on a thread of its own, while
+/// the console goes on (and the journal goes on growing past it).
+#[derive(Debug)]
+pub struct Snapshot {
+    /// The segments' files, oldest first, with the bytes each held.
+    segments: Vec<(File, u64)>,
+    dropped: u64,
+    limit: Option<u64>,
+}
+
+impl Snapshot {
+    /// Writes the snapshot to `path` as NDJSON, atomically: into a temporary file beside it,
+    /// synced, then renamed over it, so a failed or interrupted save never leaves a half-written
+    /// file where an earlier one was. When the bound dropped older events, the first line says
+    /// how many: `{"ts":…,"kind":"dropped","events":N,"reason":…}`. A damaged spill (a record cut
+    /// short by a write that failed) is saved up to the damage, and [`Saved::damaged`] says where.
+    pub fn save(self, path: &Path) -> io::Result<Saved> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let tmp = tempfile::Builder::new().prefix(".wstab-save-").tempfile_in(dir)?;
+        let mut out = BufWriter::with_capacity(1 << 16, tmp);
+        let mut saved = Saved::default();
+        if self.dropped > 0 {
+            let limit_mb = self.limit.unwrap_or(0) >> 20;
+            let line = serde_json::json!({
+                "ts": wstab_core::clock::rfc3339(std::time::SystemTime::now()),
+                "kind": "dropped",
+                "events": self.dropped,
+                "reason": format!(
+                    "{} older events were dropped: the session journal is bounded by journal_limit_mb = {limit_mb} in config.toml",
+                    self.dropped
+                ),
+            });
+            let mut text = line.to_string();
+            text.push('\n');
+            out.write_all(text.as_bytes())?;
+            saved.bytes += text.len() as u64;
+        }
+        for (file, end) in self.segments {
+            let mut reader = BufReader::with_capacity(1 << 16, ReadAt { file, pos: 0, end });
+            let part = spill::to_ndjson(&mut reader, &mut out)?;
+            saved.bytes += part.bytes;
+            saved.events += part.events;
+            if saved.damaged.is_none() {
+                saved.damaged = part.damaged;
+            }
+        }
+        let tmp = out.into_inner().map_err(io::IntoInnerError::into_error)?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(path).map_err(|e| e.error)?;
+        Ok(saved)
     }
 }
 
@@ -166,44 +245,24 @@ impl Journal {
         self.failed.as_deref()
     }
 
-    /// Writes the whole session so far to `path` (created or truncated) as NDJSON. When the
-    /// bound dropped older events, the first line says how many:
-    /// `{"ts":…,"kind":"dropped","events":N,"reason":…}`. A damaged spill (a record cut short by a
-    /// write that failed) is saved up to the damage, and [`Saved::damaged`] says where.
+    /// What a save writes: the journal as it is now (flushed), to be written by
+    /// [`Snapshot::save`] off the console's loop while events keep being recorded.
+    pub fn snapshot(&mut self) -> io::Result<Snapshot> {
+        let mut segments = Vec::with_capacity(2);
+        if let Some(older) = &mut self.older {
+            segments.push(older.snapshot()?);
+        }
+        segments.push(self.current.snapshot()?);
+        Ok(Snapshot { segments, dropped: self.dropped, limit: self.limit })
+    }
+
+    /// Writes the whole session so far to `path` as NDJSON, here and now ([`Snapshot::save`]).
     pub fn save(&mut self, path: &Path) -> io::Result<Saved> {
-        let mut out = BufWriter::with_capacity(1 << 16, File::create(path)?);
-        let mut saved = Saved::default();
-        if self.dropped > 0 {
-            let limit_mb = self.limit.unwrap_or(0) >> 20;
-            let line = serde_json::json!({
-                "ts": wstab_core::clock::rfc3339(std::time::SystemTime::now()),
-                "kind": "dropped",
-                "events": self.dropped,
-                "reason": format!(
-                    "{} older events were dropped: the session journal is bounded by journal_limit_mb = {limit_mb} in config.toml",
-                    self.dropped
-                ),
-            });
-            let mut text = line.to_string();
-            text.push('\n');
-            out.write_all(text.as_bytes())?;
-            saved.bytes += text.len() as u64;
-        }
-        let segments = self.older.iter_mut().chain(std::iter::once(&mut self.current));
-        for segment in segments {
-            let part = segment.save_to(&mut out)?;
-            saved.bytes += part.bytes;
-            saved.events += part.events;
-            if saved.damaged.is_none() {
-                saved.damaged = part.damaged;
-            }
-        }
-        out.into_inner().map_err(io::IntoInnerError::into_error)?.sync_all()?;
-        Ok(saved)
+        self.snapshot()?.save(path)
     }
 }
 
-/// What [`Journal::save`] wrote.
+/// What [`Snapshot::save`] wrote.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Saved {
     /// Bytes written.
@@ -219,6 +278,60 @@ pub struct Saved {
 mod tests {
     use super::*;
     use wstab_core::connection::{Direction, EventKind, Frame, SessionId, Utf8Bytes};
+
+    #[test]
+    fn test_a_snapshot_saves_what_was_recorded_before_it_while_recording_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::bounded(None, Some(4096)).unwrap();
+        let frame = |i: usize| {
+            let frame = Frame::Text(Utf8Bytes::from(format!("frame {i:04} {}", "x".repeat(40))));
+            Event::now(SessionId(1), EventKind::Frame { dir: Direction::In, frame })
+        };
+        for i in 0..30 {
+            j.record(&frame(i));
+        }
+        let snapshot = j.snapshot().unwrap();
+        // The console goes on: more events, and the bound drops the older half meanwhile.
+        for i in 30..200 {
+            j.record(&frame(i));
+        }
+        j.flush();
+        assert!(j.stats().dropped > 0, "the bound dropped segments the snapshot still reads");
+        let saved = dir.path().join("saved.ndjson");
+        let done = std::thread::spawn(move || snapshot.save(&saved).map(|s| (s, saved))).join().unwrap();
+        let (done, saved) = done.unwrap();
+        let text = std::fs::read_to_string(&saved).unwrap();
+        assert_eq!(done.events, 30);
+        let data: Vec<String> = text
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["data"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(data.len(), 30, "{text}");
+        assert!(data[0].starts_with("frame 0000") && data[29].starts_with("frame 0029"), "{data:?}");
+    }
+
+    #[test]
+    fn test_a_save_replaces_the_file_whole_and_leaves_nothing_behind_when_it_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::new(None).unwrap();
+        j.record(&Event::now(SessionId(1), EventKind::Connecting { url: "ws://h/echo".into() }));
+        let saved = dir.path().join("saved.ndjson");
+        std::fs::write(&saved, "an earlier save\n".repeat(1000)).unwrap();
+        j.save(&saved).unwrap();
+        let text = std::fs::read_to_string(&saved).unwrap();
+        assert_eq!(text.lines().count(), 1, "replaced whole, nothing of the longer old file left: {text}");
+        // A path that is a directory cannot be replaced: an error, and no temporary file left.
+        let taken = dir.path().join("a-directory");
+        std::fs::create_dir(&taken).unwrap();
+        std::fs::write(taken.join("keep"), "kept").unwrap();
+        assert!(j.save(&taken).is_err());
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(names.iter().all(|n| !n.starts_with(".wstab-save-")), "{names:?}");
+        assert_eq!(std::fs::read_to_string(taken.join("keep")).unwrap(), "kept");
+    }
 
     #[test]
     fn test_save_writes_every_event_as_ndjson_and_capture_is_live() {

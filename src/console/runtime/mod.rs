@@ -596,9 +596,25 @@ fn carry_out(
             }
         }
         Effect::Save { path } => {
-            let saved = journal.save(&path);
-            let notice = save_notice(&path, saved, journal.stats().dropped);
-            app.on_reply(Reply::Report(notice));
+            // Converting millions of events takes a while: a thread of its own does it while the
+            // console goes on, from the journal as it is now; the notice comes back as a reply.
+            let dropped = journal.stats().dropped;
+            match journal.snapshot() {
+                Ok(snapshot) => {
+                    let replies = replies.clone();
+                    app.on_reply(Reply::Report(Notice {
+                        text: format!("saving the session to {}…", path.display()),
+                        error: false,
+                    }));
+                    tokio::task::spawn_blocking(move || {
+                        let notice = save_notice(&path, snapshot.save(&path), dropped);
+                        let _ = replies.blocking_send(Reply::Report(notice));
+                    });
+                }
+                Err(e) => {
+                    app.on_reply(Reply::Report(save_notice(&path, Err(e), dropped)));
+                }
+            }
         }
     }
     true
