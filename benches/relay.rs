@@ -150,14 +150,43 @@ struct Figures {
     times: Vec<Duration>,
     p50: Vec<Duration>,
     p99: Vec<Duration>,
+    /// CPU time of this process (the clients and the backend) per run.
+    ends_cpu: Vec<Duration>,
+    /// CPU time of the proxy (the gateway, nginx's master and workers) per run; zero direct.
+    proxy_cpu: Vec<Duration>,
 }
 
 impl Figures {
-    fn add(&mut self, run: Run) {
+    fn add(&mut self, run: Run, cpu: Cpu) {
         self.p50.push(percentile(&run.latencies, 50.0));
         self.p99.push(percentile(&run.latencies, 99.0));
         self.times.push(run.elapsed);
+        self.ends_cpu.push(cpu.ends);
+        self.proxy_cpu.push(cpu.proxy);
     }
+}
+
+/// Where the CPU went during one load on one path: what shows why a proxy on the same two
+/// cores as its clients and backend cannot relay as fast as direct once they are saturated.
+struct Cpu {
+    ends: Duration,
+    proxy: Duration,
+}
+
+/// Runs `load` and measures the CPU this process and the proxy (`proxy`, a pid, when there is
+/// one) spent on it.
+fn measured(
+    rt: &tokio::runtime::Runtime,
+    proxy: Option<u32>,
+    load: impl std::future::Future<Output = Run>,
+) -> (Run, Cpu) {
+    let me = std::process::id();
+    let proxy_cpu = || proxy.map_or(0, tree_cpu_ns);
+    let (ends_before, proxy_before) = (process_cpu_ns(me), proxy_cpu());
+    let run = rt.block_on(load);
+    let ends = Duration::from_nanos(process_cpu_ns(me).saturating_sub(ends_before));
+    let proxy = Duration::from_nanos(proxy_cpu().saturating_sub(proxy_before));
+    (run, Cpu { ends, proxy })
 }
 
 fn us(d: Duration) -> String {
@@ -189,12 +218,13 @@ fn main() {
         start_gateway(this_bin, dir.path(), &gateway_config(backend, ""), listen, &log).expect("wstab gateway");
     let nginx = start_nginx(dir.path(), backend, &NginxSetup::default());
     let token = token();
-    let mut paths: Vec<(&str, String)> = vec![
-        ("direct to the backend", format!("ws://{backend}/echo")),
-        ("through `wstab gateway` (its own process)", format!("ws://{gateway_addr}/echo")),
+    // (name, URL, the proxy's pid)
+    let mut paths: Vec<(&str, String, Option<u32>)> = vec![
+        ("direct to the backend", format!("ws://{backend}/echo"), None),
+        ("through `wstab gateway` (its own process)", format!("ws://{gateway_addr}/echo"), Some(gateway.child.id())),
     ];
-    let nginx_path = nginx.as_ref().ok().map(|(_, addr)| {
-        paths.push(("through nginx (proxy_pass, workers: auto)", format!("ws://{addr}/echo")));
+    let nginx_path = nginx.as_ref().ok().map(|(server, addr)| {
+        paths.push(("through nginx (proxy_pass, workers: auto)", format!("ws://{addr}/echo"), Some(server.child.id())));
         paths.len() - 1
     });
     // An earlier gateway build, measured in the same runs (its own log file and directory).
@@ -208,7 +238,7 @@ fn main() {
             &before_dir.path().join("gateway.log"),
         )
         .expect("the earlier wstab gateway");
-        paths.push(("through the earlier `wstab gateway` build", format!("ws://{addr}/echo")));
+        paths.push(("through the earlier `wstab gateway` build", format!("ws://{addr}/echo"), Some(server.child.id())));
         server
     });
     // (name, clients, messages per client, window)
@@ -221,8 +251,9 @@ fn main() {
         loads.iter().map(|_| paths.iter().map(|_| Figures::default()).collect()).collect();
     for _ in 0..runs {
         for (l, &(_, clients, each, window)) in loads.iter().enumerate() {
-            for (p, (_, url)) in paths.iter().enumerate() {
-                figures[l][p].add(rt.block_on(load(url, &token, clients, each, window)));
+            for (p, (_, url, proxy)) in paths.iter().enumerate() {
+                let (run, cpu) = measured(&rt, *proxy, load(url, &token, clients, each, window));
+                figures[l][p].add(run, cpu);
             }
         }
     }
@@ -238,7 +269,7 @@ fn main() {
     for (l, &(load_name, clients, each, _)) in loads.iter().enumerate() {
         let total = clients as u64 * each;
         let direct = Spread::of(&figures[l][0].times).median;
-        for (p, (path_name, _)) in paths.iter().enumerate() {
+        for (p, (path_name, _, _)) in paths.iter().enumerate() {
             let f = &figures[l][p];
             let t = Spread::of(&f.times);
             let added = if p == 0 {
@@ -258,6 +289,31 @@ fn main() {
     }
     if let Err(why) = &nginx {
         println!("| | through nginx | not measured: {why} | | | | | |");
+    }
+    // Why a proxy cannot keep up with direct on these two cores: CPU per message of the ends
+    // (clients + backend, this process) and of the proxy, and how many cores were busy.
+    println!();
+    println!("CPU per message (median over runs) and cores busy (CPU time of ends + proxy over wall time)");
+    println!("| load | path | ends µs/msg | proxy µs/msg | total µs/msg | cores busy |");
+    println!("|---|---|---|---|---|---|");
+    for (l, &(load_name, clients, each, _)) in loads.iter().enumerate().skip(1) {
+        let total = (clients as u64 * each) as f64;
+        for (p, (path_name, _, _)) in paths.iter().enumerate() {
+            let f = &figures[l][p];
+            let per = |v: &[Duration]| Spread::of(v).median.as_secs_f64() * 1e6 / total;
+            let busy: Vec<Duration> = (0..f.times.len())
+                .map(|r| {
+                    Duration::from_secs_f64((f.ends_cpu[r] + f.proxy_cpu[r]).as_secs_f64() / f.times[r].as_secs_f64())
+                })
+                .collect();
+            println!(
+                "| {load_name} | {path_name} | {:.2} | {:.2} | {:.2} | {:.2} |",
+                per(&f.ends_cpu),
+                per(&f.proxy_cpu),
+                per(&f.ends_cpu) + per(&f.proxy_cpu),
+                Spread::of(&busy).median.as_secs_f64(),
+            );
+        }
     }
     let log_lines = std::fs::read_to_string(&log).map(|t| t.lines().count()).unwrap_or(0);
     println!("gateway log file: {log_lines} JSON records (one per handshake, one per connection end)");

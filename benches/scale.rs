@@ -156,39 +156,9 @@ async fn echo(tcp: &mut TcpStream) -> Result<(), String> {
     }
 }
 
-/// `pid` and its children (nginx: the master and its workers).
-fn tree(pid: u32) -> Vec<u32> {
-    let mut pids = vec![pid];
-    let Ok(dir) = std::fs::read_dir("/proc") else { return pids };
-    for entry in dir.flatten() {
-        let Some(child) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else { continue };
-        // The parent pid is the second field after the command name (which may hold spaces).
-        let ppid = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok());
-        if ppid == Some(pid) {
-            pids.push(child);
-        }
-    }
-    pids
-}
-
 /// RSS in kB of `pid` and its children.
 fn tree_rss_kb(pid: u32) -> u64 {
     tree(pid).into_iter().map(|p| pid_status_kb(p, "VmRSS").unwrap_or(0)).sum()
-}
-
-/// CPU time of `pid` and its children, all their threads, in nanoseconds (the first field of
-/// each thread's `schedstat`): the proxy's own work, whatever else the two cores are doing.
-fn tree_cpu_ns(pid: u32) -> u64 {
-    let mut total = 0;
-    for p in tree(pid) {
-        let Ok(tasks) = std::fs::read_dir(format!("/proc/{p}/task")) else { continue };
-        for task in tasks.flatten() {
-            let stat = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
-            total += stat.split_whitespace().next().and_then(|ns| ns.parse::<u64>().ok()).unwrap_or(0);
-        }
-    }
-    total
 }
 
 /// What one path measured in one run.

@@ -361,3 +361,35 @@ pub fn raise_file_limit() -> u64 {
     }
     0
 }
+
+/// `pid` and its children (nginx: the master and its workers).
+pub fn tree(pid: u32) -> Vec<u32> {
+    let mut pids = vec![pid];
+    let Ok(dir) = std::fs::read_dir("/proc") else { return pids };
+    for entry in dir.flatten() {
+        let Some(child) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else { continue };
+        // The parent pid is the second field after the command name (which may hold spaces).
+        let ppid = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok());
+        if ppid == Some(pid) {
+            pids.push(child);
+        }
+    }
+    pids
+}
+
+/// CPU time of process `pid`, all its threads, in nanoseconds (the first field of each
+/// thread's `schedstat`): its own work, whatever else the cores are doing.
+pub fn process_cpu_ns(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return 0 };
+    tasks
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
+        .filter_map(|stat| stat.split_whitespace().next().and_then(|ns| ns.parse::<u64>().ok()))
+        .sum()
+}
+
+/// [`process_cpu_ns`] of `pid` and its children (a proxy's master and workers).
+pub fn tree_cpu_ns(pid: u32) -> u64 {
+    tree(pid).into_iter().map(process_cpu_ns).sum()
+}
