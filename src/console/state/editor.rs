@@ -210,7 +210,10 @@ impl Editor {
         }
         self.row -= 1;
         let above = Drawn::new(&self.lines[self.row], width);
-        self.col = above.col_at(&self.lines[self.row], above.rows.len() - 1, x);
+        // The row of a cursor at the end of a full line is drawn only while the cursor is on
+        // it: coming up from the line below, the last row drawn is the one before it.
+        let last = if above.cursor_row { above.rows.len() - 2 } else { above.rows.len() - 1 };
+        self.col = above.col_at(&self.lines[self.row], last, x);
         true
     }
 
@@ -286,8 +289,11 @@ struct Drawn {
     text: String,
     /// The escaped byte offset of each char of the line, then of its end.
     at: Vec<usize>,
-    /// The rows' byte ranges in `text` ([`wrap_points`]).
+    /// The rows' byte ranges in `text` ([`wrap_points`]), then the empty row a cursor at the
+    /// line's end is drawn on when the last one is full.
     rows: Vec<(usize, usize)>,
+    /// True when that empty row is there.
+    cursor_row: bool,
 }
 
 impl Drawn {
@@ -300,8 +306,16 @@ impl Drawn {
             text.push_str(&escape_for_terminal(c.encode_utf8(&mut buf)));
         }
         at.push(text.len());
-        let rows = wrap_points(&text, width.max(1));
-        Self { text, at, rows }
+        let width = width.max(1);
+        let mut rows = wrap_points(&text, width);
+        // The composer draws a cursor at the end of a full last row on a row of its own (never
+        // on the border): within the line, that row is one Up or Down step away, like any other.
+        let cursor_row =
+            rows.last().is_some_and(|&(start, end)| end > start && display_width(&text[start..end]) >= width);
+        if cursor_row {
+            rows.push((text.len(), text.len()));
+        }
+        Self { text, at, rows, cursor_row }
     }
 
     /// The row char `col` is drawn on (the rule the composer's cursor follows) and its column
@@ -435,6 +449,24 @@ mod tests {
         e.home();
         assert!(e.up_row(5));
         assert_eq!(e.cursor(), (0, 5), "the start of the row 'bbbb'");
+    }
+
+    #[test]
+    fn test_up_from_the_row_a_full_line_draws_its_end_on_moves_up_a_row() {
+        // "ab cd" fills 5 columns: a cursor at its end is drawn on a second row, so Up moves to
+        // the first row (it used to report the first row, and the composer recalled history).
+        let mut e = Editor::multi_line();
+        e.set_text("ab cd");
+        assert!(e.up_row(5));
+        assert_eq!(e.cursor(), (0, 0));
+        assert!(!e.up_row(5));
+        assert!(e.down_row(5) && e.cursor() == (0, 5), "and Down goes back to the end");
+        assert!(!e.down_row(5));
+        // From the line below, Up lands on the full row, not on the end's row of its own.
+        e.set_text("aaaa bbbbb\ncc");
+        e.home();
+        assert!(e.up_row(5));
+        assert_eq!(e.cursor(), (0, 5), "the start of 'bbbbb'");
     }
 
     #[test]

@@ -112,3 +112,77 @@ fn layout_rows(lines: &[String], (row, col): (usize, usize), width: usize) -> (V
     }
     (out, cursor)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::layout_rows;
+    use crate::console::state::editor::Editor;
+
+    /// Every cursor position of `text`, from its end back to its start.
+    fn positions(text: &str) -> Vec<(usize, usize)> {
+        let mut e = Editor::multi_line();
+        e.set_text(text);
+        let mut out = vec![e.cursor()];
+        loop {
+            e.left();
+            if Some(&e.cursor()) == out.last() {
+                return out;
+            }
+            out.push(e.cursor());
+        }
+    }
+
+    #[test]
+    fn test_up_and_down_move_exactly_one_drawn_row() {
+        // A line that fills its last row draws a cursor at its end on a row of its own: Up from
+        // there used to skip the row above it, or, on a one-row message, recall history.
+        let texts = [
+            "ab cd",
+            "aaaa bbbbb",
+            "aaaa bbbb cccc",
+            "abcdefghij",
+            "aaaaa   bbb",
+            "xx 👨\u{200d}👩\u{200d}👧 yy",
+            "日本語日本語",
+            "a\u{1}bcdefg",
+            "aaaa bbbbb\ncc",
+            "ab\ncdefgh ij",
+        ];
+        let mut wrong = Vec::new();
+        for text in texts {
+            // At least as wide as the widest thing drawn (the escaped \x01, 4 columns).
+            for width in 4..9 {
+                for at in positions(text) {
+                    for up in [true, false] {
+                        let mut e = Editor::multi_line();
+                        e.set_text(text);
+                        while e.cursor() != at {
+                            e.left();
+                        }
+                        let (_, before) = layout_rows(e.lines(), at, width);
+                        let moved = if up { e.up_row(width) } else { e.down_row(width) };
+                        let (_, after) = layout_rows(e.lines(), e.cursor(), width);
+                        let last = e.lines().len() - 1;
+                        let rows_at_end = layout_rows(e.lines(), (last, e.lines()[last].chars().count()), width).0;
+                        let ok = match (up, moved) {
+                            (true, true) => after.0 + 1 == before.0,
+                            (true, false) => before.0 == 0,
+                            // From the row of its own at a full line's end to the next
+                            // line: that row goes, the next line's first row takes its place.
+                            (false, true) => {
+                                after.0 == before.0 + 1
+                                    || (after.0 == before.0 && after.1 == 0 && at.0 + 1 == e.cursor().0)
+                            }
+                            (false, false) => before.0 + 1 == rows_at_end.len(),
+                        };
+                        if !ok {
+                            let key = if up { "Up" } else { "Down" };
+                            wrong.push(format!("{text:?} at {width}: {key} from {at:?} drawn {before:?} → {after:?}"));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+}
