@@ -23,11 +23,13 @@ fn rows(text: &str, width: usize) -> Vec<String> {
     let table_row = ["skipped   ", "imported  ", "error     "].iter().find_map(|status| text.strip_prefix(status));
     if let Some(rest) = table_row {
         let name = rest.split(' ').next().unwrap_or_default();
-        let detail_col = STATUS_COLUMN + name.width().max(NAME_COLUMN) + 1;
         let detail = rest[name.len()..].trim_start();
+        let prefix = &text[..text.len() - detail.len()];
+        // Where the detail starts as drawn: the name is padded by characters, and a wide one
+        // (CJK) takes more columns than characters.
+        let detail_col = prefix.width().max(STATUS_COLUMN + NAME_COLUMN + 1);
         if width >= detail_col + 16 {
-            let mut out = wrap_words(detail, width - detail_col);
-            let prefix: String = text.chars().take(text.chars().count() - detail.chars().count()).collect();
+            let mut out = wrap_within(detail, width - detail_col);
             out[0] = format!("{prefix}{}", out[0]);
             for row in out.iter_mut().skip(1) {
                 *row = format!("{}{row}", " ".repeat(detail_col));
@@ -35,7 +37,30 @@ fn rows(text: &str, width: usize) -> Vec<String> {
             return out;
         }
     }
-    wrap_words(text, width)
+    wrap_within(text, width)
+}
+
+/// `text` wrapped at words to `width` columns, a word longer than a row (a path) split over
+/// rows: no row is wider than the view, which scrolls by the rows counted here.
+fn wrap_within(text: &str, width: usize) -> Vec<String> {
+    use unicode_segmentation::UnicodeSegmentation;
+    let width = width.max(1);
+    let mut out = Vec::new();
+    for row in wrap_words(text, width) {
+        if row.width() <= width {
+            out.push(row);
+            continue;
+        }
+        let mut piece = String::new();
+        for g in row.graphemes(true) {
+            if !piece.is_empty() && piece.width() + g.width() > width {
+                out.push(std::mem::take(&mut piece));
+            }
+            piece.push_str(g);
+        }
+        out.push(piece);
+    }
+    out
 }
 
 /// Draws the report from line `scroll`.
@@ -78,6 +103,7 @@ fn report_lines(app: &App, width: usize) -> Vec<Line<'static>> {
 #[cfg(test)]
 mod tests {
     use super::rows;
+    use unicode_width::UnicodeWidthStr;
 
     #[test]
     fn test_a_reports_detail_wraps_under_its_own_column() {
@@ -96,5 +122,31 @@ mod tests {
         assert_eq!(out.join(" ").split_whitespace().collect::<Vec<_>>(), row.split_whitespace().collect::<Vec<_>>());
         // Other rows wrap at words.
         assert_eq!(rows("2 imported, 2 skipped", 12), ["2 imported,", "2 skipped"]);
+    }
+
+    #[test]
+    fn test_no_report_row_is_wider_than_the_view() {
+        // The view scrolls by the rows counted here: a row wider than the view, wrapped again
+        // when drawn, pushed the report's last lines past the end of the scroll.
+        let path = "saved profile to /home/someone/.config/wstab/profiles/orders-websocket-api.toml";
+        let cases = [
+            format!("imported  {:<24} {path}", "orders"),
+            format!("imported  {:<24} {path}", "日本語のプロファイル"),
+            format!("error     {:<24} {}", "x", "a".repeat(120)),
+            format!("skipped: {}", "b".repeat(100)),
+        ];
+        for text in &cases {
+            for width in [20, 40, 52, 70, 90] {
+                let out = rows(text, width);
+                assert!(out.iter().all(|r| r.width() <= width), "{width}: {out:?}");
+                let kept: String = out.concat().split_whitespace().collect();
+                assert_eq!(kept, text.split_whitespace().collect::<String>(), "nothing lost at {width}");
+            }
+        }
+        // A wide name's row keeps its detail column: the indent under it is as wide as the
+        // name as drawn.
+        let out = rows(&cases[1], 70);
+        let detail_at = out[0].find("saved").unwrap();
+        assert_eq!(out[0][..detail_at].width(), out[1].len() - out[1].trim_start().len(), "{out:?}");
     }
 }
