@@ -41,8 +41,14 @@ impl Segment {
     /// What the segment holds now, readable while appends go on: its file (a second handle,
     /// which keeps the unnamed file alive if the bound drops the segment meanwhile) and its
     /// length.
-    fn snapshot(&mut self) -> io::Result<(File, u64)> {
-        self.w.flush()?;
+    fn snapshot(&mut self, failed: bool) -> io::Result<(File, u64)> {
+        // After a failed write (a full disk) the buffered bytes may not go out now either:
+        // what reached the file is saved, and the save says where it stops.
+        if let Err(e) = self.w.flush()
+            && !failed
+        {
+            return Err(e);
+        }
         // The file's length, not the bytes counted: a record whose write failed half way is on
         // disk uncounted, and the save reports where it stopped.
         let file = self.w.get_ref().try_clone()?;
@@ -248,11 +254,12 @@ impl Journal {
     /// What a save writes: the journal as it is now (flushed), to be written by
     /// [`Snapshot::save`] off the console's loop while events keep being recorded.
     pub fn snapshot(&mut self) -> io::Result<Snapshot> {
+        let failed = self.failed.is_some();
         let mut segments = Vec::with_capacity(2);
         if let Some(older) = &mut self.older {
-            segments.push(older.snapshot()?);
+            segments.push(older.snapshot(failed)?);
         }
-        segments.push(self.current.snapshot()?);
+        segments.push(self.current.snapshot(failed)?);
         Ok(Snapshot { segments, dropped: self.dropped, limit: self.limit })
     }
 
@@ -420,6 +427,26 @@ mod tests {
         assert_eq!(done.events, 3);
         let damage = done.damaged.unwrap();
         assert!(damage.contains(&format!("cut short at byte {whole}")) && damage.contains("3 events"), "{damage}");
+    }
+
+    #[test]
+    fn test_a_journal_whose_disk_is_full_still_saves_what_reached_it() {
+        // The spill's disk is full: a write fails, and the bytes still buffered cannot be
+        // written either. `s` (to another disk) saves what the spill file holds instead of
+        // failing on that flush again.
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let mut j = Journal::new(None).unwrap();
+        j.current.w = BufWriter::with_capacity(1 << 16, full);
+        for i in 0..2_000 {
+            let frame = Frame::Text(Utf8Bytes::from(format!("message {i:05} {}", "x".repeat(40))));
+            j.record(&Event::now(SessionId(1), EventKind::Frame { dir: Direction::In, frame }));
+        }
+        assert!(j.error().is_some_and(|e| e.contains("cannot write the session journal")), "{:?}", j.error());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("saved.ndjson");
+        let done = j.save(&path).unwrap();
+        assert_eq!(done.events, 0, "/dev/full holds nothing: {done:?}");
+        assert!(path.exists());
     }
 
     #[test]
