@@ -318,6 +318,41 @@ mod tests {
     }
 
     #[test]
+    fn test_a_save_between_appends_leaves_the_journals_write_offset_alone() {
+        // The snapshot's handle shares the spill file's offset with the journal's: a save that
+        // moved it (seek and read instead of reading by position) would make the next appends
+        // overwrite what the journal holds. Appends before, during and after a save all stay.
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::new(None).unwrap();
+        let frame = |i: usize| {
+            let frame = Frame::Text(Utf8Bytes::from(format!("m{i:04} {}", "y".repeat(30))));
+            Event::now(SessionId(1), EventKind::Frame { dir: Direction::In, frame })
+        };
+        for i in 0..100 {
+            j.record(&frame(i));
+        }
+        let snapshot = j.snapshot().unwrap();
+        for i in 100..200 {
+            j.record(&frame(i));
+        }
+        j.flush();
+        let first = dir.path().join("first.ndjson");
+        assert_eq!(snapshot.save(&first).unwrap().events, 100);
+        for i in 200..300 {
+            j.record(&frame(i));
+        }
+        let all = dir.path().join("all.ndjson");
+        let done = j.save(&all).unwrap();
+        assert_eq!((done.events, done.damaged), (300, None));
+        let text = std::fs::read_to_string(&all).unwrap();
+        let data: Vec<String> = text
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["data"].as_str().unwrap()[..5].to_string())
+            .collect();
+        assert_eq!(data, (0..300).map(|i| format!("m{i:04}")).collect::<Vec<_>>());
+    }
+
+    #[test]
     fn test_a_save_replaces_the_file_whole_and_leaves_nothing_behind_when_it_fails() {
         let dir = tempfile::tempdir().unwrap();
         let mut j = Journal::new(None).unwrap();
