@@ -163,6 +163,9 @@ pub struct Journal {
     /// The first write error, reported once in the status bar; later writes are skipped.
     failed: Option<String>,
     ts: ndjson::TsCache,
+    /// Saves running on threads of their own ([`Journal::save_in_background`]), finished
+    /// before the journal goes.
+    saving: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl Journal {
@@ -190,6 +193,7 @@ impl Journal {
             capture,
             failed: None,
             ts: ndjson::TsCache::default(),
+            saving: Vec::new(),
         })
     }
 
@@ -266,6 +270,34 @@ impl Journal {
     /// Writes the whole session so far to `path` as NDJSON, here and now ([`Snapshot::save`]).
     pub fn save(&mut self, path: &Path) -> io::Result<Saved> {
         self.snapshot()?.save(path)
+    }
+
+    /// Writes the session so far to `path` ([`Snapshot::save`]) on a thread of its own, while
+    /// events go on being recorded; `done` gets the outcome there. The save is finished before
+    /// the journal is dropped, so quitting right after `s` still leaves the whole file (the
+    /// process ends soon after the console's loop, without waiting for its tasks).
+    pub fn save_in_background(
+        &mut self,
+        path: PathBuf,
+        done: impl FnOnce(&Path, io::Result<Saved>) + Send + 'static,
+    ) -> io::Result<()> {
+        let snapshot = self.snapshot()?;
+        self.saving.retain(|save| !save.is_finished());
+        let save = std::thread::Builder::new().name("wstab-save".into()).spawn(move || {
+            let saved = snapshot.save(&path);
+            done(&path, saved);
+        })?;
+        self.saving.push(save);
+        Ok(())
+    }
+}
+
+impl Drop for Journal {
+    /// Waits for the saves still running: the user was told the session was being saved.
+    fn drop(&mut self) {
+        for save in self.saving.drain(..) {
+            let _ = save.join();
+        }
     }
 }
 

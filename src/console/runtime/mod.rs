@@ -598,23 +598,21 @@ fn carry_out(
         Effect::Save { path } => {
             // Converting millions of events takes a while: a thread of its own does it while the
             // console goes on, from the journal as it is now; the notice comes back as a reply.
+            // The journal finishes the save before it is dropped: quitting right after `s`
+            // still writes the whole file.
             let dropped = journal.stats().dropped;
-            match journal.snapshot() {
-                Ok(snapshot) => {
-                    let replies = replies.clone();
-                    app.on_reply(Reply::Report(Notice {
-                        text: format!("saving the session to {}…", path.display()),
-                        error: false,
-                    }));
-                    tokio::task::spawn_blocking(move || {
-                        let notice = save_notice(&path, snapshot.save(&path), dropped);
-                        let _ = replies.blocking_send(Reply::Report(notice));
-                    });
+            let done = {
+                let replies = replies.clone();
+                move |path: &std::path::Path, saved| {
+                    // Refused once the console's loop has ended: nothing is left to show it.
+                    let _ = replies.blocking_send(Reply::Report(save_notice(path, saved, dropped)));
                 }
-                Err(e) => {
-                    app.on_reply(Reply::Report(save_notice(&path, Err(e), dropped)));
-                }
-            }
+            };
+            let notice = match journal.save_in_background(path.clone(), done) {
+                Ok(()) => Notice { text: format!("saving the session to {}…", path.display()), error: false },
+                Err(e) => save_notice(&path, Err(e), dropped),
+            };
+            app.on_reply(Reply::Report(notice));
         }
     }
     true
@@ -653,6 +651,34 @@ fn mouse_action(app: &App, area: ratatui::layout::Rect, m: &crossterm::event::Mo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn test_a_save_in_progress_is_finished_when_the_console_quits() {
+        // `s`, then quit at once: `run` returns (its journal dropped) and `main` shuts the
+        // runtime down without waiting for its tasks. The save must still be written whole:
+        // the user was told it was being saved.
+        use wstab_core::connection::{Direction, Event, EventKind, Frame, SessionId, Utf8Bytes};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("saved.ndjson");
+        let events = 200_000;
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).build().unwrap();
+        runtime.block_on(async {
+            let mut journal = Journal::new(None).unwrap();
+            for i in 0..events {
+                let frame = Frame::Text(Utf8Bytes::from(format!("message {i}")));
+                journal.record(&Event::now(SessionId(1), EventKind::Frame { dir: Direction::In, frame }));
+            }
+            let mut app = App::new(crate::console::state::tests::workspace(), 100);
+            let (tx, _rx) = mpsc::channel(1);
+            let (reply_tx, _replies) = mpsc::channel(16);
+            assert!(carry_out(Effect::Save { path: path.clone() }, &mut app, (&tx, &reply_tx), &mut journal));
+            assert!(!carry_out(Effect::Quit, &mut app, (&tx, &reply_tx), &mut journal));
+            drop(journal);
+        });
+        runtime.shutdown_background();
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(text.lines().count(), events, "the save was cut off by the quit");
+    }
 
     #[test]
     fn test_save_notice_says_where_a_damaged_journal_stopped_the_save() {
