@@ -314,7 +314,7 @@ fn test_snapshot_two_tabs_with_the_bar() {
 #[test]
 fn test_snapshot_gateway_view_with_records_and_metrics() {
     use crate::console::state::gateway_records::ApiMetrics;
-    use crate::console::state::gateway_records::{ConnectionEndRecord, GatewayRecord, HandshakeRecord};
+    use crate::console::state::gateway_records::{GatewayRecord, HandshakeRecord};
     let mut app = connected_app();
     let handshake = |status: u16, reason: &str| {
         GatewayRecord::Handshake(HandshakeRecord {
@@ -331,19 +331,7 @@ fn test_snapshot_gateway_view_with_records_and_metrics() {
     app.on_reply(Reply::GatewayRecords(vec![
         handshake(401, "missing subscription key"),
         handshake(101, "relayed"),
-        GatewayRecord::ConnectionEnd(ConnectionEndRecord {
-            time: "2026-11-26T12:00:09Z".into(),
-            api: "echo".into(),
-            client: "127.0.0.1:50123".into(),
-            messages_from_client: 2,
-            messages_from_backend: 2,
-            bytes_from_client: 10,
-            bytes_from_backend: 10,
-            close_code: 1000,
-            closed_by: "client".into(),
-            error: None,
-            duration_ms: 8012,
-        }),
+        connection_end(),
         handshake(101, "relayed"),
     ]));
     let mut echo = ApiMetrics { active: 1, messages_from_client: 3, bytes_from_client: 15, ..Default::default() };
@@ -425,4 +413,23 @@ fn test_received_rows_show_their_sequence_id_and_acks_show_as_chatter() {
     app.update(Intent::ToggleSequenceAck, &Viewport::default());
     let s = screen(&render(&mut app, 120, 30));
     assert!(s.contains("Messages · sequenceAck off"), "{s}");
+}
+
+/// The end of the demo gateway's relayed `echo` connection, as its records give it (two
+/// messages of 5 bytes each way, closed by the client with 1000).
+pub(super) fn connection_end() -> crate::console::state::gateway_records::GatewayRecord {
+    use crate::console::state::gateway_records::{ConnectionEndRecord, GatewayRecord};
+    GatewayRecord::ConnectionEnd(ConnectionEndRecord {
+        time: "2026-11-26T12:00:09Z".into(),
+        api: "echo".into(),
+        client: "127.0.0.1:50123".into(),
+        messages_from_client: 2,
+        messages_from_backend: 2,
+        bytes_from_client: 10,
+        bytes_from_backend: 10,
+        close_code: 1000,
+        closed_by: "client".into(),
+        error: None,
+        duration_ms: 8012,
+    })
 }

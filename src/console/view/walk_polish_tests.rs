@@ -75,7 +75,7 @@ fn test_the_composer_never_splits_a_grapheme_and_keeps_a_cursor_at_a_full_rows_e
 /// The demo's gateway with one relayed handshake and its end, for the API `echo` shown as
 /// "Echo service".
 fn gateway_app() -> App {
-    use crate::console::state::gateway_records::{ConnectionEndRecord, GatewayRecord, HandshakeRecord};
+    use crate::console::state::gateway_records::{GatewayRecord, HandshakeRecord};
     let mut ws = workspace();
     ws.apis[0].display_name = "Echo service".into();
     let mut app = App::new(ws, 100);
@@ -91,19 +91,7 @@ fn gateway_app() -> App {
             duration_ms: 2,
             policies: Vec::new(),
         }),
-        GatewayRecord::ConnectionEnd(ConnectionEndRecord {
-            time: "2026-11-26T12:00:09Z".into(),
-            api: "echo".into(),
-            client: "127.0.0.1:50123".into(),
-            messages_from_client: 2,
-            messages_from_backend: 2,
-            bytes_from_client: 10,
-            bytes_from_backend: 10,
-            close_code: 1000,
-            closed_by: "client".into(),
-            error: None,
-            duration_ms: 8012,
-        }),
+        super::tests::connection_end(),
     ]));
     app.update(Intent::GatewayView, &Viewport::default());
     app
