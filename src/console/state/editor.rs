@@ -245,7 +245,7 @@ pub fn one_line(text: &str) -> String {
 /// The byte ranges of `text`'s rows when wrapped to `width` columns, as the composer draws them:
 /// at least one. A row ends after a space where it can; only a word longer than the row is
 /// split, and never inside a grapheme cluster.
-pub fn wrap_points(text: &str, width: usize) -> Vec<(usize, usize)> {
+fn wrap_points(text: &str, width: usize) -> Vec<(usize, usize)> {
     let mut rows = Vec::new();
     let (mut start, mut used) = (0, 0);
     // Where the row could end after a space, and the width up to there.
@@ -285,7 +285,7 @@ pub fn wrap_points(text: &str, width: usize) -> Vec<(usize, usize)> {
 
 /// One line as the composer draws it: escaped (pasted control characters are shown, never sent
 /// to the terminal raw), where each char starts in the escaped text, and its rows.
-struct Drawn {
+pub struct Drawn {
     text: String,
     /// The escaped byte offset of each char of the line, then of its end.
     at: Vec<usize>,
@@ -297,7 +297,8 @@ struct Drawn {
 }
 
 impl Drawn {
-    fn new(line: &str, width: usize) -> Self {
+    /// `line` as drawn `width` columns wide.
+    pub fn new(line: &str, width: usize) -> Self {
         let mut text = String::with_capacity(line.len());
         let mut at = Vec::with_capacity(line.len() + 1);
         let mut buf = [0; 4];
@@ -318,9 +319,16 @@ impl Drawn {
         Self { text, at, rows, cursor_row }
     }
 
+    /// The drawn rows' text; the empty row a cursor at the end of a full line is drawn on only
+    /// when `cursor_at_end` (the cursor is there).
+    pub fn rows(&self, cursor_at_end: bool) -> impl Iterator<Item = &str> {
+        let shown = self.rows.len() - usize::from(self.cursor_row && !cursor_at_end);
+        self.rows[..shown].iter().map(|&(start, end)| &self.text[start..end])
+    }
+
     /// The row char `col` is drawn on (the rule the composer's cursor follows) and its column
     /// there.
-    fn place(&self, col: usize) -> (usize, usize) {
+    pub fn place(&self, col: usize) -> (usize, usize) {
         let at = self.at[col.min(self.at.len() - 1)];
         let r = self.rows.iter().rposition(|(start, _)| *start <= at).unwrap_or(0);
         (r, display_width(&self.text[self.rows[r].0..at]))

@@ -6,9 +6,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{inner, theme};
-use crate::console::state::editor::{display_width, wrap_points};
+use crate::console::state::editor::{Drawn, display_width};
 use crate::console::state::{App, Pane};
-use wstab_core::terminal_text::{escape_for_terminal, escape_one_line};
+use wstab_core::terminal_text::escape_one_line;
 
 /// The footer's items, most useful first, with the keys as configured: as many as fit are
 /// shown, each whole.
@@ -89,26 +89,17 @@ pub fn wrapped_rows(app: &App, width: u16) -> usize {
 /// never inside a grapheme cluster. A cursor at the end of a full row gets a row of its own, so
 /// it is never drawn on the border.
 fn layout_rows(lines: &[String], (row, col): (usize, usize), width: usize) -> (Vec<String>, (usize, usize)) {
-    let width = width.max(1);
     let mut out = Vec::new();
     let mut cursor = (0, 0);
     for (i, line) in lines.iter().enumerate() {
-        let text = escape_for_terminal(line);
-        let mut breaks = wrap_points(&text, width);
-        if i == row {
-            let at = escape_for_terminal(&line.chars().take(col).collect::<String>()).len();
-            // The cursor belongs to the row it starts, or to the last one at the line's end.
-            let r = breaks.iter().rposition(|(start, _)| *start <= at).unwrap_or(0);
-            let (start, end) = breaks[r];
-            let x = display_width(&text[start..at.min(end)]);
-            if x >= width && at == end {
-                breaks.push((end, end));
-                cursor = (out.len() + r + 1, 0);
-            } else {
-                cursor = (out.len() + r, x);
-            }
+        // The editor moves `↑`/`↓` by these same rows ([`Drawn`]): one rule for both.
+        let drawn = Drawn::new(line, width);
+        let here = i == row;
+        if here {
+            let (r, x) = drawn.place(col);
+            cursor = (out.len() + r, x);
         }
-        out.extend(breaks.into_iter().map(|(start, end)| text[start..end].to_string()));
+        out.extend(drawn.rows(here && col >= line.chars().count()).map(str::to_string));
     }
     (out, cursor)
 }
