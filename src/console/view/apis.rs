@@ -61,22 +61,27 @@ fn entry_lines(app: &App, i: usize, entry: &Entry, width: usize) -> Vec<Line<'st
     lines
 }
 
-/// `path` on lines of at most `width` columns, broken after a `/` (a segment longer than a line
-/// is the only thing split, at the line's end).
-fn wrap_path(path: &str, width: usize) -> Vec<String> {
+/// `text` on lines of at most `width` columns, broken after one of `breaks` where one falls on
+/// the line; a piece longer than a line is the only thing split, at the line's end (by grapheme
+/// cluster).
+fn wrap_after(text: &str, width: usize, breaks: &[char]) -> Vec<String> {
+    use unicode_segmentation::UnicodeSegmentation;
     let width = width.max(1);
     let mut out = Vec::new();
-    let mut line = String::new();
-    for piece in path.split_inclusive('/') {
-        if !line.is_empty() && display_width(&line) + display_width(piece) > width {
+    let (mut line, mut used) = (String::new(), 0);
+    for piece in text.split_inclusive(breaks) {
+        if !line.is_empty() && used + display_width(piece) > width {
             out.push(std::mem::take(&mut line));
+            used = 0;
         }
-        line.push_str(piece);
-        while display_width(&line) > width {
-            let cut: String = line.chars().take(width).collect();
-            let rest: String = line.chars().skip(width).collect();
-            out.push(cut);
-            line = rest;
+        for g in piece.graphemes(true) {
+            let w = display_width(g);
+            if !line.is_empty() && used + w > width {
+                out.push(std::mem::take(&mut line));
+                used = 0;
+            }
+            line.push_str(g);
+            used += w;
         }
     }
     if !line.is_empty() {
@@ -85,27 +90,17 @@ fn wrap_path(path: &str, width: usize) -> Vec<String> {
     out
 }
 
+/// `path` on lines of at most `width` columns, broken after a `/`.
+fn wrap_path(path: &str, width: usize) -> Vec<String> {
+    wrap_after(path, width, &['/'])
+}
+
 /// `url` on at most `max` rows of `width` columns, broken after a `/`, `?` or `&` where one
-/// falls on the row (`ws://127.0.0.1:7995/` then `echo`, never `…:799` then `5/echo`); a piece
-/// longer than a row is split at the row's end, and the last row ends in `…` when more is left.
+/// falls on the row (`ws://127.0.0.1:7995/` then `echo`, never `…:799` then `5/echo`); the last
+/// row ends in `…` when more is left.
 fn url_rows(url: &str, width: usize, max: usize) -> Vec<String> {
     let width = width.max(2);
-    let mut rows: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for piece in url.split_inclusive(['/', '?', '&']) {
-        if !line.is_empty() && display_width(&line) + display_width(piece) > width {
-            rows.push(std::mem::take(&mut line));
-        }
-        for c in piece.chars() {
-            if display_width(&line) + display_width(&c.to_string()) > width {
-                rows.push(std::mem::take(&mut line));
-            }
-            line.push(c);
-        }
-    }
-    if !line.is_empty() {
-        rows.push(line);
-    }
+    let mut rows = wrap_after(url, width, &['/', '?', '&']);
     if rows.len() > max {
         rows.truncate(max);
         if let Some(last) = rows.last_mut() {
