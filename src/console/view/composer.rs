@@ -51,7 +51,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     if let Some(to) = &sends_to {
         // A long name (an ad-hoc URL) gives way, ending in `…`: the state stays readable.
         let fixed = display_width(&title) + display_width(" →  ()") + display_width(to.state) + 4;
-        let name = super::messages::fit(escape_one_line(&to.title), (area.width as usize).saturating_sub(fixed));
+        let name = super::fit(escape_one_line(&to.title), (area.width as usize).saturating_sub(fixed));
         title.push_str(&format!(" → {name} ({})", to.state));
     }
     let mut block = theme::pane_block(&title, focused).title_bottom(Span::styled(footer, theme::dim()));

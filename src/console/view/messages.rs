@@ -14,7 +14,7 @@ use super::{human_size, inner, theme};
 use crate::console::keymap::key_label;
 use crate::console::message_log::{Entry, EntryKind, Filter};
 use crate::console::state::{App, Intent, Pane};
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 use wstab_core::clock::hms_millis;
 use wstab_core::connection::{Direction, SessionState};
 use wstab_core::terminal_text::escape_one_line;
@@ -154,29 +154,8 @@ fn row<'a>(e: &'a Entry, query: &str, latency: Option<Duration>, width: usize) -
     // A preview longer than the row ends in `…`, so a cut one never reads as the whole message
     // (Enter opens it in full).
     let used: usize = spans.iter().map(|s| s.content.width()).sum();
-    spans.extend(highlight(fit(e.preview(), width.saturating_sub(used)), query, base));
+    spans.extend(highlight(super::fit(e.preview(), width.saturating_sub(used)), query, base));
     Line::from(spans)
-}
-
-/// `text` as it fits in `room` columns: whole, or cut at a character boundary and ended by `…`.
-pub(super) fn fit(text: String, room: usize) -> String {
-    if text.width() <= room {
-        return text;
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > room {
-            break;
-        }
-        used += w;
-        out.push(c);
-    }
-    if room > 0 {
-        out.push('…');
-    }
-    out
 }
 
 /// `text` split into spans with ASCII-case-insensitive matches of `query` highlighted.

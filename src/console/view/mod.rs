@@ -28,6 +28,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Text};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
+use crate::console::state::editor::display_width;
 use crate::console::state::{App, MenuKind, Modal, Pane, ViewKind, Viewport};
 
 pub use request::table_offset;
@@ -92,6 +93,31 @@ pub fn layout(area: Rect, app: &App) -> Option<Areas> {
     };
     let [query, headers] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(tables);
     Some(Areas { apis, request, query, headers, messages, composer, status, tabs })
+}
+
+/// `text` as it fits in `room` columns: whole, or cut (never inside a grapheme cluster) and
+/// ended by `…`, so a cut text never reads as the whole (previews, values, titles).
+pub(super) fn fit(text: String, room: usize) -> String {
+    if display_width(&text) <= room {
+        return text;
+    }
+    if room == 0 {
+        return String::new();
+    }
+    format!("{}…", take_width(&text, room - 1))
+}
+
+/// The longest start of `text` at most `width` columns wide, never splitting a grapheme.
+pub(super) fn take_width(text: &str, width: usize) -> &str {
+    use unicode_segmentation::UnicodeSegmentation;
+    let mut used = 0;
+    for (i, g) in text.grapheme_indices(true) {
+        used += display_width(g);
+        if used > width {
+            return &text[..i];
+        }
+    }
+    text
 }
 
 /// The inside of a bordered block.

@@ -188,14 +188,14 @@ fn draw_table(frame: &mut Frame, d: &RequestDraft, table: Table, area: Rect, pan
                 let value = match value {
                     // The mask is shown whole (the name gave way for it); a value that does not
                     // fit ends in `…`.
-                    Some(v) => Span::raw(fit_value(&v, room)),
+                    Some(v) => Span::raw(super::fit(v, room)),
                     // Said in words, since the crossed-out row alone reads as "left out on
                     // purpose"; where that does not fit, the word the `*` does not already say.
                     None if r.is_disabled_required() => {
                         let text = if room >= "required, disabled".len() { "required, disabled" } else { "disabled" };
-                        Span::styled(fit_value(text, room), theme::error())
+                        Span::styled(super::fit(text.to_string(), room), theme::error())
                     }
-                    None => Span::styled(fit_value("required", room), theme::error()),
+                    None => Span::styled(super::fit("required".to_string(), room), theme::error()),
                 };
                 spans.push(value);
                 let mut line = Line::from(spans);
@@ -232,31 +232,7 @@ fn fit_name(label: &str, width: usize) -> String {
         Some(base) => (base, "*"),
         None => (label, ""),
     };
-    format!("{}…{star}", take_width(base, width.saturating_sub(1 + star.len())))
-}
-
-/// A value in `room` columns: whole, or cut and ended by `…`.
-fn fit_value(value: &str, room: usize) -> String {
-    if display_width(value) <= room {
-        return value.to_string();
-    }
-    if room == 0 {
-        return String::new();
-    }
-    format!("{}…", take_width(value, room - 1))
-}
-
-/// The longest start of `text` at most `width` columns wide, never splitting a grapheme.
-fn take_width(text: &str, width: usize) -> &str {
-    use unicode_segmentation::UnicodeSegmentation;
-    let mut used = 0;
-    for (i, g) in text.grapheme_indices(true) {
-        used += display_width(g);
-        if used > width {
-            return &text[..i];
-        }
-    }
-    text
+    format!("{}…{star}", super::take_width(base, width.saturating_sub(1 + star.len())))
 }
 
 /// Columns the rows' values need at the least after their names: a token's short countdown,

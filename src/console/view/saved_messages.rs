@@ -41,7 +41,7 @@ pub fn draw(frame: &mut Frame, app: &App, selected: usize) {
                 Span::raw(format!(" {:<w$}  ", escape_one_line(&m.name), w = name_width)),
                 Span::styled(format!("{format}  "), theme::dim()),
                 // A body longer than the row ends in `…`: loaded, it is whole.
-                Span::raw(super::messages::fit(escape_one_line(&m.body), room)),
+                Span::raw(super::fit(escape_one_line(&m.body), room)),
             ])
         })
         .collect();
