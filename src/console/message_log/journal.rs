@@ -267,7 +267,9 @@ impl Journal {
         Ok(Snapshot { segments, dropped: self.dropped, limit: self.limit })
     }
 
-    /// Writes the whole session so far to `path` as NDJSON, here and now ([`Snapshot::save`]).
+    /// Writes the whole session so far to `path` as NDJSON, here and now ([`Snapshot::save`]):
+    /// for tests; the console saves with [`Journal::save_in_background`].
+    #[cfg(test)]
     pub fn save(&mut self, path: &Path) -> io::Result<Saved> {
         self.snapshot()?.save(path)
     }
