@@ -125,16 +125,16 @@ pub fn inner(r: Rect) -> Rect {
     Block::default().borders(Borders::ALL).inner(r)
 }
 
-/// Visible Messages rows for a terminal of `area`.
-pub fn messages_rows(area: Rect, app: &App) -> usize {
-    layout(area, app).map(|a| inner(a.messages).height as usize).unwrap_or(1)
-}
-
 /// The screen as the state needs it for the next key on a terminal of `area` (what the loop
-/// passes to `App::update` with each intent): Messages rows and how far the view on top scrolls.
+/// passes to `App::update` with each intent): Messages rows, how far the view on top scrolls and
+/// the composer's width, from one layout.
 pub fn viewport(area: Rect, app: &App) -> Viewport {
-    let composer_width = layout(area, app).map_or(0, |a| inner(a.composer).width as usize);
-    Viewport { messages_rows: messages_rows(area, app), view_scroll_max: view_scroll_max(area, app), composer_width }
+    let panes = layout(area, app);
+    Viewport {
+        messages_rows: panes.map_or(1, |a| inner(a.messages).height as usize),
+        view_scroll_max: view_scroll_max(area, app),
+        composer_width: panes.map_or(0, |a| inner(a.composer).width as usize),
+    }
 }
 
 /// Draws the whole console in the app's theme, without colours when `NO_COLOR` is set
