@@ -9,16 +9,22 @@
 //! audience and issuer) and writing its JSON log to the file. Client and backend share this
 //! process's runtime on every path.
 //!
-//! Three loads, each on every path, interleaved run by run:
+//! Four loads, each on every path, interleaved run by run, each run starting one path later
+//! than the last (with as many runs as paths, or a multiple, each path sits in each slot
+//! equally often):
 //! - round trips: one client, one message in flight: the per-message latency (request → reply),
 //!   p50 and p99, and what the gateway adds to it;
 //! - one stream: one client streaming N messages (up to 1024 in flight): throughput;
 //! - 100 streams: 100 clients at once, N/100 messages each (up to 16 in flight each):
-//!   throughput, and the latency of each message under that load.
+//!   throughput, and the latency of each message under that load;
+//! - 1 MiB binary: one client, `WSTAB_BENCH_LARGE` (default 500) binary messages of 1 MiB, up
+//!   to 4 in flight: what the relay's read size costs large messages (no target of its own).
 //!
 //! Run: `cargo bench --bench relay` (`WSTAB_BENCH_MESSAGES`, default 200,000;
 //! `WSTAB_BENCH_ROUNDTRIPS`, default 20,000; `WSTAB_BENCH_RUNS`, default 3). To compare with an
-//! earlier build in the same run, interleaved: `WSTAB_BENCH_BEFORE_BIN=/path/to/old/wstab`.
+//! earlier build in the same run, interleaved: `WSTAB_BENCH_BEFORE_BIN=/path/to/old/wstab`. To
+//! run only some loads (e.g. while profiling a proxy with `perf record -p`):
+//! `WSTAB_BENCH_LOADS=stream` (any of `roundtrips`, `stream`, `streams`, `large`, comma-separated).
 
 mod common;
 
@@ -80,9 +86,10 @@ struct Run {
     latencies: Vec<Duration>,
 }
 
-/// `clients` clients each send `each` messages of [`PAYLOAD`] bytes with at most `window` in
-/// flight and read every echo; the clock starts once all are connected.
-async fn load(url: &str, token: &str, clients: usize, each: u64, window: usize) -> Run {
+/// `clients` clients each send `each` messages of `size` bytes (text of [`PAYLOAD`] bytes,
+/// binary when larger) with at most `window` in flight and read every echo; the clock starts
+/// once all are connected.
+async fn load(url: &str, token: &str, clients: usize, each: u64, window: usize, size: usize) -> Run {
     let mut sockets = Vec::with_capacity(clients);
     for _ in 0..clients {
         let mut request = url.into_client_request().unwrap();
@@ -101,7 +108,11 @@ async fn load(url: &str, token: &str, clients: usize, each: u64, window: usize) 
             let writer = {
                 let permits = permits.clone();
                 tokio::spawn(async move {
-                    let msg = Message::text("y".repeat(PAYLOAD));
+                    let msg = if size <= PAYLOAD {
+                        Message::text("y".repeat(size))
+                    } else {
+                        Message::binary(vec![b'y'; size])
+                    };
                     for _ in 0..each {
                         // Write while the window allows; flush only before waiting for room.
                         match permits.try_acquire() {
@@ -121,7 +132,7 @@ async fn load(url: &str, token: &str, clients: usize, each: u64, window: usize) 
             let mut latencies = Vec::with_capacity(each as usize);
             while (latencies.len() as u64) < each {
                 match rx.next().await {
-                    Some(Ok(m)) if m.is_text() => {
+                    Some(Ok(m)) if m.is_text() || m.is_binary() => {
                         let at = sent.recv().await.expect("a send time for every echo");
                         latencies.push(at.elapsed());
                         permits.add_permits(1);
@@ -208,6 +219,7 @@ fn main() {
     let n: u64 = env_or("WSTAB_BENCH_MESSAGES", 200_000);
     let round_trips: u64 = env_or("WSTAB_BENCH_ROUNDTRIPS", 20_000);
     let runs: usize = env_or("WSTAB_BENCH_RUNS", 3);
+    let large: u64 = env_or("WSTAB_BENCH_LARGE", 500);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("gateway.log");
@@ -241,33 +253,53 @@ fn main() {
         paths.push(("through the earlier `wstab gateway` build", format!("ws://{addr}/echo"), Some(server.child.id())));
         server
     });
-    // (name, clients, messages per client, window)
-    let loads: [(&str, usize, u64, usize); 3] = [
-        ("round trips (1 client, 1 in flight)", 1, round_trips, 1),
-        ("one stream (1 client, ≤1024 in flight)", 1, n, 1024),
-        ("100 streams (100 clients, ≤16 in flight each)", 100, n / 100, 16),
+    // (name, clients, messages per client, window, message size)
+    let loads: [(&str, usize, u64, usize, usize); 4] = [
+        ("round trips (1 client, 1 in flight)", 1, round_trips, 1, PAYLOAD),
+        ("one stream (1 client, ≤1024 in flight)", 1, n, 1024, PAYLOAD),
+        ("100 streams (100 clients, ≤16 in flight each)", 100, n / 100, 16, PAYLOAD),
+        ("1 MiB binary (1 client, ≤4 in flight)", 1, large, 4, 1 << 20),
     ];
+    let keys = ["roundtrips", "stream", "streams", "large"];
+    let only = std::env::var("WSTAB_BENCH_LOADS").unwrap_or_default();
+    let only: Vec<&str> = only.split(',').map(str::trim).filter(|k| !k.is_empty()).collect();
+    if let Some(unknown) = only.iter().find(|k| !keys.contains(k)) {
+        panic!("WSTAB_BENCH_LOADS: unknown load {unknown:?} (known: {})", keys.join(", "));
+    }
+    let selected: Vec<bool> = keys.iter().map(|k| only.is_empty() || only.contains(k)).collect();
     let mut figures: Vec<Vec<Figures>> =
         loads.iter().map(|_| paths.iter().map(|_| Figures::default()).collect()).collect();
-    for _ in 0..runs {
-        for (l, &(_, clients, each, window)) in loads.iter().enumerate() {
-            for (p, (_, url, proxy)) in paths.iter().enumerate() {
-                let (run, cpu) = measured(&rt, *proxy, load(url, &token, clients, each, window));
+    for r in 0..runs {
+        for (l, &(_, clients, each, window, size)) in loads.iter().enumerate().filter(|&(l, _)| selected[l]) {
+            // Each run starts one path later than the last, so no path keeps one slot (as in
+            // the scale bench: the slot after another path's teardown measured slower).
+            for p in (0..paths.len()).map(|i| (i + r) % paths.len()) {
+                let (_, url, proxy) = &paths[p];
+                let (run, cpu) = measured(&rt, *proxy, load(url, &token, clients, each, window, size));
                 figures[l][p].add(run, cpu);
             }
         }
     }
 
     println!(
-        "gateway relay: echo of {PAYLOAD} B text messages over loopback, {runs} interleaved runs (median, min–max)"
+        "gateway relay: echo of {PAYLOAD} B text messages (and 1 MiB binary ones) over loopback, {runs} interleaved runs (median, min–max)"
     );
     println!(
         "gateway: subscription key + validate_jwt (HS256, aud, iss) + JSON log to a file; one batched-flush echo backend for every path"
     );
-    println!("| load | path | time | k msgs/s | vs direct | latency p50 | latency p99 | added p50 / p99 |");
+    println!("| load | path | time | rate | vs direct | latency p50 | latency p99 | added p50 / p99 |");
     println!("|---|---|---|---|---|---|---|---|");
-    for (l, &(load_name, clients, each, _)) in loads.iter().enumerate() {
+    for (l, &(load_name, clients, each, _, size)) in loads.iter().enumerate().filter(|&(l, _)| selected[l]) {
         let total = clients as u64 * each;
+        // Messages per second for the small ones, bytes per second for the 1 MiB ones.
+        let rate = |t: Duration| {
+            let per_sec = total as f64 / t.as_secs_f64();
+            if size > PAYLOAD {
+                format!("{:.0} MiB/s", per_sec * size as f64 / f64::from(1 << 20))
+            } else {
+                format!("{:.0}k msgs/s", per_sec / 1000.0)
+            }
+        };
         let direct = Spread::of(&figures[l][0].times).median;
         for (p, (path_name, _, _)) in paths.iter().enumerate() {
             let f = &figures[l][p];
@@ -278,9 +310,9 @@ fn main() {
                 format!("{} / {}", added(&f.p50, &figures[l][0].p50), added(&f.p99, &figures[l][0].p99))
             };
             println!(
-                "| {load_name} | {path_name} | {} | {:.0} | {:.0}% | {} | {} | {added} |",
+                "| {load_name} | {path_name} | {} | {} | {:.0}% | {} | {} | {added} |",
                 t.secs(),
-                total as f64 / t.median.as_secs_f64() / 1000.0,
+                rate(t.median),
                 100.0 * direct.as_secs_f64() / t.median.as_secs_f64(),
                 us_spread(&f.p50),
                 us_spread(&f.p99),
@@ -296,7 +328,7 @@ fn main() {
     println!("CPU per message (median over runs) and cores busy (CPU time of ends + proxy over wall time)");
     println!("| load | path | ends µs/msg | proxy µs/msg | total µs/msg | cores busy |");
     println!("|---|---|---|---|---|---|");
-    for (l, &(load_name, clients, each, _)) in loads.iter().enumerate().skip(1) {
+    for (l, &(load_name, clients, each, _, _)) in loads.iter().enumerate().skip(1).filter(|&(l, _)| selected[l]) {
         let total = (clients as u64 * each) as f64;
         for (p, (path_name, _, _)) in paths.iter().enumerate() {
             let f = &figures[l][p];
@@ -319,7 +351,9 @@ fn main() {
     println!("gateway log file: {log_lines} JSON records (one per handshake, one per connection end)");
 
     let mut verdicts = Vec::new();
-    for (l, &(load_name, _, _, _)) in loads.iter().enumerate().skip(1) {
+    // The targets are for the 64 B streams; the 1 MiB load shows what the relay's read size
+    // costs large messages.
+    for (l, &(load_name, _, _, _, _)) in loads.iter().enumerate().take(3).skip(1).filter(|&(l, _)| selected[l]) {
         let direct = Spread::of(&figures[l][0].times);
         let through = Spread::of(&figures[l][1].times);
         let share = direct.median.as_secs_f64() / through.median.as_secs_f64();
@@ -348,17 +382,19 @@ fn main() {
             },
         });
     }
-    let added_p99 = Spread::of(&figures[0][1].p99).median.saturating_sub(Spread::of(&figures[0][0].p99).median);
-    verdicts.push(Verdict {
-        target: "added latency per round trip, p99 < 200 µs over direct".into(),
-        figure: format!(
-            "p50 {} / p99 {}",
-            added(&figures[0][1].p50, &figures[0][0].p50),
-            added(&figures[0][1].p99, &figures[0][0].p99)
-        ),
-        baseline: format!("direct p50 {} / p99 {}", us_spread(&figures[0][0].p50), us_spread(&figures[0][0].p99)),
-        met: Some(added_p99 < TARGET_ADDED_P99),
-    });
+    if selected[0] {
+        let added_p99 = Spread::of(&figures[0][1].p99).median.saturating_sub(Spread::of(&figures[0][0].p99).median);
+        verdicts.push(Verdict {
+            target: "added latency per round trip, p99 < 200 µs over direct".into(),
+            figure: format!(
+                "p50 {} / p99 {}",
+                added(&figures[0][1].p50, &figures[0][0].p50),
+                added(&figures[0][1].p99, &figures[0][0].p99)
+            ),
+            baseline: format!("direct p50 {} / p99 {}", us_spread(&figures[0][0].p50), us_spread(&figures[0][0].p99)),
+            met: Some(added_p99 < TARGET_ADDED_P99),
+        });
+    }
     print_verdicts("relay", &verdicts);
     drop(before);
     drop(nginx);
