@@ -16,8 +16,18 @@ use crate::gateway::metrics::{Flow, Metrics};
 /// The read buffer a connection starts with: enough for chat-sized traffic, cheap when idle
 /// (its pages are only touched once something is read).
 const SMALL_BUFFER: usize = 4 * 1024;
-/// The read buffer once a read has filled the small one: a stream moves in large copies.
+/// The read buffer once a read has filled the small one: a large payload moves in large copies.
 const LARGE_BUFFER: usize = 128 * 1024;
+/// The most read at once between frame headers (unless a frame's payload still to come is
+/// larger). A stream of small messages is passed on in pieces of this size, not in whatever
+/// the socket holds: the destination starts on the first piece while the gateway reads the
+/// next, where a whole 64 KiB burst read, scanned and written at once kept it (and, through
+/// the echo, the source) waiting. `cargo bench --bench relay`, one stream of 64 B messages, 8
+/// interleaved runs: 86% of direct with this rule against 76% reading whatever fits in 128 KiB
+/// (nginx 82%); fixed 8, 32 and 4 KiB pieces gave 82%, 79% and 72%. A large frame's payload is
+/// still read in pieces up to the buffer: fixed 16 KiB pieces cost 1 MiB messages 15% more
+/// gateway CPU, while this rule keeps them at par (54% of direct against 55%).
+const STREAM_READ: u64 = 16 * 1024;
 
 /// How a relayed connection ended, decided once by whoever saw it first.
 #[derive(Debug, Clone)]
@@ -167,6 +177,7 @@ impl Pump {
             if !unscanned {
                 // At most an incomplete header or close frame is kept, so there is always room.
                 let spare = buf.capacity() - buf.len();
+                let mut src = (&mut self.src).take(STREAM_READ.max(self.scanner.payload_ahead()));
                 let read = tokio::select! {
                     biased;
                     _ = &mut stop => return self.stopped(buf, closed).await,
@@ -174,7 +185,7 @@ impl Pump {
                         let _ = tokio::time::timeout(CLOSE_GRACE, self.dst.shutdown()).await;
                         return;
                     }
-                    read = self.src.read_buf(&mut buf) => read,
+                    read = src.read_buf(&mut buf) => read,
                 };
                 match read {
                     Ok(0) => return self.source_ended(None, closed).await,

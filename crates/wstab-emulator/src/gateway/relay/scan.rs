@@ -95,6 +95,11 @@ impl FrameScanner {
         self.remaining == 0
     }
 
+    /// Payload bytes of the current frame still to come (0 at a frame boundary).
+    pub fn payload_ahead(&self) -> u64 {
+        self.remaining
+    }
+
     /// Scans `data`: the bytes kept from the last pass (never a whole frame header) followed by
     /// the bytes read since.
     pub fn scan(&mut self, data: &[u8]) -> Scan {

@@ -127,6 +127,25 @@ fn test_a_64_bit_length_frame_cut_around_its_header_and_payload() {
 }
 
 #[test]
+fn test_payload_ahead_is_what_the_current_frame_still_owes() {
+    // The relay sizes its next read by this: a large frame's payload in large pieces, small
+    // pieces between headers.
+    let payload = vec![5u8; 70_000];
+    let mut stream = frame(true, BINARY, &payload, None);
+    stream.extend(frame(true, TEXT, b"after", None));
+    let mut scanner = FrameScanner::new(false, 1 << 20);
+    assert_eq!(scanner.payload_ahead(), 0);
+    // The 64-bit header (10 bytes) and 1,000 payload bytes.
+    let scan = scanner.scan(&stream[..1_010]);
+    assert_eq!(scan.complete, 1_010);
+    assert_eq!(scanner.payload_ahead(), 69_000);
+    // The rest of the payload and the whole next frame: back at a boundary.
+    scanner.scan(&stream[1_010..]);
+    assert_eq!(scanner.payload_ahead(), 0);
+    assert!(scanner.at_frame_boundary());
+}
+
+#[test]
 fn test_control_frames_between_fragments_do_not_end_the_message() {
     let mut s = frame(false, BINARY, b"ab", None);
     s.extend(frame(true, PING, b"p", None));
