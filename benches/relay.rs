@@ -20,8 +20,8 @@
 //! - 1 MiB binary: one client, `WSTAB_BENCH_LARGE` (default 500) binary messages of 1 MiB, up
 //!   to 4 in flight: what the relay's read size costs large messages (no target of its own).
 //!
-//! Run: `cargo bench --bench relay` (`WSTAB_BENCH_MESSAGES`, default 200,000;
-//! `WSTAB_BENCH_ROUNDTRIPS`, default 20,000; `WSTAB_BENCH_RUNS`, default 3). To compare with an
+//! Run: `cargo bench --bench relay` (`WSTAB_BENCH_MESSAGES`, default 1,000,000;
+//! `WSTAB_BENCH_ROUNDTRIPS`, default 20,000; `WSTAB_BENCH_RUNS`, default one per path). To compare with an
 //! earlier build in the same run, interleaved: `WSTAB_BENCH_BEFORE_BIN=/path/to/old/wstab`. To
 //! run only some loads (e.g. while profiling a proxy with `perf record -p`):
 //! `WSTAB_BENCH_LOADS=stream` (any of `roundtrips`, `stream`, `streams`, `large`, comma-separated).
@@ -216,9 +216,9 @@ fn added(through: &[Duration], direct: &[Duration]) -> String {
 }
 
 fn main() {
-    let n: u64 = env_or("WSTAB_BENCH_MESSAGES", 200_000);
+    // A million: at 200,000 a stream lasted 0.1 s, and a stall or a late wake-up swung it by 10%.
+    let n: u64 = env_or("WSTAB_BENCH_MESSAGES", 1_000_000);
     let round_trips: u64 = env_or("WSTAB_BENCH_ROUNDTRIPS", 20_000);
-    let runs: usize = env_or("WSTAB_BENCH_RUNS", 3);
     let large: u64 = env_or("WSTAB_BENCH_LARGE", 500);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -253,6 +253,8 @@ fn main() {
         paths.push(("through the earlier `wstab gateway` build", format!("ws://{addr}/echo"), Some(server.child.id())));
         server
     });
+    // As many runs as paths by default, so that each path sits in each slot once.
+    let runs: usize = env_or("WSTAB_BENCH_RUNS", paths.len());
     // (name, clients, messages per client, window, message size)
     let loads: [(&str, usize, u64, usize, usize); 4] = [
         ("round trips (1 client, 1 in flight)", 1, round_trips, 1, PAYLOAD),
