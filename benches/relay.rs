@@ -21,9 +21,10 @@
 //!   to 4 in flight: what the relay's read size costs large messages (no target of its own).
 //!
 //! Run: `cargo bench --bench relay` (`WSTAB_BENCH_MESSAGES`, default 1,000,000;
-//! `WSTAB_BENCH_ROUNDTRIPS`, default 20,000; `WSTAB_BENCH_RUNS`, default one per path). To compare with an
-//! earlier build in the same run, interleaved: `WSTAB_BENCH_BEFORE_BIN=/path/to/old/wstab`. To
-//! run only some loads (e.g. while profiling a proxy with `perf record -p`):
+//! `WSTAB_BENCH_ROUNDTRIPS`, default 20,000; `WSTAB_BENCH_RUNS`, default one per path). To
+//! compare with an earlier build in the same run, interleaved:
+//! `WSTAB_BENCH_BEFORE_BIN=/path/to/old/wstab`. To run only some loads (e.g. while profiling a
+//! proxy with `perf record -p`):
 //! `WSTAB_BENCH_LOADS=stream` (any of `roundtrips`, `stream`, `streams`, `large`, comma-separated).
 
 mod common;
